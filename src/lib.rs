@@ -1,0 +1,11 @@
+//! drainplan: plan and track a commune's fight against flooding in its residential areas.
+//!
+//! The library holds the domain (layers, R-tree indexes, PROJ projections, analyses) and
+//! the HTTP API as a [`axum::Router`] built by [`api::app`], so that tests need no socket.
+//! The `drainplan` binary is a thin command line over it.
+
+pub mod crs;
+pub mod generate;
+pub mod index;
+pub mod model;
+pub mod store;

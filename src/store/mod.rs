@@ -1,0 +1,576 @@
+//! Loading the data directory: one RFC 7946 GeoJSON file per layer, checked feature by
+//! feature, each layer bulk-loaded into its own R-tree.
+//!
+//! A file that is missing, not GeoJSON, or holds a feature with a missing id, a duplicate
+//! id, a geometry of the wrong type, a coordinate that is not a finite lon/lat, or a
+//! property with a wrong value stops the load with the file, the feature id and the
+//! problem.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
+
+use crate::crs::{self, CrsError};
+use crate::index::SpatialIndex;
+use crate::model::{
+    Canal, FloodZone, Household, LayerKind, Parcel, Properties, PropertyError, Village,
+};
+
+/// One stored feature: its id, WGS84 geometry and properties as they are in the file.
+#[derive(Debug, Clone)]
+pub struct Feature {
+    /// Stable ASCII id.
+    pub id: String,
+    /// Geometry in WGS84 lon/lat.
+    pub geometry: Geometry,
+    /// Bounding box of the geometry.
+    pub bbox: Rect,
+    /// Properties, in file order.
+    pub properties: Properties,
+}
+
+/// A layer: its features, their R-tree and an id lookup.
+#[derive(Debug, Default)]
+pub struct Layer {
+    /// Features in file order.
+    pub features: Vec<Feature>,
+    /// R-tree over the features' bounding boxes.
+    pub index: SpatialIndex,
+    by_id: HashMap<String, usize>,
+}
+
+impl Layer {
+    fn new(features: Vec<Feature>) -> Self {
+        let index = SpatialIndex::bulk_load(features.iter().map(|f| f.bbox));
+        let by_id = features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id.clone(), i))
+            .collect();
+        Layer {
+            features,
+            index,
+            by_id,
+        }
+    }
+
+    /// Position of the feature with id `id`.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The feature with id `id`.
+    pub fn get(&self, id: &str) -> Option<&Feature> {
+        self.position(id).map(|i| &self.features[i])
+    }
+
+    /// Positions of the features whose bounding box meets `rect`, ascending.
+    pub fn intersecting(&self, rect: Rect) -> Vec<usize> {
+        let mut hits: Vec<usize> = self.index.intersecting(rect).collect();
+        hits.sort_unstable();
+        hits
+    }
+
+    /// Bounding box of the whole layer.
+    pub fn extent(&self) -> Option<Rect> {
+        union_rects(self.features.iter().map(|f| f.bbox))
+    }
+}
+
+fn union_rects(rects: impl Iterator<Item = Rect>) -> Option<Rect> {
+    rects.reduce(|a, b| {
+        Rect::new(
+            Coord {
+                x: a.min().x.min(b.min().x),
+                y: a.min().y.min(b.min().y),
+            },
+            Coord {
+                x: a.max().x.max(b.max().x),
+                y: a.max().y.max(b.max().y),
+            },
+        )
+    })
+}
+
+/// Everything loaded from a data directory, with typed records and metric geometries
+/// beside the stored features (same positions).
+#[derive(Debug)]
+pub struct Dataset {
+    /// Where the data came from.
+    pub dir: PathBuf,
+    /// Village boundaries.
+    pub villages: Layer,
+    /// Canals.
+    pub canals: Layer,
+    /// Parcels.
+    pub parcels: Layer,
+    /// Flood zones.
+    pub flood_zones: Layer,
+    /// Households.
+    pub households: Layer,
+    /// Typed villages.
+    pub village_records: Vec<Village>,
+    /// Typed canals.
+    pub canal_records: Vec<Canal>,
+    /// Typed parcels.
+    pub parcel_records: Vec<Parcel>,
+    /// Typed flood zones.
+    pub flood_zone_records: Vec<FloodZone>,
+    /// Typed households.
+    pub household_records: Vec<Household>,
+    /// Village polygons in the metric CRS.
+    pub village_metric: Vec<MultiPolygon>,
+    /// Parcel polygons in the metric CRS.
+    pub parcel_metric: Vec<MultiPolygon>,
+    /// Flood-zone polygons in the metric CRS.
+    pub flood_zone_metric: Vec<MultiPolygon>,
+    /// Bounding box of all layers (WGS84).
+    pub extent: Rect,
+}
+
+/// Why a data directory could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not a GeoJSON FeatureCollection.
+    #[error("{path}: not a GeoJSON FeatureCollection: {problem}")]
+    NotGeoJson {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        problem: String,
+    },
+    /// A feature is wrong.
+    #[error("{path}: feature {id}: {problem}")]
+    Feature {
+        /// The file.
+        path: PathBuf,
+        /// The feature id, or its position when it has none.
+        id: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The data set holds no feature at all.
+    #[error("{0}: the data directory holds no features")]
+    Empty(PathBuf),
+    /// PROJ could not project a geometry.
+    #[error("{path}: feature {id}: {source}")]
+    Crs {
+        /// The file.
+        path: PathBuf,
+        /// The feature id.
+        id: String,
+        /// The cause.
+        #[source]
+        source: CrsError,
+    },
+}
+
+/// Checks one feature's geometry against what its layer allows and returns it as geo.
+///
+/// Shared by loading and, later, editing: a geometry accepted here is finite, in lon/lat
+/// range, of an allowed type, with lines of two or more distinct points and closed rings
+/// of four or more.
+pub fn check_geometry(kind: LayerKind, g: &geojson::Geometry) -> Result<Geometry, String> {
+    let type_name = geometry_type_name(g);
+    if !kind.allowed_geometry().contains(&type_name) {
+        return Err(format!(
+            "geometry is a {type_name}; the {kind} layer takes {}",
+            kind.allowed_geometry().join(" or ")
+        ));
+    }
+    let geom: Geometry = Geometry::try_from(g.clone()).map_err(|e| format!("bad geometry: {e}"))?;
+    check_coords(&geom)?;
+    match &geom {
+        Geometry::LineString(l) => check_line(l)?,
+        Geometry::Polygon(p) => check_polygon(p)?,
+        Geometry::MultiPolygon(mp) => {
+            if mp.0.is_empty() {
+                return Err("MultiPolygon has no polygon".into());
+            }
+            for p in &mp.0 {
+                check_polygon(p)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(geom)
+}
+
+fn geometry_type_name(g: &geojson::Geometry) -> &'static str {
+    use geojson::GeometryValue as V;
+    match &g.value {
+        V::Point { .. } => "Point",
+        V::MultiPoint { .. } => "MultiPoint",
+        V::LineString { .. } => "LineString",
+        V::MultiLineString { .. } => "MultiLineString",
+        V::Polygon { .. } => "Polygon",
+        V::MultiPolygon { .. } => "MultiPolygon",
+        V::GeometryCollection { .. } => "GeometryCollection",
+    }
+}
+
+/// Checks every coordinate is a finite longitude/latitude.
+pub fn check_coords(g: &Geometry) -> Result<(), String> {
+    use geo::CoordsIter;
+    for c in g.coords_iter() {
+        if !c.x.is_finite() || !c.y.is_finite() {
+            return Err(format!(
+                "coordinate ({}, {}) is not a finite number",
+                c.x, c.y
+            ));
+        }
+        if !(-180.0..=180.0).contains(&c.x) || !(-90.0..=90.0).contains(&c.y) {
+            return Err(format!(
+                "coordinate ({}, {}) is not a longitude, latitude in WGS84",
+                c.x, c.y
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_line(l: &LineString) -> Result<(), String> {
+    let mut distinct = l.0.clone();
+    distinct.dedup();
+    if distinct.len() < 2 {
+        return Err("a line needs at least two distinct points".into());
+    }
+    Ok(())
+}
+
+fn check_polygon(p: &geo::Polygon) -> Result<(), String> {
+    for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+        let mut distinct = ring.0.clone();
+        distinct.dedup();
+        if distinct.len() < 4 {
+            return Err("a polygon ring needs at least three distinct corners".into());
+        }
+    }
+    Ok(())
+}
+
+/// Reads one layer file into features, checking each.
+pub fn read_layer(path: &Path, kind: LayerKind) -> Result<Vec<Feature>, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_layer(path, kind, &text)
+}
+
+/// Parses a layer from GeoJSON text; `path` names it in errors.
+pub fn parse_layer(path: &Path, kind: LayerKind, text: &str) -> Result<Vec<Feature>, LoadError> {
+    let fc: geojson::FeatureCollection =
+        text.parse()
+            .map_err(|e: geojson::Error| LoadError::NotGeoJson {
+                path: path.to_owned(),
+                problem: e.to_string(),
+            })?;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(fc.features.len());
+    for (pos, f) in fc.features.into_iter().enumerate() {
+        let fail = |id: String, problem: String| LoadError::Feature {
+            path: path.to_owned(),
+            id,
+            problem,
+        };
+        let props = f.properties.unwrap_or_default();
+        let id = match (&f.id, props.get("id")) {
+            (Some(geojson::feature::Id::String(s)), _) => s.clone(),
+            (Some(geojson::feature::Id::Number(n)), _) => n.to_string(),
+            (None, Some(serde_json::Value::String(s))) => s.clone(),
+            _ => return Err(fail(format!("#{pos}"), "has no id".into())),
+        };
+        if id.is_empty() || !id.is_ascii() || id.contains('/') {
+            return Err(fail(
+                format!("#{pos}"),
+                format!("id {id:?} must be non-empty ASCII without '/'"),
+            ));
+        }
+        if let Some(first) = seen.insert(id.clone(), pos) {
+            return Err(fail(
+                id,
+                format!("duplicate id (first at feature #{first})"),
+            ));
+        }
+        let Some(g) = f.geometry else {
+            return Err(fail(id, "has no geometry".into()));
+        };
+        let geometry = check_geometry(kind, &g).map_err(|p| fail(id.clone(), p))?;
+        let bbox = crate::index::bounding_box(&geometry)
+            .ok_or_else(|| fail(id.clone(), "empty geometry".into()))?;
+        out.push(Feature {
+            id,
+            geometry,
+            bbox,
+            properties: props,
+        });
+    }
+    Ok(out)
+}
+
+fn records<T>(
+    path: &Path,
+    features: &[Feature],
+    parse: fn(&str, &Properties) -> Result<T, PropertyError>,
+) -> Result<Vec<T>, LoadError> {
+    features
+        .iter()
+        .map(|f| {
+            parse(&f.id, &f.properties).map_err(|e| LoadError::Feature {
+                path: path.to_owned(),
+                id: f.id.clone(),
+                problem: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn metric_polygons(path: &Path, features: &[Feature]) -> Result<Vec<MultiPolygon>, LoadError> {
+    features
+        .iter()
+        .map(|f| {
+            let mp = match &f.geometry {
+                Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
+                Geometry::MultiPolygon(mp) => mp.clone(),
+                _ => MultiPolygon(vec![]),
+            };
+            crs::geometry_to_metric(&mp).map_err(|source| LoadError::Crs {
+                path: path.to_owned(),
+                id: f.id.clone(),
+                source,
+            })
+        })
+        .collect()
+}
+
+impl Dataset {
+    /// Loads the five layer files from `dir`.
+    ///
+    /// 1. read and check each file's features;
+    /// 2. parse each feature's properties into its typed record;
+    /// 3. check references between layers (parcel owners, household villages);
+    /// 4. project polygons to the metric CRS;
+    /// 5. bulk-load one R-tree per layer.
+    pub fn load(dir: &Path) -> Result<Dataset, LoadError> {
+        let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
+        let mut layers: HashMap<LayerKind, Vec<Feature>> = HashMap::new();
+        for kind in LayerKind::ALL {
+            layers.insert(kind, read_layer(&path_of(kind), kind)?);
+        }
+        let mut take = |k: LayerKind| layers.remove(&k).unwrap_or_default();
+        Dataset::from_features(
+            dir,
+            take(LayerKind::Villages),
+            take(LayerKind::Canals),
+            take(LayerKind::Parcels),
+            take(LayerKind::FloodZones),
+            take(LayerKind::Households),
+        )
+    }
+
+    /// Builds a data set from already-checked features (steps 2–5 of [`Dataset::load`]).
+    pub fn from_features(
+        dir: &Path,
+        villages: Vec<Feature>,
+        canals: Vec<Feature>,
+        parcels: Vec<Feature>,
+        flood_zones: Vec<Feature>,
+        households: Vec<Feature>,
+    ) -> Result<Dataset, LoadError> {
+        let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
+        let village_records = records(
+            &path_of(LayerKind::Villages),
+            &villages,
+            Village::from_properties,
+        )?;
+        let canal_records = records(&path_of(LayerKind::Canals), &canals, Canal::from_properties)?;
+        let parcel_records = records(
+            &path_of(LayerKind::Parcels),
+            &parcels,
+            Parcel::from_properties,
+        )?;
+        let flood_zone_records = records(
+            &path_of(LayerKind::FloodZones),
+            &flood_zones,
+            FloodZone::from_properties,
+        )?;
+        let household_records = records(
+            &path_of(LayerKind::Households),
+            &households,
+            Household::from_properties,
+        )?;
+
+        let household_ids: std::collections::HashSet<&str> =
+            household_records.iter().map(|h| h.id.as_str()).collect();
+        let village_ids: std::collections::HashSet<&str> =
+            village_records.iter().map(|v| v.id.as_str()).collect();
+        for (p, parcel_f) in parcel_records.iter().zip(&parcels) {
+            if let Some(owner) = &p.owner_household
+                && !household_ids.contains(owner.as_str())
+            {
+                return Err(LoadError::Feature {
+                    path: path_of(LayerKind::Parcels),
+                    id: p.id.clone(),
+                    problem: format!("owner_household `{owner}` is not in households.geojson"),
+                });
+            }
+            if let Some(edge) = p.frontage_edge {
+                let ring_edges =
+                    first_exterior(&parcel_f.geometry).map_or(0, |r| r.0.len().saturating_sub(1));
+                if edge >= ring_edges {
+                    return Err(LoadError::Feature {
+                        path: path_of(LayerKind::Parcels),
+                        id: p.id.clone(),
+                        problem: format!(
+                            "frontage_edge {edge} but the ring has {ring_edges} edges"
+                        ),
+                    });
+                }
+            }
+        }
+        for h in &household_records {
+            if !village_ids.contains(h.village_id.as_str()) {
+                return Err(LoadError::Feature {
+                    path: path_of(LayerKind::Households),
+                    id: h.id.clone(),
+                    problem: format!("village_id `{}` is not in villages.geojson", h.village_id),
+                });
+            }
+        }
+
+        let village_metric = metric_polygons(&path_of(LayerKind::Villages), &villages)?;
+        let parcel_metric = metric_polygons(&path_of(LayerKind::Parcels), &parcels)?;
+        let flood_zone_metric = metric_polygons(&path_of(LayerKind::FloodZones), &flood_zones)?;
+
+        let extent = union_rects(
+            [&villages, &canals, &parcels, &flood_zones, &households]
+                .into_iter()
+                .flat_map(|l| l.iter().map(|f| f.bbox)),
+        )
+        .ok_or_else(|| LoadError::Empty(dir.to_owned()))?;
+
+        Ok(Dataset {
+            dir: dir.to_owned(),
+            villages: Layer::new(villages),
+            canals: Layer::new(canals),
+            parcels: Layer::new(parcels),
+            flood_zones: Layer::new(flood_zones),
+            households: Layer::new(households),
+            village_records,
+            canal_records,
+            parcel_records,
+            flood_zone_records,
+            household_records,
+            village_metric,
+            parcel_metric,
+            flood_zone_metric,
+            extent,
+        })
+    }
+
+    /// The layer of a kind.
+    pub fn layer(&self, kind: LayerKind) -> &Layer {
+        match kind {
+            LayerKind::Villages => &self.villages,
+            LayerKind::Canals => &self.canals,
+            LayerKind::Parcels => &self.parcels,
+            LayerKind::FloodZones => &self.flood_zones,
+            LayerKind::Households => &self.households,
+        }
+    }
+
+    /// A village's name by id, or the id when unknown.
+    pub fn village_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.villages
+            .position(id)
+            .map_or(id, |i| self.village_records[i].name.as_str())
+    }
+
+    /// The household point of a household position.
+    pub fn household_point(&self, i: usize) -> Option<Point> {
+        match &self.households.features[i].geometry {
+            Geometry::Point(p) => Some(*p),
+            _ => None,
+        }
+    }
+}
+
+/// The exterior ring of a polygon, or of a multipolygon's first polygon.
+pub fn first_exterior(g: &Geometry) -> Option<&LineString> {
+    match g {
+        Geometry::Polygon(p) => Some(p.exterior()),
+        Geometry::MultiPolygon(mp) => mp.0.first().map(|p| p.exterior()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(kind: LayerKind, text: &str) -> Result<Vec<Feature>, LoadError> {
+        parse_layer(Path::new("x.geojson"), kind, text)
+    }
+
+    #[test]
+    fn reports_the_feature_and_the_problem() {
+        let e = parse(
+            LayerKind::Canals,
+            r#"{"type":"FeatureCollection","features":[
+              {"type":"Feature","id":"c1","properties":{},"geometry":{"type":"Point","coordinates":[105.7,19.2]}}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "x.geojson: feature c1: geometry is a Point; the canals layer takes LineString"
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let f = r#"{"type":"Feature","id":"a","properties":{},"geometry":{"type":"Point","coordinates":[105.7,19.2]}}"#;
+        let e = parse(
+            LayerKind::Households,
+            &format!(r#"{{"type":"FeatureCollection","features":[{f},{f}]}}"#),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("feature a: duplicate id"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_coordinates_are_refused() {
+        let e = parse(
+            LayerKind::Households,
+            r#"{"type":"FeatureCollection","features":[
+              {"type":"Feature","id":"h","properties":{},"geometry":{"type":"Point","coordinates":[19.2,205.7]}}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("not a longitude, latitude"), "{e}");
+    }
+
+    #[test]
+    fn a_one_point_line_is_refused() {
+        let e = parse(
+            LayerKind::Canals,
+            r#"{"type":"FeatureCollection","features":[
+              {"type":"Feature","id":"c","properties":{},"geometry":{"type":"LineString","coordinates":[[105.7,19.2],[105.7,19.2]]}}]}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("two distinct points"), "{e}");
+    }
+}
