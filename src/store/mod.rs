@@ -133,7 +133,7 @@ pub struct Dataset {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         /// The file.
         path: PathBuf,
@@ -163,7 +163,7 @@ pub enum LoadError {
     #[error("{0}: the data directory holds no features")]
     Empty(PathBuf),
     /// PROJ could not project a geometry.
-    #[error("{path}: feature {id}: {source}")]
+    #[error("{path}: feature {id}: cannot project")]
     Crs {
         /// The file.
         path: PathBuf,
@@ -171,7 +171,7 @@ pub enum LoadError {
         id: String,
         /// The cause.
         #[source]
-        source: CrsError,
+        source: Box<CrsError>,
     },
 }
 
@@ -348,7 +348,7 @@ fn metric_polygons(path: &Path, features: &[Feature]) -> Result<Vec<MultiPolygon
             crs::geometry_to_metric(&mp).map_err(|source| LoadError::Crs {
                 path: path.to_owned(),
                 id: f.id.clone(),
-                source,
+                source: Box::new(source),
             })
         })
         .collect()
