@@ -30,12 +30,90 @@ enum Command {
         #[arg(long, default_value = "web")]
         web: PathBuf,
     },
+    /// Print a report: canal-length, water-connection or contributions.
+    Report {
+        #[command(subcommand)]
+        report: ReportCommand,
+    },
+    /// The impact of a route (a GeoJSON LineString file) or of a stored canal.
+    Impact {
+        /// GeoJSON file holding the route (a LineString geometry, Feature, or a
+        /// FeatureCollection with one LineString feature).
+        #[arg(long, conflicts_with = "canal", required_unless_present = "canal")]
+        route: Option<PathBuf>,
+        /// Id of a stored canal instead of a route file.
+        #[arg(long)]
+        canal: Option<String>,
+        /// Corridor width in metres.
+        #[arg(long, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
+        width: f64,
+        /// Output: a table, the API's JSON, or GeoJSON of the taken strips.
+        #[arg(long, value_enum, default_value = "table")]
+        format: ImpactFormat,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// Check a data directory and print what it holds.
     Check {
         /// The data directory.
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Metres of canal per status (and village).
+    CanalLength {
+        /// Grouping: status, village, or status,village.
+        #[arg(long, default_value = "status,village")]
+        by: String,
+        #[command(flatten)]
+        common: ReportArgs,
+    },
+    /// The piped-water campaign per village and for the commune.
+    WaterConnection {
+        #[command(flatten)]
+        common: ReportArgs,
+    },
+    /// Household contributions and who along planned canals has not agreed.
+    Contributions {
+        /// land, labour or money (all kinds when absent).
+        #[arg(long)]
+        kind: Option<String>,
+        /// A village id or name.
+        #[arg(long)]
+        village: Option<String>,
+        /// Corridor width used to find the parcels planned canals need.
+        #[arg(long, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
+        width: f64,
+        #[command(flatten)]
+        common: ReportArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// The data directory.
+    #[arg(long, default_value = "data")]
+    data: PathBuf,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ImpactFormat {
+    Table,
+    Json,
+    Geojson,
 }
 
 fn main() -> std::process::ExitCode {
@@ -59,6 +137,14 @@ fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { data, addr, web } => serve(&data, &addr, web)?,
+        Command::Report { report } => print!("{}", run_report(report)?),
+        Command::Impact {
+            route,
+            canal,
+            width,
+            format,
+            data,
+        } => print!("{}", run_impact(route, canal, width, format, &data)?),
         Command::Check { data } => {
             let ds = load(&data)?;
             for kind in drainplan::model::LayerKind::ALL {
@@ -114,5 +200,97 @@ fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()>
             })
             .await
             .context("serving HTTP")
+    })
+}
+
+fn json_text<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(v)? + "\n")
+}
+
+fn run_report(report: ReportCommand) -> anyhow::Result<String> {
+    use drainplan::analysis::{canal_length, contributions, water};
+    use drainplan::cli;
+    match report {
+        ReportCommand::CanalLength { by, common } => {
+            let grouping = canal_length::Grouping::parse(&by)
+                .with_context(|| format!("--by {by}: use status, village or status,village"))?;
+            let data = load(&common.data)?;
+            let r = canal_length::canal_length(&data, grouping)?;
+            match common.format {
+                Format::Table => Ok(cli::canal_length_table(&r)),
+                Format::Json => json_text(&r),
+            }
+        }
+        ReportCommand::WaterConnection { common } => {
+            let data = load(&common.data)?;
+            let r = water::water_connection(&data, &drainplan::api::reports::commune_name(&data));
+            match common.format {
+                Format::Table => Ok(cli::water_table(&r)),
+                Format::Json => json_text(&r),
+            }
+        }
+        ReportCommand::Contributions {
+            kind,
+            village,
+            width,
+            common,
+        } => {
+            let kind = kind
+                .map(|k| {
+                    contributions::Kind::parse(&k)
+                        .with_context(|| format!("--kind {k}: use land, labour or money"))
+                })
+                .transpose()?;
+            let width = drainplan::analysis::route::check_width(width)?;
+            let data = load(&common.data)?;
+            let r = contributions::contributions(&data, kind, village.as_deref(), width)?;
+            match common.format {
+                Format::Table => Ok(cli::contributions_table(&r)),
+                Format::Json => json_text(&r),
+            }
+        }
+    }
+}
+
+fn run_impact(
+    route: Option<PathBuf>,
+    canal: Option<String>,
+    width: f64,
+    format: ImpactFormat,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<String> {
+    use drainplan::analysis::{route as r, route_impact::route_impact};
+    let width = r::check_width(width)?;
+    let data = load(data_dir)?;
+    let line = match (route, canal) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            let mut value: serde_json::Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", path.display()))?;
+            // A FeatureCollection saved by a desktop GIS: take its single feature.
+            if value["type"] == "FeatureCollection" {
+                let features = value["features"].as_array().cloned().unwrap_or_default();
+                anyhow::ensure!(
+                    features.len() == 1,
+                    "{}: a FeatureCollection route must hold exactly one feature, found {}",
+                    path.display(),
+                    features.len()
+                );
+                value = features[0].clone();
+            }
+            r::parse_route(&value, &data).with_context(|| path.display().to_string())?
+        }
+        (None, Some(id)) => match data.canals.get(&id).map(|f| &f.geometry) {
+            Some(geo::Geometry::LineString(l)) => l.clone(),
+            _ => anyhow::bail!("no canal `{id}` in {}", data_dir.display()),
+        },
+        (None, None) => anyhow::bail!("give --route FILE or --canal ID"),
+    };
+    let impact = route_impact(&data, &line, width)?;
+    Ok(match format {
+        ImpactFormat::Table => drainplan::cli::impact_table(&impact),
+        ImpactFormat::Json => json_text(&impact.to_json())?,
+        ImpactFormat::Geojson => json_text(&impact.to_geojson())?,
     })
 }

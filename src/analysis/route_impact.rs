@@ -335,6 +335,45 @@ fn geodesic_length_of_metric(lines: &MultiLineString) -> Result<f64, CrsError> {
     Ok(total)
 }
 
+impl RouteImpact {
+    /// The answer as JSON: every field, and the corridor as a GeoJSON geometry (WGS84).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let serde_json::Value::Object(map) = &mut v {
+            let corridor = geojson::Geometry::from(&self.corridor);
+            map.insert(
+                "corridor".into(),
+                serde_json::to_value(corridor).unwrap_or_default(),
+            );
+        }
+        v
+    }
+
+    /// The taken strips as a GeoJSON FeatureCollection (WGS84), one feature per parcel
+    /// with the parcel's impact as properties, and the totals as a foreign member.
+    pub fn to_geojson(&self) -> serde_json::Value {
+        let features: Vec<serde_json::Value> = self
+            .parcels
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "type": "Feature",
+                    "id": p.id,
+                    "geometry": geojson::Geometry::from(&p.taken),
+                    "properties": p,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "type": "FeatureCollection",
+            "route_length_m": self.route_length_m,
+            "corridor_width_m": self.corridor_width_m,
+            "totals": self.totals,
+            "features": features,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
