@@ -45,7 +45,7 @@ enum Command {
         #[arg(long)]
         canal: Option<String>,
         /// Corridor width in metres.
-        #[arg(long, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
         width: f64,
         /// Output: a table, the API's JSON, or GeoJSON of the taken strips.
         #[arg(long, value_enum, default_value = "table")]
@@ -86,7 +86,7 @@ enum ReportCommand {
         #[arg(long)]
         village: Option<String>,
         /// Corridor width used to find the parcels planned canals need.
-        #[arg(long, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
+        #[arg(long, allow_negative_numbers = true, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
         width: f64,
         #[command(flatten)]
         common: ReportArgs,
