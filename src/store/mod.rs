@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
 
+pub mod query;
+
 use crate::crs::{self, CrsError};
 use crate::index::SpatialIndex;
 use crate::model::{
