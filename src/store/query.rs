@@ -38,7 +38,7 @@ pub fn property_equals(value: Option<&Value>, want: &str) -> bool {
             _ => false,
         },
         Some(Value::Bool(b)) => want == if *b { "true" } else { "false" },
-        Some(other) => other.to_string() == want,
+        Some(other) => serde_json::to_string(other).is_ok_and(|s| s == want),
     }
 }
 
