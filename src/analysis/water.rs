@@ -107,7 +107,7 @@ impl Tally {
 pub fn water_connection(data: &Dataset, commune_name: &str) -> WaterReport {
     let mut per_village: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut commune = Tally::default();
-    for h in &data.household_records {
+    for h in data.household_records.iter() {
         // Dwelling ids are per village in practice; qualifying them keeps two villages'
         // "D-001" apart in the commune total.
         let dwelling = format!("{}/{}", h.village_id, h.dwelling_id);

@@ -9,7 +9,7 @@ use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 /// An R-tree over the bounding boxes of a layer's features.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SpatialIndex {
     tree: RTree<Entry>,
 }

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
 
@@ -33,7 +34,7 @@ pub struct Feature {
 }
 
 /// A layer: its features, their R-tree and an id lookup.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Layer {
     /// Features in file order.
     pub features: Vec<Feature>,
@@ -97,36 +98,36 @@ fn union_rects(rects: impl Iterator<Item = Rect>) -> Option<Rect> {
 
 /// Everything loaded from a data directory, with typed records and metric geometries
 /// beside the stored features (same positions).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Dataset {
     /// Where the data came from.
     pub dir: PathBuf,
     /// Village boundaries.
-    pub villages: Layer,
+    pub villages: Arc<Layer>,
     /// Canals.
-    pub canals: Layer,
+    pub canals: Arc<Layer>,
     /// Parcels.
-    pub parcels: Layer,
+    pub parcels: Arc<Layer>,
     /// Flood zones.
-    pub flood_zones: Layer,
+    pub flood_zones: Arc<Layer>,
     /// Households.
-    pub households: Layer,
+    pub households: Arc<Layer>,
     /// Typed villages.
-    pub village_records: Vec<Village>,
+    pub village_records: Arc<Vec<Village>>,
     /// Typed canals.
-    pub canal_records: Vec<Canal>,
+    pub canal_records: Arc<Vec<Canal>>,
     /// Typed parcels.
-    pub parcel_records: Vec<Parcel>,
+    pub parcel_records: Arc<Vec<Parcel>>,
     /// Typed flood zones.
-    pub flood_zone_records: Vec<FloodZone>,
+    pub flood_zone_records: Arc<Vec<FloodZone>>,
     /// Typed households.
-    pub household_records: Vec<Household>,
+    pub household_records: Arc<Vec<Household>>,
     /// Village polygons in the metric CRS.
-    pub village_metric: Vec<MultiPolygon>,
+    pub village_metric: Arc<Vec<MultiPolygon>>,
     /// Parcel polygons in the metric CRS.
-    pub parcel_metric: Vec<MultiPolygon>,
+    pub parcel_metric: Arc<Vec<MultiPolygon>>,
     /// Flood-zone polygons in the metric CRS.
-    pub flood_zone_metric: Vec<MultiPolygon>,
+    pub flood_zone_metric: Arc<Vec<MultiPolygon>>,
     /// Bounding box of all layers (WGS84).
     pub extent: Rect,
 }
@@ -464,19 +465,19 @@ impl Dataset {
 
         Ok(Dataset {
             dir: dir.to_owned(),
-            villages: Layer::new(villages),
-            canals: Layer::new(canals),
-            parcels: Layer::new(parcels),
-            flood_zones: Layer::new(flood_zones),
-            households: Layer::new(households),
-            village_records,
-            canal_records,
-            parcel_records,
-            flood_zone_records,
-            household_records,
-            village_metric,
-            parcel_metric,
-            flood_zone_metric,
+            villages: Arc::new(Layer::new(villages)),
+            canals: Arc::new(Layer::new(canals)),
+            parcels: Arc::new(Layer::new(parcels)),
+            flood_zones: Arc::new(Layer::new(flood_zones)),
+            households: Arc::new(Layer::new(households)),
+            village_records: Arc::new(village_records),
+            canal_records: Arc::new(canal_records),
+            parcel_records: Arc::new(parcel_records),
+            flood_zone_records: Arc::new(flood_zone_records),
+            household_records: Arc::new(household_records),
+            village_metric: Arc::new(village_metric),
+            parcel_metric: Arc::new(parcel_metric),
+            flood_zone_metric: Arc::new(flood_zone_metric),
             extent,
         })
     }
