@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
 
+pub mod edit;
 pub mod query;
 
 use crate::crs::{self, CrsError};
@@ -40,7 +41,7 @@ pub struct Layer {
     pub features: Vec<Feature>,
     /// R-tree over the features' bounding boxes.
     pub index: SpatialIndex,
-    by_id: HashMap<String, usize>,
+    pub(crate) by_id: HashMap<String, usize>,
 }
 
 impl Layer {
