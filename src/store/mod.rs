@@ -13,6 +13,8 @@ use std::sync::Arc;
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
 
 pub mod edit;
+pub mod journal;
+pub mod live;
 pub mod query;
 
 use crate::crs::{self, CrsError};
@@ -161,6 +163,17 @@ pub enum LoadError {
         /// The feature id, or its position when it has none.
         id: String,
         /// What is wrong.
+        problem: String,
+    },
+    /// The edit journal could not be read.
+    #[error("the edit journal cannot be read")]
+    Journal(#[source] Box<journal::JournalError>),
+    /// A journal entry no longer applies to the data files.
+    #[error("journal entry {seq} does not apply to the data files: {problem}")]
+    Replay {
+        /// The entry's sequence number.
+        seq: u64,
+        /// Why.
         problem: String,
     },
     /// The data set holds no feature at all.
