@@ -167,7 +167,11 @@ fn load(data: &std::path::Path) -> anyhow::Result<drainplan::store::Dataset> {
 
 fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let dataset = load(data)?;
+    drainplan::crs::check()
+        .context("PROJ cannot build the EPSG:4326 → EPSG:9208 transformation")?;
+    let store = drainplan::store::live::Store::open(data)
+        .with_context(|| format!("loading {}", data.display()))?;
+    let dataset = store.snapshot();
     tracing::info!(
         parcels = dataset.parcels.features.len(),
         households = dataset.households.features.len(),
@@ -181,7 +185,11 @@ fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()>
             web.display()
         );
     }
-    let app = drainplan::api::app(drainplan::api::AppState::new(dataset, web));
+    let history = store.history().len();
+    if history > 0 {
+        tracing::info!(edits = history, "replayed the edit journal");
+    }
+    let app = drainplan::api::app(drainplan::api::AppState::with_store(store, web));
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)

@@ -19,6 +19,7 @@ use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 
 use crate::store::Dataset;
+use crate::store::live::Store;
 
 pub mod analyses;
 pub mod ogc;
@@ -31,23 +32,34 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    dataset: Arc<Dataset>,
+    store: Arc<Store>,
     /// Where the map page's files are.
     pub web_dir: PathBuf,
 }
 
 impl AppState {
-    /// State over a loaded data set, serving the page from `web_dir`.
+    /// State over a loaded data set kept in memory (edits are not saved), serving the page
+    /// from `web_dir`.
     pub fn new(dataset: Dataset, web_dir: PathBuf) -> Self {
+        AppState::with_store(Store::in_memory(dataset), web_dir)
+    }
+
+    /// State over a live store.
+    pub fn with_store(store: Store, web_dir: PathBuf) -> Self {
         AppState {
-            dataset: Arc::new(dataset),
+            store: Arc::new(store),
             web_dir,
         }
     }
 
-    /// The current data set.
+    /// The current snapshot of the data set.
     pub fn dataset(&self) -> Arc<Dataset> {
-        Arc::clone(&self.dataset)
+        self.store.snapshot()
+    }
+
+    /// The live store, for edits and history.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 }
 

@@ -80,6 +80,56 @@ fn encode(entry: &JournalEntry) -> Vec<u8> {
     format!("{:08x} {json}\n", crc32fast::hash(json.as_bytes())).into_bytes()
 }
 
+/// Entries of a journal's bytes, the length of its good prefix, and the first damaged
+/// line of a torn tail, if any.
+type Parsed = (Vec<JournalEntry>, usize, Option<(usize, String)>);
+
+fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, JournalError> {
+    let mut entries = Vec::new();
+    let mut good_len = 0usize;
+    let mut damaged: Option<(usize, String)> = None;
+    for (n, chunk) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+        let complete = chunk.ends_with(b"\n");
+        let decoded = std::str::from_utf8(chunk)
+            .map_err(|_| "not UTF-8".to_owned())
+            .and_then(|s| {
+                if complete {
+                    decode(s.trim_end_matches('\n'))
+                } else {
+                    Err("incomplete line".into())
+                }
+            });
+        // After a damaged line, any line that decodes shows the damage is not a torn tail.
+        let parsed = match decoded {
+            Ok(e) if damaged.is_none() => {
+                let expected = entries.last().map_or(1, |l: &JournalEntry| l.seq + 1);
+                if e.seq == expected {
+                    Ok(e)
+                } else {
+                    Err(format!("sequence {} where {expected} was expected", e.seq))
+                }
+            }
+            other => other,
+        };
+        match (parsed, &damaged) {
+            (Ok(e), None) => {
+                good_len += chunk.len();
+                entries.push(e);
+            }
+            (Ok(_), Some((line, problem))) => {
+                return Err(JournalError::Corrupt {
+                    path: path.to_owned(),
+                    line: *line,
+                    problem: problem.clone(),
+                });
+            }
+            (Err(problem), None) => damaged = Some((n + 1, problem)),
+            (Err(_), Some(_)) => {}
+        }
+    }
+    Ok((entries, good_len, damaged))
+}
+
 fn decode(line: &str) -> Result<JournalEntry, String> {
     let (crc, json) = line.split_once(' ').ok_or("no checksum")?;
     let want = u32::from_str_radix(crc, 16).map_err(|_| "bad checksum field")?;
@@ -108,48 +158,7 @@ impl Journal {
         file.read_to_end(&mut bytes)
             .map_err(io("cannot read", &path))?;
 
-        let mut entries = Vec::new();
-        let mut good_len = 0usize;
-        let mut damaged: Option<(usize, String)> = None;
-        for (n, chunk) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
-            let complete = chunk.ends_with(b"\n");
-            let decoded = std::str::from_utf8(chunk)
-                .map_err(|_| "not UTF-8".to_owned())
-                .and_then(|s| {
-                    if complete {
-                        decode(s.trim_end_matches('\n'))
-                    } else {
-                        Err("incomplete line".into())
-                    }
-                });
-            // After a damaged line, any line that decodes shows the damage is not a torn tail.
-            let parsed = match decoded {
-                Ok(e) if damaged.is_none() => {
-                    let expected = entries.last().map_or(1, |l: &JournalEntry| l.seq + 1);
-                    if e.seq == expected {
-                        Ok(e)
-                    } else {
-                        Err(format!("sequence {} where {expected} was expected", e.seq))
-                    }
-                }
-                other => other,
-            };
-            match (parsed, &damaged) {
-                (Ok(e), None) => {
-                    good_len += chunk.len();
-                    entries.push(e);
-                }
-                (Ok(_), Some((line, problem))) => {
-                    return Err(JournalError::Corrupt {
-                        path,
-                        line: *line,
-                        problem: problem.clone(),
-                    });
-                }
-                (Err(problem), None) => damaged = Some((n + 1, problem)),
-                (Err(_), Some(_)) => {}
-            }
-        }
+        let (entries, good_len, damaged) = parse(&path, &bytes)?;
         if let Some((line, problem)) = damaged {
             tracing::warn!(
                 "{}: dropping a torn last write at line {line} ({problem})",
@@ -172,6 +181,21 @@ impl Journal {
             },
             entries,
         ))
+    }
+
+    /// Reads the entries of the journal in `dir` without changing anything (a torn last
+    /// line is ignored); no journal means no entries.
+    pub fn read(dir: &Path) -> Result<Vec<JournalEntry>, JournalError> {
+        let path = dir.join(FILE_NAME);
+        match std::fs::read(&path) {
+            Ok(bytes) => parse(&path, &bytes).map(|(entries, _, _)| entries),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(source) => Err(JournalError::Io {
+                path,
+                op: "cannot read",
+                source,
+            }),
+        }
     }
 
     /// The sequence number the next entry will get.

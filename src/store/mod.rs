@@ -372,14 +372,34 @@ fn metric_polygons(path: &Path, features: &[Feature]) -> Result<Vec<MultiPolygon
 }
 
 impl Dataset {
-    /// Loads the five layer files from `dir`.
+    /// Loads the five layer files from `dir` and replays the edit journal beside them,
+    /// without changing any file: the state the server would start with.
+    pub fn load(dir: &Path) -> Result<Dataset, LoadError> {
+        let entries = journal::Journal::read(dir).map_err(|e| LoadError::Journal(Box::new(e)))?;
+        let mut data = Dataset::load_files(dir)?;
+        data.replay(&entries)?;
+        Ok(data)
+    }
+
+    /// Applies journal entries in order.
+    pub fn replay(&mut self, entries: &[journal::JournalEntry]) -> Result<(), LoadError> {
+        for e in entries {
+            self.apply(&e.edit).map_err(|err| LoadError::Replay {
+                seq: e.seq,
+                problem: err.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Loads the five layer files from `dir`, as they are, without the journal.
     ///
     /// 1. read and check each file's features;
     /// 2. parse each feature's properties into its typed record;
     /// 3. check references between layers (parcel owners, household villages);
     /// 4. project polygons to the metric CRS;
     /// 5. bulk-load one R-tree per layer.
-    pub fn load(dir: &Path) -> Result<Dataset, LoadError> {
+    pub fn load_files(dir: &Path) -> Result<Dataset, LoadError> {
         let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
         let mut layers: HashMap<LayerKind, Vec<Feature>> = HashMap::new();
         for kind in LayerKind::ALL {
