@@ -6,6 +6,7 @@
 
 pub mod analysis;
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod crs;
 pub mod generate;

@@ -112,11 +112,23 @@ impl Store {
         user: &str,
         if_match: Option<&str>,
     ) -> Result<Edited, StoreError> {
+        self.edit_with(user, if_match, |_| Ok(edit))
+    }
+
+    /// Makes the edit that `make` builds from the current data, with no other writer in
+    /// between: a read-modify-write such as "add 3 labour days" cannot lose a concurrent one.
+    pub fn edit_with(
+        &self,
+        user: &str,
+        if_match: Option<&str>,
+        make: impl FnOnce(&Dataset) -> Result<Edit, EditError>,
+    ) -> Result<Edited, StoreError> {
         let mut journal = self
             .journal
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let snapshot = self.snapshot();
+        let edit = make(&snapshot)?;
         if let Some(given) = if_match
             && given.trim() != "*"
         {
