@@ -31,7 +31,26 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        caller_from_headers(&parts.headers, state)
+        match parts.extensions.get::<Caller>() {
+            Some(c) => Ok(c.clone()),
+            None => caller_from_headers(&parts.headers, state),
+        }
+    }
+}
+
+/// Middleware: works out the caller of every request once, so that wrong credentials are
+/// refused everywhere (even where anyone may read), and handlers find the caller ready.
+pub async fn identify(
+    State(state): State<AppState>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match caller_from_headers(req.headers(), &state) {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
     }
 }
 

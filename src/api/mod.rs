@@ -89,6 +89,10 @@ pub fn app(state: AppState) -> Router {
         .merge(edit::routes())
         .nest_service("/static", static_files)
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CorsLayer::permissive())
         .with_state(state)

@@ -5,11 +5,13 @@ use axum::response::Response;
 use axum::{Router, routing::get};
 use serde::Deserialize;
 
+use super::auth::require;
 use super::{ApiError, ApiQuery, AppState, JSON, json_with_type};
 use crate::analysis::canal_length::{Grouping, canal_length};
 use crate::analysis::contributions::{ContributionError, Kind, contributions};
 use crate::analysis::route::parse_width;
 use crate::analysis::water::water_connection;
+use crate::auth::{Caller, Role};
 
 /// The report routes.
 pub fn routes() -> Router<AppState> {
@@ -74,8 +76,14 @@ struct ContributionsQuery {
 
 async fn contributions_report(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ContributionsQuery>,
 ) -> Result<Response, ApiError> {
+    require(
+        &caller,
+        Role::Viewer,
+        "the contributions report (household names)",
+    )?;
     let kind = q
         .kind
         .as_deref()
