@@ -60,14 +60,10 @@ pub struct Store {
 impl Store {
     /// Loads the data directory and replays its journal.
     pub fn open(dir: &Path) -> Result<Store, LoadError> {
-        let mut data = Dataset::load(dir)?;
+        // Open (and repair) the journal before reading the files it applies to.
         let (journal, entries) = Journal::open(dir).map_err(|e| LoadError::Journal(Box::new(e)))?;
-        for e in &entries {
-            data.apply(&e.edit).map_err(|err| LoadError::Replay {
-                seq: e.seq,
-                problem: err.to_string(),
-            })?;
-        }
+        let mut data = Dataset::load_files(dir)?;
+        data.replay(&entries)?;
         Ok(Store {
             current: RwLock::new(Arc::new(data)),
             journal: Mutex::new(Some(journal)),
