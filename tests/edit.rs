@@ -401,6 +401,26 @@ async fn one_step_changes_and_history() {
             )
     );
 
+    // The month's progress, by hand: c2 (105.1525 m by pyproj Geod, see tests/api.rs) went
+    // under construction; p1 reached `agreed`; h5 gained 3 labour days done; h6 registered,
+    // so 3 of 5 dwellings are registered (the fixture starts at 2 of 5).
+    let a = call(&s, "GET", "/api/reports/monthly-progress", None, None, None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["water_rate_at_start"], 0.4);
+    let months = a.body["months"].as_array().unwrap();
+    assert_eq!(months.len(), 1);
+    let m = &months[0];
+    assert_eq!(m["edits"], 5);
+    assert!(
+        (m["canal_started_m"].as_f64().unwrap() - 105.1525).abs() < 0.01,
+        "{m}"
+    );
+    assert_eq!(m["canal_completed_m"], 0.0);
+    assert_eq!(m["parcels_to_status"], json!({"agreed": 1}));
+    assert_eq!(m["contributions_added"]["labour_done_days"], 3.0);
+    assert_eq!(m["water_registered_dwellings"], 3);
+    assert_eq!(m["water_rate"], 0.6);
+
     // The same state after a restart.
     let again = state(&dir);
     assert_eq!(

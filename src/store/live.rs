@@ -52,6 +52,7 @@ pub struct Edited {
 /// The live, editable data set.
 #[derive(Debug)]
 pub struct Store {
+    base: Arc<Dataset>,
     current: RwLock<Arc<Dataset>>,
     journal: Mutex<Option<Journal>>,
     history: RwLock<Arc<Vec<JournalEntry>>>,
@@ -62,9 +63,12 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store, LoadError> {
         // Open (and repair) the journal before reading the files it applies to.
         let (journal, entries) = Journal::open(dir).map_err(|e| LoadError::Journal(Box::new(e)))?;
-        let mut data = Dataset::load_files(dir)?;
+        let base = Arc::new(Dataset::load_files(dir)?);
+        // Layers the journal never touches stay shared between the base and the current data.
+        let mut data = (*base).clone();
         data.replay(&entries)?;
         Ok(Store {
+            base,
             current: RwLock::new(Arc::new(data)),
             journal: Mutex::new(Some(journal)),
             history: RwLock::new(Arc::new(entries)),
@@ -73,11 +77,18 @@ impl Store {
 
     /// A store over a data set with no journal: edits live in memory only.
     pub fn in_memory(data: Dataset) -> Store {
+        let data = Arc::new(data);
         Store {
-            current: RwLock::new(Arc::new(data)),
+            base: Arc::clone(&data),
+            current: RwLock::new(data),
             journal: Mutex::new(None),
             history: RwLock::new(Arc::new(Vec::new())),
         }
+    }
+
+    /// The data as the files hold them, before the journal.
+    pub fn base(&self) -> Arc<Dataset> {
+        Arc::clone(&self.base)
     }
 
     /// The current snapshot.
