@@ -292,7 +292,7 @@ pub fn write(layers: &Layers, dir: &Path) -> Result<(), GenerateError> {
 }
 
 /// Generates and writes commune by commune, holding one commune in memory at a time, and
-/// returns what was written. The files are the same bytes as [`generate`] then [`write`].
+/// returns what was written. The files are the same bytes as [`generate`] then [`write()`].
 pub fn generate_to_dir(params: &Params, dir: &Path) -> Result<Summary, GenerateError> {
     if params.communes == 0 {
         return Err(GenerateError::NoCommunes);
