@@ -251,9 +251,6 @@ pub(crate) fn build(seed: u64, k: u32) -> Result<Commune, GenerateError> {
     let mut planned_lots: Vec<(ClearanceStatus, usize)> =
         ClearanceStatus::ALL.iter().map(|&s| (s, 0)).collect();
     for p in parcels.iter_mut() {
-        if p.role == Role::InfillLot {
-            continue;
-        }
         if p.role != Role::Home {
             continue;
         }

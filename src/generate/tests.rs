@@ -106,6 +106,21 @@ fn the_same_seed_gives_the_same_bytes() {
 }
 
 #[test]
+fn the_committed_sample_is_what_seed_42_generates() {
+    let dir = tmp("committed");
+    generate_to_dir(&Params::default(), &dir).unwrap();
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    for (name, bytes) in files(&dir) {
+        let old = std::fs::read(committed.join(&name)).unwrap_or_default();
+        assert!(
+            old == bytes,
+            "data/{name} is stale: run `cargo run -- generate --seed 42 --out data`"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn the_loader_accepts_the_output() {
     let dir = tmp("load");
     let summary = generate_to_dir(&Params::default(), &dir).unwrap();
