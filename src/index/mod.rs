@@ -9,7 +9,7 @@ use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 /// An R-tree over the bounding boxes of a layer's features.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SpatialIndex {
     tree: RTree<Entry>,
 }
@@ -21,16 +21,21 @@ impl SpatialIndex {
         let entries = boxes
             .into_iter()
             .enumerate()
-            .map(|(i, r)| {
-                GeomWithData::new(
-                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    i,
-                )
-            })
+            .map(|(i, r)| entry(r, i))
             .collect();
         SpatialIndex {
             tree: RTree::bulk_load(entries),
         }
+    }
+
+    /// Adds the box of the feature at `position`.
+    pub fn insert(&mut self, rect: Rect, position: usize) {
+        self.tree.insert(entry(rect, position));
+    }
+
+    /// Removes the box of the feature at `position`; false when it was not there.
+    pub fn remove(&mut self, rect: Rect, position: usize) -> bool {
+        self.tree.remove(&entry(rect, position)).is_some()
     }
 
     /// Positions of the features whose bounding box meets `rect`, in no particular order.
@@ -50,6 +55,13 @@ impl SpatialIndex {
     pub fn is_empty(&self) -> bool {
         self.tree.size() == 0
     }
+}
+
+fn entry(r: Rect, position: usize) -> Entry {
+    GeomWithData::new(
+        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+        position,
+    )
 }
 
 /// The bounding box of a geometry; a point's box is the point itself.
@@ -102,5 +114,43 @@ mod tests {
             let want: Vec<usize> = (0..boxes.len()).filter(|&i| meets(boxes[i], q)).collect();
             assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn insert_and_remove_keep_agreeing_with_a_scan() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let mut boxes: Vec<Option<Rect>> = (0..500)
+            .map(|_| {
+                Some(rect(
+                    rng.random_range(0.0..100.0),
+                    rng.random_range(0.0..100.0),
+                    3.0,
+                    3.0,
+                ))
+            })
+            .collect();
+        let mut index = SpatialIndex::bulk_load(boxes.iter().flatten().copied());
+        for i in (0..500).step_by(3) {
+            assert!(index.remove(boxes[i].unwrap(), i));
+            boxes[i] = None;
+        }
+        assert!(!index.remove(rect(0.0, 0.0, 1.0, 1.0), 0));
+        for i in 500..600 {
+            let r = rect(
+                rng.random_range(0.0..100.0),
+                rng.random_range(0.0..100.0),
+                3.0,
+                3.0,
+            );
+            index.insert(r, i);
+            boxes.push(Some(r));
+        }
+        let q = rect(20.0, 20.0, 40.0, 40.0);
+        let mut got: Vec<usize> = index.intersecting(q).collect();
+        got.sort_unstable();
+        let want: Vec<usize> = (0..boxes.len())
+            .filter(|&i| boxes[i].is_some_and(|b| meets(b, q)))
+            .collect();
+        assert_eq!(got, want);
     }
 }

@@ -8,8 +8,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
+
+pub mod edit;
+pub mod journal;
+pub mod live;
+pub mod query;
 
 use crate::crs::{self, CrsError};
 use crate::index::SpatialIndex;
@@ -31,13 +37,13 @@ pub struct Feature {
 }
 
 /// A layer: its features, their R-tree and an id lookup.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Layer {
     /// Features in file order.
     pub features: Vec<Feature>,
     /// R-tree over the features' bounding boxes.
     pub index: SpatialIndex,
-    by_id: HashMap<String, usize>,
+    pub(crate) by_id: HashMap<String, usize>,
 }
 
 impl Layer {
@@ -95,36 +101,36 @@ fn union_rects(rects: impl Iterator<Item = Rect>) -> Option<Rect> {
 
 /// Everything loaded from a data directory, with typed records and metric geometries
 /// beside the stored features (same positions).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Dataset {
     /// Where the data came from.
     pub dir: PathBuf,
     /// Village boundaries.
-    pub villages: Layer,
+    pub villages: Arc<Layer>,
     /// Canals.
-    pub canals: Layer,
+    pub canals: Arc<Layer>,
     /// Parcels.
-    pub parcels: Layer,
+    pub parcels: Arc<Layer>,
     /// Flood zones.
-    pub flood_zones: Layer,
+    pub flood_zones: Arc<Layer>,
     /// Households.
-    pub households: Layer,
+    pub households: Arc<Layer>,
     /// Typed villages.
-    pub village_records: Vec<Village>,
+    pub village_records: Arc<Vec<Village>>,
     /// Typed canals.
-    pub canal_records: Vec<Canal>,
+    pub canal_records: Arc<Vec<Canal>>,
     /// Typed parcels.
-    pub parcel_records: Vec<Parcel>,
+    pub parcel_records: Arc<Vec<Parcel>>,
     /// Typed flood zones.
-    pub flood_zone_records: Vec<FloodZone>,
+    pub flood_zone_records: Arc<Vec<FloodZone>>,
     /// Typed households.
-    pub household_records: Vec<Household>,
+    pub household_records: Arc<Vec<Household>>,
     /// Village polygons in the metric CRS.
-    pub village_metric: Vec<MultiPolygon>,
+    pub village_metric: Arc<Vec<MultiPolygon>>,
     /// Parcel polygons in the metric CRS.
-    pub parcel_metric: Vec<MultiPolygon>,
+    pub parcel_metric: Arc<Vec<MultiPolygon>>,
     /// Flood-zone polygons in the metric CRS.
-    pub flood_zone_metric: Vec<MultiPolygon>,
+    pub flood_zone_metric: Arc<Vec<MultiPolygon>>,
     /// Bounding box of all layers (WGS84).
     pub extent: Rect,
 }
@@ -133,7 +139,7 @@ pub struct Dataset {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         /// The file.
         path: PathBuf,
@@ -159,11 +165,22 @@ pub enum LoadError {
         /// What is wrong.
         problem: String,
     },
+    /// The edit journal could not be read.
+    #[error("the edit journal cannot be read")]
+    Journal(#[source] Box<journal::JournalError>),
+    /// A journal entry no longer applies to the data files.
+    #[error("journal entry {seq} does not apply to the data files: {problem}")]
+    Replay {
+        /// The entry's sequence number.
+        seq: u64,
+        /// Why.
+        problem: String,
+    },
     /// The data set holds no feature at all.
     #[error("{0}: the data directory holds no features")]
     Empty(PathBuf),
     /// PROJ could not project a geometry.
-    #[error("{path}: feature {id}: {source}")]
+    #[error("{path}: feature {id}: cannot project")]
     Crs {
         /// The file.
         path: PathBuf,
@@ -171,7 +188,7 @@ pub enum LoadError {
         id: String,
         /// The cause.
         #[source]
-        source: CrsError,
+        source: Box<CrsError>,
     },
 }
 
@@ -348,21 +365,41 @@ fn metric_polygons(path: &Path, features: &[Feature]) -> Result<Vec<MultiPolygon
             crs::geometry_to_metric(&mp).map_err(|source| LoadError::Crs {
                 path: path.to_owned(),
                 id: f.id.clone(),
-                source,
+                source: Box::new(source),
             })
         })
         .collect()
 }
 
 impl Dataset {
-    /// Loads the five layer files from `dir`.
+    /// Loads the five layer files from `dir` and replays the edit journal beside them,
+    /// without changing any file: the state the server would start with.
+    pub fn load(dir: &Path) -> Result<Dataset, LoadError> {
+        let entries = journal::Journal::read(dir).map_err(|e| LoadError::Journal(Box::new(e)))?;
+        let mut data = Dataset::load_files(dir)?;
+        data.replay(&entries)?;
+        Ok(data)
+    }
+
+    /// Applies journal entries in order.
+    pub fn replay(&mut self, entries: &[journal::JournalEntry]) -> Result<(), LoadError> {
+        for e in entries {
+            self.apply(&e.edit).map_err(|err| LoadError::Replay {
+                seq: e.seq,
+                problem: err.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Loads the five layer files from `dir`, as they are, without the journal.
     ///
     /// 1. read and check each file's features;
     /// 2. parse each feature's properties into its typed record;
     /// 3. check references between layers (parcel owners, household villages);
     /// 4. project polygons to the metric CRS;
     /// 5. bulk-load one R-tree per layer.
-    pub fn load(dir: &Path) -> Result<Dataset, LoadError> {
+    pub fn load_files(dir: &Path) -> Result<Dataset, LoadError> {
         let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
         let mut layers: HashMap<LayerKind, Vec<Feature>> = HashMap::new();
         for kind in LayerKind::ALL {
@@ -462,19 +499,19 @@ impl Dataset {
 
         Ok(Dataset {
             dir: dir.to_owned(),
-            villages: Layer::new(villages),
-            canals: Layer::new(canals),
-            parcels: Layer::new(parcels),
-            flood_zones: Layer::new(flood_zones),
-            households: Layer::new(households),
-            village_records,
-            canal_records,
-            parcel_records,
-            flood_zone_records,
-            household_records,
-            village_metric,
-            parcel_metric,
-            flood_zone_metric,
+            villages: Arc::new(Layer::new(villages)),
+            canals: Arc::new(Layer::new(canals)),
+            parcels: Arc::new(Layer::new(parcels)),
+            flood_zones: Arc::new(Layer::new(flood_zones)),
+            households: Arc::new(Layer::new(households)),
+            village_records: Arc::new(village_records),
+            canal_records: Arc::new(canal_records),
+            parcel_records: Arc::new(parcel_records),
+            flood_zone_records: Arc::new(flood_zone_records),
+            household_records: Arc::new(household_records),
+            village_metric: Arc::new(village_metric),
+            parcel_metric: Arc::new(parcel_metric),
+            flood_zone_metric: Arc::new(flood_zone_metric),
             extent,
         })
     }

@@ -1,0 +1,449 @@
+//! Route impact: which parcels a canal route takes land from, how much, whose, which walls
+//! and gates must be rebuilt, which flood zones it crosses and which flooded households it
+//! serves.
+//!
+//! Exactly as DESIGN.md says:
+//! 1. project the route to VN-2000 / TM-3 104-45 (EPSG:9208);
+//! 2. corridor = the route buffered by w/2 with flat ends and round joins;
+//! 3. affected parcels = parcels whose polygon meets the corridor's interior (a taken area
+//!    above [`MIN_TAKEN_AREA_M2`], so that parcels that only touch its edge are left out);
+//! 4. for each: taken area = area(parcel ∩ corridor), its share of the parcel, the owner,
+//!    the clearance status, and the length of the frontage fence inside the corridor;
+//! 5. also the geodesic route length, the flood zones crossed (geodesic length inside
+//!    each), and the households in those zones whose land the route does not touch.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use geo::algorithm::buffer::{BufferStyle, LineCap};
+use geo::{
+    Area, BooleanOps, Buffer, Contains, Coord, Geometry, LineString, MultiLineString, MultiPolygon,
+    Rect,
+};
+use serde::Serialize;
+
+use crate::crs::{self, CrsError};
+use crate::model::{ClearanceStatus, FenceType};
+use crate::store::Dataset;
+
+/// Taken areas at or below this are edge contacts, not takings (m²).
+pub const MIN_TAKEN_AREA_M2: f64 = 0.01;
+
+/// One parcel the route takes land from.
+#[derive(Debug, Clone, Serialize)]
+pub struct AffectedParcel {
+    /// Parcel id.
+    pub id: String,
+    /// Map sheet.
+    pub map_sheet: i64,
+    /// Parcel number.
+    pub parcel_no: i64,
+    /// Land-use code.
+    pub land_use: String,
+    /// Village name.
+    pub village: Option<String>,
+    /// Owner household id.
+    pub owner_household: Option<String>,
+    /// Owner's head of household.
+    pub owner_name: Option<String>,
+    /// Area of the whole parcel, m² (VN-2000 TM-3).
+    pub parcel_area_m2: f64,
+    /// Area inside the corridor, m².
+    pub taken_area_m2: f64,
+    /// `taken_area_m2 / parcel_area_m2`.
+    pub taken_share: f64,
+    /// Site-clearance step.
+    pub clearance_status: ClearanceStatus,
+    /// What stands on the frontage.
+    pub fence_type: FenceType,
+    /// Length of the frontage fence inside the corridor, m (geodesic).
+    pub fence_to_rebuild_m: f64,
+    /// Whether the frontage gate must be rebuilt.
+    pub gate_to_rebuild: bool,
+    /// The taken strip, WGS84.
+    #[serde(skip)]
+    pub taken: MultiPolygon,
+}
+
+/// A flood zone the route crosses.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrossedFloodZone {
+    /// Flood zone id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Village name.
+    pub village: Option<String>,
+    /// Typical depth.
+    pub depth_m: f64,
+    /// Geodesic length of the route inside it.
+    pub length_inside_m: f64,
+}
+
+/// A flooded household the route serves without touching its land.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServedHousehold {
+    /// Household id.
+    pub id: String,
+    /// Head of household.
+    pub head: String,
+    /// Village name.
+    pub village: String,
+    /// The flood zone it lives in.
+    pub flood_zone: String,
+}
+
+/// Sums over the affected parcels.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImpactTotals {
+    /// Number of affected parcels.
+    pub parcels: usize,
+    /// Distinct owner households of affected parcels.
+    pub households_affected: usize,
+    /// Total area taken, m².
+    pub taken_area_m2: f64,
+    /// Total fence to rebuild, m.
+    pub fence_to_rebuild_m: f64,
+    /// Gates to rebuild.
+    pub gates_to_rebuild: usize,
+    /// Served households.
+    pub served_households: usize,
+    /// Affected parcels per clearance status.
+    pub by_clearance_status: BTreeMap<ClearanceStatus, usize>,
+}
+
+/// The whole answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteImpact {
+    /// Geodesic route length, m.
+    pub route_length_m: f64,
+    /// Corridor width, m.
+    pub corridor_width_m: f64,
+    /// Corridor area, m².
+    pub corridor_area_m2: f64,
+    /// Affected parcels, largest taking first.
+    pub parcels: Vec<AffectedParcel>,
+    /// Flood zones crossed.
+    pub flood_zones: Vec<CrossedFloodZone>,
+    /// Flooded households served whose land is not touched.
+    pub served_households: Vec<ServedHousehold>,
+    /// Totals.
+    pub totals: ImpactTotals,
+    /// The corridor, WGS84.
+    #[serde(skip)]
+    pub corridor: MultiPolygon,
+}
+
+/// Computes the impact of `route` (WGS84, already checked) with a corridor `width_m` wide.
+///
+/// # Examples
+///
+/// ```no_run
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use drainplan::{analysis::route_impact::route_impact, store::Dataset};
+/// let data = Dataset::load(std::path::Path::new("data"))?;
+/// let route = geo::LineString::from(vec![(105.700, 19.220), (105.701, 19.220)]);
+/// let impact = route_impact(&data, &route, 6.0)?;
+/// println!("{} m² from {} parcels", impact.totals.taken_area_m2, impact.totals.parcels);
+/// # Ok(()) }
+/// ```
+pub fn route_impact(
+    data: &Dataset,
+    route: &LineString,
+    width_m: f64,
+) -> Result<RouteImpact, CrsError> {
+    let metric_route = crs::geometry_to_metric(route)?;
+    let corridor = corridor(&metric_route, width_m);
+    let search = search_box(route, width_m);
+
+    let mut parcels = Vec::new();
+    for i in data.parcels.intersecting(search) {
+        let taken = data.parcel_metric[i].intersection(&corridor);
+        let taken_area_m2 = taken.unsigned_area();
+        if taken_area_m2 <= MIN_TAKEN_AREA_M2 {
+            continue;
+        }
+        let rec = &data.parcel_records[i];
+        let parcel_area_m2 = data.parcel_metric[i].unsigned_area();
+        let fence_to_rebuild_m = match (rec.fence_type, rec.frontage_edge) {
+            (FenceType::None, _) | (_, None) => 0.0,
+            (_, Some(edge)) => fence_inside(&data.parcel_metric[i], edge, &corridor)?,
+        };
+        let owner = rec
+            .owner_household
+            .as_deref()
+            .and_then(|id| data.households.position(id));
+        parcels.push(AffectedParcel {
+            id: rec.id.clone(),
+            map_sheet: rec.map_sheet,
+            parcel_no: rec.parcel_no,
+            land_use: rec.land_use.clone(),
+            village: rec
+                .village_id
+                .as_deref()
+                .map(|v| data.village_name(v).to_owned()),
+            owner_household: rec.owner_household.clone(),
+            owner_name: owner.map(|h| data.household_records[h].head.clone()),
+            parcel_area_m2,
+            taken_area_m2,
+            taken_share: if parcel_area_m2 > 0.0 {
+                taken_area_m2 / parcel_area_m2
+            } else {
+                0.0
+            },
+            clearance_status: rec.clearance_status,
+            fence_type: rec.fence_type,
+            fence_to_rebuild_m,
+            gate_to_rebuild: rec.gate && fence_to_rebuild_m > 0.0,
+            taken: crs::geometry_to_wgs84(&taken)?,
+        });
+    }
+    parcels.sort_by(|a, b| {
+        b.taken_area_m2
+            .total_cmp(&a.taken_area_m2)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+
+    let route_bbox = crate::index::bounding_box(&Geometry::LineString(route.clone()))
+        .unwrap_or_else(|| Rect::new(route.0[0], route.0[0]));
+    let metric_lines = MultiLineString(vec![metric_route.clone()]);
+    let mut flood_zones = Vec::new();
+    let mut crossed = Vec::new();
+    for i in data.flood_zones.intersecting(route_bbox) {
+        let inside = data.flood_zone_metric[i].clip(&metric_lines, false);
+        let length_inside_m = geodesic_length_of_metric(&inside)?;
+        if length_inside_m <= 0.0 {
+            continue;
+        }
+        let z = &data.flood_zone_records[i];
+        crossed.push(i);
+        flood_zones.push(CrossedFloodZone {
+            id: z.id.clone(),
+            name: z.name.clone(),
+            village: z
+                .village_id
+                .as_deref()
+                .map(|v| data.village_name(v).to_owned()),
+            depth_m: z.depth_m,
+            length_inside_m,
+        });
+    }
+
+    let touched_owners: BTreeSet<&str> = parcels
+        .iter()
+        .filter_map(|p| p.owner_household.as_deref())
+        .collect();
+    let mut served_households = Vec::new();
+    let mut seen = BTreeSet::new();
+    for &z in &crossed {
+        let zone = &data.flood_zones.features[z];
+        for h in data.households.intersecting(zone.bbox) {
+            let rec = &data.household_records[h];
+            let Some(point) = data.household_point(h) else {
+                continue;
+            };
+            if touched_owners.contains(rec.id.as_str())
+                || !zone.geometry.contains(&point)
+                || !seen.insert(h)
+            {
+                continue;
+            }
+            served_households.push(ServedHousehold {
+                id: rec.id.clone(),
+                head: rec.head.clone(),
+                village: data.village_name(&rec.village_id).to_owned(),
+                flood_zone: data.flood_zone_records[z].id.clone(),
+            });
+        }
+    }
+    served_households.sort_by(|a, b| a.id.cmp(&b.id));
+
+    let mut totals = ImpactTotals {
+        parcels: parcels.len(),
+        households_affected: touched_owners.len(),
+        served_households: served_households.len(),
+        ..Default::default()
+    };
+    for p in &parcels {
+        totals.taken_area_m2 += p.taken_area_m2;
+        totals.fence_to_rebuild_m += p.fence_to_rebuild_m;
+        totals.gates_to_rebuild += usize::from(p.gate_to_rebuild);
+        *totals
+            .by_clearance_status
+            .entry(p.clearance_status)
+            .or_default() += 1;
+    }
+
+    Ok(RouteImpact {
+        route_length_m: crs::geodesic_length_m(route),
+        corridor_width_m: width_m,
+        corridor_area_m2: corridor.unsigned_area(),
+        corridor: crs::geometry_to_wgs84(&corridor)?,
+        parcels,
+        flood_zones,
+        served_households,
+        totals,
+    })
+}
+
+/// The corridor around a metric route: buffered by half the width, flat ends, round joins.
+pub fn corridor(metric_route: &LineString, width_m: f64) -> MultiPolygon {
+    metric_route.buffer_with_style(BufferStyle::new(width_m / 2.0).line_cap(LineCap::Butt))
+}
+
+/// A WGS84 box certain to hold the corridor: the route's box grown by half the width and
+/// a 10 % margin, converted with the smallest metres-per-degree of the box.
+fn search_box(route: &LineString, width_m: f64) -> Rect {
+    let bbox = crate::index::bounding_box(&Geometry::LineString(route.clone()))
+        .unwrap_or_else(|| Rect::new(route.0[0], route.0[0]));
+    let grow_m = width_m / 2.0 * 1.1 + 1.0;
+    let max_lat = bbox.min().y.abs().max(bbox.max().y.abs()).min(89.0);
+    let dy = grow_m / 110_574.0;
+    let dx = grow_m / (111_320.0 * max_lat.to_radians().cos());
+    Rect::new(
+        Coord {
+            x: bbox.min().x - dx,
+            y: bbox.min().y - dy,
+        },
+        Coord {
+            x: bbox.max().x + dx,
+            y: bbox.max().y + dy,
+        },
+    )
+}
+
+/// Geodesic length of the part of a parcel's frontage edge inside the corridor.
+fn fence_inside(
+    parcel: &MultiPolygon,
+    edge: usize,
+    corridor: &MultiPolygon,
+) -> Result<f64, CrsError> {
+    let Some(ring) = parcel.0.first().map(|p| p.exterior()) else {
+        return Ok(0.0);
+    };
+    let (Some(a), Some(b)) = (ring.0.get(edge), ring.0.get(edge + 1)) else {
+        return Ok(0.0);
+    };
+    let inside = corridor.clip(&MultiLineString(vec![LineString(vec![*a, *b])]), false);
+    geodesic_length_of_metric(&inside)
+}
+
+fn geodesic_length_of_metric(lines: &MultiLineString) -> Result<f64, CrsError> {
+    let mut total = 0.0;
+    for l in &lines.0 {
+        total += crs::geodesic_length_m(&crs::geometry_to_wgs84(l)?);
+    }
+    Ok(total)
+}
+
+impl RouteImpact {
+    /// Removes what identifies people — parcel owners, the served households' ids and
+    /// heads — for callers who may see only aggregates. Counts and areas stay.
+    pub fn redact_personal(&mut self) {
+        for p in &mut self.parcels {
+            p.owner_household = None;
+            p.owner_name = None;
+        }
+        for h in &mut self.served_households {
+            h.id.clear();
+            h.head.clear();
+        }
+    }
+
+    /// The answer as JSON: every field, and the corridor as a GeoJSON geometry (WGS84).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let serde_json::Value::Object(map) = &mut v {
+            let corridor = geojson::Geometry::from(&self.corridor);
+            map.insert(
+                "corridor".into(),
+                serde_json::to_value(corridor).unwrap_or_default(),
+            );
+        }
+        v
+    }
+
+    /// The taken strips as a GeoJSON FeatureCollection (WGS84), one feature per parcel
+    /// with the parcel's impact as properties, and the totals as a foreign member.
+    pub fn to_geojson(&self) -> serde_json::Value {
+        let features: Vec<serde_json::Value> = self
+            .parcels
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "type": "Feature",
+                    "id": p.id,
+                    "geometry": geojson::Geometry::from(&p.taken),
+                    "properties": p,
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "type": "FeatureCollection",
+            "route_length_m": self.route_length_m,
+            "corridor_width_m": self.corridor_width_m,
+            "totals": self.totals,
+            "features": features,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+    use geo::{Polygon, polygon};
+
+    fn square(x0: f64, y0: f64, w: f64, h: f64) -> MultiPolygon {
+        MultiPolygon(vec![polygon![
+            (x: x0, y: y0), (x: x0 + w, y: y0), (x: x0 + w, y: y0 + h), (x: x0, y: y0 + h), (x: x0, y: y0)
+        ]])
+    }
+
+    #[test]
+    fn corridor_of_a_straight_route_is_a_flat_ended_rectangle() {
+        // 10 m route, 2 m corridor, flat ends: 10 × 2 = 20 m² exactly (no end caps).
+        let c = corridor(&LineString::from(vec![(0.0, 0.0), (10.0, 0.0)]), 2.0);
+        assert_relative_eq!(c.unsigned_area(), 20.0, max_relative = 1e-9);
+    }
+
+    #[test]
+    fn corridor_round_join_adds_a_quarter_disc_at_a_right_angle() {
+        // An L of two 10 m legs, 2 m wide. Inner corner overlaps a 1 × 1 square; the outer
+        // corner gains a quarter disc of radius 1: 2·(10·2) − 1 + π/4 = 39.785 m².
+        let c = corridor(
+            &LineString::from(vec![(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)]),
+            2.0,
+        );
+        let want = 40.0 - 1.0 + std::f64::consts::FRAC_PI_4;
+        assert_relative_eq!(c.unsigned_area(), want, max_relative = 0.002);
+    }
+
+    #[test]
+    fn fence_inside_clips_the_frontage_edge() {
+        // A 12 × 25 lot whose edge 0 (0,0)→(12,0) is the frontage; a 4 m corridor along
+        // x = 6 from y = −5 to y = 5 crosses the frontage over 4 m (x 4..8).
+        let lot = square(599_700.0, 2_126_200.0, 12.0, 25.0);
+        let route = LineString::from(vec![(599_706.0, 2_126_195.0), (599_706.0, 2_126_205.0)]);
+        let c = corridor(&route, 4.0);
+        let taken = lot.intersection(&c).unsigned_area();
+        assert_relative_eq!(taken, 4.0 * 5.0, max_relative = 1e-9);
+        // Ground length differs from grid length by the scale factor (≈1.00002 here).
+        assert_relative_eq!(fence_inside(&lot, 0, &c).unwrap(), 4.0, max_relative = 1e-4);
+        assert_eq!(fence_inside(&lot, 1, &c).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn a_hole_is_not_taken() {
+        // 20 × 20 lot with a 10 × 10 courtyard in the middle; a 2 m corridor through the
+        // middle crosses 5 + 5 m of land: 20 m².
+        let outer = square(0.0, 0.0, 20.0, 20.0).0.remove(0).exterior().clone();
+        let hole = square(5.0, 5.0, 10.0, 10.0).0.remove(0).exterior().clone();
+        let lot = MultiPolygon(vec![Polygon::new(outer, vec![hole])]);
+        let c = corridor(&LineString::from(vec![(10.0, -1.0), (10.0, 21.0)]), 2.0);
+        assert_relative_eq!(
+            lot.intersection(&c).unsigned_area(),
+            20.0,
+            max_relative = 1e-9
+        );
+    }
+}

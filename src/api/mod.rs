@@ -1,0 +1,258 @@
+//! The HTTP API: OGC API – Features over every layer, reports and analyses under `/api/`,
+//! the OpenAPI document, and the map page's static files.
+//!
+//! This module only turns requests into calls on the domain and results into responses;
+//! every client mistake becomes a 4xx JSON body `{"error": …, "status": …}` that says what
+//! was wrong.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Router, extract::DefaultBodyLimit};
+use serde::de::DeserializeOwned;
+use tower_http::cors::CorsLayer;
+use tower_http::services::ServeDir;
+
+use crate::auth::Auth;
+use crate::store::Dataset;
+use crate::store::live::Store;
+
+pub mod analyses;
+pub mod auth;
+pub mod edit;
+pub mod ogc;
+pub mod openapi;
+pub mod reports;
+
+/// The largest request body accepted, in bytes. A route of 10 000 vertices is about 400 KB.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<Store>,
+    auth: Arc<Auth>,
+    /// Where the map page's files are.
+    pub web_dir: PathBuf,
+}
+
+impl AppState {
+    /// State over a loaded data set kept in memory (edits are not saved), serving the page
+    /// from `web_dir`.
+    pub fn new(dataset: Dataset, web_dir: PathBuf) -> Self {
+        AppState::with_store(
+            Store::in_memory(dataset),
+            Auth::in_memory(Vec::new()),
+            web_dir,
+        )
+    }
+
+    /// State over a live store and its users.
+    pub fn with_store(store: Store, auth: Auth, web_dir: PathBuf) -> Self {
+        AppState {
+            store: Arc::new(store),
+            auth: Arc::new(auth),
+            web_dir,
+        }
+    }
+
+    /// Users and sessions.
+    pub fn auth(&self) -> Arc<Auth> {
+        Arc::clone(&self.auth)
+    }
+
+    /// The current snapshot of the data set.
+    pub fn dataset(&self) -> Arc<Dataset> {
+        self.store.snapshot()
+    }
+
+    /// The live store, for edits and history.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// Builds the whole router over `state`.
+pub fn app(state: AppState) -> Router {
+    let static_files = ServeDir::new(state.web_dir.clone());
+    Router::new()
+        .merge(ogc::routes())
+        .merge(reports::routes())
+        .merge(analyses::routes())
+        .merge(openapi::routes())
+        .merge(auth::routes())
+        .merge(edit::routes())
+        .nest_service("/static", static_files)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CorsLayer::permissive())
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::NotFound(format!("no such resource: {}", uri.path()))
+}
+
+/// A request that failed, as the client will see it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed or asks for something impossible (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The thing asked for does not exist (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request was well formed but its content cannot be processed (422).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// The body is too large (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// The caller must sign in (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller's role does not allow this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The edit conflicts with other data (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// `If-Match` names an older version (412).
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// A write must say which version it changes (428).
+    #[error("{0}")]
+    PreconditionRequired(String),
+    /// The media type asked for or sent is not supported (406/415).
+    #[error("{1}")]
+    Media(StatusCode, String),
+    /// Something broke on our side (500); the cause is logged, not sent.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// The HTTP status of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::Media(s, _) => *s,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let ApiError::Internal(e) = &self {
+            tracing::error!(error = format!("{e:#}"), "request failed");
+        }
+        let body = serde_json::json!({
+            "error": self.to_string(),
+            "status": status.as_u16(),
+        });
+        let mut resp = (status, axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // Bearer, not Basic: a Basic challenge would make browsers pop up their own
+            // sign-in dialog over the map. GIS clients send Basic credentials unasked.
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"drainplan\""),
+            );
+        }
+        resp
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::JsonDataError(e) => {
+                ApiError::Unprocessable(format!("the JSON body does not fit: {}", e.body_text()))
+            }
+            JsonRejection::JsonSyntaxError(e) => {
+                ApiError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
+            }
+            JsonRejection::MissingJsonContentType(_) => ApiError::Media(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body with Content-Type: application/json".into(),
+            ),
+            JsonRejection::BytesRejection(e) => {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge(format!(
+                        "the body is larger than the limit of {MAX_BODY_BYTES} bytes"
+                    ))
+                } else {
+                    ApiError::BadRequest(format!("cannot read the body: {}", e.body_text()))
+                }
+            }
+            other => ApiError::BadRequest(other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::BadRequest(format!("bad query string: {}", r.body_text()))
+    }
+}
+
+/// `axum::Json` whose rejections are [`ApiError`]s.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(v) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(v))
+    }
+}
+
+/// `axum::extract::Query` whose rejections are [`ApiError`]s.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Query(v) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(v))
+    }
+}
+
+/// A JSON value sent with a chosen media type.
+pub fn json_with_type(value: &serde_json::Value, media_type: &'static str) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static(media_type))],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => ApiError::Internal(e.into()).into_response(),
+    }
+}
+
+/// Media type of GeoJSON.
+pub const GEOJSON: &str = "application/geo+json";
+/// Media type of plain JSON.
+pub const JSON: &str = "application/json";

@@ -1,0 +1,152 @@
+//! `/api/openapi.json`: the OpenAPI 3.0 description of the whole HTTP API.
+
+use axum::Router;
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use super::{AppState, json_with_type};
+
+/// The media type OGC API clients look for.
+pub const OPENAPI_JSON: &str = "application/vnd.oai.openapi+json;version=3.0";
+
+/// The OpenAPI route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi))
+        .route("/api", get(openapi))
+}
+
+async fn openapi() -> Response {
+    json_with_type(&document(), OPENAPI_JSON)
+}
+
+fn param(name: &str, location: &str, description: &str, schema: Value, required: bool) -> Value {
+    json!({"name": name, "in": location, "description": description, "required": required, "schema": schema})
+}
+
+fn errors() -> Value {
+    json!({
+        "400": {"$ref": "#/components/responses/Error"},
+        "404": {"$ref": "#/components/responses/Error"}
+    })
+}
+
+fn json_ok(description: &str, media: &str) -> Value {
+    json!({"description": description, "content": {media: {"schema": {"type": "object"}}}})
+}
+
+/// The OpenAPI document.
+pub fn document() -> Value {
+    let collection_id = param(
+        "collectionId",
+        "path",
+        "villages, canals, parcels, flood_zones or households",
+        json!({"type": "string", "enum": ["villages", "canals", "parcels", "flood_zones", "households"]}),
+        true,
+    );
+    let crs = param(
+        "crs",
+        "query",
+        "Output CRS: CRS84 (default), EPSG:9208 (VN-2000 / TM-3 104-45) or EPSG:3405 (VN-2000 / UTM 48N)",
+        json!({"type": "string", "format": "uri"}),
+        false,
+    );
+    let width = param(
+        "corridor_width_m",
+        "query",
+        "Corridor width in metres (default 6, at most 200)",
+        json!({"type": "number", "exclusiveMinimum": 0, "maximum": 200}),
+        false,
+    );
+    let format = param(
+        "format",
+        "query",
+        "json (default) or geojson (the taken strips as a FeatureCollection)",
+        json!({"type": "string", "enum": ["json", "geojson"]}),
+        false,
+    );
+    let mut ok_impact = json_ok("The route's impact", "application/json");
+    ok_impact["content"]["application/geo+json"] = json!({"schema": {"type": "object"}});
+
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "drainplan",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Drainage canals, site clearance, household contributions and the piped-water campaign of Quỳnh Liên commune. Layers are served as OGC API – Features; reports and analyses live under /api/. Lengths are geodesic on WGS84; areas are computed in VN-2000 / TM-3 104-45 (EPSG:9208)."
+        },
+        "paths": {
+            "/": {"get": {"summary": "Landing page (JSON; the map page for browsers)", "operationId": "getLandingPage",
+                "responses": {"200": json_ok("Links to the API", "application/json")}}},
+            "/conformance": {"get": {"summary": "Conformance classes", "operationId": "getConformance",
+                "responses": {"200": json_ok("Conformance classes", "application/json")}}},
+            "/collections": {"get": {"summary": "The five layers", "operationId": "getCollections",
+                "responses": {"200": json_ok("Collections", "application/json")}}},
+            "/collections/{collectionId}": {"get": {"summary": "One layer", "operationId": "describeCollection",
+                "parameters": [collection_id],
+                "responses": {"200": json_ok("Collection", "application/json"), "404": {"$ref": "#/components/responses/Error"}}}},
+            "/collections/{collectionId}/queryables": {"get": {"summary": "Properties that can be filtered on", "operationId": "getQueryables",
+                "parameters": [collection_id],
+                "responses": {"200": json_ok("JSON Schema of the queryables", "application/schema+json"), "404": {"$ref": "#/components/responses/Error"}}}},
+            "/collections/{collectionId}/items": {"get": {"summary": "Features of a layer", "operationId": "getFeatures",
+                "parameters": [
+                    collection_id,
+                    param("limit", "query", "Page size (default 10, at most 10000)", json!({"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}), false),
+                    param("offset", "query", "Features to skip", json!({"type": "integer", "minimum": 0, "default": 0}), false),
+                    param("bbox", "query", "minx,miny,maxx,maxy", json!({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4}), false),
+                    param("bbox-crs", "query", "CRS of bbox (default CRS84)", json!({"type": "string", "format": "uri"}), false),
+                    crs,
+                    param("f", "query", "json or geojson", json!({"type": "string"}), false)
+                ],
+                "responses": {"200": json_ok("GeoJSON FeatureCollection with numberMatched, numberReturned and next links", "application/geo+json"), "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+            "/collections/{collectionId}/items/{featureId}": {"get": {"summary": "One feature", "operationId": "getFeature",
+                "parameters": [collection_id, param("featureId", "path", "Feature id", json!({"type": "string"}), true), crs],
+                "responses": {"200": json_ok("GeoJSON Feature", "application/geo+json"), "404": {"$ref": "#/components/responses/Error"}}}},
+            "/api/reports/canal-length": {"get": {"summary": "Metres of canal per status, village, or status and village", "operationId": "canalLength",
+                "parameters": [param("by", "query", "status (default), village, or status,village", json!({"type": "string"}), false)],
+                "responses": {"200": json_ok("Rows with status, village_id, village, length_m, canals; and total_length_m", "application/json"), "400": {"$ref": "#/components/responses/Error"}}}},
+            "/api/reports/water-connection": {"get": {"summary": "Piped-water registration per village and for the commune", "operationId": "waterConnection",
+                "responses": {"200": json_ok("Households, dwellings, registered, connected, rate, target_rate, dwellings_to_target", "application/json")}}},
+            "/api/reports/contributions": {"get": {"summary": "Household contributions (land, labour, money; pledged and done) and households along canals to be built that have not agreed", "operationId": "contributions",
+                "parameters": [
+                    param("kind", "query", "land, labour or money (all when absent)", json!({"type": "string", "enum": ["land", "labour", "money"]}), false),
+                    param("village", "query", "Village id or name", json!({"type": "string"}), false),
+                    width.clone()
+                ],
+                "responses": errors_with_ok(json_ok("households, totals, not_agreed", "application/json"))}},
+            "/api/analyses/route-impact": {"post": {"summary": "Impact of a route: parcels and m² taken, owners, fences and gates, flood zones, served households", "operationId": "routeImpact",
+                "parameters": [format.clone()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RouteImpactRequest"}}}},
+                "responses": {"200": ok_impact.clone(), "400": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
+            "/api/canals/{canalId}/impact": {"get": {"summary": "Impact of a stored canal", "operationId": "canalImpact",
+                "parameters": [param("canalId", "path", "Canal id", json!({"type": "string"}), true), width, format],
+                "responses": errors_with_ok(ok_impact)}},
+            "/api/openapi.json": {"get": {"summary": "This document", "operationId": "getOpenApi",
+                "responses": {"200": json_ok("OpenAPI 3.0", OPENAPI_JSON)}}}
+        },
+        "components": {
+            "schemas": {
+                "RouteImpactRequest": {
+                    "type": "object",
+                    "required": ["route"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "route": {"type": "object", "description": "A GeoJSON LineString geometry, or a Feature holding one, in WGS84 longitude, latitude"},
+                        "corridor_width_m": {"type": "number", "exclusiveMinimum": 0, "maximum": 200, "default": 6}
+                    }
+                },
+                "Error": {"type": "object", "required": ["error", "status"], "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
+            },
+            "responses": {
+                "Error": {"description": "What was wrong", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            }
+        }
+    })
+}
+
+fn errors_with_ok(ok: Value) -> Value {
+    let mut e = errors();
+    e["200"] = ok;
+    e
+}

@@ -1,0 +1,125 @@
+//! `/api/reports/…`: canal length, the piped-water campaign, household contributions.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::{Router, routing::get};
+use serde::Deserialize;
+
+use super::auth::require;
+use super::{ApiError, ApiQuery, AppState, JSON, json_with_type};
+use crate::analysis::canal_length::{Grouping, canal_length};
+use crate::analysis::contributions::{ContributionError, Kind, contributions};
+use crate::analysis::route::parse_width;
+use crate::analysis::water::water_connection;
+use crate::auth::{Caller, Role};
+
+/// The report routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/reports/canal-length", get(canal_length_report))
+        .route("/api/reports/water-connection", get(water_report))
+        .route("/api/reports/contributions", get(contributions_report))
+        .route("/api/reports/monthly-progress", get(progress_report))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CanalLengthQuery {
+    by: Option<String>,
+}
+
+async fn canal_length_report(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<CanalLengthQuery>,
+) -> Result<Response, ApiError> {
+    let by = match q.by.as_deref() {
+        None => Grouping::Status,
+        Some(s) => Grouping::parse(s).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "by=`{s}` is not a grouping; use status, village or status,village"
+            ))
+        })?,
+    };
+    let data = state.dataset();
+    let report = canal_length(&data, by).map_err(|e| ApiError::Internal(e.into()))?;
+    to_json(&report)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoQuery {}
+
+async fn water_report(
+    State(state): State<AppState>,
+    ApiQuery(NoQuery {}): ApiQuery<NoQuery>,
+) -> Result<Response, ApiError> {
+    let data = state.dataset();
+    to_json(&water_connection(&data, &commune_name(&data)))
+}
+
+/// The commune's name, from the villages' `commune` property.
+pub fn commune_name(data: &crate::store::Dataset) -> String {
+    data.villages
+        .features
+        .iter()
+        .find_map(|f| f.properties.get("commune").and_then(|v| v.as_str()))
+        .unwrap_or("commune")
+        .to_owned()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContributionsQuery {
+    kind: Option<String>,
+    village: Option<String>,
+    corridor_width_m: Option<String>,
+}
+
+async fn contributions_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ContributionsQuery>,
+) -> Result<Response, ApiError> {
+    require(
+        &caller,
+        Role::Viewer,
+        "the contributions report (household names)",
+    )?;
+    let kind = q
+        .kind
+        .as_deref()
+        .map(|k| {
+            Kind::parse(k).ok_or_else(|| {
+                ApiError::BadRequest(format!("kind=`{k}` is not one of land, labour, money"))
+            })
+        })
+        .transpose()?;
+    let width = parse_width(q.corridor_width_m.map(serde_json::Value::String).as_ref())
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let data = state.dataset();
+    let report = contributions(&data, kind, q.village.as_deref(), width).map_err(|e| match e {
+        ContributionError::UnknownVillage(_) => ApiError::NotFound(e.to_string()),
+        ContributionError::Crs(e) => ApiError::Internal(e.into()),
+    })?;
+    to_json(&report)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
+    let v = serde_json::to_value(value).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(json_with_type(&v, JSON))
+}
+
+async fn progress_report(
+    State(state): State<AppState>,
+    ApiQuery(NoQuery {}): ApiQuery<NoQuery>,
+) -> Result<Response, ApiError> {
+    let store_state = state.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let store = store_state.store();
+        let base = store.base();
+        crate::analysis::progress::monthly_progress(&base, &store.history(), &commune_name(&base))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    to_json(&report)
+}

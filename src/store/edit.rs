@@ -1,0 +1,610 @@
+//! Edits to the data set: create, replace and delete a feature, each checked like any
+//! other input before it changes anything.
+//!
+//! [`Dataset::apply`] works in place on the data set it is given. The layer parts sit
+//! behind `Arc`s, so a server that keeps readers on a snapshot clones the data set (cheap)
+//! and applies the edit to the clone: only the edited layer is copied.
+
+use std::sync::Arc;
+
+use geo::{Coord, MultiPolygon, Rect};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{Dataset, Feature, Layer, check_geometry};
+use crate::crs;
+use crate::model::{
+    Canal, FloodZone, Household, LayerKind, Parcel, Properties, PropertyError, Village,
+};
+
+/// How far outside the villages' extent an edited feature may reach, in degrees (≈ 1 km).
+const AREA_MARGIN_DEG: f64 = 0.01;
+/// The most vertices one edited feature may have.
+pub const MAX_VERTICES: usize = 100_000;
+
+/// What an edit does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditOp {
+    /// Add a feature with a new id.
+    Create,
+    /// Replace a feature's geometry and properties.
+    Replace,
+    /// Remove a feature.
+    Delete,
+}
+
+/// One edit: the layer, the feature id and, for create and replace, the new GeoJSON
+/// Feature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edit {
+    /// What to do.
+    pub op: EditOp,
+    /// The layer.
+    pub collection: LayerKind,
+    /// The feature id.
+    pub id: String,
+    /// The new feature (create, replace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feature: Option<Value>,
+}
+
+/// Why an edit was refused. Nothing has changed when one is returned.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EditError {
+    /// No feature has that id.
+    #[error("no feature `{id}` in {collection}")]
+    NotFound {
+        /// The layer.
+        collection: LayerKind,
+        /// The id.
+        id: String,
+    },
+    /// A feature with that id already exists.
+    #[error("{collection} already has a feature `{id}`")]
+    Exists {
+        /// The layer.
+        collection: LayerKind,
+        /// The id.
+        id: String,
+    },
+    /// The new feature is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// Other features refer to this one.
+    #[error("{0}")]
+    Referenced(String),
+}
+
+fn invalid(msg: impl Into<String>) -> EditError {
+    EditError::Invalid(msg.into())
+}
+
+impl Feature {
+    /// The feature as a GeoJSON Feature object.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "type": "Feature",
+            "id": self.id,
+            "geometry": geojson::Geometry::from(&self.geometry),
+            "properties": self.properties,
+        })
+    }
+
+    /// A strong validator of the feature's current content, for ETag and If-Match:
+    /// FNV-1a 64 of its GeoJSON text, stable across restarts and builds.
+    pub fn version(&self) -> String {
+        let text = serde_json::to_vec(&self.to_json()).unwrap_or_default();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in text {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{h:016x}")
+    }
+}
+
+impl Layer {
+    fn push(&mut self, f: Feature) {
+        let pos = self.features.len();
+        self.index.insert(f.bbox, pos);
+        self.by_id.insert(f.id.clone(), pos);
+        self.features.push(f);
+    }
+
+    fn set(&mut self, pos: usize, f: Feature) {
+        self.index.remove(self.features[pos].bbox, pos);
+        self.index.insert(f.bbox, pos);
+        self.features[pos] = f;
+    }
+
+    fn swap_remove(&mut self, pos: usize) -> Feature {
+        let last = self.features.len() - 1;
+        self.index.remove(self.features[pos].bbox, pos);
+        if pos != last {
+            self.index.remove(self.features[last].bbox, last);
+            self.index.insert(self.features[last].bbox, pos);
+            self.by_id.insert(self.features[last].id.clone(), pos);
+        }
+        let gone = self.features.swap_remove(pos);
+        self.by_id.remove(&gone.id);
+        gone
+    }
+}
+
+/// The typed record and metric polygon of a checked feature.
+enum Parsed {
+    Village(Village, MultiPolygon),
+    Canal(Canal),
+    Parcel(Parcel, MultiPolygon),
+    FloodZone(FloodZone, MultiPolygon),
+    Household(Household),
+}
+
+fn metric(f: &Feature) -> Result<MultiPolygon, EditError> {
+    let mp = match &f.geometry {
+        geo::Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
+        geo::Geometry::MultiPolygon(mp) => mp.clone(),
+        _ => MultiPolygon(vec![]),
+    };
+    crs::geometry_to_metric(&mp).map_err(|e| invalid(format!("cannot project the geometry: {e}")))
+}
+
+fn record<T>(
+    f: &Feature,
+    parse: fn(&str, &Properties) -> Result<T, PropertyError>,
+) -> Result<T, EditError> {
+    parse(&f.id, &f.properties).map_err(|e| invalid(e.to_string()))
+}
+
+impl Dataset {
+    /// The area edits must stay inside: the villages' extent (or the whole data's) with
+    /// a margin.
+    pub fn edit_area(&self) -> Rect {
+        let base = self.villages.extent().unwrap_or(self.extent);
+        Rect::new(
+            Coord {
+                x: base.min().x - AREA_MARGIN_DEG,
+                y: base.min().y - AREA_MARGIN_DEG,
+            },
+            Coord {
+                x: base.max().x + AREA_MARGIN_DEG,
+                y: base.max().y + AREA_MARGIN_DEG,
+            },
+        )
+    }
+
+    /// Checks a GeoJSON Feature for layer `kind` with id `id`: geometry, properties,
+    /// references to other layers, and that it lies inside the data set's area.
+    pub fn check_feature(
+        &self,
+        kind: LayerKind,
+        id: &str,
+        value: &Value,
+    ) -> Result<Feature, EditError> {
+        self.check_and_parse(kind, id, value).map(|(f, _)| f)
+    }
+
+    fn check_and_parse(
+        &self,
+        kind: LayerKind,
+        id: &str,
+        value: &Value,
+    ) -> Result<(Feature, Parsed), EditError> {
+        let Value::Object(obj) = value else {
+            return Err(invalid("the body must be a GeoJSON Feature object"));
+        };
+        if obj.get("type").and_then(Value::as_str) != Some("Feature") {
+            return Err(invalid(
+                "the body must be a GeoJSON Feature (\"type\": \"Feature\")",
+            ));
+        }
+        match obj.get("id") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(s)) if s == id => {}
+            Some(other) => {
+                return Err(invalid(format!(
+                    "the feature's id {other} does not match `{id}`"
+                )));
+            }
+        }
+        if id.is_empty() || !id.is_ascii() || id.contains('/') || id.len() > 200 {
+            return Err(invalid(format!(
+                "id {id:?} must be 1–200 ASCII characters without '/'"
+            )));
+        }
+        let geometry = obj
+            .get("geometry")
+            .filter(|g| !g.is_null())
+            .ok_or_else(|| invalid("the feature has no geometry"))?;
+        let geometry: geojson::Geometry = serde_json::from_value(geometry.clone())
+            .map_err(|e| invalid(format!("bad geometry: {e}")))?;
+        let geometry = check_geometry(kind, &geometry).map_err(invalid)?;
+        if geo::CoordsIter::coords_count(&geometry) > MAX_VERTICES {
+            return Err(invalid(format!(
+                "the geometry has more than {MAX_VERTICES} vertices"
+            )));
+        }
+        let bbox =
+            crate::index::bounding_box(&geometry).ok_or_else(|| invalid("empty geometry"))?;
+        let area = self.edit_area();
+        if bbox.min().x < area.min().x
+            || bbox.max().x > area.max().x
+            || bbox.min().y < area.min().y
+            || bbox.max().y > area.max().y
+        {
+            return Err(invalid(format!(
+                "the geometry ({:.5}, {:.5})–({:.5}, {:.5}) lies outside the data set's area (lon {:.4}..{:.4}, lat {:.4}..{:.4}); coordinates are longitude, latitude in WGS84",
+                bbox.min().x,
+                bbox.min().y,
+                bbox.max().x,
+                bbox.max().y,
+                area.min().x,
+                area.max().x,
+                area.min().y,
+                area.max().y
+            )));
+        }
+        let properties = match obj.get("properties") {
+            None | Some(Value::Null) => Properties::new(),
+            Some(Value::Object(p)) => p.clone(),
+            Some(_) => return Err(invalid("properties must be an object")),
+        };
+        let f = Feature {
+            id: id.to_owned(),
+            geometry,
+            bbox,
+            properties,
+        };
+        let parsed = self.parse(kind, &f)?;
+        Ok((f, parsed))
+    }
+
+    fn parse(&self, kind: LayerKind, f: &Feature) -> Result<Parsed, EditError> {
+        Ok(match kind {
+            LayerKind::Villages => {
+                Parsed::Village(record(f, Village::from_properties)?, metric(f)?)
+            }
+            LayerKind::Canals => Parsed::Canal(record(f, Canal::from_properties)?),
+            LayerKind::Parcels => {
+                let p = record(f, Parcel::from_properties)?;
+                if let Some(owner) = &p.owner_household
+                    && self.households.position(owner).is_none()
+                {
+                    return Err(invalid(format!(
+                        "owner_household `{owner}` is not a household"
+                    )));
+                }
+                if let Some(edge) = p.frontage_edge {
+                    let edges = super::first_exterior(&f.geometry)
+                        .map_or(0, |r| r.0.len().saturating_sub(1));
+                    if edge >= edges {
+                        return Err(invalid(format!(
+                            "frontage_edge {edge} but the ring has {edges} edges"
+                        )));
+                    }
+                }
+                Parsed::Parcel(p, metric(f)?)
+            }
+            LayerKind::FloodZones => {
+                Parsed::FloodZone(record(f, FloodZone::from_properties)?, metric(f)?)
+            }
+            LayerKind::Households => {
+                let h = record(f, Household::from_properties)?;
+                if self.villages.position(&h.village_id).is_none() {
+                    return Err(invalid(format!(
+                        "village_id `{}` is not a village",
+                        h.village_id
+                    )));
+                }
+                Parsed::Household(h)
+            }
+        })
+    }
+
+    fn references_to(&self, kind: LayerKind, id: &str) -> Option<String> {
+        match kind {
+            LayerKind::Households => self
+                .parcel_records
+                .iter()
+                .find(|p| p.owner_household.as_deref() == Some(id))
+                .map(|p| {
+                    format!(
+                        "household `{id}` owns parcel `{}`; change the parcel's owner first",
+                        p.id
+                    )
+                }),
+            LayerKind::Villages => self
+                .household_records
+                .iter()
+                .find(|h| h.village_id == id)
+                .map(|h| {
+                    format!(
+                        "village `{id}` has household `{}`; move or delete its households first",
+                        h.id
+                    )
+                }),
+            _ => None,
+        }
+    }
+
+    /// Checks an edit against the current data without applying it; returns the checked
+    /// new feature (create, replace).
+    pub fn check_edit(&self, edit: &Edit) -> Result<Option<Feature>, EditError> {
+        self.check_edit_parsed(edit).map(|o| o.map(|(f, _)| f))
+    }
+
+    fn check_edit_parsed(&self, edit: &Edit) -> Result<Option<(Feature, Parsed)>, EditError> {
+        let layer = self.layer(edit.collection);
+        let exists = layer.position(&edit.id).is_some();
+        let not_found = || EditError::NotFound {
+            collection: edit.collection,
+            id: edit.id.clone(),
+        };
+        match edit.op {
+            EditOp::Create if exists => Err(EditError::Exists {
+                collection: edit.collection,
+                id: edit.id.clone(),
+            }),
+            EditOp::Replace | EditOp::Delete if !exists => Err(not_found()),
+            EditOp::Delete => match self.references_to(edit.collection, &edit.id) {
+                Some(why) => Err(EditError::Referenced(why)),
+                None => Ok(None),
+            },
+            EditOp::Create | EditOp::Replace => {
+                let value = edit
+                    .feature
+                    .as_ref()
+                    .ok_or_else(|| invalid("the edit carries no feature"))?;
+                self.check_and_parse(edit.collection, &edit.id, value)
+                    .map(Some)
+            }
+        }
+    }
+
+    /// Checks and applies an edit in place; returns the feature as it was before (replace,
+    /// delete). On error nothing has changed.
+    pub fn apply(&mut self, edit: &Edit) -> Result<Option<Feature>, EditError> {
+        let new = self.check_edit_parsed(edit)?;
+        let pos = self.layer(edit.collection).position(&edit.id);
+        let before = pos.map(|p| self.layer(edit.collection).features[p].clone());
+        match (edit.op, new, pos) {
+            (EditOp::Delete, _, Some(p)) => self.remove_at(edit.collection, p),
+            (EditOp::Create, Some((f, parsed)), None) => self.put(None, f, parsed),
+            (EditOp::Replace, Some((f, parsed)), Some(p)) => self.put(Some(p), f, parsed),
+            _ => return Err(invalid("inconsistent edit")),
+        }
+        if let Some(f) = self.layer(edit.collection).get(&edit.id) {
+            self.extent = union(self.extent, f.bbox);
+        }
+        Ok(before)
+    }
+
+    fn put(&mut self, pos: Option<usize>, f: Feature, parsed: Parsed) {
+        fn store<T: Clone>(
+            layer: &mut Arc<Layer>,
+            records: &mut Arc<Vec<T>>,
+            pos: Option<usize>,
+            f: Feature,
+            rec: T,
+        ) {
+            let (layer, records) = (Arc::make_mut(layer), Arc::make_mut(records));
+            match pos {
+                Some(p) => {
+                    layer.set(p, f);
+                    records[p] = rec;
+                }
+                None => {
+                    layer.push(f);
+                    records.push(rec);
+                }
+            }
+        }
+        fn store_metric(metric: &mut Arc<Vec<MultiPolygon>>, pos: Option<usize>, m: MultiPolygon) {
+            let metric = Arc::make_mut(metric);
+            match pos {
+                Some(p) => metric[p] = m,
+                None => metric.push(m),
+            }
+        }
+        match parsed {
+            Parsed::Village(r, m) => {
+                store(&mut self.villages, &mut self.village_records, pos, f, r);
+                store_metric(&mut self.village_metric, pos, m);
+            }
+            Parsed::Canal(r) => store(&mut self.canals, &mut self.canal_records, pos, f, r),
+            Parsed::Parcel(r, m) => {
+                store(&mut self.parcels, &mut self.parcel_records, pos, f, r);
+                store_metric(&mut self.parcel_metric, pos, m);
+            }
+            Parsed::FloodZone(r, m) => {
+                store(
+                    &mut self.flood_zones,
+                    &mut self.flood_zone_records,
+                    pos,
+                    f,
+                    r,
+                );
+                store_metric(&mut self.flood_zone_metric, pos, m);
+            }
+            Parsed::Household(r) => {
+                store(&mut self.households, &mut self.household_records, pos, f, r)
+            }
+        }
+    }
+
+    fn remove_at(&mut self, kind: LayerKind, pos: usize) {
+        fn drop_at<T: Clone>(layer: &mut Arc<Layer>, records: &mut Arc<Vec<T>>, pos: usize) {
+            Arc::make_mut(layer).swap_remove(pos);
+            Arc::make_mut(records).swap_remove(pos);
+        }
+        match kind {
+            LayerKind::Villages => {
+                drop_at(&mut self.villages, &mut self.village_records, pos);
+                Arc::make_mut(&mut self.village_metric).swap_remove(pos);
+            }
+            LayerKind::Canals => drop_at(&mut self.canals, &mut self.canal_records, pos),
+            LayerKind::Parcels => {
+                drop_at(&mut self.parcels, &mut self.parcel_records, pos);
+                Arc::make_mut(&mut self.parcel_metric).swap_remove(pos);
+            }
+            LayerKind::FloodZones => {
+                drop_at(&mut self.flood_zones, &mut self.flood_zone_records, pos);
+                Arc::make_mut(&mut self.flood_zone_metric).swap_remove(pos);
+            }
+            LayerKind::Households => {
+                drop_at(&mut self.households, &mut self.household_records, pos)
+            }
+        }
+    }
+}
+
+fn union(a: Rect, b: Rect) -> Rect {
+    Rect::new(
+        Coord {
+            x: a.min().x.min(b.min().x),
+            y: a.min().y.min(b.min().y),
+        },
+        Coord {
+            x: a.max().x.max(b.max().x),
+            y: a.max().y.max(b.max().y),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::query::Selection;
+    use serde_json::json;
+
+    fn small() -> Dataset {
+        Dataset::load(std::path::Path::new("tests/fixtures/small")).unwrap()
+    }
+
+    fn household(id: &str, x: f64, y: f64, village: &str) -> Edit {
+        Edit {
+            op: EditOp::Create,
+            collection: LayerKind::Households,
+            id: id.into(),
+            feature: Some(
+                json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
+                "properties": {"head": "Võ Văn Hải", "village_id": village, "water_status": "registered"}}),
+            ),
+        }
+    }
+
+    #[test]
+    fn create_replace_delete_keep_index_ids_and_records_in_step() {
+        let mut d = small();
+        let before = d.households.features.len();
+        d.apply(&household("h9", 105.7031, 19.2213, "vil-b"))
+            .unwrap();
+        assert_eq!(d.households.features.len(), before + 1);
+        assert_eq!(d.household_records.last().unwrap().id, "h9");
+        let near = Rect::new(
+            Coord {
+                x: 105.7030,
+                y: 19.2212,
+            },
+            Coord {
+                x: 105.7032,
+                y: 19.2214,
+            },
+        );
+        let ids = |d: &Dataset| -> Vec<String> {
+            let mut ids: Vec<String> = d
+                .households
+                .select(&Selection {
+                    bbox: Some(near),
+                    equals: vec![],
+                })
+                .into_iter()
+                .map(|i| d.households.features[i].id.clone())
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(&d), ["h6", "h9"]);
+
+        // Deleting h1, owner of p2, is refused; h2 owns nothing.
+        let del = |id: &str| Edit {
+            op: EditOp::Delete,
+            collection: LayerKind::Households,
+            id: id.into(),
+            feature: None,
+        };
+        assert!(matches!(d.apply(&del("h1")), Err(EditError::Referenced(_))));
+        d.apply(&del("h2")).unwrap();
+        assert!(d.households.get("h2").is_none());
+        // Every id still maps to its own feature and record.
+        for (i, f) in d.households.features.iter().enumerate() {
+            assert_eq!(d.households.position(&f.id), Some(i));
+            assert_eq!(d.household_records[i].id, f.id);
+        }
+        assert_eq!(ids(&d), ["h6", "h9"]);
+        let mut replace = household("h9", 105.7001, 19.2201, "vil-a");
+        replace.op = EditOp::Replace;
+        d.apply(&replace).unwrap();
+        assert_eq!(ids(&d), ["h6"]);
+        assert_eq!(
+            d.household_records[d.households.position("h9").unwrap()].village_id,
+            "vil-a"
+        );
+    }
+
+    #[test]
+    fn a_refused_edit_changes_nothing() {
+        let mut d = small();
+        let snapshot = format!("{:?}", d.households.features);
+        let cases = [
+            (household("h1", 105.7031, 19.2213, "vil-b"), "already has"),
+            (
+                household("h9", 19.2213, 105.7031, "vil-b"),
+                "not a longitude",
+            ),
+            (
+                household("h9", 106.5, 10.8, "vil-b"),
+                "outside the data set's area",
+            ),
+            (
+                household("h9", 105.7031, 19.2213, "vil-zz"),
+                "not a village",
+            ),
+        ];
+        for (edit, want) in cases {
+            let e = d.apply(&edit).unwrap_err().to_string();
+            assert!(e.contains(want), "{e}");
+        }
+        let mut bad_status = household("h9", 105.7031, 19.2213, "vil-b");
+        bad_status.feature.as_mut().unwrap()["properties"]["water_status"] = json!("maybe");
+        assert!(
+            d.apply(&bad_status)
+                .unwrap_err()
+                .to_string()
+                .contains("water_status")
+        );
+        assert_eq!(format!("{:?}", d.households.features), snapshot);
+    }
+
+    #[test]
+    fn a_clone_shares_untouched_layers_and_copies_the_edited_one() {
+        let d = small();
+        let mut next = d.clone();
+        next.apply(&household("h9", 105.7031, 19.2213, "vil-b"))
+            .unwrap();
+        assert!(Arc::ptr_eq(&d.parcels, &next.parcels));
+        assert!(!Arc::ptr_eq(&d.households, &next.households));
+        assert!(d.households.get("h9").is_none());
+    }
+
+    #[test]
+    fn version_changes_with_content_only() {
+        let d = small();
+        let f = d.households.get("h1").unwrap();
+        assert_eq!(f.version(), f.clone().version());
+        let mut g = f.clone();
+        g.properties.insert("members".into(), json!(5));
+        assert_ne!(f.version(), g.version());
+    }
+}

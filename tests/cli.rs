@@ -1,0 +1,162 @@
+//! The command line on the hand-made data set of tests/fixtures/small (see tests/api.rs
+//! for its layout and how the expected numbers were computed).
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn drainplan(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_drainplan"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const DATA: [&str; 2] = ["--data", "tests/fixtures/small"];
+
+#[test]
+fn canal_length_table_and_json() {
+    let (ok, out, err) = drainplan(&[&["report", "canal-length"][..], &DATA].concat());
+    assert!(ok, "{err}");
+    // pyproj Geod: c1 is 210.304 m, half in each village; c2 105.153 m.
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(
+        rows.contains(&vec!["completed", "Thôn", "A", "105.2", "1"]),
+        "{out}"
+    );
+    assert!(
+        rows.contains(&vec!["completed", "Thôn", "B", "105.2", "1"]),
+        "{out}"
+    );
+    assert!(
+        rows.contains(&vec!["planned", "Thôn", "A", "105.2", "1"]),
+        "{out}"
+    );
+    assert!(out.lines().last().unwrap_or("").contains("315.5"), "{out}");
+
+    let (ok, out, _) = drainplan(
+        &[
+            &[
+                "report",
+                "canal-length",
+                "--by",
+                "status",
+                "--format",
+                "json",
+            ][..],
+            &DATA,
+        ]
+        .concat(),
+    );
+    assert!(ok);
+    let v: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["rows"][0]["status"], "completed");
+    assert!((v["rows"][0]["length_m"].as_f64().expect("number") - 210.3044).abs() < 0.01);
+}
+
+#[test]
+fn water_and_contributions_tables() {
+    let (ok, out, err) = drainplan(&[&["report", "water-connection"][..], &DATA].concat());
+    assert!(ok, "{err}");
+    assert!(out.contains("Xã Thử"), "{out}");
+    assert!(out.contains("40.0 %"), "{out}");
+    let (ok, out, err) =
+        drainplan(&[&["report", "contributions", "--kind", "money"][..], &DATA].concat());
+    assert!(ok, "{err}");
+    assert!(out.contains("Lê Thị Dung"), "{out}");
+    assert!(out.contains("500,000"), "{out}");
+    assert!(
+        out.contains("Not yet agreed along canals to be built: 1 households"),
+        "{out}"
+    );
+    assert!(out.contains("Trần Văn Cường"), "{out}");
+}
+
+#[test]
+fn impact_of_a_route_file_and_of_a_canal_agree() {
+    let (ok, table, err) = drainplan(
+        &[
+            &[
+                "impact",
+                "--route",
+                "tests/fixtures/small_route.geojson",
+                "--width",
+                "6",
+            ][..],
+            &DATA,
+        ]
+        .concat(),
+    );
+    assert!(ok, "{err}");
+    assert!(
+        table.contains("Route 105.15 m, corridor 6.0 m wide"),
+        "{table}"
+    );
+    // shapely/pyproj: 79.62 m² from p1 and 79.63 m² from p2.
+    assert!(table.contains("79.62"), "{table}");
+    assert!(table.contains("159.25"), "{table}");
+    let (ok, from_file, _) = drainplan(
+        &[
+            &[
+                "impact",
+                "--route",
+                "tests/fixtures/small_route.geojson",
+                "--format",
+                "json",
+            ][..],
+            &DATA,
+        ]
+        .concat(),
+    );
+    assert!(ok);
+    let (ok, from_canal, _) =
+        drainplan(&[&["impact", "--canal", "c2", "--format", "json"][..], &DATA].concat());
+    assert!(ok);
+    let a: Value = serde_json::from_str(&from_file).expect("JSON");
+    let b: Value = serde_json::from_str(&from_canal).expect("JSON");
+    assert_eq!(a["totals"], b["totals"]);
+    let (ok, gj, _) = drainplan(
+        &[
+            &["impact", "--canal", "c2", "--format", "geojson"][..],
+            &DATA,
+        ]
+        .concat(),
+    );
+    assert!(ok);
+    let g: Value = serde_json::from_str(&gj).expect("JSON");
+    assert_eq!(g["features"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
+fn mistakes_are_explained_on_stderr() {
+    let (ok, _, err) =
+        drainplan(&[&["impact", "--canal", "c2", "--width", "-3"][..], &DATA].concat());
+    assert!(!ok);
+    assert!(
+        err.contains("corridor_width_m must be a number greater than 0"),
+        "{err}"
+    );
+    let (ok, _, err) = drainplan(&[&["impact", "--canal", "zz"][..], &DATA].concat());
+    assert!(!ok);
+    assert!(err.contains("no canal `zz`"), "{err}");
+    let (ok, _, err) = drainplan(&[
+        "report",
+        "water-connection",
+        "--data",
+        "tests/fixtures/nowhere",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("tests/fixtures/nowhere/villages.geojson: cannot read"),
+        "{err}"
+    );
+    assert!(!err.contains("stack backtrace"), "{err}");
+}
