@@ -74,7 +74,7 @@ enum Command {
         #[arg(long, default_value = "data")]
         out: PathBuf,
         /// Communes to generate: 1 is the Quỳnh Liên sample; more are tiled beside it
-        /// (about 3 700 parcels each) for benchmarks.
+        /// (about 4 000 parcels each) for benchmarks.
         #[arg(long, default_value_t = 1)]
         communes: u32,
     },

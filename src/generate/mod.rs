@@ -41,7 +41,7 @@ pub struct Params {
     /// Seed of the random draws.
     pub seed: u64,
     /// Communes to generate: 1 is the Quỳnh Liên sample; more are tiled beside it for
-    /// benchmarks (about 3 700 parcels and 1 881 households each).
+    /// benchmarks (about 4 000 parcels and 1 881 households each).
     pub communes: u32,
 }
 
