@@ -454,7 +454,7 @@ fn lot_row(
                 v,
                 Role::Home,
                 vec![Rect::new(x0, row.front, x1, lot_back)],
-                "ODT",
+                "ONT",
             );
             lot.owner = owner;
             lot.dwelling = Some(input.first_dwelling + d);
@@ -615,7 +615,7 @@ fn infill(
                 v,
                 Role::InfillLot,
                 vec![Rect::new(w[0], front, w[1], back)],
-                "ODT",
+                "ONT",
             );
             lot.owner = buyers.next();
             lot.frontage = Some(if back > front {
@@ -710,7 +710,7 @@ mod tests {
     #[test]
     fn home_lots_are_10_to_15_m_by_20_to_30_m() {
         for (_, parcels) in all_villages() {
-            for p in parcels.iter().filter(|p| p.land_use == "ODT") {
+            for p in parcels.iter().filter(|p| p.land_use == "ONT") {
                 let r = p.parts[0];
                 let (w, d) = (r.x1 - r.x0, r.y1 - r.y0);
                 assert!((LOT_MIN..=LOT_MAX).contains(&w), "frontage {w}");

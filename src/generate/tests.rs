@@ -236,7 +236,7 @@ fn the_planned_corridor_takes_a_strip_of_lots_on_both_sides() {
     let planned = by_id(&l.canals, "cn-dd-tc-planned");
     let lots: Vec<_> = taken(planned)
         .into_iter()
-        .filter(|(p, ..)| s(p, "land_use") == "ODT")
+        .filter(|(p, ..)| s(p, "land_use") == "ONT")
         .collect();
     assert!(lots.len() > 60, "{} lots", lots.len());
     let mut statuses = BTreeMap::new();
@@ -274,7 +274,7 @@ fn lots_along_the_completed_canals_were_given() {
     for id in ["cn-qt-2023", "cn-tc-2023"] {
         let lots: Vec<_> = taken(by_id(&l.canals, id))
             .into_iter()
-            .filter(|(p, ..)| s(p, "land_use") == "ODT")
+            .filter(|(p, ..)| s(p, "land_use") == "ONT")
             .collect();
         assert!(lots.len() > 10, "{id}");
         for (p, ..) in lots {
@@ -337,7 +337,7 @@ fn named_villages_have_rows_of_owned_lots() {
         let lots: Vec<&Feature> = l
             .parcels
             .iter()
-            .filter(|p| s(p, "village_id") == v && s(p, "land_use") == "ODT")
+            .filter(|p| s(p, "village_id") == v && s(p, "land_use") == "ONT")
             .collect();
         assert!(lots.len() > 200, "{v}");
         for p in lots {
