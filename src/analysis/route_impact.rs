@@ -24,6 +24,7 @@ use serde::Serialize;
 use crate::crs::{self, CrsError};
 use crate::model::{ClearanceStatus, FenceType};
 use crate::store::Dataset;
+use crate::store::metric::MetricGrid;
 
 /// Taken areas at or below this are edge contacts, not takings (m²).
 pub const MIN_TAKEN_AREA_M2: f64 = 0.01;
@@ -151,7 +152,10 @@ pub fn route_impact(
     route: &LineString,
     width_m: f64,
 ) -> Result<RouteImpact, CrsError> {
-    let metric_route = crs::geometry_to_metric(route)?;
+    // The data set's interpolation grid: within half a millimetre of PROJ, and two orders
+    // of magnitude faster for the hundreds of vertices an answer carries back to WGS84.
+    let grid = &*data.metric_grid;
+    let metric_route = grid.geometry_to_metric(route)?;
     let corridor = corridor(&metric_route, width_m);
     let search = search_box(route, width_m);
 
@@ -166,7 +170,7 @@ pub fn route_impact(
         let parcel_area_m2 = data.parcel_metric[i].unsigned_area();
         let fence_to_rebuild_m = match (rec.fence_type, rec.frontage_edge) {
             (FenceType::None, _) | (_, None) => 0.0,
-            (_, Some(edge)) => fence_inside(&data.parcel_metric[i], edge, &corridor)?,
+            (_, Some(edge)) => fence_inside(grid, &data.parcel_metric[i], edge, &corridor)?,
         };
         let owner = rec
             .owner_household
@@ -194,7 +198,7 @@ pub fn route_impact(
             fence_type: rec.fence_type,
             fence_to_rebuild_m,
             gate_to_rebuild: rec.gate && fence_to_rebuild_m > 0.0,
-            taken: crs::geometry_to_wgs84(&taken)?,
+            taken: grid.geometry_to_wgs84(&taken)?,
         });
     }
     parcels.sort_by(|a, b| {
@@ -210,7 +214,7 @@ pub fn route_impact(
     let mut crossed = Vec::new();
     for i in data.flood_zones.intersecting(route_bbox) {
         let inside = data.flood_zone_metric[i].clip(&metric_lines, false);
-        let length_inside_m = geodesic_length_of_metric(&inside)?;
+        let length_inside_m = geodesic_length_of_metric(grid, &inside)?;
         if length_inside_m <= 0.0 {
             continue;
         }
@@ -277,7 +281,7 @@ pub fn route_impact(
         route_length_m: crs::geodesic_length_m(route),
         corridor_width_m: width_m,
         corridor_area_m2: corridor.unsigned_area(),
-        corridor: crs::geometry_to_wgs84(&corridor)?,
+        corridor: grid.geometry_to_wgs84(&corridor)?,
         parcels,
         flood_zones,
         served_households,
@@ -313,6 +317,7 @@ fn search_box(route: &LineString, width_m: f64) -> Rect {
 
 /// Geodesic length of the part of a parcel's frontage edge inside the corridor.
 fn fence_inside(
+    grid: &MetricGrid,
     parcel: &MultiPolygon,
     edge: usize,
     corridor: &MultiPolygon,
@@ -324,13 +329,13 @@ fn fence_inside(
         return Ok(0.0);
     };
     let inside = corridor.clip(&MultiLineString(vec![LineString(vec![*a, *b])]), false);
-    geodesic_length_of_metric(&inside)
+    geodesic_length_of_metric(grid, &inside)
 }
 
-fn geodesic_length_of_metric(lines: &MultiLineString) -> Result<f64, CrsError> {
+fn geodesic_length_of_metric(grid: &MetricGrid, lines: &MultiLineString) -> Result<f64, CrsError> {
     let mut total = 0.0;
     for l in &lines.0 {
-        total += crs::geodesic_length_m(&crs::geometry_to_wgs84(l)?);
+        total += crs::geodesic_length_m(&grid.geometry_to_wgs84(l)?);
     }
     Ok(total)
 }
@@ -428,8 +433,15 @@ mod tests {
         let taken = lot.intersection(&c).unsigned_area();
         assert_relative_eq!(taken, 4.0 * 5.0, max_relative = 1e-9);
         // Ground length differs from grid length by the scale factor (≈1.00002 here).
-        assert_relative_eq!(fence_inside(&lot, 0, &c).unwrap(), 4.0, max_relative = 1e-4);
-        assert_eq!(fence_inside(&lot, 1, &c).unwrap(), 0.0);
+        assert_relative_eq!(
+            fence_inside(&MetricGrid::default(), &lot, 0, &c).unwrap(),
+            4.0,
+            max_relative = 1e-4
+        );
+        assert_eq!(
+            fence_inside(&MetricGrid::default(), &lot, 1, &c).unwrap(),
+            0.0
+        );
     }
 
     #[test]

@@ -254,7 +254,7 @@ impl Dataset {
             id: id.to_owned(),
             geometry,
             bbox,
-            properties,
+            properties: properties.into(),
         };
         let parsed = self.parse(kind, &f)?;
         Ok((f, parsed))

@@ -15,13 +15,19 @@ use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
 pub mod edit;
 pub mod journal;
 pub mod live;
+pub mod metric;
+mod parse;
+pub mod props;
 pub mod query;
 
-use crate::crs::{self, CrsError};
+pub use props::FeatureProperties;
+
+use crate::crs::CrsError;
 use crate::index::SpatialIndex;
 use crate::model::{
     Canal, FloodZone, Household, LayerKind, Parcel, Properties, PropertyError, Village,
 };
+use metric::MetricGrid;
 
 /// One stored feature: its id, WGS84 geometry and properties as they are in the file.
 #[derive(Debug, Clone)]
@@ -32,8 +38,9 @@ pub struct Feature {
     pub geometry: Geometry,
     /// Bounding box of the geometry.
     pub bbox: Rect,
-    /// Properties, in file order.
-    pub properties: Properties,
+    /// Properties, in file order, kept as compact JSON text (see [`props`]); read them as
+    /// a `serde_json::Map` through `Deref`.
+    pub properties: FeatureProperties,
 }
 
 /// A layer: its features, their R-tree and an id lookup.
@@ -133,6 +140,8 @@ pub struct Dataset {
     pub flood_zone_metric: Arc<Vec<MultiPolygon>>,
     /// Bounding box of all layers (WGS84).
     pub extent: Rect,
+    /// Fast projection over the data's area, for analyses (see [`metric`]).
+    pub(crate) metric_grid: Arc<MetricGrid>,
 }
 
 /// Why a data directory could not be loaded.
@@ -287,53 +296,20 @@ pub fn read_layer(path: &Path, kind: LayerKind) -> Result<Vec<Feature>, LoadErro
 
 /// Parses a layer from GeoJSON text; `path` names it in errors.
 pub fn parse_layer(path: &Path, kind: LayerKind, text: &str) -> Result<Vec<Feature>, LoadError> {
-    let fc: geojson::FeatureCollection =
-        text.parse()
-            .map_err(|e: geojson::Error| LoadError::NotGeoJson {
-                path: path.to_owned(),
-                problem: e.to_string(),
-            })?;
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut out = Vec::with_capacity(fc.features.len());
-    for (pos, f) in fc.features.into_iter().enumerate() {
-        let fail = |id: String, problem: String| LoadError::Feature {
-            path: path.to_owned(),
-            id,
-            problem,
-        };
-        let props = f.properties.unwrap_or_default();
-        let id = match (&f.id, props.get("id")) {
-            (Some(geojson::feature::Id::String(s)), _) => s.clone(),
-            (Some(geojson::feature::Id::Number(n)), _) => n.to_string(),
-            (None, Some(serde_json::Value::String(s))) => s.clone(),
-            _ => return Err(fail(format!("#{pos}"), "has no id".into())),
-        };
-        if id.is_empty() || !id.is_ascii() || id.contains('/') {
-            return Err(fail(
-                format!("#{pos}"),
-                format!("id {id:?} must be non-empty ASCII without '/'"),
-            ));
-        }
-        if let Some(first) = seen.insert(id.clone(), pos) {
-            return Err(fail(
-                id,
-                format!("duplicate id (first at feature #{first})"),
-            ));
-        }
-        let Some(g) = f.geometry else {
-            return Err(fail(id, "has no geometry".into()));
-        };
-        let geometry = check_geometry(kind, &g).map_err(|p| fail(id.clone(), p))?;
-        let bbox = crate::index::bounding_box(&geometry)
-            .ok_or_else(|| fail(id.clone(), "empty geometry".into()))?;
-        out.push(Feature {
-            id,
-            geometry,
-            bbox,
-            properties: props,
-        });
-    }
-    Ok(out)
+    parse::parse_layer_with(path, kind, text, |_, _| Ok(())).map(|(f, _)| f)
+}
+
+/// Reads one layer file into features and their typed records.
+fn read_layer_with<T: Send>(
+    path: &Path,
+    kind: LayerKind,
+    record: fn(&str, &Properties) -> Result<T, PropertyError>,
+) -> Result<(Vec<Feature>, Vec<T>), LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse::parse_layer_with(path, kind, &text, record)
 }
 
 fn records<T>(
@@ -344,7 +320,7 @@ fn records<T>(
     features
         .iter()
         .map(|f| {
-            parse(&f.id, &f.properties).map_err(|e| LoadError::Feature {
+            parse(&f.id, &f.properties.to_map()).map_err(|e| LoadError::Feature {
                 path: path.to_owned(),
                 id: f.id.clone(),
                 problem: e.to_string(),
@@ -353,22 +329,54 @@ fn records<T>(
         .collect()
 }
 
-fn metric_polygons(path: &Path, features: &[Feature]) -> Result<Vec<MultiPolygon>, LoadError> {
-    features
-        .iter()
-        .map(|f| {
-            let mp = match &f.geometry {
-                Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
-                Geometry::MultiPolygon(mp) => mp.clone(),
-                _ => MultiPolygon(vec![]),
-            };
-            crs::geometry_to_metric(&mp).map_err(|source| LoadError::Crs {
+fn metric_polygons(
+    path: &Path,
+    features: &[Feature],
+    grid: &MetricGrid,
+) -> Result<Vec<MultiPolygon>, LoadError> {
+    let one = |f: &Feature| {
+        let mp = match &f.geometry {
+            Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
+            Geometry::MultiPolygon(mp) => mp.clone(),
+            _ => MultiPolygon(vec![]),
+        };
+        grid.geometry_to_metric(&mp)
+            .map_err(|source| LoadError::Crs {
                 path: path.to_owned(),
                 id: f.id.clone(),
                 source: Box::new(source),
             })
-        })
-        .collect()
+    };
+    par_map(features, one)
+}
+
+/// Maps `f` over `items` on every core, keeping order; the first error wins.
+fn par_map<A: Sync, B: Send, E: Send>(
+    items: &[A],
+    f: impl Fn(&A) -> Result<B, E> + Sync,
+) -> Result<Vec<B>, E> {
+    let threads = if items.len() < 2_000 {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, |t| t.get())
+    };
+    let per = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    let parts: Vec<Result<Vec<B>, E>> = std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(per)
+            .map(|chunk| s.spawn(move || chunk.iter().map(f).collect()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
 }
 
 impl Dataset {
@@ -401,19 +409,32 @@ impl Dataset {
     /// 5. bulk-load one R-tree per layer.
     pub fn load_files(dir: &Path) -> Result<Dataset, LoadError> {
         let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
-        let mut layers: HashMap<LayerKind, Vec<Feature>> = HashMap::new();
-        for kind in LayerKind::ALL {
-            layers.insert(kind, read_layer(&path_of(kind), kind)?);
-        }
-        let mut take = |k: LayerKind| layers.remove(&k).unwrap_or_default();
-        Dataset::from_features(
-            dir,
-            take(LayerKind::Villages),
-            take(LayerKind::Canals),
-            take(LayerKind::Parcels),
-            take(LayerKind::FloodZones),
-            take(LayerKind::Households),
-        )
+        let villages = read_layer_with(
+            &path_of(LayerKind::Villages),
+            LayerKind::Villages,
+            Village::from_properties,
+        )?;
+        let canals = read_layer_with(
+            &path_of(LayerKind::Canals),
+            LayerKind::Canals,
+            Canal::from_properties,
+        )?;
+        let parcels = read_layer_with(
+            &path_of(LayerKind::Parcels),
+            LayerKind::Parcels,
+            Parcel::from_properties,
+        )?;
+        let flood_zones = read_layer_with(
+            &path_of(LayerKind::FloodZones),
+            LayerKind::FloodZones,
+            FloodZone::from_properties,
+        )?;
+        let households = read_layer_with(
+            &path_of(LayerKind::Households),
+            LayerKind::Households,
+            Household::from_properties,
+        )?;
+        Dataset::from_parts(dir, villages, canals, parcels, flood_zones, households)
     }
 
     /// Builds a data set from already-checked features (steps 2–5 of [`Dataset::load`]).
@@ -447,7 +468,26 @@ impl Dataset {
             &households,
             Household::from_properties,
         )?;
+        Dataset::from_parts(
+            dir,
+            (villages, village_records),
+            (canals, canal_records),
+            (parcels, parcel_records),
+            (flood_zones, flood_zone_records),
+            (households, household_records),
+        )
+    }
 
+    /// Steps 3–5 of [`Dataset::load`] over features and their records.
+    fn from_parts(
+        dir: &Path,
+        (villages, village_records): (Vec<Feature>, Vec<Village>),
+        (canals, canal_records): (Vec<Feature>, Vec<Canal>),
+        (parcels, parcel_records): (Vec<Feature>, Vec<Parcel>),
+        (flood_zones, flood_zone_records): (Vec<Feature>, Vec<FloodZone>),
+        (households, household_records): (Vec<Feature>, Vec<Household>),
+    ) -> Result<Dataset, LoadError> {
+        let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
         let household_ids: std::collections::HashSet<&str> =
             household_records.iter().map(|h| h.id.as_str()).collect();
         let village_ids: std::collections::HashSet<&str> =
@@ -486,10 +526,6 @@ impl Dataset {
             }
         }
 
-        let village_metric = metric_polygons(&path_of(LayerKind::Villages), &villages)?;
-        let parcel_metric = metric_polygons(&path_of(LayerKind::Parcels), &parcels)?;
-        let flood_zone_metric = metric_polygons(&path_of(LayerKind::FloodZones), &flood_zones)?;
-
         let extent = union_rects(
             [&villages, &canals, &parcels, &flood_zones, &households]
                 .into_iter()
@@ -497,13 +533,36 @@ impl Dataset {
         )
         .ok_or_else(|| LoadError::Empty(dir.to_owned()))?;
 
+        let grid_area = union_rects(
+            [&villages, &parcels, &flood_zones]
+                .into_iter()
+                .flat_map(|l| l.iter().map(|f| f.bbox)),
+        )
+        .unwrap_or(extent);
+        let grid = MetricGrid::build(grid_area).map_err(|source| LoadError::Crs {
+            path: dir.to_owned(),
+            id: "(projection grid)".into(),
+            source: Box::new(source),
+        })?;
+        let village_metric = metric_polygons(&path_of(LayerKind::Villages), &villages, &grid)?;
+        let parcel_metric = metric_polygons(&path_of(LayerKind::Parcels), &parcels, &grid)?;
+        let flood_zone_metric =
+            metric_polygons(&path_of(LayerKind::FloodZones), &flood_zones, &grid)?;
+
+        // The two big trees are built side by side.
+        let (parcels, households) = std::thread::scope(|s| {
+            let h = s.spawn(|| Layer::new(households));
+            let p = Layer::new(parcels);
+            (p, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        });
+
         Ok(Dataset {
             dir: dir.to_owned(),
             villages: Arc::new(Layer::new(villages)),
             canals: Arc::new(Layer::new(canals)),
-            parcels: Arc::new(Layer::new(parcels)),
+            parcels: Arc::new(parcels),
             flood_zones: Arc::new(Layer::new(flood_zones)),
-            households: Arc::new(Layer::new(households)),
+            households: Arc::new(households),
             village_records: Arc::new(village_records),
             canal_records: Arc::new(canal_records),
             parcel_records: Arc::new(parcel_records),
@@ -512,6 +571,7 @@ impl Dataset {
             village_metric: Arc::new(village_metric),
             parcel_metric: Arc::new(parcel_metric),
             flood_zone_metric: Arc::new(flood_zone_metric),
+            metric_grid: Arc::new(grid),
             extent,
         })
     }

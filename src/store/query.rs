@@ -22,9 +22,15 @@ impl Selection {
     /// property with the same numeric value, a boolean `true`/`false`, and `null` matches a
     /// missing or null property.
     pub fn matches_properties(&self, f: &Feature) -> bool {
+        if self.equals.is_empty() {
+            return true;
+        }
+        // Parsed once per feature and dropped: a filter over a whole layer must not leave
+        // a cached map on every feature.
+        let props = f.properties.to_map();
         self.equals
             .iter()
-            .all(|(name, want)| property_equals(f.properties.get(name), want))
+            .all(|(name, want)| property_equals(props.get(name), want))
     }
 }
 
