@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod api;
 pub mod cli;
 pub mod crs;
+pub mod export;
 pub mod generate;
 pub mod index;
 pub mod model;
