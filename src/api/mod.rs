@@ -22,6 +22,7 @@ use crate::store::Dataset;
 use crate::store::live::Store;
 
 pub mod analyses;
+pub mod export;
 pub mod ogc;
 pub mod openapi;
 pub mod reports;
@@ -70,6 +71,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ogc::routes())
         .merge(reports::routes())
         .merge(analyses::routes())
+        .merge(export::routes())
         .merge(openapi::routes())
         .nest_service("/static", static_files)
         .fallback(not_found)
