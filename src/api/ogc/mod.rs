@@ -3,7 +3,8 @@
 //! OAPIF driver and QGIS open the layers with no plug-in.
 //!
 //! - `/` landing page (JSON, or the map page for a browser), `/conformance`;
-//! - `/collections`, `/collections/{id}`, `/collections/{id}/queryables`;
+//! - `/collections`, `/collections/{id}`, `/collections/{id}/queryables` (what `items`
+//!   filters on) and `/collections/{id}/schema` (every property, for `rel=describedby`);
 //! - `/collections/{id}/items` and `/collections/{id}/items/{fid}` ([`items`]).
 //!
 //! Every path also answers with a trailing slash, and HEAD as GET. Links are absolute,
@@ -52,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/collections/{collection}/", get(collection))
         .route("/collections/{collection}/queryables", get(queryables))
         .route("/collections/{collection}/queryables/", get(queryables))
+        .route("/collections/{collection}/schema", get(schema))
+        .route("/collections/{collection}/schema/", get(schema))
         .route("/collections/{collection}/items", get(items::items))
         .route("/collections/{collection}/items/", get(items::items))
         .route("/collections/{collection}/items/{feature}", get(items::item))
@@ -247,6 +250,11 @@ fn collection_doc(kind: LayerKind, layer: &Layer, base: &str) -> Value {
                 SCHEMA_JSON,
             )
             .titled("Properties that can be filtered on with property=value"),
+            Link::new(format!("{href}/schema"), "describedby", SCHEMA_JSON)
+                .titled("JSON Schema of the features"),
+            // GDAL up to 3.6 matches this spelling only (link relations are case-insensitive).
+            Link::new(format!("{href}/schema"), "describedBy", SCHEMA_JSON)
+                .titled("JSON Schema of the features"),
         ],
     });
     if let Some(e) = layer.extent() {
@@ -380,17 +388,23 @@ fn status_values(kind: LayerKind, name: &str) -> Option<Vec<&'static str>> {
     }
 }
 
-async fn queryables(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<FormatOnly>,
-) -> Result<Response, ApiError> {
-    let kind = collection_kind(&id)?;
-    json_only(&q)?;
-    let data = state.dataset();
+/// What a property schema lists.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SchemaKind {
+    /// The stored properties, which `items` filters on.
+    Queryables,
+    /// Every property a feature is served with, computed ones included.
+    Features,
+}
+
+/// The JSON Schema of a layer's properties, derived from the data: every property seen,
+/// its JSON type when all values agree, and the allowed values of status fields.
+fn properties_schema(kind: LayerKind, layer: &Layer, base: &str, which: SchemaKind) -> Value {
     let mut properties = Map::new();
-    for (name, t) in layer_properties(data.layer(kind)) {
+    for (name, t) in layer_properties(layer) {
+        if which == SchemaKind::Features && kind == LayerKind::Canals && name == "length_m" {
+            continue;
+        }
         let mut schema = Map::new();
         schema.insert("title".into(), Value::String(name.clone()));
         if let Some(t) = t.and_then(PropertyType::json_schema_type) {
@@ -401,17 +415,103 @@ async fn queryables(
         }
         properties.insert(name, Value::Object(schema));
     }
-    let base = base_url(&headers);
-    let doc = json!({
-        "$schema": "https://json-schema.org/draft/2019-09/schema",
-        "$id": format!("{base}/collections/{}/queryables", kind.id()),
-        "type": "object",
-        "title": kind.title(),
-        "description": "Filter the items with ?name=value (equality; numbers compare numerically, \
-            booleans as true/false, null matches a missing value).",
-        "properties": properties,
-        "additionalProperties": false,
-    });
+    let (path, description) = match which {
+        SchemaKind::Queryables => (
+            "queryables",
+            "Filter the items with ?name=value (equality; numbers compare numerically, \
+             booleans as true/false, null matches a missing value).",
+        ),
+        SchemaKind::Features => (
+            "schema",
+            "The properties of the features as served; length_m of a canal is computed \
+             by the server (geodesic, metres) and cannot be filtered on.",
+        ),
+    };
+    if which == SchemaKind::Features && kind == LayerKind::Canals {
+        properties.insert(
+            "length_m".into(),
+            json!({"title": "length_m", "type": "number", "readOnly": true}),
+        );
+    }
+    let id = format!("{base}/collections/{}/{path}", kind.id());
+    match which {
+        SchemaKind::Queryables => json!({
+            "$schema": "https://json-schema.org/draft/2019-09/schema",
+            "$id": id,
+            "type": "object",
+            "title": kind.title(),
+            "description": description,
+            "properties": properties,
+            "additionalProperties": false,
+        }),
+        // A schema of the whole GeoJSON Feature, as GDAL's OAPIF driver reads it: the
+        // fields are the members of `properties.properties`.
+        SchemaKind::Features => json!({
+            "$schema": "https://json-schema.org/draft/2019-09/schema",
+            "$id": id,
+            "type": "object",
+            "title": kind.title(),
+            "description": description,
+            "required": ["type", "id", "geometry", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "id": {"type": "string"},
+                "geometry": {"$ref": geometry_schema(kind)},
+                "properties": {
+                    "type": "object",
+                    "properties": properties,
+                },
+            },
+        }),
+    }
+}
+
+/// The GeoJSON schema of a layer's geometry type.
+fn geometry_schema(kind: LayerKind) -> &'static str {
+    match kind {
+        LayerKind::Canals => "https://geojson.org/schema/LineString.json",
+        LayerKind::Households => "https://geojson.org/schema/Point.json",
+        LayerKind::Villages | LayerKind::Parcels | LayerKind::FloodZones => {
+            "https://geojson.org/schema/Geometry.json"
+        }
+    }
+}
+
+async fn queryables(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<FormatOnly>,
+) -> Result<Response, ApiError> {
+    let kind = collection_kind(&id)?;
+    json_only(&q)?;
+    let data = state.dataset();
+    let doc = properties_schema(
+        kind,
+        data.layer(kind),
+        &base_url(&headers),
+        SchemaKind::Queryables,
+    );
+    Ok(json_with_type(&doc, SCHEMA_JSON))
+}
+
+/// The schema GDAL reads (`rel=describedby`) to know every field before it has seen every
+/// feature: without it, a property that first appears after the first page is lost.
+async fn schema(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<FormatOnly>,
+) -> Result<Response, ApiError> {
+    let kind = collection_kind(&id)?;
+    json_only(&q)?;
+    let data = state.dataset();
+    let doc = properties_schema(
+        kind,
+        data.layer(kind),
+        &base_url(&headers),
+        SchemaKind::Features,
+    );
     Ok(json_with_type(&doc, SCHEMA_JSON))
 }
 
