@@ -128,24 +128,32 @@ async fn bad_request(uri: &str, words: &[&str]) {
 async fn landing_page_links_what_clients_look_for() {
     let a = get_with(
         "/",
-        &[("accept", "application/json"), ("host", "drain.example:8080")],
+        &[
+            ("accept", "application/json"),
+            ("host", "drain.example:8080"),
+        ],
     )
     .await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.content_type, "application/json");
     assert_eq!(a.json["title"], "drainplan — Quỳnh Liên");
-    assert!(a.json["description"].as_str().unwrap().contains("Quỳnh Liên"));
+    assert!(
+        a.json["description"]
+            .as_str()
+            .unwrap()
+            .contains("Quỳnh Liên")
+    );
     let desc = link(&a.json, "service-desc").unwrap();
     assert_eq!(desc["href"], "http://drain.example:8080/api/openapi.json");
-    assert_eq!(
-        desc["type"],
-        "application/vnd.oai.openapi+json;version=3.0"
-    );
+    assert_eq!(desc["type"], "application/vnd.oai.openapi+json;version=3.0");
     assert_eq!(
         href(&a.json, "conformance"),
         "http://drain.example:8080/conformance"
     );
-    assert_eq!(href(&a.json, "data"), "http://drain.example:8080/collections");
+    assert_eq!(
+        href(&a.json, "data"),
+        "http://drain.example:8080/collections"
+    );
     assert_eq!(href(&a.json, "self"), "http://drain.example:8080/");
 
     // Behind a proxy the links follow the forwarded host and scheme.
@@ -191,7 +199,11 @@ async fn browsers_get_the_map_page_and_f_overrides() {
     let web: PathBuf =
         std::env::temp_dir().join(format!("drainplan-ogc-web-{}", std::process::id()));
     std::fs::create_dir_all(&web).unwrap();
-    std::fs::write(web.join("index.html"), "<!doctype html><title>Bản đồ</title>").unwrap();
+    std::fs::write(
+        web.join("index.html"),
+        "<!doctype html><title>Bản đồ</title>",
+    )
+    .unwrap();
     let a = call(
         router_with_web(&web),
         Request::get("/")
@@ -284,10 +296,7 @@ async fn collections_list_the_five_layers_with_extent_and_crs() {
         "application/schema+json"
     );
     assert_eq!(href(c, "describedby"), "/collections/villages/schema");
-    assert_eq!(
-        get("/collections/villages/").await.json["id"],
-        "villages"
-    );
+    assert_eq!(get("/collections/villages/").await.json["id"], "villages");
 }
 
 #[tokio::test]
@@ -308,7 +317,10 @@ async fn unknown_collections_and_features_are_404_with_the_list() {
     }
     let a = get("/collections/parcels/items/p-99").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
-    assert_eq!(a.json["error"], "no feature `p-99` in the parcels collection");
+    assert_eq!(
+        a.json["error"],
+        "no feature `p-99` in the parcels collection"
+    );
 }
 
 #[tokio::test]
@@ -322,7 +334,14 @@ async fn queryables_and_schema_come_from_the_data() {
     assert_eq!(p["land_use"]["type"], "string");
     assert_eq!(
         p["clearance_status"]["enum"],
-        serde_json::json!(["not_required", "awaiting", "agreed", "donated", "compensated", "cleared"])
+        serde_json::json!([
+            "not_required",
+            "awaiting",
+            "agreed",
+            "donated",
+            "compensated",
+            "cleared"
+        ])
     );
     let a = get("/collections/canals/queryables").await;
     assert_eq!(a.json["properties"]["width_m"]["type"], "number");
@@ -352,7 +371,10 @@ async fn items_page_with_next_and_prev_links() {
     .await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.content_type, "application/geo+json");
-    assert_eq!(a.content_crs.as_deref(), Some(format!("<{CRS84}>").as_str()));
+    assert_eq!(
+        a.content_crs.as_deref(),
+        Some(format!("<{CRS84}>").as_str())
+    );
     let fc = &a.json;
     assert_eq!(fc["type"], "FeatureCollection");
     assert_eq!(fc["numberMatched"], 12);
@@ -388,7 +410,10 @@ async fn items_page_with_next_and_prev_links() {
 
     // Past the end: nothing returned, the count still right.
     let fc = get("/collections/households/items?offset=50").await.json;
-    assert_eq!((fc["numberReturned"].as_u64(), fc["numberMatched"].as_u64()), (Some(0), Some(12)));
+    assert_eq!(
+        (fc["numberReturned"].as_u64(), fc["numberMatched"].as_u64()),
+        (Some(0), Some(12))
+    );
     assert!(link(&fc, "next").is_none());
 }
 
@@ -463,11 +488,17 @@ async fn property_filters_compare_by_type() {
     );
     // A filter and a bbox together: registered households west of lon 105.700.
     assert_eq!(
-        ids("/collections/households/items?water_status=registered&bbox=105.69,19.21,105.6999,19.23")
-            .await,
+        ids(
+            "/collections/households/items?water_status=registered&bbox=105.69,19.21,105.6999,19.23"
+        )
+        .await,
         ["h-04", "h-10"]
     );
-    assert!(ids("/collections/canals/items?status=abandoned").await.is_empty());
+    assert!(
+        ids("/collections/canals/items?status=abandoned")
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -496,7 +527,10 @@ async fn features_keep_vietnamese_text_and_canals_carry_their_length() {
 async fn output_in_vn2000_matches_proj() {
     let a = get("/collections/households/items/h-01?crs=EPSG:9208").await;
     assert_eq!(a.status, StatusCode::OK);
-    assert_eq!(a.content_crs.as_deref(), Some(format!("<{EPSG_9208}>").as_str()));
+    assert_eq!(
+        a.content_crs.as_deref(),
+        Some(format!("<{EPSG_9208}>").as_str())
+    );
     let c = &a.json["geometry"]["coordinates"];
     assert_abs_diff_eq!(c[0].as_f64().unwrap(), 599_692.514_7, epsilon = 1e-4);
     assert_abs_diff_eq!(c[1].as_f64().unwrap(), 2_126_189.392_6, epsilon = 1e-4);
@@ -505,7 +539,10 @@ async fn output_in_vn2000_matches_proj() {
         "/collections/households/items?crs={EPSG_3405}&bbox=105.6999,19.2199,105.7001,19.2201"
     );
     let a = get(&uri).await;
-    assert_eq!(a.content_crs.as_deref(), Some(format!("<{EPSG_3405}>").as_str()));
+    assert_eq!(
+        a.content_crs.as_deref(),
+        Some(format!("<{EPSG_3405}>").as_str())
+    );
     assert_eq!(feature_ids(&a.json), ["h-01"]);
     let c = &a.json["features"][0]["geometry"]["coordinates"];
     assert_abs_diff_eq!(c[0].as_f64().unwrap(), 573_382.906_6, epsilon = 1e-4);
@@ -513,7 +550,9 @@ async fn output_in_vn2000_matches_proj() {
     assert!(href(&a.json, "self").contains(&format!("crs={EPSG_3405}")));
 
     // Polygons are projected vertex by vertex: a village ring stays closed.
-    let v = get("/collections/villages/items/vil-qt?crs=EPSG:9208").await.json;
+    let v = get("/collections/villages/items/vil-qt?crs=EPSG:9208")
+        .await
+        .json;
     let ring = v["geometry"]["coordinates"][0].as_array().unwrap();
     assert_eq!(ring.first(), ring.last());
     assert!(ring[0][0].as_f64().unwrap() > 500_000.0);
@@ -541,7 +580,11 @@ async fn every_client_mistake_is_a_400_that_names_it() {
     bad_request(&format!("{items}?limit=ten"), &["limit=`ten`"]).await;
     bad_request(&format!("{items}?offset=-5"), &["offset=`-5`"]).await;
     bad_request(&format!("{items}?offset=x"), &["offset=`x`"]).await;
-    bad_request(&format!("{items}?bbox=105.7,19.2,105.8"), &["has 3 numbers"]).await;
+    bad_request(
+        &format!("{items}?bbox=105.7,19.2,105.8"),
+        &["has 3 numbers"],
+    )
+    .await;
     bad_request(&format!("{items}?bbox=105.7,19.2,east,19.3"), &["`east`"]).await;
     bad_request(
         &format!("{items}?bbox=105.8,19.2,105.7,19.3"),
@@ -558,9 +601,21 @@ async fn every_client_mistake_is_a_400_that_names_it() {
         &["latitude 105.7", "swapped"],
     )
     .await;
-    bad_request(&format!("{items}?bbox=185,19.2,186,19.3"), &["longitude 185"]).await;
-    bad_request(&format!("{items}?crs=EPSG:4326"), &["crs", "latitude first"]).await;
-    bad_request(&format!("{items}?crs=EPSG:3857"), &["`EPSG:3857`", EPSG_9208]).await;
+    bad_request(
+        &format!("{items}?bbox=185,19.2,186,19.3"),
+        &["longitude 185"],
+    )
+    .await;
+    bad_request(
+        &format!("{items}?crs=EPSG:4326"),
+        &["crs", "latitude first"],
+    )
+    .await;
+    bad_request(
+        &format!("{items}?crs=EPSG:3857"),
+        &["`EPSG:3857`", EPSG_9208],
+    )
+    .await;
     bad_request(
         &format!("{items}?bbox-crs=EPSG:32648&bbox=1,2,3,4"),
         &["bbox-crs", "`EPSG:32648`"],
@@ -572,7 +627,11 @@ async fn every_client_mistake_is_a_400_that_names_it() {
     )
     .await;
     bad_request(&format!("{items}?f=xml"), &["f=`xml`"]).await;
-    bad_request(&format!("{items}?limit=1&limit=2"), &["`limit`", "more than once"]).await;
+    bad_request(
+        &format!("{items}?limit=1&limit=2"),
+        &["`limit`", "more than once"],
+    )
+    .await;
     bad_request(
         &format!("{items}?filter=status%3D%27planned%27"),
         &["CQL2", "property=value"],

@@ -67,9 +67,9 @@ impl OgcCrs {
             .and_then(|s| s.strip_suffix(']'))
             .unwrap_or(t);
         let lower = t.to_ascii_lowercase();
-        let lower = lower.strip_prefix("https://").map_or(lower.clone(), |rest| {
-            format!("http://{rest}")
-        });
+        let lower = lower
+            .strip_prefix("https://")
+            .map_or(lower.clone(), |rest| format!("http://{rest}"));
         let code = match lower.as_str() {
             "http://www.opengis.net/def/crs/ogc/1.3/crs84"
             | "urn:ogc:def:crs:ogc:1.3:crs84"
@@ -234,7 +234,11 @@ mod tests {
         assert_eq!(OgcCrs::parse(CRS84_URI), Ok(OgcCrs::Crs84));
         assert_eq!(OgcCrs::parse("EPSG:3405"), Ok(OgcCrs::Vn2000Utm48n));
         assert!(OgcCrs::parse("EPSG:4326").unwrap_err().contains("latitude"));
-        assert!(OgcCrs::parse("EPSG:3857").unwrap_err().contains("EPSG/0/9208"));
+        assert!(
+            OgcCrs::parse("EPSG:3857")
+                .unwrap_err()
+                .contains("EPSG/0/9208")
+        );
     }
 
     #[test]
@@ -242,15 +246,15 @@ mod tests {
         // cs2cs (PROJ 9.1.1): `echo "19.22 105.70" | cs2cs -d 4 EPSG:4326 EPSG:9208`
         // → 599692.5147 2126189.3926; with EPSG:3405 → 573382.9066 2125427.1698.
         let g = Geometry::Point(point! { x: 105.70, y: 19.22 });
-        let Geometry::Point(p) = transform_geometry(&g, OgcCrs::Crs84, OgcCrs::Vn2000NgheAn)
-            .expect("PROJ transforms")
+        let Geometry::Point(p) =
+            transform_geometry(&g, OgcCrs::Crs84, OgcCrs::Vn2000NgheAn).expect("PROJ transforms")
         else {
             panic!("not a point")
         };
         assert_abs_diff_eq!(p.x(), 599_692.514_7, epsilon = 1e-4);
         assert_abs_diff_eq!(p.y(), 2_126_189.392_6, epsilon = 1e-4);
-        let Geometry::Point(p) = transform_geometry(&g, OgcCrs::Crs84, OgcCrs::Vn2000Utm48n)
-            .expect("PROJ transforms")
+        let Geometry::Point(p) =
+            transform_geometry(&g, OgcCrs::Crs84, OgcCrs::Vn2000Utm48n).expect("PROJ transforms")
         else {
             panic!("not a point")
         };

@@ -42,7 +42,9 @@ pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 10_000;
 
 /// The parameters `items` knows besides property names.
-const PARAMETERS: [&str; 7] = ["limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f"];
+const PARAMETERS: [&str; 7] = [
+    "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "f",
+];
 
 /// A checked `items` request.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,9 +129,7 @@ pub fn parse_bbox(text: &str, crs: OgcCrs) -> Result<Rect, ApiError> {
         }
         for lon in [minx, maxx] {
             if !(-180.0..=180.0).contains(&lon) {
-                return Err(bad(format!(
-                    "bbox longitude {lon} is outside -180..180"
-                )));
+                return Err(bad(format!("bbox longitude {lon} is outside -180..180")));
             }
         }
     }
@@ -139,9 +139,7 @@ pub fn parse_bbox(text: &str, crs: OgcCrs) -> Result<Rect, ApiError> {
         )));
     }
     if miny > maxy {
-        return Err(bad(format!(
-            "bbox miny {miny} is greater than maxy {maxy}"
-        )));
+        return Err(bad(format!("bbox miny {miny} is greater than maxy {maxy}")));
     }
     Ok(Rect::new(
         coord! { x: minx, y: miny },
@@ -400,10 +398,18 @@ fn items_page(
 
     let href = format!("{base}/collections/{}/items", kind.id());
     let mut links = vec![
-        Link::new(format!("{href}?{}", q.query_string(q.offset)), "self", GEOJSON)
-            .titled("This page"),
-        Link::new(format!("{base}/collections/{}", kind.id()), "collection", JSON)
-            .titled(kind.title()),
+        Link::new(
+            format!("{href}?{}", q.query_string(q.offset)),
+            "self",
+            GEOJSON,
+        )
+        .titled("This page"),
+        Link::new(
+            format!("{base}/collections/{}", kind.id()),
+            "collection",
+            JSON,
+        )
+        .titled(kind.title()),
     ];
     if end < matched.len() {
         links.push(
@@ -477,7 +483,10 @@ pub async fn item(
     let data = state.dataset();
     let layer = data.layer(kind);
     let f = layer.get(&fid).ok_or_else(|| {
-        ApiError::NotFound(format!("no feature `{fid}` in the {} collection", kind.id()))
+        ApiError::NotFound(format!(
+            "no feature `{fid}` in the {} collection",
+            kind.id()
+        ))
     })?;
     let base = base_url(&headers);
     let collection = format!("{base}/collections/{}", kind.id());

@@ -57,7 +57,10 @@ pub fn routes() -> Router<AppState> {
         .route("/collections/{collection}/schema/", get(schema))
         .route("/collections/{collection}/items", get(items::items))
         .route("/collections/{collection}/items/", get(items::items))
-        .route("/collections/{collection}/items/{feature}", get(items::item))
+        .route(
+            "/collections/{collection}/items/{feature}",
+            get(items::item),
+        )
 }
 
 /// The layer behind a collection id, or a 404 that lists the collections.
@@ -142,7 +145,9 @@ fn landing_format(f: Option<&str>, accept: Option<&str>) -> Result<Landing, ApiE
                     .unwrap_or(1.0);
                 Some(q)
             })
-            .fold(None, |best: Option<f32>, q| Some(best.map_or(q, |b| b.max(q))))
+            .fold(None, |best: Option<f32>, q| {
+                Some(best.map_or(q, |b| b.max(q)))
+            })
     };
     match (quality("text/html"), quality("application/json")) {
         (Some(h), json) if h > 0.0 && h >= json.unwrap_or(0.0) => Ok(Landing::Html),
@@ -207,7 +212,9 @@ async fn conformance(ApiQuery(q): ApiQuery<FormatOnly>) -> Result<Response, ApiE
 /// What a collection holds, for its `description`.
 fn description(kind: LayerKind) -> &'static str {
     match kind {
-        LayerKind::Villages => "Village (thôn) boundaries: name, code, the year's piped-water target.",
+        LayerKind::Villages => {
+            "Village (thôn) boundaries: name, code, the year's piped-water target."
+        }
         LayerKind::Canals => {
             "Drainage canal sections (LineString): name, status (existing, completed, \
              under_construction, planned, proposed), village, funding, width_m, year; \
@@ -522,7 +529,10 @@ mod tests {
     #[test]
     fn browsers_get_html_and_clients_get_json() {
         let firefox = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-        assert_eq!(landing_format(None, Some(firefox)).ok(), Some(Landing::Html));
+        assert_eq!(
+            landing_format(None, Some(firefox)).ok(),
+            Some(Landing::Html)
+        );
         assert_eq!(
             landing_format(None, Some("application/json")).ok(),
             Some(Landing::Json)
