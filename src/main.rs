@@ -54,6 +54,11 @@ enum Command {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+    /// Manage the users who may sign in (stored in DATA/users.json, passwords argon2-hashed).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Check a data directory and print what it holds.
     Check {
         /// The data directory.
@@ -90,6 +95,28 @@ enum ReportCommand {
         width: f64,
         #[command(flatten)]
         common: ReportArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user, or change a user's role and password. The password is read from the
+    /// first line of standard input.
+    Add {
+        /// Sign-in name.
+        name: String,
+        /// viewer, officer or admin.
+        #[arg(long)]
+        role: String,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// List the users and their roles.
+    List {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
     },
 }
 
@@ -137,6 +164,7 @@ fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { data, addr, web } => serve(&data, &addr, web)?,
+        Command::User { command } => print!("{}", run_user(command)?),
         Command::Report { report } => print!("{}", run_report(report)?),
         Command::Impact {
             route,
@@ -167,7 +195,11 @@ fn load(data: &std::path::Path) -> anyhow::Result<drainplan::store::Dataset> {
 
 fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let dataset = load(data)?;
+    drainplan::crs::check()
+        .context("PROJ cannot build the EPSG:4326 → EPSG:9208 transformation")?;
+    let store = drainplan::store::live::Store::open(data)
+        .with_context(|| format!("loading {}", data.display()))?;
+    let dataset = store.snapshot();
     tracing::info!(
         parcels = dataset.parcels.features.len(),
         households = dataset.households.features.len(),
@@ -181,7 +213,18 @@ fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()>
             web.display()
         );
     }
-    let app = drainplan::api::app(drainplan::api::AppState::new(dataset, web));
+    let history = store.history().len();
+    if history > 0 {
+        tracing::info!(edits = history, "replayed the edit journal");
+    }
+    let auth = drainplan::auth::Auth::open(data).context("reading the users")?;
+    if auth.list().is_empty() {
+        tracing::info!(
+            "no users in {}: everyone is public; add one with `drainplan user add`",
+            data.display()
+        );
+    }
+    let app = drainplan::api::app(drainplan::api::AppState::with_store(store, auth, web));
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -293,4 +336,28 @@ fn run_impact(
         ImpactFormat::Json => json_text(&impact.to_json())?,
         ImpactFormat::Geojson => json_text(&impact.to_geojson())?,
     })
+}
+
+fn run_user(command: UserCommand) -> anyhow::Result<String> {
+    use drainplan::auth::{Auth, Role};
+    match command {
+        UserCommand::Add { name, role, data } => {
+            let role = Role::parse(&role)
+                .filter(|r| *r != Role::Public)
+                .with_context(|| format!("--role {role}: use viewer, officer or admin"))?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let auth = Auth::open(&data)?;
+            auth.set_user(&name, role, password)?;
+            Ok(format!("{name}: {}\n", role.as_str()))
+        }
+        UserCommand::List { data } => Ok(Auth::open(&data)?
+            .list()
+            .into_iter()
+            .map(|(name, role)| format!("{name}\t{}\n", role.as_str()))
+            .collect()),
+    }
 }

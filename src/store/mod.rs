@@ -13,6 +13,8 @@ use std::sync::Arc;
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
 
 pub mod edit;
+pub mod journal;
+pub mod live;
 pub mod query;
 
 use crate::crs::{self, CrsError};
@@ -161,6 +163,17 @@ pub enum LoadError {
         /// The feature id, or its position when it has none.
         id: String,
         /// What is wrong.
+        problem: String,
+    },
+    /// The edit journal could not be read.
+    #[error("the edit journal cannot be read")]
+    Journal(#[source] Box<journal::JournalError>),
+    /// A journal entry no longer applies to the data files.
+    #[error("journal entry {seq} does not apply to the data files: {problem}")]
+    Replay {
+        /// The entry's sequence number.
+        seq: u64,
+        /// Why.
         problem: String,
     },
     /// The data set holds no feature at all.
@@ -359,14 +372,34 @@ fn metric_polygons(path: &Path, features: &[Feature]) -> Result<Vec<MultiPolygon
 }
 
 impl Dataset {
-    /// Loads the five layer files from `dir`.
+    /// Loads the five layer files from `dir` and replays the edit journal beside them,
+    /// without changing any file: the state the server would start with.
+    pub fn load(dir: &Path) -> Result<Dataset, LoadError> {
+        let entries = journal::Journal::read(dir).map_err(|e| LoadError::Journal(Box::new(e)))?;
+        let mut data = Dataset::load_files(dir)?;
+        data.replay(&entries)?;
+        Ok(data)
+    }
+
+    /// Applies journal entries in order.
+    pub fn replay(&mut self, entries: &[journal::JournalEntry]) -> Result<(), LoadError> {
+        for e in entries {
+            self.apply(&e.edit).map_err(|err| LoadError::Replay {
+                seq: e.seq,
+                problem: err.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Loads the five layer files from `dir`, as they are, without the journal.
     ///
     /// 1. read and check each file's features;
     /// 2. parse each feature's properties into its typed record;
     /// 3. check references between layers (parcel owners, household villages);
     /// 4. project polygons to the metric CRS;
     /// 5. bulk-load one R-tree per layer.
-    pub fn load(dir: &Path) -> Result<Dataset, LoadError> {
+    pub fn load_files(dir: &Path) -> Result<Dataset, LoadError> {
         let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
         let mut layers: HashMap<LayerKind, Vec<Feature>> = HashMap::new();
         for kind in LayerKind::ALL {
