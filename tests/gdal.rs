@@ -10,9 +10,39 @@
     reason = "helpers outside #[test] fns unwrap too: a test fails loudly on a broken setup"
 )]
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+/// The viewer's credentials, for GDAL's `-oo USERPWD=…` (HTTP Basic).
+const VIEWER_USERPWD: &str = "USERPWD=lan:mật khẩu dài";
+
+/// A copy of the fixture with a viewer `lan` added through `drainplan user add`, so the
+/// server's users file and journal never land in tests/fixtures.
+fn fixture_copy(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("drainplan-gdal-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir("tests/fixtures/ogc").unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drainplan"))
+        .args(["user", "add", "lan", "--role", "viewer", "--data"])
+        .arg(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("mật khẩu dài\n".as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "drainplan user add failed");
+    dir
+}
 
 /// A running `drainplan serve`, stopped when dropped.
 struct Server {
@@ -107,7 +137,8 @@ fn fields(summary: &str) -> Vec<String> {
 
 #[test]
 fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
-    let server = Server::start(Path::new("tests/fixtures/ogc"));
+    let dir = fixture_copy("list");
+    let server = Server::start(&dir);
     let ds = server.oapif();
 
     let listing = ogrinfo(&["-ro", "-q", &ds]);
@@ -162,7 +193,7 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
             &["head: String", "water_status: String", "note: String"][..],
         ),
     ] {
-        let summary = ogrinfo(&["-ro", "-so", &ds, layer]);
+        let summary = ogrinfo(&["-ro", "-so", "-oo", VIEWER_USERPWD, &ds, layer]);
         assert_eq!(feature_count(&summary), count, "{layer}:\n{summary}");
         assert!(
             summary.contains(&format!("Geometry: {geometry}\n")),
@@ -173,11 +204,29 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
             assert!(got.iter().any(|g| g == f), "{layer}: no `{f}` in {got:?}");
         }
     }
+
+    // The public gets the households without names or contributions.
+    let summary = ogrinfo(&["-ro", "-so", &ds, "households"]);
+    assert_eq!(feature_count(&summary), 12, "{summary}");
+    assert_eq!(
+        fields(&summary),
+        [
+            "id: String",
+            "village_id: String",
+            "dwelling_id: String",
+            "members: Integer",
+            "water_status: String"
+        ],
+        "{summary}"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn ogrinfo_reads_features_with_where_and_spat() {
-    let server = Server::start(Path::new("tests/fixtures/ogc"));
+    let dir = fixture_copy("read");
+    let server = Server::start(&dir);
     let ds = server.oapif();
 
     let out = ogrinfo(&[
@@ -191,9 +240,11 @@ fn ogrinfo_reads_features_with_where_and_spat() {
     assert!(out.contains("id (String) = p-3"), "{out}");
     assert!(out.contains("land_use (String) = CLN"), "{out}");
 
-    // Same box as the oneshot test: households h-05 and h-06.
+    // Same box as the oneshot test: households h-05 and h-06, read by a viewer.
     let out = ogrinfo(&[
         "-ro",
+        "-oo",
+        VIEWER_USERPWD,
         &ds,
         "households",
         "-spat",
@@ -214,6 +265,8 @@ fn ogrinfo_reads_features_with_where_and_spat() {
         out.contains("name (String) = Mương khu dân cư Quyết Tiến"),
         "{out}"
     );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

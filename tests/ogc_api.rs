@@ -22,7 +22,9 @@ use approx::assert_abs_diff_eq;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use drainplan::api::{AppState, app};
+use drainplan::auth::{Auth, Role, User, hash_password};
 use drainplan::store::Dataset;
+use drainplan::store::live::Store;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -32,9 +34,21 @@ const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const EPSG_9208: &str = "http://www.opengis.net/def/crs/EPSG/0/9208";
 const EPSG_3405: &str = "http://www.opengis.net/def/crs/EPSG/0/3405";
 
+/// A viewer, who may see personal data: `Authorization: Basic` of `lan:mật khẩu dài`.
+const VIEWER: (&str, &str) = ("authorization", "Basic bGFuOm3huq10IGto4bqpdSBkw6Bp");
+
 fn router_with_web(web: &Path) -> axum::Router {
     let data = Dataset::load(Path::new(FIXTURE)).expect("fixture loads");
-    app(AppState::new(data, web.to_owned()))
+    let auth = Auth::in_memory(vec![User {
+        name: "lan".into(),
+        role: Role::Viewer,
+        password_hash: hash_password("mật khẩu dài").unwrap(),
+    }]);
+    app(AppState::with_store(
+        Store::in_memory(data),
+        auth,
+        web.to_owned(),
+    ))
 }
 
 fn router() -> axum::Router {
@@ -84,9 +98,9 @@ async fn get(uri: &str) -> Answer {
     get_with(uri, &[]).await
 }
 
-/// A 200 GeoJSON answer's feature ids.
+/// A 200 GeoJSON answer's feature ids, as a viewer sees them.
 async fn ids(uri: &str) -> Vec<String> {
-    let a = get(uri).await;
+    let a = get_with(uri, &[VIEWER]).await;
     assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.text);
     assert_eq!(a.content_type, "application/geo+json", "{uri}");
     feature_ids(&a.json)
@@ -350,11 +364,24 @@ async fn queryables_and_schema_come_from_the_data() {
 
     // The feature schema lists every property, also one seen only on a later page, and the
     // computed canal length.
-    let a = get("/collections/households/schema").await;
+    let a = get_with("/collections/households/schema", &[VIEWER]).await;
     assert_eq!(a.content_type, "application/schema+json");
     let props = &a.json["properties"]["properties"]["properties"];
     assert_eq!(props["note"]["type"], "string");
     assert_eq!(props["members"]["type"], "integer");
+    // The public is not told of personal properties.
+    let a = get("/collections/households/schema").await;
+    let props = a.json["properties"]["properties"]["properties"]
+        .as_object()
+        .unwrap();
+    let mut names: Vec<&str> = props.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["dwelling_id", "members", "village_id", "water_status"]
+    );
+    let a = get("/collections/parcels/queryables").await;
+    assert!(a.json["properties"].get("owner_household").is_none());
     let a = get("/collections/canals/schema").await;
     assert_eq!(
         a.json["properties"]["properties"]["properties"]["length_m"]["type"],
@@ -398,9 +425,12 @@ async fn items_page_with_next_and_prev_links() {
     );
 
     // Links keep the other parameters.
-    let fc = get("/collections/households/items?water_status=registered&limit=2&f=json")
-        .await
-        .json;
+    let fc = get_with(
+        "/collections/households/items?water_status=registered&limit=2&f=json",
+        &[VIEWER],
+    )
+    .await
+    .json;
     assert_eq!(fc["numberMatched"], 5);
     assert_eq!(feature_ids(&fc), ["h-02", "h-04"]);
     assert_eq!(
@@ -521,6 +551,66 @@ async fn features_keep_vietnamese_text_and_canals_carry_their_length() {
     assert_eq!(href(f, "collection"), "/collections/canals");
     // The raw body is UTF-8, not \u escapes.
     assert!(a.text.contains("Mương khu dân cư Thành Công"));
+}
+
+#[tokio::test]
+async fn the_public_sees_no_names_owners_or_contributions() {
+    let a = get("/collections/households/items?limit=4").await;
+    assert_eq!(a.status, StatusCode::OK);
+    for f in a.json["features"].as_array().unwrap() {
+        let mut keys: Vec<&str> = f["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["dwelling_id", "members", "village_id", "water_status"]
+        );
+    }
+    assert!(!a.text.contains("Nguyễn Văn An"));
+    let a = get("/collections/parcels/items/p-1").await;
+    assert!(a.json["properties"].get("owner_household").is_none());
+    assert_eq!(a.json["properties"]["clearance_status"], "awaiting");
+    // Filtering on a hidden property would reveal it: refused.
+    let a = get("/collections/households/items?head=x").await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(
+        a.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("`head` is personal data")
+    );
+    // A viewer sees everything.
+    let a = get_with("/collections/households/items/h-04", &[VIEWER]).await;
+    assert_eq!(a.json["properties"]["head"], "Lê Thị Dung");
+    assert_eq!(a.json["properties"]["money_paid_vnd"], 300000);
+    // Wrong credentials are refused, not downgraded to public.
+    let a = get_with(
+        "/collections/households/items",
+        &[("authorization", "Basic bGFuOnNhaQ==")],
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_single_feature_carries_the_etag_editors_send_back() {
+    let resp = router()
+        .oneshot(
+            Request::get("/collections/canals/items/c-tc-1")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let tag = resp.headers().get("etag").unwrap().to_str().unwrap();
+    assert!(
+        tag.starts_with('"') && tag.ends_with('"') && tag.len() > 2,
+        "{tag}"
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@
 use geo::{Coord, Geometry, LineString, Polygon};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use crate::model::Properties;
+use super::is_personal;
+use crate::model::{LayerKind, Properties};
 
 /// A link of an OGC API response.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -53,6 +54,8 @@ pub struct FeatureOut<'a> {
     pub length_m: Option<f64>,
     /// Links, for a feature served on its own.
     pub links: Option<&'a [Link]>,
+    /// The layer whose personal properties are left out, for callers who may not see them.
+    pub redact: Option<LayerKind>,
 }
 
 impl Serialize for FeatureOut<'_> {
@@ -66,6 +69,7 @@ impl Serialize for FeatureOut<'_> {
             &PropertiesOut {
                 stored: self.properties,
                 length_m: self.length_m,
+                redact: self.redact,
             },
         )?;
         if let Some(links) = self.links {
@@ -78,13 +82,16 @@ impl Serialize for FeatureOut<'_> {
 struct PropertiesOut<'a> {
     stored: &'a Properties,
     length_m: Option<f64>,
+    redact: Option<LayerKind>,
 }
 
 impl Serialize for PropertiesOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         for (k, v) in self.stored {
-            if self.length_m.is_some() && k == "length_m" {
+            if (self.length_m.is_some() && k == "length_m")
+                || self.redact.is_some_and(|kind| is_personal(kind, k))
+            {
                 continue;
             }
             m.serialize_entry(k, v)?;
@@ -223,6 +230,7 @@ mod tests {
             properties: &props,
             length_m: Some(12.3456),
             links: None,
+            redact: None,
         };
         let v = serde_json::to_value(&f).expect("serialises");
         assert_eq!(v["properties"], json!({"name": "Mương", "length_m": 12.35}));

@@ -30,8 +30,9 @@ use serde::Serialize;
 
 use super::crs::{OgcCrs, rect_to_crs84, transform_geometry};
 use super::geojson::{FeatureOut, Link};
-use super::{base_url, collection_kind, layer_properties};
+use super::{base_url, collection_kind, is_personal, layer_properties, redaction};
 use crate::api::{ApiError, ApiQuery, AppState, GEOJSON, JSON};
+use crate::auth::Caller;
 use crate::model::LayerKind;
 use crate::store::query::Selection;
 use crate::store::{Dataset, Feature, Layer};
@@ -153,11 +154,12 @@ fn parse_crs(name: &str, value: &str) -> Result<OgcCrs, ApiError> {
 
 impl ItemsQuery {
     /// Checks the query pairs of an `items` request on `kind`, whose features carry the
-    /// property names `properties`.
+    /// property names `properties` visible to the caller and `hidden` ones that are not.
     pub fn parse(
         pairs: &[(String, String)],
         kind: LayerKind,
         properties: &[&str],
+        hidden: &[&str],
     ) -> Result<ItemsQuery, ApiError> {
         let mut q = ItemsQuery {
             limit: DEFAULT_LIMIT,
@@ -197,6 +199,11 @@ impl ItemsQuery {
                     )));
                 }
                 p if properties.contains(&p) => q.equals.push((name.clone(), value.clone())),
+                p if hidden.contains(&p) => {
+                    return Err(ApiError::Forbidden(format!(
+                        "`{name}` is personal data: sign in with a viewer role to filter on it"
+                    )));
+                }
                 _ => {
                     return Err(bad(format!(
                         "unknown query parameter `{name}`: it is neither a parameter of items \
@@ -346,18 +353,22 @@ fn rfc3339(secs: u64) -> String {
     )
 }
 
-/// A GeoJSON body with its `Content-Crs`.
-fn geojson_response(bytes: Vec<u8>, crs: OgcCrs) -> Response {
+/// A GeoJSON body with its `Content-Crs` and, for a single feature, its `ETag`.
+fn geojson_response(bytes: Vec<u8>, crs: OgcCrs, etag: Option<HeaderValue>) -> Response {
     let content_crs = HeaderValue::from_str(&format!("<{}>", crs.uri()))
         .unwrap_or_else(|_| HeaderValue::from_static(""));
-    (
+    let mut resp = (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON)),
             (HeaderName::from_static("content-crs"), content_crs),
         ],
         bytes,
     )
-        .into_response()
+        .into_response();
+    if let Some(tag) = etag {
+        resp.headers_mut().insert(header::ETAG, tag);
+    }
+    resp
 }
 
 /// Builds one page of `items` (CPU work: selection, projection, serialisation).
@@ -366,11 +377,15 @@ fn items_page(
     kind: LayerKind,
     pairs: &[(String, String)],
     base: &str,
+    redact: Option<LayerKind>,
 ) -> Result<Response, ApiError> {
     let layer = data.layer(kind);
-    let properties = layer_properties(layer);
-    let names: Vec<&str> = properties.iter().map(|(n, _)| n.as_str()).collect();
-    let q = ItemsQuery::parse(pairs, kind, &names)?;
+    let all = layer_properties(layer, None);
+    let (names, hidden): (Vec<&str>, Vec<&str>) = all
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .partition(|n| redact.is_none_or(|k| !is_personal(k, n)));
+    let q = ItemsQuery::parse(pairs, kind, &names, &hidden)?;
 
     let matched = select(layer, &q)?;
     let start = q.offset.min(matched.len());
@@ -392,6 +407,7 @@ fn items_page(
                 properties: &f.properties,
                 length_m: length_m(kind, f),
                 links: None,
+                redact,
             }
         })
         .collect();
@@ -433,12 +449,13 @@ fn items_page(
         links,
     };
     let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(geojson_response(bytes, q.crs))
+    Ok(geojson_response(bytes, q.crs, None))
 }
 
 /// `GET /collections/{id}/items`.
 pub async fn items(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
@@ -446,7 +463,8 @@ pub async fn items(
     let kind = collection_kind(&id)?;
     let data = state.dataset();
     let base = base_url(&headers);
-    tokio::task::spawn_blocking(move || items_page(&data, kind, &pairs, &base))
+    let redact = redaction(kind, &caller);
+    tokio::task::spawn_blocking(move || items_page(&data, kind, &pairs, &base, redact))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
 }
@@ -454,6 +472,7 @@ pub async fn items(
 /// `GET /collections/{id}/items/{fid}`: parameters `crs` and `f` only.
 pub async fn item(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Path((id, fid)): Path<(String, String)>,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
@@ -509,9 +528,15 @@ pub async fn item(
         properties: &f.properties,
         length_m: length_m(kind, f),
         links: Some(&links),
+        redact: redaction(kind, &caller),
     };
     let bytes = serde_json::to_vec(&out).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(geojson_response(bytes, crs))
+    // The ETag an editor sends back in If-Match (Part 4, src/api/edit.rs).
+    Ok(geojson_response(
+        bytes,
+        crs,
+        Some(crate::api::edit::etag(f)),
+    ))
 }
 
 #[cfg(test)]
@@ -566,18 +591,20 @@ mod tests {
             &pairs(&[("status", "planned"), ("limit", "2")]),
             LayerKind::Canals,
             &props,
+            &[],
         )
         .expect("valid");
         assert_eq!(q.equals, vec![("status".to_owned(), "planned".to_owned())]);
         assert_eq!(q.query_string(4), "status=planned&limit=2&offset=4");
-        let e = ItemsQuery::parse(&pairs(&[("stauts", "x")]), LayerKind::Canals, &props)
+        let e = ItemsQuery::parse(&pairs(&[("stauts", "x")]), LayerKind::Canals, &props, &[])
             .expect_err("a typo");
         assert!(e.to_string().contains("`stauts`"), "{e}");
         assert!(
             ItemsQuery::parse(
                 &pairs(&[("limit", "1"), ("limit", "2")]),
                 LayerKind::Canals,
-                &props
+                &props,
+                &[]
             )
             .is_err()
         );
@@ -589,6 +616,7 @@ mod tests {
             &pairs(&[("name", "Mương A&B"), ("crs", "EPSG:9208")]),
             LayerKind::Canals,
             &["name"],
+            &[],
         )
         .expect("valid");
         assert_eq!(

@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 
 use super::openapi::OPENAPI_JSON;
 use super::{ApiError, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
+use crate::auth::Caller;
 use crate::model::{CanalStatus, ClearanceStatus, FenceType, LayerKind, WaterStatus};
 use crate::store::Layer;
 
@@ -57,10 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/collections/{collection}/schema/", get(schema))
         .route("/collections/{collection}/items", get(items::items))
         .route("/collections/{collection}/items/", get(items::items))
-        .route(
-            "/collections/{collection}/items/{feature}",
-            get(items::item),
-        )
+        .route("/collections/{collection}/items/{fid}", get(items::item))
 }
 
 /// The layer behind a collection id, or a 404 that lists the collections.
@@ -71,6 +69,29 @@ pub fn collection_kind(id: &str) -> Result<LayerKind, ApiError> {
             LayerKind::ALL.map(LayerKind::id).join(", ")
         ))
     })
+}
+
+/// Whether a property identifies people or their money, and so is served only to callers
+/// who may see personal data (DESIGN: household names, contributions and clearance
+/// details need a signed-in role; the public sees canals, flood zones and aggregates).
+///
+/// Households keep only what the public water-campaign map needs (an allow-list, so a
+/// property added later is private until decided otherwise); parcels lose their owner.
+pub fn is_personal(kind: LayerKind, name: &str) -> bool {
+    match kind {
+        LayerKind::Households => !matches!(
+            name,
+            "village_id" | "dwelling_id" | "members" | "water_status"
+        ),
+        LayerKind::Parcels => matches!(name, "owner_household" | "owner" | "owner_name"),
+        LayerKind::Villages | LayerKind::Canals | LayerKind::FloodZones => false,
+    }
+}
+
+/// The layer to redact for `caller`, if any: `Some(kind)` when personal properties of
+/// `kind` must be hidden.
+pub fn redaction(kind: LayerKind, caller: &Caller) -> Option<LayerKind> {
+    (!caller.sees_personal_data()).then_some(kind)
 }
 
 /// `scheme://host` of the request, for absolute links; empty (links relative to the
@@ -356,11 +377,18 @@ impl PropertyType {
 
 /// The properties present in a layer's features, in order of first appearance, with their
 /// JSON type (`None` when only nulls were seen).
-pub fn layer_properties(layer: &Layer) -> Vec<(String, Option<PropertyType>)> {
+/// Personal properties are left out when `redact` names the layer.
+pub fn layer_properties(
+    layer: &Layer,
+    redact: Option<LayerKind>,
+) -> Vec<(String, Option<PropertyType>)> {
     let mut out: Vec<(String, Option<PropertyType>)> = Vec::new();
     let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for f in &layer.features {
         for (name, value) in &f.properties {
+            if redact.is_some_and(|k| is_personal(k, name)) {
+                continue;
+            }
             let t = PropertyType::of(value);
             match position.get(name.as_str()) {
                 Some(&i) => {
@@ -406,9 +434,15 @@ enum SchemaKind {
 
 /// The JSON Schema of a layer's properties, derived from the data: every property seen,
 /// its JSON type when all values agree, and the allowed values of status fields.
-fn properties_schema(kind: LayerKind, layer: &Layer, base: &str, which: SchemaKind) -> Value {
+fn properties_schema(
+    kind: LayerKind,
+    layer: &Layer,
+    base: &str,
+    which: SchemaKind,
+    redact: Option<LayerKind>,
+) -> Value {
     let mut properties = Map::new();
-    for (name, t) in layer_properties(layer) {
+    for (name, t) in layer_properties(layer, redact) {
         if which == SchemaKind::Features && kind == LayerKind::Canals && name == "length_m" {
             continue;
         }
@@ -486,6 +520,7 @@ fn geometry_schema(kind: LayerKind) -> &'static str {
 
 async fn queryables(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<FormatOnly>,
@@ -498,6 +533,7 @@ async fn queryables(
         data.layer(kind),
         &base_url(&headers),
         SchemaKind::Queryables,
+        redaction(kind, &caller),
     );
     Ok(json_with_type(&doc, SCHEMA_JSON))
 }
@@ -506,6 +542,7 @@ async fn queryables(
 /// feature: without it, a property that first appears after the first page is lost.
 async fn schema(
     State(state): State<AppState>,
+    caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<FormatOnly>,
@@ -518,6 +555,7 @@ async fn schema(
         data.layer(kind),
         &base_url(&headers),
         SchemaKind::Features,
+        redaction(kind, &caller),
     );
     Ok(json_with_type(&doc, SCHEMA_JSON))
 }
