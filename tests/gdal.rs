@@ -17,16 +17,24 @@ use std::process::{Child, Command, Stdio};
 /// The viewer's credentials, for GDAL's `-oo USERPWD=…` (HTTP Basic).
 const VIEWER_USERPWD: &str = "USERPWD=lan:mật khẩu dài";
 
-/// A copy of the fixture with a viewer `lan` added through `drainplan user add`, so the
-/// server's users file and journal never land in tests/fixtures.
-fn fixture_copy(name: &str) -> PathBuf {
+/// A copy of the `.geojson` files of `from` in a fresh temporary directory, so that the
+/// journal and users file the server writes never land in the repository.
+fn copy_layers(from: &Path, name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("drainplan-gdal-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir("tests/fixtures/ogc").unwrap() {
+    for entry in std::fs::read_dir(from).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        if path.extension().is_some_and(|e| e == "geojson") {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
     }
+    dir
+}
+
+/// A copy of the fixture with a viewer `lan` added through `drainplan user add`.
+fn fixture_copy(name: &str) -> PathBuf {
+    let dir = copy_layers(Path::new("tests/fixtures/ogc"), name);
     let mut child = Command::new(env!("CARGO_BIN_EXE_drainplan"))
         .args(["user", "add", "lan", "--role", "viewer", "--data"])
         .arg(&dir)
@@ -278,7 +286,8 @@ fn ogrinfo_reads_the_sample_data_set_when_present() {
         return;
     }
     let expected = drainplan::store::Dataset::load(data).expect("the sample data set loads");
-    let server = Server::start(data);
+    let dir = copy_layers(data, "sample");
+    let server = Server::start(&dir);
     let ds = server.oapif();
     for kind in drainplan::model::LayerKind::ALL {
         let summary = ogrinfo(&["-ro", "-so", &ds, kind.id()]);
@@ -288,4 +297,6 @@ fn ogrinfo_reads_the_sample_data_set_when_present() {
             "{kind}:\n{summary}"
         );
     }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
