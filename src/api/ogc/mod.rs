@@ -35,11 +35,13 @@ pub const SCHEMA_JSON: &str = "application/schema+json";
 
 /// The conformance classes implemented. Part 3 (filter/CQL2) and Part 4 (editing) are not:
 /// declaring them would make QGIS send filters or offer editing that cannot work.
-pub const CONFORMANCE: [&str; 4] = [
+pub const CONFORMANCE: [&str; 5] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    // POST, PUT, PATCH and DELETE on items work (for officers), so QGIS may offer editing.
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
 ];
 
 /// The OGC API – Features routes.
@@ -75,15 +77,16 @@ pub fn collection_kind(id: &str) -> Result<LayerKind, ApiError> {
 /// who may see personal data (DESIGN: household names, contributions and clearance
 /// details need a signed-in role; the public sees canals, flood zones and aggregates).
 ///
-/// Households keep only what the public water-campaign map needs (an allow-list, so a
-/// property added later is private until decided otherwise); parcels lose their owner.
+/// Households keep only their village and water status, what the public water-campaign
+/// map needs (an allow-list, so a property added later is private until decided
+/// otherwise); parcels lose their owner and the dates of the owner's clearance steps.
 pub fn is_personal(kind: LayerKind, name: &str) -> bool {
     match kind {
-        LayerKind::Households => !matches!(
+        LayerKind::Households => !matches!(name, "village_id" | "water_status"),
+        LayerKind::Parcels => matches!(
             name,
-            "village_id" | "dwelling_id" | "members" | "water_status"
+            "owner_household" | "owner" | "owner_name" | "clearance_date"
         ),
-        LayerKind::Parcels => matches!(name, "owner_household" | "owner" | "owner_name"),
         LayerKind::Villages | LayerKind::Canals | LayerKind::FloodZones => false,
     }
 }
