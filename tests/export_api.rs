@@ -15,7 +15,9 @@ use std::process::Command;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use drainplan::api::{AppState, app};
+use drainplan::auth::{Auth, Role};
 use drainplan::store::Dataset;
+use drainplan::store::live::Store;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -51,12 +53,37 @@ impl Reply {
     }
 }
 
-async fn send(req: Request<Body>) -> Reply {
-    let data = Dataset::load(Path::new("tests/fixtures/small")).expect("fixture loads");
-    let resp = app(AppState::new(data, "web".into()))
-        .oneshot(req)
-        .await
-        .unwrap();
+const VIEWER: &str = "Basic dmlld2VyOnZpZXdlci1wYXNzd29yZA=="; // viewer:viewer-password
+
+fn router() -> axum::Router {
+    static STATE: std::sync::OnceLock<AppState> = std::sync::OnceLock::new();
+    let state = STATE.get_or_init(|| {
+        let data = Dataset::load(Path::new("tests/fixtures/small")).expect("fixture loads");
+        let auth = Auth::in_memory(Vec::new());
+        auth.set_user("viewer", Role::Viewer, "viewer-password")
+            .expect("user");
+        AppState::with_store(Store::in_memory(data), auth, "web".into())
+    });
+    app(state.clone())
+}
+
+/// Sends as a signed-in viewer unless the request says `Authorization: none` (public).
+async fn send(mut req: Request<Body>) -> Reply {
+    match req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+    {
+        None => {
+            req.headers_mut()
+                .insert(header::AUTHORIZATION, VIEWER.parse().unwrap());
+        }
+        Some(b"none") => {
+            req.headers_mut().remove(header::AUTHORIZATION);
+        }
+        Some(_) => {}
+    }
+    let resp = router().oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
     let bytes = resp
@@ -388,4 +415,68 @@ async fn route_dossier_takes_a_drawn_route() {
     assert_eq!(r.file_name(), "dossier_route_EPSG9208.zip");
     let r = post("/api/dossier", json!({"route": null})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+async fn get_public(uri: &str) -> Reply {
+    send(
+        Request::get(uri)
+            .header(header::AUTHORIZATION, "none")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_public_gets_no_owners_in_any_export() {
+    // A viewer sees owners.
+    let r = get("/api/export/parcels?format=csv").await;
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    assert!(
+        text.lines().next().unwrap().contains("owner_household"),
+        "{text}"
+    );
+
+    let r = get_public("/api/export/parcels?format=csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    assert!(
+        !text.contains("owner_household") && !text.contains(",h3"),
+        "{text}"
+    );
+
+    let r = get_public("/api/export/households?format=geojson").await;
+    let fc = r.json();
+    for f in fc["features"].as_array().unwrap() {
+        let keys: Vec<&String> = f["properties"].as_object().unwrap().keys().collect();
+        assert!(
+            keys.iter()
+                .all(|k| *k == "village_id" || *k == "water_status"),
+            "{keys:?}"
+        );
+    }
+
+    let r = get_public("/api/export/parcels?format=csv&owner_household=h3").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "filtering on an owner reveals it"
+    );
+
+    let r = get_public("/api/export/canals/c2/impact?format=csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    assert!(!text.contains(",h1") && !text.contains(",h3"), "{text}");
+
+    let r = get_public("/api/dossier/canals/c2").await;
+    assert_eq!(r.status, StatusCode::OK);
+    for (name, bytes) in unzip(&r.bytes) {
+        if name.ends_with(".csv") || name.ends_with(".dbf") {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains("h1") && !text.contains("h3"),
+                "{name}: {text}"
+            );
+        }
+    }
 }

@@ -9,14 +9,16 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use geo::{Geometry, LineString};
 use serde_json::Value;
 
+use super::analyses::{canal_route, impact_for, route_from_body};
+use super::auth::require;
+use super::ogc::is_personal;
 use super::{ApiError, ApiJson, ApiQuery, AppState};
-use crate::analysis::route::{parse_route, parse_width};
+use crate::analysis::route::parse_width;
+use crate::auth::{Caller, Role};
 use crate::export::{self, ExportCrs, ExportError, Format, Output};
 use crate::model::LayerKind;
-use crate::store::Dataset;
 use crate::store::query::Selection;
 
 /// The export and dossier routes.
@@ -89,6 +91,7 @@ async fn blocking<T: Send + 'static>(
 
 async fn layer_export(
     State(state): State<AppState>,
+    caller: Caller,
     Path(collection): Path<String>,
     ApiQuery(q): ApiQuery<Pairs>,
 ) -> Result<Response, ApiError> {
@@ -104,65 +107,41 @@ async fn layer_export(
         if k == "bbox" {
             sel.bbox = Some(export::parse_bbox(&v).map_err(ApiError::BadRequest)?);
         } else {
+            if is_personal(kind, &k) {
+                require(
+                    &caller,
+                    Role::Viewer,
+                    &format!("filtering {collection} on `{k}`"),
+                )?;
+            }
             sel.equals.push((k, v));
         }
     }
+    let redact = !caller.sees_personal_data();
     let data = state.dataset();
     let out = blocking(move || {
-        let table = export::layer_table(&data, kind, &sel);
+        let mut table = export::layer_table(&data, kind, &sel);
+        if redact {
+            table.drop_properties(|name| is_personal(kind, name));
+        }
         export::export(&table, format, crs)
     })
     .await?;
     Ok(attachment(out))
 }
 
-/// The route and width of a `{"route": …, "corridor_width_m": …}` body.
-fn route_body(body: &Value, data: &Dataset) -> Result<(LineString, f64), ApiError> {
-    let Value::Object(body) = body else {
-        return Err(ApiError::BadRequest(
-            "the body must be a JSON object {\"route\": <LineString>, \"corridor_width_m\": <number>}".into(),
-        ));
-    };
-    if let Some(k) = body
-        .keys()
-        .find(|k| !["route", "corridor_width_m"].contains(&k.as_str()))
-    {
-        return Err(ApiError::BadRequest(format!(
-            "unknown field `{k}`; the body takes route and corridor_width_m"
-        )));
-    }
-    let route = body
-        .get("route")
-        .ok_or_else(|| ApiError::BadRequest("the body has no `route`".into()))?;
-    let line = parse_route(route, data).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let width = parse_width(body.get("corridor_width_m"))
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok((line, width))
-}
-
-fn canal_line(data: &Dataset, id: &str) -> Result<LineString, ApiError> {
-    let canal = data
-        .layer(LayerKind::Canals)
-        .get(id)
-        .ok_or_else(|| ApiError::NotFound(format!("no canal `{id}`")))?;
-    match &canal.geometry {
-        Geometry::LineString(l) => Ok(l.clone()),
-        _ => Err(ApiError::Internal(anyhow::anyhow!(
-            "canal {id} is not a LineString"
-        ))),
-    }
-}
-
 async fn route_impact_export(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<Pairs>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let (format, crs, rest) = format_and_crs(q)?;
     refuse_extra(&rest, &[])?;
     let data = state.dataset();
-    let (line, width) = route_body(&body, &data)?;
-    let out = blocking(move || export::impact_export(&data, &line, width, format, crs)).await?;
+    let (line, width) = route_from_body(body, &data)?;
+    let impact = impact_for(&caller, data, line, width).await?;
+    let out = blocking(move || export::impact_output(&impact, format, crs)).await?;
     Ok(attachment(out))
 }
 
@@ -186,6 +165,7 @@ fn width_param(rest: &Pairs) -> Result<f64, ApiError> {
 
 async fn canal_impact_export(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<Pairs>,
 ) -> Result<Response, ApiError> {
@@ -193,30 +173,45 @@ async fn canal_impact_export(
     refuse_extra(&rest, &["corridor_width_m"])?;
     let width = width_param(&rest)?;
     let data = state.dataset();
-    let line = canal_line(&data, &id)?;
-    let out = blocking(move || export::impact_export(&data, &line, width, format, crs)).await?;
+    let line = canal_route(&data, &id)?;
+    let impact = impact_for(&caller, data, line, width).await?;
+    let out = blocking(move || export::impact_output(&impact, format, crs)).await?;
     Ok(attachment(out))
 }
 
 async fn canal_dossier(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<Pairs>,
 ) -> Result<Response, ApiError> {
     refuse_extra(&q, &["corridor_width_m"])?;
     let width = width_param(&q)?;
     let data = state.dataset();
-    let line = canal_line(&data, &id)?;
-    let out = blocking(move || export::dossier::dossier(&data, &id, &line, width)).await?;
-    Ok(attachment(out))
+    let line = canal_route(&data, &id)?;
+    dossier(&caller, data, id, line, width).await
 }
 
 async fn route_dossier(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let data = state.dataset();
-    let (line, width) = route_body(&body, &data)?;
-    let out = blocking(move || export::dossier::dossier(&data, "route", &line, width)).await?;
+    let (line, width) = route_from_body(body, &data)?;
+    dossier(&caller, data, "route".into(), line, width).await
+}
+
+/// The dossier zip; for a caller who may not see personal data the land-taken tables
+/// carry no owners (as the impact endpoints).
+async fn dossier(
+    caller: &Caller,
+    data: std::sync::Arc<crate::store::Dataset>,
+    name: String,
+    line: geo::LineString,
+    width: f64,
+) -> Result<Response, ApiError> {
+    let impact = impact_for(caller, data.clone(), line.clone(), width).await?;
+    let out = blocking(move || export::dossier::dossier(&data, &name, &line, &impact)).await?;
     Ok(attachment(out))
 }

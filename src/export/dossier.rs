@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use super::csv::push_record;
 use super::{ExportCrs, ExportError, Output, Row, Table, impact_table, shapefile, zipfile};
-use crate::analysis::route_impact::{RouteImpact, route_impact};
+use crate::analysis::route_impact::RouteImpact;
 use crate::crs::geodesic_length_m;
 use crate::store::Dataset;
 
@@ -37,14 +37,15 @@ pub fn chainage(m: f64) -> String {
     )
 }
 
-/// Builds the bundle for `route` (WGS84) named `name` (a canal id or `route`).
+/// Builds the bundle for `route` (WGS84) named `name` (a canal id or `route`) from its
+/// `impact` (computed by [`route_impact`](crate::analysis::route_impact::route_impact),
+/// redacted or not by the caller).
 pub fn dossier(
     data: &Dataset,
     name: &str,
     route: &LineString,
-    width_m: f64,
+    impact: &RouteImpact,
 ) -> Result<Output, ExportError> {
-    let impact = route_impact(data, route, width_m)?;
     let crs = DOSSIER_CRS;
     let tag = crs.file_tag();
     let safe: String = name
@@ -58,7 +59,7 @@ pub fn dossier(
         })
         .collect();
 
-    let tables = drawing_tables(data, name, route, &impact)?;
+    let tables = drawing_tables(data, name, route, impact)?;
     let projected: Vec<Table> = tables
         .iter()
         .map(|t| t.project(crs))
@@ -70,14 +71,14 @@ pub fn dossier(
         files.extend(shapefile::write(t, &format!("{}_{tag}", t.name))?);
     }
     files.push((format!("alignment_{tag}.csv"), alignment_csv(route, crs)?));
-    files.push(("land_taken_by_parcel.csv".into(), by_parcel_csv(&impact)));
-    files.push(("land_taken_by_owner.csv".into(), by_owner_csv(&impact)));
+    files.push(("land_taken_by_parcel.csv".into(), by_parcel_csv(impact)));
+    files.push(("land_taken_by_owner.csv".into(), by_owner_csv(impact)));
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
     files.insert(
         0,
         (
             "README.txt".into(),
-            readme(name, &impact, &names, &projected).into_bytes(),
+            readme(name, impact, &names, &projected).into_bytes(),
         ),
     );
     Ok(Output {

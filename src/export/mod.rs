@@ -234,6 +234,13 @@ impl Table {
         })
     }
 
+    /// Removes every property for which `drop` is true (personal data a caller may not see).
+    pub fn drop_properties(&mut self, drop: impl Fn(&str) -> bool) {
+        for r in &mut self.rows {
+            r.properties.retain(|k, _| !drop(k));
+        }
+    }
+
     /// Property names over all rows, in first-seen order.
     pub fn columns(&self) -> Vec<String> {
         let mut seen = std::collections::HashSet::new();
@@ -379,22 +386,19 @@ pub fn impact_table(impact: &RouteImpact) -> Table {
     }
 }
 
-/// The strips `line` takes with a corridor `width_m` wide, written as `format` in `crs`;
-/// [`ExportError::Empty`] when it takes land from no parcel.
-pub fn impact_export(
-    data: &Dataset,
-    line: &geo::LineString,
-    width_m: f64,
+/// The strips of `impact` written as `format` in `crs`; [`ExportError::Empty`] when the
+/// route takes land from no parcel.
+pub fn impact_output(
+    impact: &RouteImpact,
     format: Format,
     crs: ExportCrs,
 ) -> Result<Output, ExportError> {
-    let impact = crate::analysis::route_impact::route_impact(data, line, width_m)?;
     if impact.parcels.is_empty() {
         return Err(ExportError::Empty(
             "the route takes land from no parcel".into(),
         ));
     }
-    export(&impact_table(&impact), format, crs)
+    export(&impact_table(impact), format, crs)
 }
 
 /// Reads a route from a GeoJSON file: a LineString geometry, a Feature, or a
