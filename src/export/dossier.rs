@@ -238,6 +238,10 @@ fn by_parcel_csv(impact: &RouteImpact) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The group of parcels with no owner household (roads, public land) or whose owner the
+/// caller may not see.
+const NO_OWNER: &str = "(no owner)";
+
 #[derive(Default)]
 struct OwnerSum {
     name: String,
@@ -250,10 +254,7 @@ struct OwnerSum {
 fn by_owner_csv(impact: &RouteImpact) -> Vec<u8> {
     let mut owners: BTreeMap<String, OwnerSum> = BTreeMap::new();
     for p in &impact.parcels {
-        let key = p
-            .owner_household
-            .clone()
-            .unwrap_or_else(|| "(no owner)".into());
+        let key = p.owner_household.clone().unwrap_or_else(|| NO_OWNER.into());
         let s = owners.entry(key).or_default();
         s.name = p.owner_name.clone().unwrap_or_default();
         s.parcels.push(format!("{}/{}", p.map_sheet, p.parcel_no));
@@ -295,7 +296,10 @@ fn by_owner_csv(impact: &RouteImpact) -> Vec<u8> {
         &mut out,
         [
             "TOTAL (Tổng)".to_owned(),
-            format!("{} owners", owners.len()),
+            format!(
+                "{} households",
+                owners.keys().filter(|k| *k != NO_OWNER).count()
+            ),
             format!("{} parcels", impact.parcels.len()),
             format!("{taken:.2}"),
             format!("{fence:.2}"),
