@@ -108,6 +108,36 @@ enum Command {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+    /// Import parcels or canals from a Shapefile (.shp or zipped), DXF or GeoJSON drawn in
+    /// WGS84 or VN-2000 into the data directory, with a report of what was imported and
+    /// skipped.
+    Import {
+        /// parcels or canals.
+        #[arg(long)]
+        layer: String,
+        /// The file: .shp (with its .dbf and .prj beside it), .zip, .dxf or .geojson.
+        #[arg(long)]
+        from: PathBuf,
+        /// The file's CRS when it does not say (no .prj; DXF): EPSG:4326, EPSG:9208,
+        /// EPSG:3405 or VN2000-TM3-104.75-towgs84.
+        #[arg(long)]
+        crs: Option<String>,
+        /// Source fields of drainplan's properties: sheet=SOTO,number=SOTHUA,land_use=MDSD.
+        #[arg(long)]
+        map: Option<String>,
+        /// Constant properties for every feature: land_use=ODT.
+        #[arg(long)]
+        set: Option<String>,
+        /// Overwrite features whose id already exists.
+        #[arg(long)]
+        replace: bool,
+        /// Check and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// Manage the users who may sign in (stored in DATA/users.json, passwords argon2-hashed).
     User {
         #[command(subcommand)]
@@ -285,6 +315,37 @@ fn run() -> anyhow::Result<()> {
             let impact = drainplan::analysis::route_impact::route_impact(&ds, &line, width)?;
             let output = drainplan::export::dossier::dossier(&ds, &name, &line, &impact)?;
             write_output(output, out)?;
+        }
+        Command::Import {
+            layer,
+            from,
+            crs,
+            map,
+            set,
+            replace,
+            dry_run,
+            data,
+        } => {
+            use drainplan::export::{ExportCrs, import};
+            let kind = drainplan::model::LayerKind::from_id(&layer)
+                .with_context(|| format!("--layer {layer}: use parcels or canals"))?;
+            let pairs = |s: Option<String>| {
+                s.map(|s| import::parse_pairs(&s))
+                    .transpose()
+                    .map_err(anyhow::Error::msg)
+                    .map(Option::unwrap_or_default)
+            };
+            let options = import::ImportOptions {
+                kind,
+                crs: crs.map(|c| ExportCrs::parse(&c)).transpose()?,
+                map: pairs(map)?,
+                set: pairs(set)?,
+                replace,
+                dry_run,
+            };
+            drainplan::crs::check().context("PROJ is not usable")?;
+            let report = import::import(&data, &from, &options)?;
+            print!("{}", report.to_text());
         }
         Command::Check { data } => {
             let ds = load(&data)?;

@@ -30,6 +30,7 @@ pub mod dossier;
 pub mod dxf;
 pub mod geojson;
 pub mod gpkg;
+pub mod import;
 pub mod kml;
 pub mod shapefile;
 mod zipfile;
