@@ -14,13 +14,33 @@ export class ApiError extends Error {
   }
 }
 
+let token = null;
+let onExpired = null;
+
+/** Called (once per token) when the server refuses the token; the request is retried as the public. */
+export function setOnExpired(fn) {
+  onExpired = fn;
+}
+
+/** Sends `Authorization: Bearer <token>` with every request from now on (null: the public). */
+export function setToken(t) {
+  token = t || null;
+}
+
 async function request(url, options = {}) {
   let res;
+  const headers = { ...(options.headers || {}) };
+  if (token) headers.Authorization = `Bearer ${token}`;
   try {
-    res = await fetch(url, options);
+    res = await fetch(url, { ...options, headers });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(`${e.message} (${url})`, 0);
+  }
+  if (res.status === 401 && token && headers.Authorization) {
+    token = null;
+    if (onExpired) onExpired();
+    return request(url, options);
   }
   const text = await res.text();
   let body = null;
@@ -47,7 +67,14 @@ function itemsUrl(collection, params) {
 
 function nextLink(fc) {
   const l = (fc.links || []).find((x) => x.rel === 'next');
-  return l ? l.href : null;
+  if (!l) return null;
+  // Same origin as the page, whatever host name the server put in the link.
+  try {
+    const u = new URL(l.href, location.href);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return l.href;
+  }
 }
 
 /**
@@ -152,4 +179,27 @@ export async function canalImpact(canalId, corridorWidth, { signal } = {}) {
     headers: { Accept: 'application/json' },
   });
   return normImpact(r);
+}
+
+/** Signs in: { token, name, role }. */
+export async function signIn(name, password) {
+  return request('/api/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
+}
+
+/** Who the current token belongs to: { name, role } (role "public" without one). */
+export async function whoAmI() {
+  return request('/api/session', { headers: { Accept: 'application/json' } });
+}
+
+/** Ends the session on the server (best effort). */
+export async function signOut() {
+  try {
+    await request('/api/session', { method: 'DELETE' });
+  } catch {
+    /* the token is dropped anyway */
+  }
 }

@@ -93,6 +93,8 @@ const S = {
   popup: null,
   busy: 0,
   osm: null,
+  user: null,
+  authAvailable: false,
 };
 
 // ---------------------------------------------------------------------------------
@@ -140,6 +142,11 @@ function geodesicLength(latlngs) {
   const flat = Array.isArray(latlngs[0]) ? latlngs.flat(Infinity) : latlngs;
   for (let i = 1; i < flat.length; i++) m += S.map.distance(flat[i - 1], flat[i]);
   return m;
+}
+
+/** What to show for a personal field the server left out: a hint to sign in for the public. */
+function hiddenOr(dash) {
+  return S.user || !S.authAvailable ? dash : `<span class="redacted">${esc(t('auth.hidden'))}</span>`;
 }
 
 function pill(color, text) {
@@ -318,7 +325,11 @@ async function loadView(name) {
     }
     renderLayerBox();
   } catch (e) {
-    if (e.name !== 'AbortError') showMapError(e);
+    if (e.status === 401 || e.status === 403) {
+      clearLayer(name);
+      S.viewState[name] = 'signin';
+      renderLayerBox();
+    } else if (e.name !== 'AbortError') showMapError(e);
   } finally {
     busy(-1);
     if (S.aborts[name] === ctl) S.aborts[name] = null;
@@ -394,6 +405,7 @@ function renderLayerBox() {
     let count = `<span class="count" data-count="${name}">${fmtNum(S.index[name].size)}</span>`;
     if (S.visible[name] && S.viewState[name] === 'zoom') count = `<span class="count warn">${esc(t('layer.zoom_in'))}</span>`;
     if (S.visible[name] && S.viewState[name] === 'too_many') count = `<span class="count warn">${esc(t('layer.too_many'))}</span>`;
+    if (S.visible[name] && S.viewState[name] === 'signin') count = `<span class="count warn">${esc(t('layer.signin'))}</span>`;
     if (!S.visible[name]) count = '';
     return `<label class="layer-toggle"><input type="checkbox" data-layer="${name}" ${S.visible[name] ? 'checked' : ''}>
       <span>${esc(t(`layer.${name}`))}</span>${count}</label>`;
@@ -601,10 +613,10 @@ function detailsHtml(name, f, others) {
     }
     case 'parcels': {
       title = `${t('f.map_sheet')} ${p.map_sheet ?? '—'} · ${t('f.parcel_no')} ${p.parcel_no ?? '—'}`;
-      const owner = p.owner_household ? `${householdName(p.owner_household) ?? ''} (${p.owner_household})`.trim() : '—';
+      const owner = p.owner_household ? `${householdName(p.owner_household) ?? ''} (${p.owner_household})`.trim() : null;
       const taken = S.impact?.result.parcels.find((x) => x.id === f.id);
       body = rowsHtml([
-        ['f.owner', `<span data-owner>${esc(owner)}</span>`],
+        ['f.owner', `<span data-owner>${owner ? esc(owner) : hiddenOr('—')}</span>`],
         ['f.village', esc(villageName(p.village_id))],
         ['f.land_use', esc(p.land_use ?? '—')],
         ['f.area_legal_m2', `${fmtArea(p.area_legal_m2)} ${t('unit.m2')}`],
@@ -628,7 +640,7 @@ function detailsHtml(name, f, others) {
       ]);
       break;
     case 'households': {
-      title = p.head || f.id;
+      title = p.head || (S.user ? f.id : t('feature.household'));
       const pair = (a, b, unit, d = 0) => `${fmtNum(a ?? 0, d)} / ${fmtNum(b ?? 0, d)} ${unit}`;
       body = rowsHtml([
         ['f.village', esc(villageName(p.village_id))],
@@ -779,6 +791,7 @@ function switchLang(lang) {
   renderLayerBox();
   renderReports();
   renderImpact();
+  renderAccount();
   refreshPopup();
 }
 
@@ -911,16 +924,16 @@ function renderImpact() {
   const parcels = [...r.parcels].sort((a, b) => b.taken_area_m2 - a.taken_area_m2);
   const rows = parcels.map((p) => `<tr data-parcel="${esc(p.id)}" class="${S.impact.selected === p.id ? 'selected' : ''}">
       <td>${esc(p.map_sheet)}/${esc(p.parcel_no)}</td>
-      <td>${esc(p.owner_name || p.owner_household || '—')}</td>
+      <td>${p.owner_name || p.owner_household ? esc(p.owner_name || p.owner_household) : hiddenOr('—')}</td>
       <td class="n">${fmtArea(p.taken_area_m2)}</td>
       <td class="n">${fmtPct(p.taken_share)}</td>
       <td class="n">${fmtLen(p.fence_to_rebuild_m)}</td>
-      <td>${pill(CLEARANCE_COLOR[p.clearance_status] || '#777', tStatus('clearance', p.clearance_status))}</td>
+      <td><span class="dot-label"><span class="sw" style="background:${CLEARANCE_COLOR[p.clearance_status] || '#777'}"></span>${esc(tStatus('clearance_short', p.clearance_status))}</span></td>
     </tr>`).join('');
   const table = parcels.length
     ? `<table class="impact" id="impact-table">
-        <thead><tr><th>${esc(t('impact.col.parcel'))}</th><th>${esc(t('impact.col.owner'))}</th><th class="n">${esc(t('impact.col.taken'))}</th>
-        <th class="n">${esc(t('impact.col.share'))}</th><th class="n">${esc(t('impact.col.fence'))}</th><th>${esc(t('impact.col.status'))}</th></tr></thead>
+        <thead><tr><th>${esc(t('impact.col.parcel'))}</th><th>${esc(t('impact.col.owner'))}</th><th class="n" title="${esc(t('impact.col.taken_title'))}">${esc(t('impact.col.taken'))}</th>
+        <th class="n">${esc(t('impact.col.share'))}</th><th class="n" title="${esc(t('impact.col.fence_title'))}">${esc(t('impact.col.fence'))}</th><th>${esc(t('impact.col.status'))}</th></tr></thead>
         <tbody>${rows}</tbody>
         <tfoot><tr>
           <td colspan="2" data-total="parcels" data-value="${tot.parcels}" data-households="${tot.households_affected}">${esc(t('impact.total', { n: fmtNum(tot.parcels), hh: fmtNum(tot.households_affected) }))}</td>
@@ -938,7 +951,7 @@ function renderImpact() {
         <span class="meta">· ${esc(z.village || '')}</span></li>`).join('')}</ul>`
     : `<p class="muted">${esc(t('impact.flood.none'))}</p>`;
   const served = r.served_households.length
-    ? `<ul class="plain-list" id="served-list">${r.served_households.map((h) => `<li class="clickable" data-household="${esc(h.id)}">${esc(h.head)} <span class="meta">· ${esc(h.village)} · ${esc(h.flood_zone)}</span></li>`).join('')}</ul>`
+    ? `<ul class="plain-list" id="served-list">${r.served_households.map((h) => `<li class="${h.id ? 'clickable' : ''}" data-household="${esc(h.id)}">${h.head ? esc(h.head) : hiddenOr('—')} <span class="meta">· ${esc(h.village)} · ${esc(h.flood_zone)}</span></li>`).join('')}</ul>`
     : `<p class="muted">${esc(t('impact.served.none'))}</p>`;
   const exportsHtml = exportActions({ kind: 'impact', source, result: r })
     .map((x) => `<a class="btn" href="${esc(x.href({ source, width: r.corridor_width_m }))}">${esc(t(x.label_key))}</a>`).join('');
@@ -946,9 +959,9 @@ function renderImpact() {
       <h2>${esc(name)}</h2>
       <p class="summary">${esc(t('impact.summary', { len: fmtLen(r.route_length_m), w: fmtNum(r.corridor_width_m, 1), area: fmtArea(r.corridor_area_m2) }))}</p>
       <div class="kpis">
-        <div class="kpi"><b data-kpi="parcels">${fmtNum(tot.parcels)}</b><span>${esc(t('layer.parcels'))}</span></div>
-        <div class="kpi"><b data-kpi="taken">${fmtArea(tot.taken_area_m2)} m²</b><span>${esc(t('impact.col.taken').replace(/ \(m²\)/, ''))}</span></div>
-        <div class="kpi"><b data-kpi="gates">${fmtNum(tot.gates_to_rebuild)}</b><span>${esc(t('impact.gates', { n: '' }).replace(/:\s*$/, ''))}</span></div>
+        <div class="kpi"><b data-kpi="taken">${fmtArea(tot.taken_area_m2)}</b><span>${esc(t('impact.kpi.taken'))}</span></div>
+        <div class="kpi"><b data-kpi="fence">${fmtLen(tot.fence_to_rebuild_m)}</b><span>${esc(t('impact.kpi.fence'))}</span></div>
+        <div class="kpi"><b data-kpi="gates">${fmtNum(tot.gates_to_rebuild)}</b><span>${esc(t('impact.kpi.gates'))}</span></div>
       </div>
       ${byStatus ? `<div class="keys">${byStatus}</div>` : ''}
       ${exportsHtml ? `<div class="row" style="margin-top:10px">${exportsHtml}</div>` : ''}
@@ -959,7 +972,7 @@ function renderImpact() {
   for (const tr of el.querySelectorAll('tr[data-parcel]')) {
     tr.addEventListener('click', () => selectImpactParcel(tr.dataset.parcel));
   }
-  for (const li of el.querySelectorAll('li[data-household]')) {
+  for (const li of el.querySelectorAll('li.clickable[data-household]')) {
     li.addEventListener('click', () => findHousehold(li.dataset.household));
   }
 }
@@ -1069,6 +1082,103 @@ function finishDraw() {
 }
 
 // ---------------------------------------------------------------------------------
+// Signing in (personal details are for signed-in officers only)
+
+function renderAccount() {
+  $('#account').hidden = !S.authAvailable;
+  $('#signin-btn').hidden = !!S.user;
+  $('#signout-btn').hidden = !S.user;
+  const who = $('#who');
+  who.hidden = !S.user;
+  if (S.user) who.innerHTML = `<b>${esc(S.user.name)}</b> · ${esc(t(`auth.role.${S.user.role}`))}`;
+}
+
+async function initAuth() {
+  let saved = null;
+  try {
+    saved = sessionStorage.getItem('drainplan.token');
+  } catch {
+    /* no storage */
+  }
+  if (saved) api.setToken(saved);
+  try {
+    const me = await api.whoAmI();
+    S.authAvailable = true;
+    S.user = me && me.role && me.role !== 'public' ? { name: me.name, role: me.role } : null;
+  } catch (e) {
+    // A server without sign-in (404) serves everyone everything.
+    S.authAvailable = e.status !== 404 && e.status !== 0;
+    S.user = null;
+  }
+  if (!S.user) forgetToken();
+  renderAccount();
+}
+
+function forgetToken() {
+  api.setToken(null);
+  try {
+    sessionStorage.removeItem('drainplan.token');
+  } catch {
+    /* no storage */
+  }
+}
+
+/** After signing in or out: everything personal is fetched again. */
+function refreshForUser() {
+  renderAccount();
+  clearLayer('parcels');
+  clearLayer('households');
+  loadView('parcels');
+  loadView('households');
+  loadReports();
+  if (S.impact) runImpact(S.impact.source);
+  S.map.closePopup();
+}
+
+function wireAuth() {
+  const form = $('#signin-form');
+  $('#signin-btn').addEventListener('click', () => {
+    form.hidden = !form.hidden;
+    if (!form.hidden) $('#signin-name').focus();
+  });
+  $('#signin-cancel').addEventListener('click', () => {
+    form.hidden = true;
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const err = $('#signin-error');
+    setStatus(err, '');
+    try {
+      const r = await api.signIn($('#signin-name').value.trim(), $('#signin-password').value);
+      api.setToken(r.token);
+      try {
+        sessionStorage.setItem('drainplan.token', r.token);
+      } catch {
+        /* no storage: the session lasts as long as the page */
+      }
+      S.user = { name: r.name, role: r.role };
+      form.hidden = true;
+      form.reset();
+      refreshForUser();
+    } catch (ex) {
+      setStatus(err, t('auth.failed', { msg: ex.message }), true);
+    }
+  });
+  $('#signout-btn').addEventListener('click', async () => {
+    await api.signOut();
+    forgetToken();
+    S.user = null;
+    refreshForUser();
+  });
+  api.setOnExpired(() => {
+    forgetToken();
+    S.user = null;
+    renderAccount();
+    setStatus($('#impact-status'), t('auth.expired'), true);
+  });
+}
+
+// ---------------------------------------------------------------------------------
 // Start
 
 function wireUi() {
@@ -1107,7 +1217,9 @@ async function start() {
   setLang(lang);
   initMap();
   wireUi();
+  wireAuth();
   switchLang(getLang());
+  await initAuth();
   renderLayerBox();
   const reports = loadReports();
   try {
@@ -1135,6 +1247,11 @@ window.drainplan = {
     return l.getLatLng ? l.getLatLng() : l.getCenter();
   },
   get impact() { return S.impact?.result ?? null; },
+  get user() { return S.user; },
+  impactBounds() {
+    const b = S.groups.impact.getBounds();
+    return b.isValid() ? b : null;
+  },
   registerExport,
 };
 
