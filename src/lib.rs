@@ -4,8 +4,11 @@
 //! the HTTP API as a [`axum::Router`] built by [`api::app`], so that tests need no socket.
 //! The `drainplan` binary is a thin command line over it.
 
+#![recursion_limit = "512"]
+
 pub mod analysis;
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod crs;
 pub mod generate;

@@ -54,11 +54,29 @@ enum Command {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+    /// Manage the users who may sign in (stored in DATA/users.json, passwords argon2-hashed).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Check a data directory and print what it holds.
     Check {
         /// The data directory.
         #[arg(long, default_value = "data")]
         data: PathBuf,
+    },
+    /// Generate the made-up sample data set (or, with --communes N, a larger one).
+    Generate {
+        /// Seed of the random draws: the same seed gives byte-identical files.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Output directory.
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+        /// Communes to generate: 1 is the Quỳnh Liên sample; more are tiled beside it
+        /// (about 4 000 parcels each) for benchmarks.
+        #[arg(long, default_value_t = 1)]
+        communes: u32,
     },
 }
 
@@ -90,6 +108,28 @@ enum ReportCommand {
         width: f64,
         #[command(flatten)]
         common: ReportArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user, or change a user's role and password. The password is read from the
+    /// first line of standard input.
+    Add {
+        /// Sign-in name.
+        name: String,
+        /// viewer, officer or admin.
+        #[arg(long)]
+        role: String,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// List the users and their roles.
+    List {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
     },
 }
 
@@ -137,6 +177,7 @@ fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { data, addr, web } => serve(&data, &addr, web)?,
+        Command::User { command } => print!("{}", run_user(command)?),
         Command::Report { report } => print!("{}", run_report(report)?),
         Command::Impact {
             route,
@@ -154,6 +195,24 @@ fn run() -> anyhow::Result<()> {
                     ds.layer(kind).features.len()
                 );
             }
+        }
+        Command::Generate {
+            seed,
+            out,
+            communes,
+        } => {
+            let started = std::time::Instant::now();
+            let summary = drainplan::generate::generate_to_dir(
+                &drainplan::generate::Params { seed, communes },
+                &out,
+            )
+            .with_context(|| format!("generating into {}", out.display()))?;
+            print!("{summary}");
+            println!(
+                "\nwritten to {} in {:.1} s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     Ok(())
@@ -189,7 +248,14 @@ fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()>
     if history > 0 {
         tracing::info!(edits = history, "replayed the edit journal");
     }
-    let app = drainplan::api::app(drainplan::api::AppState::with_store(store, web));
+    let auth = drainplan::auth::Auth::open(data).context("reading the users")?;
+    if auth.list().is_empty() {
+        tracing::info!(
+            "no users in {}: everyone is public; add one with `drainplan user add`",
+            data.display()
+        );
+    }
+    let app = drainplan::api::app(drainplan::api::AppState::with_store(store, auth, web));
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -301,4 +367,28 @@ fn run_impact(
         ImpactFormat::Json => json_text(&impact.to_json())?,
         ImpactFormat::Geojson => json_text(&impact.to_geojson())?,
     })
+}
+
+fn run_user(command: UserCommand) -> anyhow::Result<String> {
+    use drainplan::auth::{Auth, Role};
+    match command {
+        UserCommand::Add { name, role, data } => {
+            let role = Role::parse(&role)
+                .filter(|r| *r != Role::Public)
+                .with_context(|| format!("--role {role}: use viewer, officer or admin"))?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let auth = Auth::open(&data)?;
+            auth.set_user(&name, role, password)?;
+            Ok(format!("{name}: {}\n", role.as_str()))
+        }
+        UserCommand::List { data } => Ok(Auth::open(&data)?
+            .list()
+            .into_iter()
+            .map(|(name, role)| format!("{name}\t{}\n", role.as_str()))
+            .collect()),
+    }
 }

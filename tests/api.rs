@@ -22,7 +22,9 @@ use approx::assert_relative_eq;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use drainplan::api::{AppState, app};
+use drainplan::auth::{Auth, Role};
 use drainplan::store::Dataset;
+use drainplan::store::live::Store;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -36,12 +38,31 @@ const P1_AREA_M2: f64 = 651.856_141_03;
 const P1_FRONTAGE_M: f64 = 42.061_019_67;
 const C2_IN_FLOOD_ZONE_M: f64 = 57.833_898_54;
 
+const VIEWER: &str = "Basic dmlld2VyOnZpZXdlci1wYXNzd29yZA=="; // viewer:viewer-password
+
 fn router() -> axum::Router {
-    let data = Dataset::load(std::path::Path::new("tests/fixtures/small")).expect("fixture loads");
-    app(AppState::new(data, "web".into()))
+    static STATE: std::sync::OnceLock<AppState> = std::sync::OnceLock::new();
+    let state = STATE.get_or_init(|| {
+        let data =
+            Dataset::load(std::path::Path::new("tests/fixtures/small")).expect("fixture loads");
+        let auth = Auth::in_memory(Vec::new());
+        auth.set_user("viewer", Role::Viewer, "viewer-password")
+            .expect("user");
+        AppState::with_store(Store::in_memory(data), auth, "web".into())
+    });
+    app(state.clone())
 }
 
-async fn send(req: Request<Body>) -> (StatusCode, String, Value) {
+/// Sends as a signed-in viewer unless the request already says who it is.
+async fn send(mut req: Request<Body>) -> (StatusCode, String, Value) {
+    if !req.headers().contains_key(header::AUTHORIZATION) {
+        req.headers_mut()
+            .insert(header::AUTHORIZATION, VIEWER.parse().expect("header"));
+    }
+    send_as_is(req).await
+}
+
+async fn send_as_is(req: Request<Body>) -> (StatusCode, String, Value) {
     let resp = router().oneshot(req).await.expect("router answers");
     let status = resp.status();
     let ctype = resp
@@ -449,4 +470,31 @@ async fn openapi_lists_every_route_and_unknown_paths_are_json_404() {
             .unwrap()
             .contains("/api/nothing-here")
     );
+}
+
+#[tokio::test]
+async fn the_public_sees_no_owners_and_no_names() {
+    let anonymous = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
+    let (status, _, body) = send_as_is(anonymous("/api/canals/c2/impact")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = body.to_string();
+    for personal in ["Trần Văn Cường", "Nguyễn Thị Bình", "\"h3\"", "\"h2\""] {
+        assert!(!text.contains(personal), "{personal} in {text}");
+    }
+    // The numbers stay.
+    assert_eq!(body["totals"]["parcels"], 2);
+    assert_eq!(body["totals"]["served_households"], 2);
+    let (status, _, body) = send_as_is(anonymous("/api/reports/contributions")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body["error"].as_str().unwrap().contains("viewer"));
+    let (status, _, _) = send_as_is(anonymous("/api/reports/water-connection")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = send_as_is(
+        Request::get("/api/reports/water-connection")
+            .header(header::AUTHORIZATION, "Basic dmlld2VyOndyb25n")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -23,7 +23,7 @@ fn fixture_dataset() -> Dataset {
         let props = &mut p.properties;
         props.insert("map_sheet".into(), 1.into());
         props.insert("parcel_no".into(), (n as i64 + 1).into());
-        props.insert("land_use".into(), "ODT".into());
+        props.insert("land_use".into(), "ONT".into());
         props.insert("clearance_status".into(), "awaiting".into());
     }
     Dataset::from_features(

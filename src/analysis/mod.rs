@@ -4,10 +4,12 @@
 //! - [`route_impact`]: the parcels, fences, flood zones and households a route touches;
 //! - [`canal_length`]: metres of canal per status and village;
 //! - [`water`]: the piped-water campaign per village and for the commune;
-//! - [`contributions`]: land, labour and money given by households, and who has not agreed.
+//! - [`contributions`]: land, labour and money given by households, and who has not agreed;
+//! - [`progress`]: month-by-month progress built from the change history.
 
 pub mod canal_length;
 pub mod contributions;
+pub mod progress;
 pub mod route;
 pub mod route_impact;
 pub mod water;

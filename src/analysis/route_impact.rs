@@ -336,6 +336,19 @@ fn geodesic_length_of_metric(lines: &MultiLineString) -> Result<f64, CrsError> {
 }
 
 impl RouteImpact {
+    /// Removes what identifies people — parcel owners, the served households' ids and
+    /// heads — for callers who may see only aggregates. Counts and areas stay.
+    pub fn redact_personal(&mut self) {
+        for p in &mut self.parcels {
+            p.owner_household = None;
+            p.owner_name = None;
+        }
+        for h in &mut self.served_households {
+            h.id.clear();
+            h.head.clear();
+        }
+    }
+
     /// The answer as JSON: every field, and the corridor as a GeoJSON geometry (WGS84).
     pub fn to_json(&self) -> serde_json::Value {
         let mut v = serde_json::to_value(self).unwrap_or_default();

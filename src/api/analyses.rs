@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
 use crate::analysis::route::{parse_route, parse_width};
 use crate::analysis::route_impact::{RouteImpact, route_impact};
+use crate::auth::Caller;
 use crate::model::LayerKind;
 
 /// The analysis routes.
@@ -60,6 +61,7 @@ fn respond(impact: &RouteImpact, geojson: bool) -> Response {
 
 async fn route_impact_post(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<FormatQuery>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
@@ -85,15 +87,19 @@ async fn route_impact_post(
     let line = parse_route(route, &data).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let width = parse_width(body.get("corridor_width_m"))
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let impact = tokio::task::spawn_blocking(move || route_impact(&data, &line, width))
+    let mut impact = tokio::task::spawn_blocking(move || route_impact(&data, &line, width))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(|e| ApiError::Internal(e.into()))?;
+    if !caller.sees_personal_data() {
+        impact.redact_personal();
+    }
     Ok(respond(&impact, geojson))
 }
 
 async fn canal_impact(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<CanalImpactQuery>,
     headers: HeaderMap,
@@ -111,9 +117,12 @@ async fn canal_impact(
             "canal {id} is not a LineString"
         )));
     };
-    let impact = tokio::task::spawn_blocking(move || route_impact(&data, &line, width))
+    let mut impact = tokio::task::spawn_blocking(move || route_impact(&data, &line, width))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(|e| ApiError::Internal(e.into()))?;
+    if !caller.sees_personal_data() {
+        impact.redact_personal();
+    }
     Ok(respond(&impact, geojson))
 }

@@ -18,10 +18,13 @@ use serde::de::DeserializeOwned;
 use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 
+use crate::auth::Auth;
 use crate::store::Dataset;
 use crate::store::live::Store;
 
 pub mod analyses;
+pub mod auth;
+pub mod edit;
 pub mod ogc;
 pub mod openapi;
 pub mod reports;
@@ -33,6 +36,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<Store>,
+    auth: Arc<Auth>,
     /// Where the map page's files are.
     pub web_dir: PathBuf,
 }
@@ -41,15 +45,25 @@ impl AppState {
     /// State over a loaded data set kept in memory (edits are not saved), serving the page
     /// from `web_dir`.
     pub fn new(dataset: Dataset, web_dir: PathBuf) -> Self {
-        AppState::with_store(Store::in_memory(dataset), web_dir)
+        AppState::with_store(
+            Store::in_memory(dataset),
+            Auth::in_memory(Vec::new()),
+            web_dir,
+        )
     }
 
-    /// State over a live store.
-    pub fn with_store(store: Store, web_dir: PathBuf) -> Self {
+    /// State over a live store and its users.
+    pub fn with_store(store: Store, auth: Auth, web_dir: PathBuf) -> Self {
         AppState {
             store: Arc::new(store),
+            auth: Arc::new(auth),
             web_dir,
         }
+    }
+
+    /// Users and sessions.
+    pub fn auth(&self) -> Arc<Auth> {
+        Arc::clone(&self.auth)
     }
 
     /// The current snapshot of the data set.
@@ -71,8 +85,14 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::routes())
         .merge(analyses::routes())
         .merge(openapi::routes())
+        .merge(auth::routes())
+        .merge(edit::routes())
         .nest_service("/static", static_files)
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CorsLayer::permissive())
         .with_state(state)
@@ -97,6 +117,21 @@ pub enum ApiError {
     /// The body is too large (413).
     #[error("{0}")]
     TooLarge(String),
+    /// The caller must sign in (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller's role does not allow this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The edit conflicts with other data (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// `If-Match` names an older version (412).
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// A write must say which version it changes (428).
+    #[error("{0}")]
+    PreconditionRequired(String),
     /// The media type asked for or sent is not supported (406/415).
     #[error("{1}")]
     Media(StatusCode, String),
@@ -113,6 +148,11 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::Media(s, _) => *s,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -129,7 +169,16 @@ impl IntoResponse for ApiError {
             "error": self.to_string(),
             "status": status.as_u16(),
         });
-        (status, axum::Json(body)).into_response()
+        let mut resp = (status, axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // Bearer, not Basic: a Basic challenge would make browsers pop up their own
+            // sign-in dialog over the map. GIS clients send Basic credentials unasked.
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"drainplan\""),
+            );
+        }
+        resp
     }
 }
 

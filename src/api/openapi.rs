@@ -122,6 +122,48 @@ pub fn document() -> Value {
             "/api/canals/{canalId}/impact": {"get": {"summary": "Impact of a stored canal", "operationId": "canalImpact",
                 "parameters": [param("canalId", "path", "Canal id", json!({"type": "string"}), true), width, format],
                 "responses": errors_with_ok(ok_impact)}},
+            "/api/reports/monthly-progress": {"get": {"summary": "Month-by-month progress from the change history", "operationId": "monthlyProgress",
+                "responses": {"200": json_ok("water_rate_at_start and months: edits, canal_completed_m, canal_started_m, parcels_to_status, contributions_added, water_rate", "application/json")}}},
+            "/api/session": {
+                "post": {"summary": "Sign in; returns a bearer token", "operationId": "signIn",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "password"], "properties": {"name": {"type": "string"}, "password": {"type": "string"}}}}}},
+                    "responses": {"201": json_ok("token, name, role, expires_in_s", "application/json"), "401": {"$ref": "#/components/responses/Error"}}},
+                "get": {"summary": "Who am I", "operationId": "whoAmI", "responses": {"200": json_ok("name and role", "application/json")}},
+                "delete": {"summary": "Sign out", "operationId": "signOut", "responses": {"204": {"description": "Signed out"}}}
+            },
+            "/api/users": {
+                "get": {"summary": "Users and roles (admin)", "operationId": "listUsers", "responses": {"200": json_ok("users", "application/json"), "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}},
+                "post": {"summary": "Add a user or change one's role and password (admin)", "operationId": "setUser",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "role", "password"], "properties": {"name": {"type": "string"}, "role": {"type": "string", "enum": ["viewer", "officer", "admin"]}, "password": {"type": "string", "minLength": 8}}}}}},
+                    "responses": {"201": json_ok("The user", "application/json"), "400": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}}}
+            },
+            "/api/history": {"get": {"summary": "The change history, newest first (viewer)", "operationId": "history",
+                "parameters": [
+                    param("collection", "query", "Only this layer", json!({"type": "string"}), false),
+                    param("id", "query", "Only this feature", json!({"type": "string"}), false),
+                    param("user", "query", "Only this user's edits", json!({"type": "string"}), false),
+                    param("since", "query", "From this RFC 3339 time", json!({"type": "string"}), false),
+                    param("until", "query", "Before this RFC 3339 time", json!({"type": "string"}), false),
+                    param("limit", "query", "Page size (default 100)", json!({"type": "integer"}), false),
+                    param("offset", "query", "Entries to skip", json!({"type": "integer"}), false)
+                ],
+                "responses": {"200": json_ok("numberMatched, numberReturned, entries with changes from/to", "application/json"), "401": {"$ref": "#/components/responses/Error"}}}},
+            "/api/canals/{canalId}/status": {"post": {"summary": "Set a canal's status with its date (officer)", "operationId": "setCanalStatus",
+                "parameters": [param("canalId", "path", "Canal id", json!({"type": "string"}), true)],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StatusStep"}}}},
+                "responses": {"200": json_ok("The canal", "application/geo+json"), "422": {"$ref": "#/components/responses/Error"}}}},
+            "/api/parcels/{parcelId}/clearance": {"post": {"summary": "Record a parcel's clearance step with its date (officer)", "operationId": "setClearance",
+                "parameters": [param("parcelId", "path", "Parcel id", json!({"type": "string"}), true)],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StatusStep"}}}},
+                "responses": {"200": json_ok("The parcel", "application/geo+json"), "422": {"$ref": "#/components/responses/Error"}}}},
+            "/api/households/{householdId}/water": {"post": {"summary": "Record a water registration or connection (officer)", "operationId": "setWater",
+                "parameters": [param("householdId", "path", "Household id", json!({"type": "string"}), true)],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StatusStep"}}}},
+                "responses": {"200": json_ok("The household", "application/geo+json"), "422": {"$ref": "#/components/responses/Error"}}}},
+            "/api/households/{householdId}/contributions": {"post": {"summary": "Add to a household's contribution (officer)", "operationId": "addContribution",
+                "parameters": [param("householdId", "path", "Household id", json!({"type": "string"}), true)],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind", "amount", "state"], "properties": {"kind": {"type": "string", "enum": ["land", "labour", "money"]}, "amount": {"type": "number", "exclusiveMinimum": 0}, "state": {"type": "string", "enum": ["pledged", "done"]}}}}}},
+                "responses": {"200": json_ok("The household", "application/geo+json"), "422": {"$ref": "#/components/responses/Error"}}}},
             "/api/openapi.json": {"get": {"summary": "This document", "operationId": "getOpenApi",
                 "responses": {"200": json_ok("OpenAPI 3.0", OPENAPI_JSON)}}}
         },
@@ -136,6 +178,8 @@ pub fn document() -> Value {
                         "corridor_width_m": {"type": "number", "exclusiveMinimum": 0, "maximum": 200, "default": 6}
                     }
                 },
+                "StatusStep": {"type": "object", "required": ["status", "date"], "additionalProperties": false,
+                    "properties": {"status": {"type": "string"}, "date": {"type": "string", "format": "date"}}},
                 "Error": {"type": "object", "required": ["error", "status"], "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
             },
             "responses": {

@@ -5,11 +5,13 @@ use axum::response::Response;
 use axum::{Router, routing::get};
 use serde::Deserialize;
 
+use super::auth::require;
 use super::{ApiError, ApiQuery, AppState, JSON, json_with_type};
 use crate::analysis::canal_length::{Grouping, canal_length};
 use crate::analysis::contributions::{ContributionError, Kind, contributions};
 use crate::analysis::route::parse_width;
 use crate::analysis::water::water_connection;
+use crate::auth::{Caller, Role};
 
 /// The report routes.
 pub fn routes() -> Router<AppState> {
@@ -17,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/reports/canal-length", get(canal_length_report))
         .route("/api/reports/water-connection", get(water_report))
         .route("/api/reports/contributions", get(contributions_report))
+        .route("/api/reports/monthly-progress", get(progress_report))
 }
 
 #[derive(Deserialize)]
@@ -74,8 +77,14 @@ struct ContributionsQuery {
 
 async fn contributions_report(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ContributionsQuery>,
 ) -> Result<Response, ApiError> {
+    require(
+        &caller,
+        Role::Viewer,
+        "the contributions report (household names)",
+    )?;
     let kind = q
         .kind
         .as_deref()
@@ -98,4 +107,19 @@ async fn contributions_report(
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
     let v = serde_json::to_value(value).map_err(|e| ApiError::Internal(e.into()))?;
     Ok(json_with_type(&v, JSON))
+}
+
+async fn progress_report(
+    State(state): State<AppState>,
+    ApiQuery(NoQuery {}): ApiQuery<NoQuery>,
+) -> Result<Response, ApiError> {
+    let store_state = state.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let store = store_state.store();
+        let base = store.base();
+        crate::analysis::progress::monthly_progress(&base, &store.history(), &commune_name(&base))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    to_json(&report)
 }

@@ -212,7 +212,7 @@ pub struct Parcel {
     pub map_sheet: i64,
     /// Parcel number on the sheet (thửa số).
     pub parcel_no: i64,
-    /// Land-use code (ODT residential, CLN garden, LUC rice, DGT road, …).
+    /// Land-use code (ONT residential, CLN garden, LUC rice, DGT road, …).
     pub land_use: String,
     /// Village id.
     pub village_id: Option<String>,
@@ -516,7 +516,7 @@ mod tests {
     fn parcel_reads_all_properties() {
         let p = Parcel::from_properties(
             "p1",
-            &obj(json!({"map_sheet": 12, "parcel_no": 345, "land_use": "ODT",
+            &obj(json!({"map_sheet": 12, "parcel_no": 345, "land_use": "ONT",
                 "owner_household": "hh-1", "clearance_status": "donated",
                 "fence_type": "wall", "gate": true, "frontage_edge": 2})),
         )
@@ -531,7 +531,7 @@ mod tests {
     fn unknown_status_names_the_allowed_values() {
         let e = Parcel::from_properties(
             "p1",
-            &obj(json!({"map_sheet": 1, "parcel_no": 2, "land_use": "ODT",
+            &obj(json!({"map_sheet": 1, "parcel_no": 2, "land_use": "ONT",
                 "clearance_status": "given"})),
         )
         .unwrap_err();

@@ -52,6 +52,7 @@ pub struct Edited {
 /// The live, editable data set.
 #[derive(Debug)]
 pub struct Store {
+    base: Arc<Dataset>,
     current: RwLock<Arc<Dataset>>,
     journal: Mutex<Option<Journal>>,
     history: RwLock<Arc<Vec<JournalEntry>>>,
@@ -60,15 +61,14 @@ pub struct Store {
 impl Store {
     /// Loads the data directory and replays its journal.
     pub fn open(dir: &Path) -> Result<Store, LoadError> {
-        let mut data = Dataset::load(dir)?;
+        // Open (and repair) the journal before reading the files it applies to.
         let (journal, entries) = Journal::open(dir).map_err(|e| LoadError::Journal(Box::new(e)))?;
-        for e in &entries {
-            data.apply(&e.edit).map_err(|err| LoadError::Replay {
-                seq: e.seq,
-                problem: err.to_string(),
-            })?;
-        }
+        let base = Arc::new(Dataset::load_files(dir)?);
+        // Layers the journal never touches stay shared between the base and the current data.
+        let mut data = (*base).clone();
+        data.replay(&entries)?;
         Ok(Store {
+            base,
             current: RwLock::new(Arc::new(data)),
             journal: Mutex::new(Some(journal)),
             history: RwLock::new(Arc::new(entries)),
@@ -77,11 +77,18 @@ impl Store {
 
     /// A store over a data set with no journal: edits live in memory only.
     pub fn in_memory(data: Dataset) -> Store {
+        let data = Arc::new(data);
         Store {
-            current: RwLock::new(Arc::new(data)),
+            base: Arc::clone(&data),
+            current: RwLock::new(data),
             journal: Mutex::new(None),
             history: RwLock::new(Arc::new(Vec::new())),
         }
+    }
+
+    /// The data as the files hold them, before the journal.
+    pub fn base(&self) -> Arc<Dataset> {
+        Arc::clone(&self.base)
     }
 
     /// The current snapshot.
@@ -112,11 +119,23 @@ impl Store {
         user: &str,
         if_match: Option<&str>,
     ) -> Result<Edited, StoreError> {
+        self.edit_with(user, if_match, |_| Ok(edit))
+    }
+
+    /// Makes the edit that `make` builds from the current data, with no other writer in
+    /// between: a read-modify-write such as "add 3 labour days" cannot lose a concurrent one.
+    pub fn edit_with(
+        &self,
+        user: &str,
+        if_match: Option<&str>,
+        make: impl FnOnce(&Dataset) -> Result<Edit, EditError>,
+    ) -> Result<Edited, StoreError> {
         let mut journal = self
             .journal
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let snapshot = self.snapshot();
+        let edit = make(&snapshot)?;
         if let Some(given) = if_match
             && given.trim() != "*"
         {

@@ -1,0 +1,571 @@
+//! Editing over HTTP: OGC API – Features Part 4 (create, replace, update, delete) with
+//! ETags, the common changes as one step each, and the change history.
+//!
+//! Writes need an officer. Replace, update and delete need `If-Match` with the ETag the
+//! client read, so that two officers cannot silently overwrite each other: a stale one gets
+//! 412, a missing one 428.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::auth::require;
+use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
+use crate::auth::{Caller, Role};
+use crate::model::{CanalStatus, ClearanceStatus, LayerKind, WaterStatus};
+use crate::store::Feature;
+use crate::store::edit::{Edit, EditError, EditOp};
+use crate::store::journal::JournalEntry;
+use crate::store::live::{Edited, StoreError};
+
+/// The editing and history routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/collections/{collection}/items", post(create))
+        .route(
+            "/collections/{collection}/items/{fid}",
+            axum::routing::put(replace).patch(update).delete(remove),
+        )
+        .route(
+            "/collections/{collection}/items/{fid}/history",
+            get(feature_history),
+        )
+        .route("/api/history", get(history))
+        .route("/api/canals/{id}/status", post(canal_status))
+        .route("/api/parcels/{id}/clearance", post(parcel_clearance))
+        .route(
+            "/api/households/{id}/contributions",
+            post(household_contribution),
+        )
+        .route("/api/households/{id}/water", post(household_water))
+}
+
+fn collection(id: &str) -> Result<LayerKind, ApiError> {
+    LayerKind::from_id(id).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no collection `{id}`; the collections are villages, canals, parcels, flood_zones, households"
+        ))
+    })
+}
+
+fn if_match(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    headers
+        .get(header::IF_MATCH)
+        .map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .map_err(|_| ApiError::BadRequest("If-Match is not text".into()))
+        })
+        .transpose()
+}
+
+fn required_if_match(headers: &HeaderMap) -> Result<String, ApiError> {
+    if_match(headers)?.ok_or_else(|| {
+        ApiError::PreconditionRequired(
+            "send If-Match with the ETag of the feature you read, so that no one else's change is overwritten".into(),
+        )
+    })
+}
+
+/// The ETag header value of a feature.
+pub fn etag(f: &Feature) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{}\"", f.version()))
+        .unwrap_or(HeaderValue::from_static("\"\""))
+}
+
+fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Edit(EditError::NotFound { .. }) => ApiError::NotFound(e.to_string()),
+        StoreError::Edit(EditError::Exists { .. } | EditError::Referenced(_)) => {
+            ApiError::Conflict(e.to_string())
+        }
+        StoreError::Edit(EditError::Invalid(m)) => ApiError::Unprocessable(m),
+        StoreError::Stale { .. } => ApiError::PreconditionFailed(e.to_string()),
+        StoreError::Journal(j) => ApiError::Internal(j.into()),
+    }
+}
+
+async fn run_edit(
+    state: &AppState,
+    caller: &Caller,
+    if_match: Option<String>,
+    make: impl FnOnce(&crate::store::Dataset) -> Result<Edit, EditError> + Send + 'static,
+) -> Result<Edited, ApiError> {
+    require(caller, Role::Officer, "editing")?;
+    let state = state.clone();
+    let user = caller.name.clone();
+    // The journal fsync blocks; keep it off the async workers.
+    tokio::task::spawn_blocking(move || state.store().edit_with(&user, if_match.as_deref(), make))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(store_error)
+}
+
+fn feature_response(status: StatusCode, collection: LayerKind, f: &Feature) -> Response {
+    let mut resp = json_with_type(&f.to_json(), GEOJSON);
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::ETAG, etag(f));
+    if let Ok(loc) =
+        HeaderValue::from_str(&format!("/collections/{}/items/{}", collection.id(), f.id))
+    {
+        resp.headers_mut().insert(header::LOCATION, loc);
+    }
+    resp
+}
+
+fn new_id(kind: LayerKind) -> String {
+    use rand::RngExt;
+    let n: u64 = rand::rng().random();
+    let prefix = match kind {
+        LayerKind::Villages => "vil",
+        LayerKind::Canals => "canal",
+        LayerKind::Parcels => "parcel",
+        LayerKind::FloodZones => "flood",
+        LayerKind::Households => "hh",
+    };
+    format!("{prefix}-{n:012x}")
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Path(coll): Path<String>,
+    caller: Caller,
+    ApiJson(feature): ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    let kind = collection(&coll)?;
+    let id = match feature.get("id") {
+        Some(Value::String(s)) => s.clone(),
+        None | Some(Value::Null) => new_id(kind),
+        Some(other) => {
+            return Err(ApiError::Unprocessable(format!(
+                "the feature's id must be a string, found {other}"
+            )));
+        }
+    };
+    let mut feature = feature;
+    if let Value::Object(obj) = &mut feature {
+        obj.insert("id".into(), Value::String(id.clone()));
+    }
+    let edited = run_edit(&state, &caller, None, move |_| {
+        Ok(Edit {
+            op: EditOp::Create,
+            collection: kind,
+            id,
+            feature: Some(feature),
+        })
+    })
+    .await?;
+    let f = edited
+        .feature
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created feature missing")))?;
+    Ok(feature_response(StatusCode::CREATED, kind, &f))
+}
+
+async fn replace(
+    State(state): State<AppState>,
+    Path((coll, fid)): Path<(String, String)>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiJson(feature): ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    let kind = collection(&coll)?;
+    require(&caller, Role::Officer, "editing")?;
+    let tag = required_if_match(&headers)?;
+    let edited = run_edit(&state, &caller, Some(tag), move |_| {
+        Ok(Edit {
+            op: EditOp::Replace,
+            collection: kind,
+            id: fid,
+            feature: Some(feature),
+        })
+    })
+    .await?;
+    let f = edited
+        .feature
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("replaced feature missing")))?;
+    Ok(feature_response(StatusCode::OK, kind, &f))
+}
+
+/// RFC 7396 JSON merge patch.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match patch {
+        Value::Object(p) => {
+            if !target.is_object() {
+                *target = Value::Object(Map::new());
+            }
+            if let Value::Object(t) = target {
+                for (k, v) in p {
+                    if v.is_null() {
+                        t.remove(k);
+                    } else {
+                        merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+                    }
+                }
+            }
+        }
+        other => *target = other.clone(),
+    }
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Path((coll, fid)): Path<(String, String)>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiJson(patch): ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    let kind = collection(&coll)?;
+    require(&caller, Role::Officer, "editing")?;
+    let tag = required_if_match(&headers)?;
+    if !patch.is_object() {
+        return Err(ApiError::BadRequest(
+            "a PATCH body is a JSON merge patch object, e.g. {\"properties\": {\"status\": \"completed\"}}".into(),
+        ));
+    }
+    if let Some(k) = patch.as_object().and_then(|o| {
+        o.keys()
+            .find(|k| !["type", "id", "geometry", "properties"].contains(&k.as_str()))
+    }) {
+        return Err(ApiError::BadRequest(format!(
+            "cannot patch `{k}`; patch geometry or properties"
+        )));
+    }
+    let edited = run_edit(&state, &caller, Some(tag), move |data| {
+        let current = data
+            .layer(kind)
+            .get(&fid)
+            .ok_or_else(|| EditError::NotFound {
+                collection: kind,
+                id: fid.clone(),
+            })?;
+        let mut value = current.to_json();
+        merge_patch(&mut value, &patch);
+        Ok(Edit {
+            op: EditOp::Replace,
+            collection: kind,
+            id: fid,
+            feature: Some(value),
+        })
+    })
+    .await?;
+    let f = edited
+        .feature
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("updated feature missing")))?;
+    Ok(feature_response(StatusCode::OK, kind, &f))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Path((coll, fid)): Path<(String, String)>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let kind = collection(&coll)?;
+    require(&caller, Role::Officer, "editing")?;
+    let tag = required_if_match(&headers)?;
+    run_edit(&state, &caller, Some(tag), move |_| {
+        Ok(Edit {
+            op: EditOp::Delete,
+            collection: kind,
+            id: fid,
+            feature: None,
+        })
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Reads an ISO date (YYYY-MM-DD).
+fn check_date(field: &str, date: &str) -> Result<String, EditError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(date, &format)
+        .map(|_| date.to_owned())
+        .map_err(|_| EditError::Invalid(format!("{field} `{date}` is not a date YYYY-MM-DD")))
+}
+
+/// Builds a replace edit that sets some properties of one feature.
+fn set_properties(
+    data: &crate::store::Dataset,
+    kind: LayerKind,
+    id: &str,
+    set: impl FnOnce(&mut Map<String, Value>) -> Result<(), EditError>,
+) -> Result<Edit, EditError> {
+    let current = data
+        .layer(kind)
+        .get(id)
+        .ok_or_else(|| EditError::NotFound {
+            collection: kind,
+            id: id.to_owned(),
+        })?;
+    let mut value = current.to_json();
+    if let Some(Value::Object(props)) = value.get_mut("properties") {
+        set(props)?;
+    }
+    Ok(Edit {
+        op: EditOp::Replace,
+        collection: kind,
+        id: id.to_owned(),
+        feature: Some(value),
+    })
+}
+
+async fn one_step(
+    state: AppState,
+    caller: Caller,
+    headers: HeaderMap,
+    kind: LayerKind,
+    id: String,
+    set: impl FnOnce(&mut Map<String, Value>) -> Result<(), EditError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let tag = if_match(&headers)?;
+    let edited = run_edit(&state, &caller, tag, move |data| {
+        set_properties(data, kind, &id, set)
+    })
+    .await?;
+    let f = edited
+        .feature
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("edited feature missing")))?;
+    Ok(feature_response(StatusCode::OK, kind, &f))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusStep {
+    status: String,
+    date: String,
+}
+
+async fn canal_status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiJson(step): ApiJson<StatusStep>,
+) -> Result<Response, ApiError> {
+    let status = CanalStatus::parse(&step.status).ok_or_else(|| {
+        ApiError::Unprocessable(format!(
+            "status `{}` is not one of {}",
+            step.status,
+            CanalStatus::names()
+        ))
+    })?;
+    one_step(state, caller, headers, LayerKind::Canals, id, move |p| {
+        p.insert("status".into(), status.as_str().into());
+        p.insert("status_date".into(), check_date("date", &step.date)?.into());
+        Ok(())
+    })
+    .await
+}
+
+async fn parcel_clearance(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiJson(step): ApiJson<StatusStep>,
+) -> Result<Response, ApiError> {
+    let status = ClearanceStatus::parse(&step.status).ok_or_else(|| {
+        ApiError::Unprocessable(format!(
+            "status `{}` is not one of {}",
+            step.status,
+            ClearanceStatus::names()
+        ))
+    })?;
+    one_step(state, caller, headers, LayerKind::Parcels, id, move |p| {
+        p.insert("clearance_status".into(), status.as_str().into());
+        p.insert(
+            "clearance_date".into(),
+            check_date("date", &step.date)?.into(),
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn household_water(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiJson(step): ApiJson<StatusStep>,
+) -> Result<Response, ApiError> {
+    let status = WaterStatus::parse(&step.status).ok_or_else(|| {
+        ApiError::Unprocessable(format!(
+            "status `{}` is not one of {}",
+            step.status,
+            WaterStatus::names()
+        ))
+    })?;
+    one_step(
+        state,
+        caller,
+        headers,
+        LayerKind::Households,
+        id,
+        move |p| {
+            p.insert("water_status".into(), status.as_str().into());
+            p.insert("water_date".into(), check_date("date", &step.date)?.into());
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContributionStep {
+    kind: String,
+    amount: f64,
+    state: String,
+}
+
+async fn household_contribution(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiJson(step): ApiJson<ContributionStep>,
+) -> Result<Response, ApiError> {
+    let field = match (step.kind.as_str(), step.state.as_str()) {
+        ("land", "pledged") => "land_pledged_m2",
+        ("land", "done") => "land_donated_m2",
+        ("labour", "pledged") => "labour_pledged_days",
+        ("labour", "done") => "labour_done_days",
+        ("money", "pledged") => "money_pledged_vnd",
+        ("money", "done") => "money_paid_vnd",
+        _ => {
+            return Err(ApiError::Unprocessable(format!(
+                "kind `{}` / state `{}`: kind is land, labour or money; state is pledged or done",
+                step.kind, step.state
+            )));
+        }
+    };
+    if !step.amount.is_finite() || step.amount <= 0.0 || step.amount > 1e12 {
+        return Err(ApiError::Unprocessable(format!(
+            "amount must be a positive number, found {}",
+            step.amount
+        )));
+    }
+    one_step(
+        state,
+        caller,
+        headers,
+        LayerKind::Households,
+        id,
+        move |p| {
+            let before = p.get(field).and_then(Value::as_f64).unwrap_or(0.0);
+            p.insert(field.into(), json!(before + step.amount));
+            Ok(())
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct HistoryQuery {
+    collection: Option<String>,
+    id: Option<String>,
+    user: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+}
+
+/// One history entry as the API shows it: who, when, what, and each property's change.
+pub fn entry_json(e: &JournalEntry) -> Value {
+    let empty = Map::new();
+    let props = |v: Option<&Value>| {
+        v.and_then(|f| f.get("properties"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_else(|| empty.clone())
+    };
+    let before = props(e.before.as_ref());
+    let after = props(e.edit.feature.as_ref());
+    let mut changes = Vec::new();
+    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let (from, to) = (before.get(name), after.get(name));
+        if from != to {
+            changes.push(json!({"property": name, "from": from, "to": to}));
+        }
+    }
+    let geometry_changed = e.before.as_ref().and_then(|b| b.get("geometry"))
+        != e.edit.feature.as_ref().and_then(|a| a.get("geometry"));
+    json!({
+        "seq": e.seq,
+        "at": e.at,
+        "user": e.user,
+        "op": e.edit.op,
+        "collection": e.edit.collection,
+        "id": e.edit.id,
+        "changes": changes,
+        "geometry_changed": geometry_changed,
+        "before": e.before,
+        "after": e.edit.feature,
+    })
+}
+
+fn history_response(entries: Vec<&JournalEntry>, q: &HistoryQuery) -> Response {
+    let matched = entries.len();
+    let offset = q.offset.unwrap_or(0);
+    let limit = q.limit.unwrap_or(100).clamp(1, 10_000);
+    let page: Vec<Value> = entries
+        .into_iter()
+        .rev()
+        .skip(offset)
+        .take(limit)
+        .map(entry_json)
+        .collect();
+    json_with_type(
+        &json!({"numberMatched": matched, "numberReturned": page.len(), "entries": page}),
+        JSON,
+    )
+}
+
+fn filter_history<'a>(
+    all: &'a [JournalEntry],
+    q: &HistoryQuery,
+) -> Result<Vec<&'a JournalEntry>, ApiError> {
+    let kind = q.collection.as_deref().map(collection).transpose()?;
+    Ok(all
+        .iter()
+        .filter(|e| kind.is_none_or(|k| e.edit.collection == k))
+        .filter(|e| q.id.as_deref().is_none_or(|id| e.edit.id == id))
+        .filter(|e| q.user.as_deref().is_none_or(|u| e.user == u))
+        .filter(|e| q.since.as_deref().is_none_or(|s| e.at.as_str() >= s))
+        .filter(|e| q.until.as_deref().is_none_or(|u| e.at.as_str() < u))
+        .collect())
+}
+
+async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> Result<Response, ApiError> {
+    require(&caller, Role::Viewer, "the change history")?;
+    let all = state.store().history();
+    Ok(history_response(filter_history(&all, &q)?, &q))
+}
+
+async fn feature_history(
+    State(state): State<AppState>,
+    Path((coll, fid)): Path<(String, String)>,
+    caller: Caller,
+    ApiQuery(mut q): ApiQuery<HistoryQuery>,
+) -> Result<Response, ApiError> {
+    require(&caller, Role::Viewer, "the change history")?;
+    collection(&coll)?;
+    q.collection = Some(coll);
+    q.id = Some(fid);
+    let all = state.store().history();
+    Ok(history_response(filter_history(&all, &q)?, &q))
+}

@@ -1,0 +1,415 @@
+//! Who may see and change what: roles, users with argon2-hashed passwords, and sessions
+//! whose tokens are kept only as SHA-256 hashes.
+//!
+//! - public: canals, flood zones, villages and aggregate reports; no household names, no
+//!   parcel owners (anyone, without signing in);
+//! - viewer: everything, read-only;
+//! - officer: edits;
+//! - admin: users.
+//!
+//! Users live in `users.json` in the data directory, written atomically (temporary file,
+//! fsync, rename, fsync of the directory).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The users file's name in the data directory.
+pub const USERS_FILE: &str = "users.json";
+/// How long a session lasts.
+pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+/// How long a verified HTTP Basic credential is remembered, so that a GIS client paging
+/// through a layer does not pay for argon2 on every request.
+const BASIC_CACHE_TTL: Duration = Duration::from_secs(300);
+
+/// A role, from least to most trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Anyone, without signing in.
+    Public,
+    /// Reads everything.
+    Viewer,
+    /// Reads and edits.
+    Officer,
+    /// Also manages users.
+    Admin,
+}
+
+impl Role {
+    /// Parses `public`, `viewer`, `officer`, `admin`.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "public" => Some(Role::Public),
+            "viewer" => Some(Role::Viewer),
+            "officer" => Some(Role::Officer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    /// The role's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Public => "public",
+            Role::Viewer => "viewer",
+            Role::Officer => "officer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The user's name; "anonymous" for the public.
+    pub name: String,
+    /// The role.
+    pub role: Role,
+}
+
+impl Caller {
+    /// The public, not signed in.
+    pub fn public() -> Caller {
+        Caller {
+            name: "anonymous".into(),
+            role: Role::Public,
+        }
+    }
+
+    /// Whether the caller may see personal data (names, owners, contributions).
+    pub fn sees_personal_data(&self) -> bool {
+        self.role >= Role::Viewer
+    }
+}
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    /// Sign-in name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// argon2id PHC string.
+    pub password_hash: String,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct UsersFile {
+    users: Vec<User>,
+}
+
+/// Why a user operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The users file could not be read or written.
+    #[error("{path}: {op}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done.
+        op: &'static str,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The users file is not valid.
+    #[error("{path}: not a users file: {problem}")]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The request is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
+    let salt_bytes: [u8; 16] = rand::rng().random();
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|e| AuthError::Invalid(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AuthError::Invalid(e.to_string()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+struct Session {
+    caller: Caller,
+    expires: Instant,
+}
+
+/// Users and sessions.
+pub struct Auth {
+    path: Option<PathBuf>,
+    users: Mutex<Vec<User>>,
+    // SHA-256 of the token → session
+    sessions: Mutex<HashMap<String, Session>>,
+    // SHA-256 of "name:password" → session, for HTTP Basic
+    basic: Mutex<HashMap<String, Session>>,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Auth {
+    /// Users from `dir/users.json` (none if the file does not exist).
+    pub fn open(dir: &Path) -> Result<Auth, AuthError> {
+        let path = dir.join(USERS_FILE);
+        let users = match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let file: UsersFile =
+                    serde_json::from_str(&text).map_err(|e| AuthError::BadFile {
+                        path: path.clone(),
+                        problem: e.to_string(),
+                    })?;
+                file.users
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => {
+                return Err(AuthError::Io {
+                    path,
+                    op: "cannot read",
+                    source,
+                });
+            }
+        };
+        Ok(Auth::new(Some(path), users))
+    }
+
+    /// Users held in memory only (tests, a data set without a users file).
+    pub fn in_memory(users: Vec<User>) -> Auth {
+        Auth::new(None, users)
+    }
+
+    fn new(path: Option<PathBuf>, users: Vec<User>) -> Auth {
+        Auth {
+            path,
+            users: Mutex::new(users),
+            sessions: Mutex::new(HashMap::new()),
+            basic: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The users, without their hashes.
+    pub fn list(&self) -> Vec<(String, Role)> {
+        lock(&self.users)
+            .iter()
+            .map(|u| (u.name.clone(), u.role))
+            .collect()
+    }
+
+    /// Adds a user or changes an existing user's role and password, and saves the file.
+    pub fn set_user(&self, name: &str, role: Role, password: &str) -> Result<(), AuthError> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c == ':') {
+            return Err(AuthError::Invalid(
+                "a user name is 1–64 characters, without ':'".into(),
+            ));
+        }
+        if password.chars().count() < 8 {
+            return Err(AuthError::Invalid(
+                "a password needs at least 8 characters".into(),
+            ));
+        }
+        let user = User {
+            name: name.to_owned(),
+            role,
+            password_hash: hash_password(password)?,
+        };
+        let mut users = lock(&self.users);
+        let mut next = users.clone();
+        match next.iter_mut().find(|u| u.name == name) {
+            Some(u) => *u = user,
+            None => next.push(user),
+        }
+        self.save(&next)?;
+        *users = next;
+        // A changed password or role must not live on in cached credentials.
+        lock(&self.basic).clear();
+        lock(&self.sessions).retain(|_, s| s.caller.name != name);
+        Ok(())
+    }
+
+    fn save(&self, users: &[User]) -> Result<(), AuthError> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let text = serde_json::to_vec_pretty(&UsersFile {
+            users: users.to_vec(),
+        })
+        .unwrap_or_default();
+        write_atomically(path, &text).map_err(|source| AuthError::Io {
+            path: path.clone(),
+            op: "cannot save",
+            source,
+        })
+    }
+
+    fn check(&self, name: &str, password: &str) -> Option<Caller> {
+        let hash = lock(&self.users)
+            .iter()
+            .find(|u| u.name == name)
+            .map(|u| (u.password_hash.clone(), u.role));
+        match hash {
+            Some((h, role)) if verify_password(password, &h) => Some(Caller {
+                name: name.to_owned(),
+                role,
+            }),
+            Some(_) => None,
+            None => {
+                // Spend the same time as for a real user, so names cannot be probed.
+                static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                let dummy =
+                    DUMMY.get_or_init(|| hash_password("not a password").unwrap_or_default());
+                let _ = verify_password(password, dummy);
+                None
+            }
+        }
+    }
+
+    /// Signs in: a new session token (given once, stored only as its hash).
+    pub fn sign_in(&self, name: &str, password: &str) -> Option<(String, Caller)> {
+        let caller = self.check(name, password)?;
+        let token = hex::encode(rand::rng().random::<[u8; 32]>());
+        let mut sessions = lock(&self.sessions);
+        let now = Instant::now();
+        sessions.retain(|_, s| s.expires > now);
+        sessions.insert(
+            sha256_hex(&token),
+            Session {
+                caller: caller.clone(),
+                expires: now + SESSION_TTL,
+            },
+        );
+        Some((token, caller))
+    }
+
+    /// Ends a session.
+    pub fn sign_out(&self, token: &str) {
+        lock(&self.sessions).remove(&sha256_hex(token));
+    }
+
+    /// The caller behind a session token.
+    pub fn from_token(&self, token: &str) -> Option<Caller> {
+        let sessions = lock(&self.sessions);
+        sessions
+            .get(&sha256_hex(token))
+            .filter(|s| s.expires > Instant::now())
+            .map(|s| s.caller.clone())
+    }
+
+    /// The caller behind HTTP Basic credentials.
+    pub fn from_basic(&self, name: &str, password: &str) -> Option<Caller> {
+        let key = sha256_hex(&format!("{name}:{password}"));
+        if let Some(s) = lock(&self.basic)
+            .get(&key)
+            .filter(|s| s.expires > Instant::now())
+        {
+            return Some(s.caller.clone());
+        }
+        let caller = self.check(name, password)?;
+        let mut cache = lock(&self.basic);
+        let now = Instant::now();
+        cache.retain(|_, s| s.expires > now);
+        cache.insert(
+            key,
+            Session {
+                caller: caller.clone(),
+                expires: now + BASIC_CACHE_TTL,
+            },
+        );
+        Some(caller)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Writes a file so that a crash at any instant leaves either the old or the new content:
+/// a temporary file beside it, fsync, rename over, fsync the directory.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id()
+    ));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_stored_hashed_and_verified() {
+        let dir = std::env::temp_dir().join(format!("drainplan-auth-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let auth = Auth::open(&dir).unwrap();
+        auth.set_user("lan", Role::Officer, "mật khẩu dài").unwrap();
+        let text = std::fs::read_to_string(dir.join(USERS_FILE)).unwrap();
+        assert!(!text.contains("mật khẩu dài"));
+        assert!(text.contains("$argon2id$"));
+
+        let again = Auth::open(&dir).unwrap();
+        assert!(again.sign_in("lan", "wrong password").is_none());
+        assert!(again.sign_in("nobody", "mật khẩu dài").is_none());
+        let (token, caller) = again.sign_in("lan", "mật khẩu dài").unwrap();
+        assert_eq!(caller.role, Role::Officer);
+        assert_eq!(again.from_token(&token), Some(caller.clone()));
+        assert_eq!(again.from_basic("lan", "mật khẩu dài"), Some(caller));
+        again.sign_out(&token);
+        assert!(again.from_token(&token).is_none());
+        assert!(again.set_user("x", Role::Viewer, "short").is_err());
+    }
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(
+            Role::Public < Role::Viewer
+                && Role::Viewer < Role::Officer
+                && Role::Officer < Role::Admin
+        );
+        assert!(!Caller::public().sees_personal_data());
+    }
+}

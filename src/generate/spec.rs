@@ -1,0 +1,545 @@
+//! The design of one commune: where its villages, streets, canals and flood zones are, and
+//! the published figures they must reproduce.
+//!
+//! Every length here is in whole millimetres of the EPSG:9208 grid, relative to the
+//! commune's south-west corner, so that parcels built from them share corners exactly.
+//! The commune is a 4 × 2 grid of villages, each 560 m × 400 m:
+//!
+//! ```text
+//!   y 800 ┌──────────┬──────────┬──────────┬──────────┐
+//!         │ Thôn 7   │ Đại Đồng │Thành Công│ Thôn 8   │   fields at the north,
+//!   y 400 ├──────────┼──────────┼──────────┼──────────┤   streets towards y 400
+//!         │ Thôn 4   │ Thôn 5   │Quyết Tiến│ Thôn 6   │   streets towards y 400,
+//!   y   0 └──────────┴──────────┴──────────┴──────────┘   fields at the south
+//!         x 0        560        1120       1680       2240 m
+//! ```
+//!
+//! so the residential streets of all villages cluster along the middle of the commune.
+
+use crate::model::CanalStatus;
+
+/// Millimetres per metre.
+pub(crate) const MM: i64 = 1000;
+/// Width of a village cell.
+pub(crate) const VILLAGE_W: i64 = 560 * MM;
+/// Height of a village cell.
+pub(crate) const VILLAGE_H: i64 = 400 * MM;
+/// Height of a street band: the lots and gardens south of the road, the road, those north.
+pub(crate) const STREET_BAND: i64 = 94 * MM;
+/// Width of the north–south road through each village.
+pub(crate) const CROSS_ROAD_W: i64 = 4 * MM;
+/// The corridor the programme takes for a canal (canal, walls and a service strip).
+pub(crate) const CORRIDOR_W: i64 = 6 * MM;
+/// Commune cell size when communes are tiled for benchmarks (cell plus a gap).
+pub(crate) const COMMUNE_PITCH_X: i64 = 2500 * MM;
+/// See [`COMMUNE_PITCH_X`].
+pub(crate) const COMMUNE_PITCH_Y: i64 = 1000 * MM;
+/// Communes per row when tiled.
+pub(crate) const COMMUNES_PER_ROW: u32 = 20;
+
+/// South-west corner of commune 1 (Quỳnh Liên) in EPSG:9208: its centre is at
+/// E 599 700, N 2 126 200 (lon 105.700, lat 19.220).
+pub(crate) const ORIGIN_1: (i64, i64) = (598_580 * MM, 2_125_800 * MM);
+/// South-west corner of the first benchmark commune (lon ≈ 105.55, inland), the others
+/// tiled westward and southward from it, all inside Nghệ An.
+pub(crate) const ORIGIN_BENCH: (i64, i64) = (584_000 * MM, 2_125_800 * MM);
+
+/// What a village's bands are, from south to north.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Band {
+    /// Rice fields and ponds; `ditch` adds a 4 m irrigation strip across the middle.
+    Fields { height: i64, ditch: bool },
+    /// A street with lots on both sides.
+    Street(usize),
+    /// The infill housing area: a 14 m road with a block of 25 m lots on each side.
+    Infill,
+}
+
+/// A village road: its centre relative to the band's centre and its width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Road {
+    pub offset: i64,
+    pub width: i64,
+}
+
+/// One village of the design.
+#[derive(Debug, Clone)]
+pub(crate) struct VillageSpec {
+    /// Id suffix in commune 1 (`vil-qt`).
+    pub key: &'static str,
+    /// Name in commune 1.
+    pub name: &'static str,
+    /// Code in commune 1.
+    pub code: &'static str,
+    /// Grid column and row.
+    pub col: i64,
+    pub row: i64,
+    /// Dwellings, households, dwellings registered for piped water, of which connected.
+    pub dwellings: usize,
+    pub households: usize,
+    pub registered: usize,
+    pub connected: usize,
+    /// The north–south road's west edge from the village's west edge; `None` = random.
+    pub cross_road: Option<i64>,
+    /// Roads of the three streets; `None` = a random 3–5 m road at the band centre.
+    pub roads: [Option<Road>; 3],
+    /// Bands from south to north; their heights add up to [`VILLAGE_H`].
+    pub bands: Vec<Band>,
+}
+
+impl VillageSpec {
+    /// The village cell, commune-local.
+    pub fn cell(&self) -> (i64, i64, i64, i64) {
+        let x0 = self.col * VILLAGE_W;
+        let y0 = self.row * VILLAGE_H;
+        (x0, y0, x0 + VILLAGE_W, y0 + VILLAGE_H)
+    }
+}
+
+const FIELDS_H: i64 = 118 * MM;
+
+fn south_row_bands(ditch: bool) -> Vec<Band> {
+    vec![
+        Band::Fields {
+            height: FIELDS_H,
+            ditch,
+        },
+        Band::Street(0),
+        Band::Street(1),
+        Band::Street(2),
+    ]
+}
+
+fn north_row_bands(ditch: bool) -> Vec<Band> {
+    vec![
+        Band::Street(0),
+        Band::Street(1),
+        Band::Street(2),
+        Band::Fields {
+            height: FIELDS_H,
+            ditch,
+        },
+    ]
+}
+
+const ROAD_4M: Road = Road {
+    offset: 0,
+    width: 4 * MM,
+};
+
+/// The eight villages. Water figures: 1 686 dwellings, 1 881 households, 705 dwellings
+/// registered (41.8 % against the 35 % target), some villages under target, most over.
+pub(crate) fn villages() -> Vec<VillageSpec> {
+    vec![
+        VillageSpec {
+            key: "qt",
+            name: "Quyết Tiến",
+            code: "QT",
+            col: 2,
+            row: 0,
+            dwellings: 232,
+            households: 258,
+            registered: 118,
+            connected: 71,
+            cross_road: Some(100 * MM),
+            // The completed 250 m canal runs 0.5 m north of this street's 4 m road.
+            roads: [None, None, Some(ROAD_4M)],
+            bands: south_row_bands(false),
+        },
+        VillageSpec {
+            key: "tc",
+            name: "Thành Công",
+            code: "TC",
+            col: 2,
+            row: 1,
+            dwellings: 214,
+            households: 240,
+            registered: 96,
+            connected: 52,
+            cross_road: Some(420 * MM),
+            // Street 0 is a 2.5 m lane centred on the planned canal: its 6 m corridor takes
+            // 1.75 m from the lots on both sides. Street 1 carries the completed canal.
+            roads: [
+                Some(Road {
+                    offset: 2_500,
+                    width: 2_500,
+                }),
+                Some(ROAD_4M),
+                None,
+            ],
+            bands: north_row_bands(false),
+        },
+        VillageSpec {
+            key: "dd",
+            name: "Đại Đồng",
+            code: "DD",
+            col: 1,
+            row: 1,
+            dwellings: 248,
+            households: 276,
+            registered: 79,
+            connected: 31,
+            cross_road: Some(150 * MM),
+            // Street 0: the planned canal runs 0.5 m north of the 4 m road, so its corridor
+            // takes 3.5 m from the lots on the north side only.
+            roads: [Some(ROAD_4M), None, None],
+            bands: vec![
+                Band::Street(0),
+                Band::Street(1),
+                Band::Street(2),
+                Band::Infill,
+                Band::Fields {
+                    height: 54 * MM,
+                    ditch: false,
+                },
+            ],
+        },
+        VillageSpec {
+            key: "04",
+            name: "Thôn 4",
+            code: "T04",
+            col: 0,
+            row: 0,
+            dwellings: 196,
+            households: 218,
+            registered: 104,
+            connected: 66,
+            cross_road: Some(430 * MM),
+            roads: [None, Some(ROAD_4M), None],
+            bands: south_row_bands(false),
+        },
+        VillageSpec {
+            key: "05",
+            name: "Thôn 5",
+            code: "T05",
+            col: 1,
+            row: 0,
+            dwellings: 205,
+            households: 229,
+            registered: 62,
+            connected: 30,
+            cross_road: None,
+            roads: [None, None, None],
+            bands: south_row_bands(true),
+        },
+        VillageSpec {
+            key: "06",
+            name: "Thôn 6",
+            code: "T06",
+            col: 3,
+            row: 0,
+            dwellings: 187,
+            households: 209,
+            registered: 88,
+            connected: 49,
+            cross_road: None,
+            roads: [None, None, None],
+            bands: south_row_bands(true),
+        },
+        VillageSpec {
+            key: "07",
+            name: "Thôn 7",
+            code: "T07",
+            col: 0,
+            row: 1,
+            dwellings: 221,
+            households: 248,
+            registered: 70,
+            connected: 33,
+            cross_road: None,
+            roads: [None, None, None],
+            bands: north_row_bands(false),
+        },
+        VillageSpec {
+            key: "08",
+            name: "Thôn 8",
+            code: "T08",
+            col: 3,
+            row: 1,
+            dwellings: 183,
+            households: 203,
+            registered: 88,
+            connected: 50,
+            cross_road: None,
+            roads: [None, None, None],
+            bands: north_row_bands(true),
+        },
+    ]
+}
+
+/// A canal of the design: a straight line at `y` from `x0` eastward, `length_m` long on the
+/// ellipsoid (the east end is adjusted after projection to hit it).
+#[derive(Debug, Clone)]
+pub(crate) struct CanalSpec {
+    pub key: &'static str,
+    /// The name is `kind`, the names of its villages joined by " – ", then `suffix`.
+    pub kind: &'static str,
+    pub suffix: &'static str,
+    pub status: CanalStatus,
+    /// Indices into [`villages`] of the villages it runs through, west to east.
+    pub villages: &'static [usize],
+    pub funding: &'static str,
+    pub width_m: f64,
+    pub depth_m: f64,
+    pub lining: &'static str,
+    pub year: i32,
+    pub status_date: &'static str,
+    pub x0: i64,
+    pub y: i64,
+    pub length_m: f64,
+    /// Whether it runs along residential lots (their rows are kept residential, and its
+    /// 6 m corridor takes a strip from them; the status says how far clearance has gone).
+    pub along_lots: bool,
+}
+
+/// Indices of the named villages in [`villages`].
+pub(crate) const QT: usize = 0;
+pub(crate) const TC: usize = 1;
+pub(crate) const DD: usize = 2;
+
+/// The canals. Lengths are the published ones; see data/README.md for the split of the
+/// planned canal between Đại Đồng and Thành Công (400 m / 350 m).
+pub(crate) fn canals() -> Vec<CanalSpec> {
+    vec![
+        CanalSpec {
+            key: "qt-2023",
+            kind: "Mương tiêu khu dân cư",
+            suffix: "",
+            status: CanalStatus::Completed,
+            villages: &[QT],
+            funding: "xã hội hoá + ngày công của dân",
+            width_m: 1.0,
+            depth_m: 1.2,
+            lining: "brick",
+            year: 2023,
+            status_date: "2023-05-18",
+            x0: 1250 * MM,
+            y: 355_500,
+            length_m: 250.0,
+            along_lots: true,
+        },
+        CanalSpec {
+            key: "tc-2023",
+            kind: "Mương tiêu khu dân cư",
+            suffix: "",
+            status: CanalStatus::Completed,
+            villages: &[TC],
+            funding: "xã hội hoá + ngày công của dân",
+            width_m: 1.0,
+            depth_m: 1.2,
+            lining: "brick",
+            year: 2023,
+            status_date: "2023-08-25",
+            x0: 1200 * MM,
+            y: 543_500,
+            length_m: 200.0,
+            along_lots: true,
+        },
+        CanalSpec {
+            key: "dd-tc-planned",
+            kind: "Mương tiêu",
+            suffix: "",
+            status: CanalStatus::Planned,
+            villages: &[DD, TC],
+            funding: "ngân sách xã + xã hội hoá + ngày công của dân",
+            width_m: 1.5,
+            depth_m: 1.5,
+            lining: "concrete",
+            year: 2024,
+            status_date: "2023-11-28",
+            x0: 720 * MM,
+            y: 449_500,
+            length_m: 750.0,
+            along_lots: true,
+        },
+        CanalSpec {
+            key: "dd-infill",
+            kind: "Mương hạ tầng khu dân cư xen dắm",
+            suffix: "",
+            status: CanalStatus::UnderConstruction,
+            villages: &[DD],
+            funding: "ngân sách xã",
+            width_m: 1.2,
+            depth_m: 1.2,
+            lining: "concrete",
+            year: 2023,
+            status_date: "2023-09-12",
+            x0: 720 * MM,
+            y: 714 * MM,
+            length_m: 248.0,
+            along_lots: false,
+        },
+        CanalSpec {
+            key: "04-proposed",
+            kind: "Mương tiêu",
+            suffix: " (đề xuất)",
+            status: CanalStatus::Proposed,
+            villages: &[3],
+            funding: "chưa xác định",
+            width_m: 1.0,
+            depth_m: 1.0,
+            lining: "concrete",
+            year: 2025,
+            status_date: "2023-12-05",
+            x0: 80 * MM,
+            y: 259 * MM,
+            length_m: 300.0,
+            along_lots: true,
+        },
+        CanalSpec {
+            key: "05-field",
+            kind: "Mương tưới tiêu nội đồng",
+            suffix: "",
+            status: CanalStatus::Existing,
+            villages: &[4],
+            funding: "hợp tác xã nông nghiệp",
+            width_m: 2.0,
+            depth_m: 1.0,
+            lining: "earth",
+            year: 1998,
+            status_date: "1998-06-30",
+            x0: 575 * MM,
+            y: 59 * MM,
+            length_m: 530.0,
+            along_lots: false,
+        },
+        CanalSpec {
+            key: "06-field",
+            kind: "Mương tưới tiêu nội đồng",
+            suffix: "",
+            status: CanalStatus::Existing,
+            villages: &[5],
+            funding: "hợp tác xã nông nghiệp",
+            width_m: 2.0,
+            depth_m: 1.0,
+            lining: "earth",
+            year: 2001,
+            status_date: "2001-05-15",
+            x0: 1695 * MM,
+            y: 59 * MM,
+            length_m: 530.0,
+            along_lots: false,
+        },
+        CanalSpec {
+            key: "08-field",
+            kind: "Mương tưới tiêu nội đồng",
+            suffix: "",
+            status: CanalStatus::Existing,
+            villages: &[7],
+            funding: "hợp tác xã nông nghiệp",
+            width_m: 2.0,
+            depth_m: 1.0,
+            lining: "earth",
+            year: 1996,
+            status_date: "1996-11-20",
+            x0: 1695 * MM,
+            y: 741 * MM,
+            length_m: 530.0,
+            along_lots: false,
+        },
+    ]
+}
+
+/// A flooded area of the design: a rounded blob centred at (`cx`, `cy`) with half-axes
+/// `a` (east–west) and `b` (north–south).
+#[derive(Debug, Clone)]
+pub(crate) struct FloodSpec {
+    pub key: &'static str,
+    pub village: usize,
+    pub cx: i64,
+    pub cy: i64,
+    pub a: i64,
+    pub b: i64,
+    pub depth_m: f64,
+    pub duration_days: u32,
+    pub last_observed: &'static str,
+    pub since_year: i32,
+    /// Its canal is built: the money and labour pledged for it have mostly been given.
+    pub settled: bool,
+}
+
+/// The flooded residential areas: Quyết Tiến around its completed canal, Thành Công around
+/// its completed canal and the Thành Công part of the planned one, a small one in Đại Đồng.
+pub(crate) fn flood_zones() -> Vec<FloodSpec> {
+    vec![
+        FloodSpec {
+            key: "qt",
+            village: QT,
+            cx: 1375 * MM,
+            cy: 345 * MM,
+            a: 150 * MM,
+            b: 40 * MM,
+            depth_m: 0.6,
+            duration_days: 10,
+            last_observed: "2023-10-16",
+            since_year: 2001,
+            settled: true,
+        },
+        FloodSpec {
+            key: "tc",
+            village: TC,
+            cx: 1310 * MM,
+            cy: 500 * MM,
+            a: 160 * MM,
+            b: 75 * MM,
+            depth_m: 0.8,
+            duration_days: 14,
+            last_observed: "2023-10-16",
+            since_year: 1999,
+            settled: false,
+        },
+        FloodSpec {
+            key: "dd",
+            village: DD,
+            cx: 900 * MM,
+            cy: 541 * MM,
+            a: 70 * MM,
+            b: 30 * MM,
+            depth_m: 0.3,
+            duration_days: 4,
+            last_observed: "2023-09-28",
+            since_year: 2002,
+            settled: false,
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn water_figures_add_up_to_the_published_ones() {
+        let v = villages();
+        assert_eq!(v.iter().map(|v| v.dwellings).sum::<usize>(), 1686);
+        assert_eq!(v.iter().map(|v| v.households).sum::<usize>(), 1881);
+        assert_eq!(v.iter().map(|v| v.registered).sum::<usize>(), 705);
+        let under = v
+            .iter()
+            .filter(|v| (v.registered as f64) < 0.35 * v.dwellings as f64)
+            .count();
+        assert!(
+            under >= 2 && under < v.len(),
+            "{under} villages under target"
+        );
+        for v in &v {
+            assert!(v.connected <= v.registered && v.households >= v.dwellings);
+        }
+    }
+
+    #[test]
+    fn bands_fill_each_village() {
+        for v in villages() {
+            let h: i64 = v
+                .bands
+                .iter()
+                .map(|b| match b {
+                    Band::Fields { height, .. } => *height,
+                    Band::Street(_) => STREET_BAND,
+                    Band::Infill => 64 * MM,
+                })
+                .sum();
+            assert_eq!(h, VILLAGE_H, "{}", v.name);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The reports over the bundled sample data reproduce the commune's published 2023 figures
+//! (DESIGN.md): 200 m of canal completed in Thành Công, 250 m in Quyết Tiến, 750 m planned
+//! through Đại Đồng and Thành Công, about 250 m under construction in Đại Đồng; 705 of
+//! 1,686 dwellings (1,881 households) registered for piped water, 41.8 %, against 35 %.
+
+use std::path::Path;
+
+use drainplan::analysis::canal_length::{Grouping, canal_length};
+use drainplan::analysis::route_impact::route_impact;
+use drainplan::analysis::water::water_connection;
+use drainplan::model::{CanalStatus, ClearanceStatus};
+use drainplan::store::Dataset;
+
+fn sample() -> Dataset {
+    Dataset::load_files(Path::new("data")).expect("the sample data loads")
+}
+
+fn length(data: &Dataset, status: CanalStatus, village: &str) -> f64 {
+    canal_length(data, Grouping::StatusVillage)
+        .expect("report")
+        .rows
+        .iter()
+        .filter(|r| {
+            r.status == Some(status) && r.village.clone().flatten().as_deref() == Some(village)
+        })
+        .map(|r| r.length_m)
+        .sum()
+}
+
+#[test]
+fn canal_lengths_match_the_published_figures() {
+    let d = sample();
+    assert!((length(&d, CanalStatus::Completed, "Thành Công") - 200.0).abs() < 0.5);
+    assert!((length(&d, CanalStatus::Completed, "Quyết Tiến") - 250.0).abs() < 0.5);
+    let planned_dd = length(&d, CanalStatus::Planned, "Đại Đồng");
+    let planned_tc = length(&d, CanalStatus::Planned, "Thành Công");
+    assert!(
+        planned_dd > 0.0 && planned_tc > 0.0,
+        "the planned canal runs through both villages"
+    );
+    assert!((planned_dd + planned_tc - 750.0).abs() < 0.5);
+    // "about 250 m"
+    assert!((length(&d, CanalStatus::UnderConstruction, "Đại Đồng") - 250.0).abs() < 5.0);
+}
+
+#[test]
+fn water_connection_matches_the_published_figures() {
+    let d = sample();
+    let r = water_connection(&d, "Quỳnh Liên");
+    assert_eq!(r.commune.households, 1881);
+    assert_eq!(r.commune.dwellings, 1686);
+    assert_eq!(r.commune.registered, 705);
+    assert_eq!(format!("{:.1}", r.commune.rate * 100.0), "41.8");
+    assert!((r.target_rate - 0.35).abs() < 1e-12);
+    for v in ["Quyết Tiến", "Thành Công", "Đại Đồng"] {
+        assert!(r.villages.iter().any(|row| row.village == v), "{v}");
+    }
+}
+
+#[test]
+fn the_planned_canal_takes_land_from_lots_at_every_clearance_step() {
+    let d = sample();
+    let planned: Vec<usize> = d
+        .canal_records
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.status == CanalStatus::Planned)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(planned.len(), 1);
+    let geo::Geometry::LineString(line) = &d.canals.features[planned[0]].geometry else {
+        panic!("the planned canal is a LineString");
+    };
+    let impact = route_impact(&d, line, 6.0).expect("impact");
+    assert!(impact.parcels.len() >= 30, "{}", impact.parcels.len());
+    for status in [
+        ClearanceStatus::Awaiting,
+        ClearanceStatus::Agreed,
+        ClearanceStatus::Donated,
+    ] {
+        assert!(
+            impact
+                .totals
+                .by_clearance_status
+                .get(&status)
+                .copied()
+                .unwrap_or(0)
+                > 0,
+            "{status}"
+        );
+    }
+    // Strips of 1–4 m from residential lots of a few hundred m²: each a small share (the
+    // village road the canal runs along is commune land and loses more).
+    let lots: Vec<_> = impact
+        .parcels
+        .iter()
+        .filter(|p| p.land_use == "ONT")
+        .collect();
+    assert!(lots.len() >= 30);
+    assert!(
+        lots.iter()
+            .all(|p| p.taken_share < 0.25 && p.owner_household.is_some())
+    );
+    assert!(impact.totals.fence_to_rebuild_m > 0.0);
+    assert!(!impact.served_households.is_empty());
+}
