@@ -1210,7 +1210,8 @@ function wireUi() {
 async function start() {
   let lang = 'vi';
   try {
-    lang = new URLSearchParams(location.search).get('lang') || localStorage.getItem('drainplan.lang') || 'vi';
+    // `#lang=en` in the address picks the language (the server's / takes no query string).
+    lang = new URLSearchParams(location.hash.slice(1)).get('lang') || localStorage.getItem('drainplan.lang') || 'vi';
   } catch {
     /* default */
   }

@@ -134,7 +134,7 @@ export async function openPage(browser, url, { viewport = { width: 1440, height:
     const why = r.failure()?.errorText || '';
     if (!why.includes('ERR_ABORTED')) page.problems.push(`request failed: ${r.url()} ${why}`);
   });
-  await page.goto(lang ? `${url}?lang=${lang}` : url);
+  await page.goto(lang ? `${url}#lang=${lang}` : url);
   await page.waitForSelector('body[data-ready=true]', { timeout: 30000 });
   await waitIdle(page);
   return page;

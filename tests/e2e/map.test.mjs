@@ -316,6 +316,47 @@ describe('the map page', () => {
     assertNoProblems();
   });
 
+  test('the public sees no owner names; a signed-in viewer sees them', async () => {
+    assert.ok(server.viewer, 'the test server has a viewer account (drainplan user add)');
+    // Still showing the planned canal's impact, as the public.
+    const firstOwner = page.locator('#impact-table tbody tr').first().locator('td').nth(1);
+    const publicApi = await getJson(server.url, `/api/canals/${encodeURIComponent(planned.id)}/impact?corridor_width_m=6`);
+    assert.ok(publicApi.parcels.every((p) => !p.owner_name), 'the API hides owners from the public');
+    assert.ok(await page.locator('#impact-table .redacted').count() > 0, 'hidden owners are marked as hidden');
+
+    await page.locator('#signin-btn').click();
+    await page.locator('#signin-name').fill(server.viewer.name);
+    await page.locator('#signin-password').fill('wrong password');
+    await page.locator('#signin-form button[type=submit]').click();
+    await page.waitForSelector('#signin-error:not([hidden])');
+    assert.match(await page.locator('#signin-error').textContent(), /^Không đăng nhập được: ./);
+    page.problems = page.problems.filter((x) => !/status of 401/.test(x));
+
+    await page.locator('#signin-password').fill(server.viewer.password);
+    await page.locator('#signin-form button[type=submit]').click();
+    await page.waitForSelector('#who:not([hidden])');
+    assert.match(await page.locator('#who').textContent(), new RegExp(server.viewer.name));
+    await page.waitForFunction(() => document.body.dataset.busy === '0' && window.drainplan.impact?.parcels.some((p) => p.owner_name));
+    const auth = { headers: { Authorization: `Basic ${Buffer.from(`${server.viewer.name}:${server.viewer.password}`).toString('base64')}` } };
+    const full = await getJson(server.url, `/api/canals/${encodeURIComponent(planned.id)}/impact?corridor_width_m=6`, auth);
+    const top = [...full.parcels].sort((a, b) => b.taken_area_m2 - a.taken_area_m2)[0];
+    assert.equal(await page.locator('#impact-table tbody tr').first().getAttribute('data-parcel'), String(top.id));
+    assert.equal((await firstOwner.textContent()).trim(), top.owner_name || top.owner_household || '—');
+    assert.equal(await page.locator('#impact-table .redacted').count(), 0);
+
+    // Signing out hides them again.
+    await page.locator('#signout-btn').click();
+    await page.waitForSelector('#signin-btn:not([hidden])');
+    await page.waitForFunction(() => document.body.dataset.busy === '0' && window.drainplan.impact && !window.drainplan.impact.parcels.some((p) => p.owner_name));
+    // Sign in again for the screenshot, which shows names as an officer sees them.
+    await page.locator('#signin-btn').click();
+    await page.locator('#signin-name').fill(server.viewer.name);
+    await page.locator('#signin-password').fill(server.viewer.password);
+    await page.locator('#signin-form button[type=submit]').click();
+    await page.waitForFunction(() => document.body.dataset.busy === '0' && window.drainplan.impact?.parcels.some((p) => p.owner_name));
+    assertNoProblems();
+  });
+
   test('screenshot of the map with the planned canal’s impact', async () => {
     const dir = join(ROOT, 'target', 'screenshots');
     mkdirSync(dir, { recursive: true });
