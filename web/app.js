@@ -641,11 +641,14 @@ function detailsHtml(name, f, others) {
       break;
     case 'households': {
       title = p.head || (S.user ? f.id : t('feature.household'));
-      const pair = (a, b, unit, d = 0) => `${fmtNum(a ?? 0, d)} / ${fmtNum(b ?? 0, d)} ${unit}`;
+      const known = (v) => v !== undefined && v !== null;
+      const pair = (a, b, unit, d = 0) => (known(a) || known(b)
+        ? `${fmtNum(a ?? 0, d)} / ${fmtNum(b ?? 0, d)} ${unit}`
+        : hiddenOr('—'));
       body = rowsHtml([
         ['f.village', esc(villageName(p.village_id))],
-        ['f.members', `${fmtNum(p.members)} ${t('unit.people')}`],
-        ['f.dwelling_id', esc(p.dwelling_id ?? '—')],
+        ['f.members', known(p.members) ? `${fmtNum(p.members)} ${t('unit.people')}` : hiddenOr('—')],
+        ['f.dwelling_id', known(p.dwelling_id) ? esc(p.dwelling_id) : hiddenOr('—')],
         ['f.water_status', pill(WATER_COLOR[p.water_status] || '#777', tStatus('water', p.water_status))],
         p.water_date ? ['f.water_date', esc(fmtDate(p.water_date))] : null,
       ]) + `<div class="kind" style="margin-top:8px">${esc(t('f.contrib'))}</div>` + rowsHtml([
