@@ -227,6 +227,8 @@ function initMap() {
   map.on('mousemove', onMapMouseMove);
   map.on('moveend', scheduleViewLoad);
   map.on('zoomend', () => {
+    // Village names only where they can be read (a province-size data set has hundreds).
+    map.getContainer().classList.toggle('hide-village-labels', map.getZoom() < 14);
     const r = householdRadius();
     for (const l of S.index.households.values()) l.setRadius(r);
   });
@@ -288,10 +290,14 @@ async function loadWhole(name) {
 
 let viewTimer = null;
 function scheduleViewLoad() {
+  // A scheduled load counts as work in progress, so data-busy says when the view is complete.
+  if (viewTimer === null) busy(1);
   clearTimeout(viewTimer);
   viewTimer = setTimeout(() => {
+    viewTimer = null;
     loadView('parcels');
     loadView('households');
+    busy(-1);
   }, 150);
 }
 
@@ -925,7 +931,7 @@ function renderImpact() {
     ? (S.index.canals.get(String(source.id))?.feature.properties.name || source.id)
     : t('impact.drawn_route');
   const parcels = [...r.parcels].sort((a, b) => b.taken_area_m2 - a.taken_area_m2);
-  const rows = parcels.map((p) => `<tr data-parcel="${esc(p.id)}" class="${S.impact.selected === p.id ? 'selected' : ''}">
+  const rows = parcels.map((p) => `<tr tabindex="0" data-parcel="${esc(p.id)}" class="${S.impact.selected === p.id ? 'selected' : ''}">
       <td>${esc(p.map_sheet)}/${esc(p.parcel_no)}</td>
       <td>${p.owner_name || p.owner_household ? esc(p.owner_name || p.owner_household) : hiddenOr('—')}</td>
       <td class="n">${fmtArea(p.taken_area_m2)}</td>
@@ -934,7 +940,7 @@ function renderImpact() {
       <td><span class="dot-label"><span class="sw" style="background:${CLEARANCE_COLOR[p.clearance_status] || '#777'}"></span>${esc(tStatus('clearance_short', p.clearance_status))}</span></td>
     </tr>`).join('');
   const table = parcels.length
-    ? `<table class="impact" id="impact-table">
+    ? `<div class="table-wrap"><table class="impact" id="impact-table">
         <thead><tr><th>${esc(t('impact.col.parcel'))}</th><th>${esc(t('impact.col.owner'))}</th><th class="n" title="${esc(t('impact.col.taken_title'))}">${esc(t('impact.col.taken'))}</th>
         <th class="n">${esc(t('impact.col.share'))}</th><th class="n" title="${esc(t('impact.col.fence_title'))}">${esc(t('impact.col.fence'))}</th><th>${esc(t('impact.col.status'))}</th></tr></thead>
         <tbody>${rows}</tbody>
@@ -945,7 +951,7 @@ function renderImpact() {
           <td class="n" data-total="fence_to_rebuild_m" data-value="${tot.fence_to_rebuild_m}">${fmtLen(tot.fence_to_rebuild_m)}</td>
           <td></td>
         </tr></tfoot>
-      </table><p class="muted" style="margin:6px 0 0;font-size:12px">${esc(t('impact.row_hint'))}</p>`
+      </table></div><p class="muted" style="margin:6px 0 0;font-size:12px">${esc(t('impact.row_hint'))}</p>`
     : `<p class="muted">${esc(t('impact.parcels.none'))}</p>`;
   const byStatus = Object.entries(tot.by_clearance_status || {}).filter(([, n]) => n > 0)
     .map(([s, n]) => `<span class="key" data-status="${esc(s)}">${pill(CLEARANCE_COLOR[s] || '#777', tStatus('clearance', s))} ${fmtNum(n)}</span>`).join('');
@@ -974,6 +980,12 @@ function renderImpact() {
     <div class="card"><h2>${esc(t('impact.flood.title'))}</h2>${floods}</div>`;
   for (const tr of el.querySelectorAll('tr[data-parcel]')) {
     tr.addEventListener('click', () => selectImpactParcel(tr.dataset.parcel));
+    tr.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        selectImpactParcel(tr.dataset.parcel);
+      }
+    });
   }
   for (const li of el.querySelectorAll('li.clickable[data-household]')) {
     li.addEventListener('click', () => findHousehold(li.dataset.household));
@@ -1235,6 +1247,7 @@ async function start() {
   renderVillageSelect();
   renderCanalSelect();
   fitAll();
+  S.map.getContainer().classList.toggle('hide-village-labels', S.map.getZoom() < 14);
   renderLayerBox();
   await Promise.allSettled([reports, loadView('parcels'), loadView('households')]);
   document.body.dataset.ready = 'true';

@@ -103,6 +103,31 @@ describe('the map page', () => {
     assertNoProblems();
   });
 
+  test('picking a village zooms the map to it', async () => {
+    const villages = await getJson(server.url, '/collections/villages/items?limit=100');
+    const v = villages.features.find((f) => f.properties.name === 'Thành Công') || villages.features[0];
+    const moved = page.evaluate(() => new Promise((r) => { window.drainplan.map.once('moveend', () => r()); }));
+    await page.locator('#village-select').selectOption(String(v.id));
+    await moved;
+    await waitIdle(page);
+    const ring = v.geometry.type === 'Polygon' ? v.geometry.coordinates[0] : v.geometry.coordinates[0][0];
+    const xs = ring.map((c) => c[0]);
+    const ys = ring.map((c) => c[1]);
+    const r = await page.evaluate(([w, s, e, n]) => {
+      const m = window.drainplan.map;
+      const b = m.getBounds();
+      return { contains: b.contains([[s, w], [n, e]]), zoom: m.getZoom() };
+    }, [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]);
+    assert.ok(r.contains, 'the whole village is in view');
+    assert.ok(r.zoom >= 16, `zoomed in to the village (zoom ${r.zoom})`);
+    const counts = await page.evaluate(() => window.drainplan.counts());
+    assert.ok(counts.parcels > 0 && counts.households > 0, 'the village’s parcels and households are drawn');
+    const back = page.evaluate(() => new Promise((r) => { window.drainplan.map.once('moveend', () => r()); }));
+    await page.locator('#village-select').selectOption('');
+    await back;
+    await waitIdle(page);
+  });
+
   test('a layer switch hides and shows a layer', async () => {
     await setView(page, centre[0], centre[1], 16);
     await page.locator('input[data-layer=canals]').uncheck();
