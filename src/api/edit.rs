@@ -380,6 +380,7 @@ async fn status_step(
     headers: HeaderMap,
     step: StatusStep,
 ) -> Result<Response, ApiError> {
+    require(&caller, Role::Officer, "editing")?;
     let status = (kind.parse)(&step.status).ok_or_else(|| {
         ApiError::Unprocessable(format!(
             "status `{}` is not one of {}",
@@ -443,6 +444,7 @@ async fn household_contribution(
     headers: HeaderMap,
     ApiJson(step): ApiJson<ContributionStep>,
 ) -> Result<Response, ApiError> {
+    require(&caller, Role::Officer, "editing")?;
     let field = match (step.kind.as_str(), step.state.as_str()) {
         ("land", "pledged") => "land_pledged_m2",
         ("land", "done") => "land_donated_m2",
