@@ -585,7 +585,10 @@ fn run_export(
     let width = drainplan::analysis::route::check_width(o.width)?;
     let mut sel = drainplan::store::query::Selection::default();
     if let Some(b) = &o.bbox {
-        sel.bbox = Some(export::parse_bbox(b).map_err(anyhow::Error::msg)?);
+        sel.bbox = Some(
+            drainplan::api::ogc::items::parse_bbox(b, drainplan::api::ogc::crs::OgcCrs::Crs84)
+                .map_err(|e| anyhow::anyhow!("--bbox: {e}"))?,
+        );
     }
     for f in &o.filters {
         sel.equals

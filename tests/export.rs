@@ -331,7 +331,10 @@ fn filters_and_bbox_select_a_subset() {
     assert_eq!(feature_count(&summary), 1, "{summary}");
     assert!(summary.contains("UTM zone 48N"), "{summary}");
 
-    let bbox = export::parse_bbox("105.7000,19.2200,105.7010,19.2210").unwrap();
+    let bbox = geo::Rect::new(
+        geo::coord! { x: 105.7000, y: 19.2200 },
+        geo::coord! { x: 105.7010, y: 19.2210 },
+    );
     let t = export::layer_table(
         &data(),
         LayerKind::Households,

@@ -259,7 +259,7 @@ async fn mistakes_get_clear_errors() {
 
     let r = get("/api/export/parcels?bbox=19.22,105.70,19.23,105.71").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.json()["error"].as_str().unwrap().contains("lat,lon"));
+    assert!(r.json()["error"].as_str().unwrap().contains("swapped"));
 
     let r = get("/api/export/roads?format=csv").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);

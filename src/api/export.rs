@@ -13,7 +13,9 @@ use serde_json::Value;
 
 use super::analyses::{canal_route, impact_for, route_from_body};
 use super::auth::require;
+use super::ogc::crs::OgcCrs;
 use super::ogc::is_personal;
+use super::ogc::items::parse_bbox;
 use super::{ApiError, ApiJson, ApiQuery, AppState};
 use crate::analysis::route::parse_width;
 use crate::auth::{Caller, Role};
@@ -105,7 +107,7 @@ async fn layer_export(
     let mut sel = Selection::default();
     for (k, v) in rest {
         if k == "bbox" {
-            sel.bbox = Some(export::parse_bbox(&v).map_err(ApiError::BadRequest)?);
+            sel.bbox = Some(parse_bbox(&v, OgcCrs::Crs84)?);
         } else {
             if is_personal(kind, &k) {
                 require(

@@ -15,7 +15,7 @@
 //! Every writer takes a [`Table`] already projected by [`Table::project`], so that each
 //! coordinate goes through PROJ once and metric ones are whole millimetres.
 
-use geo::{Coord, Geometry, Rect};
+use geo::Geometry;
 use serde_json::Value;
 
 use crate::analysis::route_impact::RouteImpact;
@@ -422,47 +422,6 @@ pub fn route_from_file(path: &std::path::Path, data: &Dataset) -> Result<geo::Li
     crate::analysis::route::parse_route(&value, data).map_err(|e| format!("{shown}: {e}"))
 }
 
-/// A WGS84 bounding box given as `minLon,minLat,maxLon,maxLat`.
-///
-/// Refuses boxes outside lon/lat range, inverted boxes, and points out a box whose
-/// numbers look like lat,lon the wrong way round (in Vietnam, latitudes are 8–24° and
-/// longitudes 102–110°).
-pub fn parse_bbox(s: &str) -> Result<Rect, String> {
-    let nums: Vec<f64> = s
-        .split(',')
-        .map(|t| t.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| format!("bbox=`{s}`: give four numbers minLon,minLat,maxLon,maxLat"))?;
-    let [x0, y0, x1, y1] = nums[..] else {
-        return Err(format!(
-            "bbox=`{s}`: give four numbers minLon,minLat,maxLon,maxLat, found {}",
-            nums.len()
-        ));
-    };
-    if nums.iter().any(|v| !v.is_finite()) {
-        return Err(format!("bbox=`{s}`: numbers must be finite"));
-    }
-    if (8.0..=24.0).contains(&x0) && (100.0..=111.0).contains(&y0) {
-        return Err(format!(
-            "bbox=`{s}`: these look like lat,lon; give the box as lon,lat (minLon,minLat,maxLon,maxLat)"
-        ));
-    }
-    if y0.abs() > 90.0 || y1.abs() > 90.0 {
-        return Err(format!(
-            "bbox=`{s}`: latitudes beyond ±90°; give the box as minLon,minLat,maxLon,maxLat"
-        ));
-    }
-    if x0.abs() > 180.0 || x1.abs() > 180.0 {
-        return Err(format!("bbox=`{s}`: longitudes beyond ±180°"));
-    }
-    if x0 > x1 || y0 > y1 {
-        return Err(format!(
-            "bbox=`{s}`: minLon must not exceed maxLon, nor minLat maxLat"
-        ));
-    }
-    Ok(Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 }))
-}
-
 /// Parses a `name=value` property filter.
 pub fn parse_where(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
@@ -565,14 +524,5 @@ mod tests {
         }
         let e = Format::parse("pdf").unwrap_err().to_string();
         assert!(e.contains("geojson, csv, kml, shp, gpkg, dxf"), "{e}");
-    }
-
-    #[test]
-    fn bbox_catches_swapped_axes() {
-        assert!(parse_bbox("105.70,19.22,105.71,19.23").is_ok());
-        let e = parse_bbox("19.22,105.70,19.23,105.71").unwrap_err();
-        assert!(e.contains("lat,lon"), "{e}");
-        assert!(parse_bbox("105.71,19.22,105.70,19.23").is_err());
-        assert!(parse_bbox("1,2,3").is_err());
     }
 }
