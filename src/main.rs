@@ -125,7 +125,7 @@ enum Command {
         /// Source fields of drainplan's properties: sheet=SOTO,number=SOTHUA,land_use=MDSD.
         #[arg(long)]
         map: Option<String>,
-        /// Constant properties for every feature: land_use=ODT.
+        /// Constant properties for every feature: land_use=ONT.
         #[arg(long)]
         set: Option<String>,
         /// Overwrite features whose id already exists.

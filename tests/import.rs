@@ -182,7 +182,7 @@ fn a_dxf_with_sheet_number_labels_imports() {
     std::fs::write(&dxf, &out.bytes).unwrap();
 
     let mut o = options("");
-    o.set = vec![("land_use".into(), "ODT".into())];
+    o.set = vec![("land_use".into(), "ONT".into())];
     let e = import(&data, &dxf, &o).unwrap_err().to_string();
     assert!(e.contains("give --crs"), "DXF has no CRS: {e}");
     o.crs = Some(ExportCrs::Tm3NgheAn);

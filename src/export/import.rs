@@ -99,7 +99,7 @@ pub struct ImportOptions {
     pub crs: Option<ExportCrs>,
     /// `target=SOURCE_FIELD` pairs (`sheet=SOTO`).
     pub map: Vec<(String, String)>,
-    /// `target=value` constants (`land_use=ODT`).
+    /// `target=value` constants (`land_use=ONT`).
     pub set: Vec<(String, String)>,
     /// Replace features whose id exists.
     pub replace: bool,
@@ -830,7 +830,7 @@ mod tests {
         assert_eq!(typed("map_sheet", json!(12.0)), json!(12));
         assert_eq!(typed("parcel_no", json!(" 345 ")), json!(345));
         assert_eq!(typed("gate", json!("Y")), json!(true));
-        assert_eq!(typed("land_use", json!("ODT")), json!("ODT"));
+        assert_eq!(typed("land_use", json!("ONT")), json!("ONT"));
     }
 
     #[test]
