@@ -186,6 +186,10 @@ async fn the_public_reads_no_personal_field_anywhere() {
         "/api/reports/water-connection",
         "/api/reports/canal-length",
         "/api/reports/monthly-progress",
+        "/api/export/households?format=csv",
+        "/api/export/parcels?format=csv",
+        "/api/export/parcels?format=geojson",
+        "/api/export/canals/c2/impact?format=csv",
     ];
     for uri in uris {
         let (status, text) = call(&state, "get", uri, Role::Public, &Value::Null).await;
@@ -195,7 +199,10 @@ async fn the_public_reads_no_personal_field_anywhere() {
         }
         // A viewer sees them where they belong.
         let (_, as_viewer) = call(&state, "get", uri, Role::Viewer, &Value::Null).await;
-        if uri.starts_with("/collections/households/items") || uri == "/api/canals/c2/impact" {
+        if uri.starts_with("/collections/households/items")
+            || uri == "/api/canals/c2/impact"
+            || uri.starts_with("/api/export/households")
+        {
             assert!(
                 personal.iter().any(|p| as_viewer.contains(p.as_str())),
                 "{uri}: viewer sees no name"
