@@ -498,24 +498,7 @@ fn run_impact(
     let width = r::check_width(width)?;
     let data = load(data_dir)?;
     let line = match (route, canal) {
-        (Some(path), _) => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let mut value: serde_json::Value = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not JSON", path.display()))?;
-            // A FeatureCollection saved by a desktop GIS: take its single feature.
-            if value["type"] == "FeatureCollection" {
-                let features = value["features"].as_array().cloned().unwrap_or_default();
-                anyhow::ensure!(
-                    features.len() == 1,
-                    "{}: a FeatureCollection route must hold exactly one feature, found {}",
-                    path.display(),
-                    features.len()
-                );
-                value = features[0].clone();
-            }
-            r::parse_route(&value, &data).with_context(|| path.display().to_string())?
-        }
+        (Some(path), _) => r::route_from_file(&path, &data).map_err(anyhow::Error::msg)?,
         (None, Some(id)) => match data.canals.get(&id).map(|f| &f.geometry) {
             Some(geo::Geometry::LineString(l)) => l.clone(),
             _ => anyhow::bail!("no canal `{id}` in {}", data_dir.display()),

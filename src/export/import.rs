@@ -434,7 +434,7 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
         serde_json::to_string_pretty(&fc).map_err(|e| ImportError::Data(e.to_string()))? + "\n";
     crate::store::parse_layer(&path, o.kind, &out)
         .map_err(|e| ImportError::Data(format!("the new file would not load: {e}")))?;
-    crate::auth::write_atomically(&path, out.as_bytes()).map_err(io)?;
+    crate::store::write_atomically(&path, out.as_bytes()).map_err(io)?;
     report.written = Some(path);
     Ok(report)
 }

@@ -402,25 +402,7 @@ pub fn impact_output(
     export(&impact_table(impact), format, crs)
 }
 
-/// Reads a route from a GeoJSON file: a LineString geometry, a Feature, or a
-/// FeatureCollection holding exactly one LineString feature (as desktop GIS save it).
-pub fn route_from_file(path: &std::path::Path, data: &Dataset) -> Result<geo::LineString, String> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-    let mut value: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{shown} is not JSON: {e}"))?;
-    if value["type"] == "FeatureCollection" {
-        let features = value["features"].as_array().cloned().unwrap_or_default();
-        let [one] = &features[..] else {
-            return Err(format!(
-                "{shown}: a FeatureCollection route must hold exactly one feature, found {}",
-                features.len()
-            ));
-        };
-        value = one.clone();
-    }
-    crate::analysis::route::parse_route(&value, data).map_err(|e| format!("{shown}: {e}"))
-}
+pub use crate::analysis::route::route_from_file;
 
 /// Parses a `name=value` property filter.
 pub fn parse_where(s: &str) -> Result<(String, String), String> {
