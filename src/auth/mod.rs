@@ -379,6 +379,7 @@ mod tests {
         again.sign_out(&token);
         assert!(again.from_token(&token).is_none());
         assert!(again.set_user("x", Role::Viewer, "short").is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
