@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod crs;
+pub mod export;
 pub mod generate;
 pub mod index;
 pub mod model;

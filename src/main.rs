@@ -54,6 +54,90 @@ enum Command {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+    /// Write a layer, a filtered subset, or the land a canal or route takes, as GeoJSON,
+    /// CSV, KML, a zipped Shapefile, GeoPackage or DXF, in WGS84 or VN-2000.
+    Export {
+        /// Layer to export: villages, canals, parcels, flood_zones or households.
+        #[arg(long, required_unless_present_any = ["canal", "route"], conflicts_with_all = ["canal", "route"])]
+        layer: Option<String>,
+        /// Export the strips this stored canal takes (with their impact attributes).
+        #[arg(long, conflicts_with = "route")]
+        canal: Option<String>,
+        /// Export the strips the route in this GeoJSON file takes.
+        #[arg(long)]
+        route: Option<PathBuf>,
+        /// geojson, csv, kml, shp, gpkg or dxf.
+        #[arg(long, default_value = "geojson")]
+        format: String,
+        /// EPSG:4326, EPSG:9208, EPSG:3405 or VN2000-TM3-104.75-towgs84 (default: EPSG:9208
+        /// for dxf, EPSG:4326 otherwise).
+        #[arg(long)]
+        crs: Option<String>,
+        /// Only features meeting minLon,minLat,maxLon,maxLat (WGS84).
+        #[arg(long, allow_hyphen_values = true)]
+        bbox: Option<String>,
+        /// Only features whose property equals a value: --where status=planned (repeatable).
+        #[arg(long = "where")]
+        filters: Vec<String>,
+        /// Corridor width in metres, for --canal and --route.
+        #[arg(long, allow_negative_numbers = true, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
+        width: f64,
+        /// Output file (default: the suggested name, e.g. parcels_EPSG9208.dxf).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Write the dossier zip of a canal or a route: DXF and shapefiles in VN-2000 / TM-3,
+    /// the alignment table, the land taken per parcel and owner, and a README.
+    Dossier {
+        /// A stored canal's id.
+        #[arg(long, conflicts_with = "route", required_unless_present = "route")]
+        canal: Option<String>,
+        /// A GeoJSON file holding the route.
+        #[arg(long)]
+        route: Option<PathBuf>,
+        /// Corridor width in metres.
+        #[arg(long, allow_negative_numbers = true, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
+        width: f64,
+        /// Output file (default: dossier_<canal>_EPSG9208.zip).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Import parcels or canals from a Shapefile (.shp or zipped), DXF or GeoJSON drawn in
+    /// WGS84 or VN-2000 into the data directory, with a report of what was imported and
+    /// skipped.
+    Import {
+        /// parcels or canals.
+        #[arg(long)]
+        layer: String,
+        /// The file: .shp (with its .dbf and .prj beside it), .zip, .dxf or .geojson.
+        #[arg(long)]
+        from: PathBuf,
+        /// The file's CRS when it does not say (no .prj; DXF): EPSG:4326, EPSG:9208,
+        /// EPSG:3405 or VN2000-TM3-104.75-towgs84.
+        #[arg(long)]
+        crs: Option<String>,
+        /// Source fields of drainplan's properties: sheet=SOTO,number=SOTHUA,land_use=MDSD.
+        #[arg(long)]
+        map: Option<String>,
+        /// Constant properties for every feature: land_use=ONT.
+        #[arg(long)]
+        set: Option<String>,
+        /// Overwrite features whose id already exists.
+        #[arg(long)]
+        replace: bool,
+        /// Check and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// Manage the users who may sign in (stored in DATA/users.json, passwords argon2-hashed).
     User {
         #[command(subcommand)]
@@ -186,6 +270,83 @@ fn run() -> anyhow::Result<()> {
             format,
             data,
         } => print!("{}", run_impact(route, canal, width, format, &data)?),
+        Command::Export {
+            layer,
+            canal,
+            route,
+            format,
+            crs,
+            bbox,
+            filters,
+            width,
+            out,
+            data,
+        } => {
+            let target = ExportTarget::of(layer, canal, route)?;
+            let options = ExportOptions {
+                format,
+                crs,
+                bbox,
+                filters,
+                width,
+            };
+            write_output(run_export(target, options, &data)?, out)?;
+        }
+        Command::Dossier {
+            canal,
+            route,
+            width,
+            out,
+            data,
+        } => {
+            let width = drainplan::analysis::route::check_width(width)?;
+            let ds = load(&data)?;
+            let (name, line) = match ExportTarget::of(None, canal, route)? {
+                ExportTarget::Canal(id) => {
+                    let line = canal_route(&ds, &id, &data)?;
+                    (id, line)
+                }
+                ExportTarget::Route(path) => (
+                    "route".to_owned(),
+                    drainplan::export::route_from_file(&path, &ds).map_err(anyhow::Error::msg)?,
+                ),
+                ExportTarget::Layer(_) => anyhow::bail!("give --canal ID or --route FILE"),
+            };
+            let impact = drainplan::analysis::route_impact::route_impact(&ds, &line, width)?;
+            let output = drainplan::export::dossier::dossier(&ds, &name, &line, &impact)?;
+            write_output(output, out)?;
+        }
+        Command::Import {
+            layer,
+            from,
+            crs,
+            map,
+            set,
+            replace,
+            dry_run,
+            data,
+        } => {
+            use drainplan::export::{ExportCrs, import};
+            let kind = drainplan::model::LayerKind::from_id(&layer)
+                .with_context(|| format!("--layer {layer}: use parcels or canals"))?;
+            let pairs = |s: Option<String>| {
+                s.map(|s| import::parse_pairs(&s))
+                    .transpose()
+                    .map_err(anyhow::Error::msg)
+                    .map(Option::unwrap_or_default)
+            };
+            let options = import::ImportOptions {
+                kind,
+                crs: crs.map(|c| ExportCrs::parse(&c)).transpose()?,
+                map: pairs(map)?,
+                set: pairs(set)?,
+                replace,
+                dry_run,
+            };
+            drainplan::crs::check().context("PROJ is not usable")?;
+            let report = import::import(&data, &from, &options)?;
+            print!("{}", report.to_text());
+        }
         Command::Check { data } => {
             let ds = load(&data)?;
             for kind in drainplan::model::LayerKind::ALL {
@@ -337,24 +498,7 @@ fn run_impact(
     let width = r::check_width(width)?;
     let data = load(data_dir)?;
     let line = match (route, canal) {
-        (Some(path), _) => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            let mut value: serde_json::Value = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not JSON", path.display()))?;
-            // A FeatureCollection saved by a desktop GIS: take its single feature.
-            if value["type"] == "FeatureCollection" {
-                let features = value["features"].as_array().cloned().unwrap_or_default();
-                anyhow::ensure!(
-                    features.len() == 1,
-                    "{}: a FeatureCollection route must hold exactly one feature, found {}",
-                    path.display(),
-                    features.len()
-                );
-                value = features[0].clone();
-            }
-            r::parse_route(&value, &data).with_context(|| path.display().to_string())?
-        }
+        (Some(path), _) => r::route_from_file(&path, &data).map_err(anyhow::Error::msg)?,
         (None, Some(id)) => match data.canals.get(&id).map(|f| &f.geometry) {
             Some(geo::Geometry::LineString(l)) => l.clone(),
             _ => anyhow::bail!("no canal `{id}` in {}", data_dir.display()),
@@ -367,6 +511,115 @@ fn run_impact(
         ImpactFormat::Json => json_text(&impact.to_json())?,
         ImpactFormat::Geojson => json_text(&impact.to_geojson())?,
     })
+}
+
+/// What `drainplan export` writes.
+enum ExportTarget {
+    Layer(String),
+    Canal(String),
+    Route(PathBuf),
+}
+
+impl ExportTarget {
+    fn of(
+        layer: Option<String>,
+        canal: Option<String>,
+        route: Option<PathBuf>,
+    ) -> anyhow::Result<Self> {
+        match (layer, canal, route) {
+            (Some(l), None, None) => Ok(ExportTarget::Layer(l)),
+            (None, Some(c), None) => Ok(ExportTarget::Canal(c)),
+            (None, None, Some(r)) => Ok(ExportTarget::Route(r)),
+            _ => anyhow::bail!("give one of --layer NAME, --canal ID or --route FILE"),
+        }
+    }
+}
+
+struct ExportOptions {
+    format: String,
+    crs: Option<String>,
+    bbox: Option<String>,
+    filters: Vec<String>,
+    width: f64,
+}
+
+fn canal_route(
+    ds: &drainplan::store::Dataset,
+    id: &str,
+    dir: &std::path::Path,
+) -> anyhow::Result<geo::LineString> {
+    match ds.canals.get(id).map(|f| &f.geometry) {
+        Some(geo::Geometry::LineString(l)) => Ok(l.clone()),
+        _ => anyhow::bail!("no canal `{id}` in {}", dir.display()),
+    }
+}
+
+fn run_export(
+    target: ExportTarget,
+    o: ExportOptions,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<drainplan::export::Output> {
+    use drainplan::export::{self, ExportCrs, Format};
+    let format = Format::parse(&o.format)?;
+    let crs = match o.crs {
+        Some(c) => ExportCrs::parse(&c)?,
+        None => format.default_crs(),
+    };
+    let width = drainplan::analysis::route::check_width(o.width)?;
+    let mut sel = drainplan::store::query::Selection::default();
+    if let Some(b) = &o.bbox {
+        sel.bbox = Some(
+            drainplan::api::ogc::items::parse_bbox(b, drainplan::api::ogc::crs::OgcCrs::Crs84)
+                .map_err(|e| anyhow::anyhow!("--bbox: {e}"))?,
+        );
+    }
+    for f in &o.filters {
+        sel.equals
+            .push(export::parse_where(f).map_err(anyhow::Error::msg)?);
+    }
+    let layer_only = |what: &str| -> anyhow::Result<()> {
+        anyhow::ensure!(
+            o.bbox.is_none() && o.filters.is_empty(),
+            "--bbox and --where select features of a --layer, not of {what}"
+        );
+        Ok(())
+    };
+    let ds = load(data_dir)?;
+    Ok(match target {
+        ExportTarget::Layer(name) => {
+            let kind = drainplan::model::LayerKind::from_id(&name).with_context(|| {
+                format!(
+                    "--layer {name}: use one of {}",
+                    drainplan::model::LayerKind::ALL.map(|k| k.id()).join(", ")
+                )
+            })?;
+            export::export(&export::layer_table(&ds, kind, &sel), format, crs)?
+        }
+        ExportTarget::Canal(id) => {
+            layer_only("--canal")?;
+            let line = canal_route(&ds, &id, data_dir)?;
+            let impact = drainplan::analysis::route_impact::route_impact(&ds, &line, width)?;
+            export::impact_output(&impact, format, crs)?
+        }
+        ExportTarget::Route(path) => {
+            layer_only("--route")?;
+            let line = export::route_from_file(&path, &ds).map_err(anyhow::Error::msg)?;
+            let impact = drainplan::analysis::route_impact::route_impact(&ds, &line, width)?;
+            export::impact_output(&impact, format, crs)?
+        }
+    })
+}
+
+fn write_output(output: drainplan::export::Output, out: Option<PathBuf>) -> anyhow::Result<()> {
+    let path = out.unwrap_or_else(|| PathBuf::from(&output.file_name));
+    std::fs::write(&path, &output.bytes).with_context(|| format!("writing {}", path.display()))?;
+    println!(
+        "wrote {} ({} bytes, {})",
+        path.display(),
+        output.bytes.len(),
+        output.crs.title()
+    );
+    Ok(())
 }
 
 fn run_user(command: UserCommand) -> anyhow::Result<String> {

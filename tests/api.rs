@@ -498,3 +498,32 @@ async fn the_public_sees_no_owners_and_no_names() {
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    let (_, _, doc) = get("/api/openapi.json").await;
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 20, "{}", paths.len());
+    for (path, ops) in paths {
+        let uri = path
+            .replace("{collectionId}", "canals")
+            .replace("{featureId}", "c1")
+            .replace("{canalId}", "c2")
+            .replace("{parcelId}", "p1")
+            .replace("{householdId}", "h1");
+        for method in ops.as_object().unwrap().keys() {
+            let req = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            let (status, _, body) = send(req).await;
+            let error = body["error"].as_str().unwrap_or_default();
+            assert!(
+                !error.starts_with("no such resource") && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {uri}: {status} {body}"
+            );
+        }
+    }
+}

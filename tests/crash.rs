@@ -144,4 +144,5 @@ fn acknowledged_edits_survive_kill_9() {
         );
         assert_eq!(store.history().len(), present.len());
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }

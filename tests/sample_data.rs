@@ -104,3 +104,36 @@ fn the_planned_canal_takes_land_from_lots_at_every_clearance_step() {
     assert!(impact.totals.fence_to_rebuild_m > 0.0);
     assert!(!impact.served_households.is_empty());
 }
+
+#[test]
+fn the_planned_canal_agrees_with_geos_parcel_by_parcel() {
+    // tests/fixtures/planned_canal_geos.json: GEOS (shapely) and PROJ (pyproj), see its `about`.
+    let want: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/fixtures/planned_canal_geos.json").expect("fixture"),
+    )
+    .expect("JSON");
+    let d = sample();
+    let id = want["canal_id"].as_str().expect("id");
+    let geo::Geometry::LineString(line) = &d.canals.get(id).expect("canal").geometry else {
+        panic!("{id} is a LineString");
+    };
+    let impact = route_impact(&d, line, 6.0).expect("impact");
+    assert!(
+        (impact.route_length_m - want["route_length_m"].as_f64().expect("length")).abs() < 0.01
+    );
+    let areas = want["taken_area_m2"].as_object().expect("areas");
+    let mut got: Vec<&str> = impact.parcels.iter().map(|p| p.id.as_str()).collect();
+    let mut expected: Vec<&str> = areas.keys().map(String::as_str).collect();
+    got.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(got, expected);
+    for p in &impact.parcels {
+        let w = areas[&p.id].as_f64().expect("area");
+        assert!(
+            (p.taken_area_m2 - w).abs() <= 0.005 * w,
+            "{}: {} vs GEOS {w}",
+            p.id,
+            p.taken_area_m2
+        );
+    }
+}

@@ -181,6 +181,26 @@ pub fn parse_route_within(v: &Value, extent: Rect) -> Result<LineString, RouteEr
     Ok(LineString(distinct))
 }
 
+/// Reads a route from a GeoJSON file: a LineString geometry, a Feature, or a
+/// FeatureCollection holding exactly one LineString feature (as desktop GIS save it).
+pub fn route_from_file(path: &std::path::Path, data: &Dataset) -> Result<geo::LineString, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let mut value: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{shown} is not JSON: {e}"))?;
+    if value["type"] == "FeatureCollection" {
+        let features = value["features"].as_array().cloned().unwrap_or_default();
+        let [one] = &features[..] else {
+            return Err(format!(
+                "{shown}: a FeatureCollection route must hold exactly one feature, found {}",
+                features.len()
+            ));
+        };
+        value = one.clone();
+    }
+    parse_route(&value, data).map_err(|e| format!("{shown}: {e}"))
+}
+
 fn check_inside(coords: &[Coord], extent: Rect) -> Result<(), RouteError> {
     let inside = |c: &Coord| {
         c.x >= extent.min().x - EXTENT_MARGIN_DEG

@@ -6,7 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
-use geo::Geometry;
+use std::sync::Arc;
+
+use geo::{Geometry, LineString};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -15,6 +17,7 @@ use crate::analysis::route::{parse_route, parse_width};
 use crate::analysis::route_impact::{RouteImpact, route_impact};
 use crate::auth::Caller;
 use crate::model::LayerKind;
+use crate::store::Dataset;
 
 /// The analysis routes.
 pub fn routes() -> Router<AppState> {
@@ -67,6 +70,30 @@ async fn route_impact_post(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let geojson = wants_geojson(q.format.as_deref(), &headers)?;
+    let data = state.dataset();
+    let (line, width) = route_from_body(body, &data)?;
+    let impact = impact_for(&caller, data, line, width).await?;
+    Ok(respond(&impact, geojson))
+}
+
+async fn canal_impact(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<CanalImpactQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let geojson = wants_geojson(q.format.as_deref(), &headers)?;
+    let width = parse_width(q.corridor_width_m.map(Value::String).as_ref())
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let data = state.dataset();
+    let line = canal_route(&data, &id)?;
+    let impact = impact_for(&caller, data, line, width).await?;
+    Ok(respond(&impact, geojson))
+}
+
+/// Reads a `{"route": …, "corridor_width_m": …}` body into a checked route and width.
+pub fn route_from_body(body: Value, data: &Dataset) -> Result<(LineString, f64), ApiError> {
     let Value::Object(body) = body else {
         return Err(ApiError::BadRequest(
             "the body must be a JSON object {\"route\": <LineString>, \"corridor_width_m\": <number>}".into(),
@@ -83,40 +110,31 @@ async fn route_impact_post(
     let route = body
         .get("route")
         .ok_or_else(|| ApiError::BadRequest("the body has no `route`".into()))?;
-    let data = state.dataset();
-    let line = parse_route(route, &data).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let line = parse_route(route, data).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let width = parse_width(body.get("corridor_width_m"))
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let mut impact = tokio::task::spawn_blocking(move || route_impact(&data, &line, width))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    if !caller.sees_personal_data() {
-        impact.redact_personal();
-    }
-    Ok(respond(&impact, geojson))
+    Ok((line, width))
 }
 
-async fn canal_impact(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<CanalImpactQuery>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let geojson = wants_geojson(q.format.as_deref(), &headers)?;
-    let width = parse_width(q.corridor_width_m.map(Value::String).as_ref())
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let data = state.dataset();
-    let canal = data
-        .layer(LayerKind::Canals)
-        .get(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no canal `{id}`")))?;
-    let Geometry::LineString(line) = canal.geometry.clone() else {
-        return Err(ApiError::Internal(anyhow::anyhow!(
+/// The line of the stored canal `id`.
+pub fn canal_route(data: &Dataset, id: &str) -> Result<LineString, ApiError> {
+    match data.layer(LayerKind::Canals).get(id).map(|c| &c.geometry) {
+        Some(Geometry::LineString(line)) => Ok(line.clone()),
+        Some(_) => Err(ApiError::Internal(anyhow::anyhow!(
             "canal {id} is not a LineString"
-        )));
-    };
+        ))),
+        None => Err(ApiError::NotFound(format!("no canal `{id}`"))),
+    }
+}
+
+/// The impact of `line`, computed off the async workers, with personal fields removed for
+/// a caller who may not see them.
+pub async fn impact_for(
+    caller: &Caller,
+    data: Arc<Dataset>,
+    line: LineString,
+    width: f64,
+) -> Result<RouteImpact, ApiError> {
     let mut impact = tokio::task::spawn_blocking(move || route_impact(&data, &line, width))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
@@ -124,5 +142,5 @@ async fn canal_impact(
     if !caller.sees_personal_data() {
         impact.redact_personal();
     }
-    Ok(respond(&impact, geojson))
+    Ok(impact)
 }

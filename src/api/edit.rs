@@ -339,6 +339,66 @@ struct StatusStep {
     date: String,
 }
 
+/// A status step: which layer, which two properties it sets, and the allowed statuses.
+struct StepKind {
+    layer: LayerKind,
+    status_property: &'static str,
+    date_property: &'static str,
+    parse: fn(&str) -> Option<&'static str>,
+    names: fn() -> String,
+}
+
+const CANAL_STATUS: StepKind = StepKind {
+    layer: LayerKind::Canals,
+    status_property: "status",
+    date_property: "status_date",
+    parse: |s| CanalStatus::parse(s).map(CanalStatus::as_str),
+    names: CanalStatus::names,
+};
+
+const CLEARANCE: StepKind = StepKind {
+    layer: LayerKind::Parcels,
+    status_property: "clearance_status",
+    date_property: "clearance_date",
+    parse: |s| ClearanceStatus::parse(s).map(ClearanceStatus::as_str),
+    names: ClearanceStatus::names,
+};
+
+const WATER: StepKind = StepKind {
+    layer: LayerKind::Households,
+    status_property: "water_status",
+    date_property: "water_date",
+    parse: |s| WaterStatus::parse(s).map(WaterStatus::as_str),
+    names: WaterStatus::names,
+};
+
+async fn status_step(
+    kind: StepKind,
+    state: AppState,
+    id: String,
+    caller: Caller,
+    headers: HeaderMap,
+    step: StatusStep,
+) -> Result<Response, ApiError> {
+    require(&caller, Role::Officer, "editing")?;
+    let status = (kind.parse)(&step.status).ok_or_else(|| {
+        ApiError::Unprocessable(format!(
+            "status `{}` is not one of {}",
+            step.status,
+            (kind.names)()
+        ))
+    })?;
+    one_step(state, caller, headers, kind.layer, id, move |p| {
+        p.insert(kind.status_property.into(), status.into());
+        p.insert(
+            kind.date_property.into(),
+            check_date("date", &step.date)?.into(),
+        );
+        Ok(())
+    })
+    .await
+}
+
 async fn canal_status(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -346,19 +406,7 @@ async fn canal_status(
     headers: HeaderMap,
     ApiJson(step): ApiJson<StatusStep>,
 ) -> Result<Response, ApiError> {
-    let status = CanalStatus::parse(&step.status).ok_or_else(|| {
-        ApiError::Unprocessable(format!(
-            "status `{}` is not one of {}",
-            step.status,
-            CanalStatus::names()
-        ))
-    })?;
-    one_step(state, caller, headers, LayerKind::Canals, id, move |p| {
-        p.insert("status".into(), status.as_str().into());
-        p.insert("status_date".into(), check_date("date", &step.date)?.into());
-        Ok(())
-    })
-    .await
+    status_step(CANAL_STATUS, state, id, caller, headers, step).await
 }
 
 async fn parcel_clearance(
@@ -368,22 +416,7 @@ async fn parcel_clearance(
     headers: HeaderMap,
     ApiJson(step): ApiJson<StatusStep>,
 ) -> Result<Response, ApiError> {
-    let status = ClearanceStatus::parse(&step.status).ok_or_else(|| {
-        ApiError::Unprocessable(format!(
-            "status `{}` is not one of {}",
-            step.status,
-            ClearanceStatus::names()
-        ))
-    })?;
-    one_step(state, caller, headers, LayerKind::Parcels, id, move |p| {
-        p.insert("clearance_status".into(), status.as_str().into());
-        p.insert(
-            "clearance_date".into(),
-            check_date("date", &step.date)?.into(),
-        );
-        Ok(())
-    })
-    .await
+    status_step(CLEARANCE, state, id, caller, headers, step).await
 }
 
 async fn household_water(
@@ -393,26 +426,7 @@ async fn household_water(
     headers: HeaderMap,
     ApiJson(step): ApiJson<StatusStep>,
 ) -> Result<Response, ApiError> {
-    let status = WaterStatus::parse(&step.status).ok_or_else(|| {
-        ApiError::Unprocessable(format!(
-            "status `{}` is not one of {}",
-            step.status,
-            WaterStatus::names()
-        ))
-    })?;
-    one_step(
-        state,
-        caller,
-        headers,
-        LayerKind::Households,
-        id,
-        move |p| {
-            p.insert("water_status".into(), status.as_str().into());
-            p.insert("water_date".into(), check_date("date", &step.date)?.into());
-            Ok(())
-        },
-    )
-    .await
+    status_step(WATER, state, id, caller, headers, step).await
 }
 
 #[derive(Deserialize)]
@@ -430,6 +444,7 @@ async fn household_contribution(
     headers: HeaderMap,
     ApiJson(step): ApiJson<ContributionStep>,
 ) -> Result<Response, ApiError> {
+    require(&caller, Role::Officer, "editing")?;
     let field = match (step.kind.as_str(), step.state.as_str()) {
         ("land", "pledged") => "land_pledged_m2",
         ("land", "done") => "land_donated_m2",

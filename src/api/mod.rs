@@ -25,6 +25,7 @@ use crate::store::live::Store;
 pub mod analyses;
 pub mod auth;
 pub mod edit;
+pub mod export;
 pub mod ogc;
 pub mod openapi;
 pub mod reports;
@@ -84,6 +85,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ogc::routes())
         .merge(reports::routes())
         .merge(analyses::routes())
+        .merge(export::routes())
         .merge(openapi::routes())
         .merge(auth::routes())
         .merge(edit::routes())

@@ -66,6 +66,20 @@ pub fn document() -> Value {
         json!({"type": "string", "enum": ["json", "geojson"]}),
         false,
     );
+    let export_format = param(
+        "format",
+        "query",
+        "geojson (default), csv, kml, shp (zipped), gpkg or dxf",
+        json!({"type": "string", "enum": ["geojson", "csv", "kml", "shp", "gpkg", "dxf"]}),
+        false,
+    );
+    let export_crs = param(
+        "crs",
+        "query",
+        "EPSG:4326, EPSG:9208 (VN-2000 / TM-3 104-45), EPSG:3405 (VN-2000 / UTM 48N) or VN2000-TM3-104.75-towgs84 (the widely copied definition)",
+        json!({"type": "string"}),
+        false,
+    );
     let mut ok_impact = json_ok("The route's impact", "application/json");
     ok_impact["content"]["application/geo+json"] = json!({"schema": {"type": "object"}});
 
@@ -164,6 +178,23 @@ pub fn document() -> Value {
                 "parameters": [param("householdId", "path", "Household id", json!({"type": "string"}), true)],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind", "amount", "state"], "properties": {"kind": {"type": "string", "enum": ["land", "labour", "money"]}, "amount": {"type": "number", "exclusiveMinimum": 0}, "state": {"type": "string", "enum": ["pledged", "done"]}}}}}},
                 "responses": {"200": json_ok("The household", "application/geo+json"), "422": {"$ref": "#/components/responses/Error"}}}},
+            "/api/export/{collectionId}": {"get": {"summary": "Download a layer, or a filtered part of it, as a file", "operationId": "exportLayer",
+                "parameters": [collection_id.clone(), export_format.clone(), export_crs.clone(),
+                    param("bbox", "query", "minx,miny,maxx,maxy in CRS84", json!({"type": "string"}), false)],
+                "responses": {"200": {"description": "The file, as an attachment; Content-Crs names its CRS"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+            "/api/export/route-impact": {"post": {"summary": "Download the taken strips of a route with their impact attributes", "operationId": "exportRouteImpact",
+                "parameters": [export_format.clone(), export_crs.clone()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RouteImpactRequest"}}}},
+                "responses": {"200": {"description": "The file, as an attachment"}, "400": {"$ref": "#/components/responses/Error"}}}},
+            "/api/export/canals/{canalId}/impact": {"get": {"summary": "Download the taken strips of a stored canal", "operationId": "exportCanalImpact",
+                "parameters": [param("canalId", "path", "Canal id", json!({"type": "string"}), true), export_format.clone(), export_crs.clone(), width.clone()],
+                "responses": {"200": {"description": "The file, as an attachment"}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}},
+            "/api/dossier/canals/{canalId}": {"get": {"summary": "The engineering dossier of a stored canal: one zip with DXF, Shapefile, alignment and land-taken tables in VN-2000", "operationId": "canalDossier",
+                "parameters": [param("canalId", "path", "Canal id", json!({"type": "string"}), true), width.clone()],
+                "responses": {"200": {"description": "application/zip"}, "404": {"$ref": "#/components/responses/Error"}}}},
+            "/api/dossier": {"post": {"summary": "The engineering dossier of a drawn route", "operationId": "routeDossier",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RouteImpactRequest"}}}},
+                "responses": {"200": {"description": "application/zip"}, "400": {"$ref": "#/components/responses/Error"}}}},
             "/api/openapi.json": {"get": {"summary": "This document", "operationId": "getOpenApi",
                 "responses": {"200": json_ok("OpenAPI 3.0", OPENAPI_JSON)}}}
         },

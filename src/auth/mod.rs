@@ -11,7 +11,6 @@
 //! fsync, rename, fsync of the directory).
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -267,7 +266,7 @@ impl Auth {
             users: users.to_vec(),
         })
         .unwrap_or_default();
-        write_atomically(path, &text).map_err(|source| AuthError::Io {
+        crate::store::write_atomically(path, &text).map_err(|source| AuthError::Io {
             path: path.clone(),
             op: "cannot save",
             source,
@@ -355,27 +354,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Writes a file so that a crash at any instant leaves either the old or the new content:
-/// a temporary file beside it, fsync, rename over, fsync the directory.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id()
-    ));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,6 +379,7 @@ mod tests {
         again.sign_out(&token);
         assert!(again.from_token(&token).is_none());
         assert!(again.set_user("x", Role::Viewer, "short").is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

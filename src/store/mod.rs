@@ -603,6 +603,28 @@ impl Dataset {
     }
 }
 
+/// Writes a file so that a crash at any instant leaves either the old or the new content:
+/// a temporary file beside it, fsync, rename over, fsync the directory.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
+        std::process::id()
+    ));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        use std::io::Write;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 /// The exterior ring of a polygon, or of a multipolygon's first polygon.
 pub fn first_exterior(g: &Geometry) -> Option<&LineString> {
     match g {

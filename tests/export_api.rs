@@ -1,0 +1,482 @@
+//! Exports and the dossier over HTTP, through `oneshot`, on tests/fixtures/small (see
+//! tests/api.rs). Files are read back with GDAL's `ogrinfo` (Debian gdal-bin); the land
+//! taken by the planned canal c2 (6 m corridor) is the independent pyproj + shapely figure
+//! of tests/api.rs: p1 79.62170915 m², p2 79.62702954 m².
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns unwrap too: a test fails loudly on a broken fixture"
+)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use drainplan::api::{AppState, app};
+use drainplan::auth::{Auth, Role};
+use drainplan::store::Dataset;
+use drainplan::store::live::Store;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const P1_TAKEN_M2: f64 = 79.621_709_15;
+const P2_TAKEN_M2: f64 = 79.627_029_54;
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: impl axum::http::header::AsHeaderName) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
+    }
+
+    fn file_name(&self) -> String {
+        let d = self.header(header::CONTENT_DISPOSITION);
+        d.split("filename=\"")
+            .nth(1)
+            .and_then(|s| s.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("no filename in `{d}`"))
+            .to_owned()
+    }
+}
+
+const VIEWER: &str = "Basic dmlld2VyOnZpZXdlci1wYXNzd29yZA=="; // viewer:viewer-password
+
+fn router() -> axum::Router {
+    static STATE: std::sync::OnceLock<AppState> = std::sync::OnceLock::new();
+    let state = STATE.get_or_init(|| {
+        let data = Dataset::load(Path::new("tests/fixtures/small")).expect("fixture loads");
+        let auth = Auth::in_memory(Vec::new());
+        auth.set_user("viewer", Role::Viewer, "viewer-password")
+            .expect("user");
+        AppState::with_store(Store::in_memory(data), auth, "web".into())
+    });
+    app(state.clone())
+}
+
+/// Sends as a signed-in viewer unless the request says `Authorization: none` (public).
+async fn send(mut req: Request<Body>) -> Reply {
+    match req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| v.as_bytes())
+    {
+        None => {
+            req.headers_mut()
+                .insert(header::AUTHORIZATION, VIEWER.parse().unwrap());
+        }
+        Some(b"none") => {
+            req.headers_mut().remove(header::AUTHORIZATION);
+        }
+        Some(_) => {}
+    }
+    let resp = router().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        bytes,
+    }
+}
+
+async fn get(uri: &str) -> Reply {
+    send(Request::get(uri).body(Body::empty()).unwrap()).await
+}
+
+async fn post(uri: &str, body: Value) -> Reply {
+    send(
+        Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await
+}
+
+fn save(r: &Reply) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("export_api_tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(r.file_name());
+    std::fs::write(&p, &r.bytes).unwrap();
+    p
+}
+
+fn ogrinfo(args: &[&str]) -> String {
+    let out = Command::new("ogrinfo")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("ogrinfo is needed ({e}): apt-get install gdal-bin"));
+    assert!(
+        out.status.success(),
+        "ogrinfo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn feature_count(summary: &str) -> usize {
+    summary
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Feature Count: "))
+        .map(|n| n.trim().parse::<usize>().unwrap())
+        .sum()
+}
+
+#[tokio::test]
+async fn layer_export_is_an_attachment_named_by_its_crs() {
+    let r = get("/api/export/parcels?format=gpkg&crs=EPSG:9208&clearance_status=awaiting").await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    assert_eq!(r.file_name(), "parcels_EPSG9208.gpkg");
+    assert_eq!(
+        r.header("content-crs"),
+        "<http://www.opengis.net/def/crs/EPSG/0/9208>"
+    );
+    assert_eq!(
+        r.header(header::CONTENT_TYPE),
+        "application/geopackage+sqlite3"
+    );
+    let p = save(&r);
+    let s = ogrinfo(&["-ro", "-al", "-so", &p.display().to_string()]);
+    assert_eq!(feature_count(&s), 1, "{s}");
+    assert!(s.contains("VN-2000 / TM-3 104-45"), "{s}");
+}
+
+#[tokio::test]
+async fn bbox_selects_and_csv_names_its_crs_in_the_file_name() {
+    let r =
+        get("/api/export/canals?format=csv&crs=EPSG:3405&bbox=105.7004,19.2204,105.7016,19.2206")
+            .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    assert_eq!(r.file_name(), "canals_EPSG3405.csv");
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    assert_eq!(text.lines().count(), 2, "header and c2 only:\n{text}");
+    assert!(text.contains(",c2,"), "{text}");
+}
+
+#[tokio::test]
+async fn canal_impact_export_has_the_taken_strips_and_their_areas() {
+    let r = get("/api/export/canals/c2/impact?format=shp&crs=EPSG:9208&corridor_width_m=6").await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    assert_eq!(r.file_name(), "taken_strips_EPSG9208.zip");
+    let p = save(&r);
+    let full = ogrinfo(&["-ro", "-al", &format!("/vsizip/{}", p.display())]);
+    assert_eq!(feature_count(&full), 2, "{full}");
+    for (id, want) in [("p1", P1_TAKEN_M2), ("p2", P2_TAKEN_M2)] {
+        let at = full.find(&format!("id (String) = {id}")).unwrap();
+        let line = full[at..]
+            .lines()
+            .find(|l| l.contains("taken_area"))
+            .unwrap();
+        let got: f64 = line.rsplit('=').next().unwrap().trim().parse().unwrap();
+        assert!((got - want).abs() / want < 0.005, "{id}: {got} vs {want}");
+    }
+}
+
+#[tokio::test]
+async fn route_impact_export_takes_the_route_body() {
+    let body = json!({"route": {"type": "LineString",
+        "coordinates": [[105.7005, 19.2205], [105.7015, 19.2205]]}, "corridor_width_m": 6});
+    let r = post("/api/export/route-impact?format=dxf", body).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    assert_eq!(
+        r.file_name(),
+        "taken_strips_EPSG9208.dxf",
+        "DXF defaults to VN-2000"
+    );
+    let p = save(&r);
+    let s = ogrinfo(&["-ro", "-al", "-so", &p.display().to_string()]);
+    assert_eq!(
+        feature_count(&s),
+        4,
+        "two strips and their two labels:\n{s}"
+    );
+}
+
+#[tokio::test]
+async fn mistakes_get_clear_errors() {
+    let r = get("/api/export/parcels?format=pdf").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let e = r.json()["error"].as_str().unwrap().to_owned();
+    assert!(e.contains("geojson, csv, kml, shp, gpkg, dxf"), "{e}");
+
+    let r = get("/api/export/parcels?format=shp&crs=EPSG:3857").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let e = r.json()["error"].as_str().unwrap().to_owned();
+    assert!(
+        e.contains("EPSG:9208") && e.contains("VN2000-TM3-104.75-towgs84"),
+        "{e}"
+    );
+
+    let r = get("/api/export/parcels?format=csv&clearance_status=cleared").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("nothing to export")
+    );
+
+    let r = get("/api/export/parcels?bbox=19.22,105.70,19.23,105.71").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.json()["error"].as_str().unwrap().contains("swapped"));
+
+    let r = get("/api/export/roads?format=csv").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let r = get("/api/export/parcels?format=kml&crs=EPSG:9208").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    let r = get("/api/export/canals/nope/impact?format=csv").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // c1 crosses no parcel.
+    let r = get("/api/export/canals/c1/impact?format=csv").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].as_str().unwrap().contains("no parcel"));
+}
+
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut buf = Vec::new();
+            f.read_to_end(&mut buf).unwrap();
+            (f.name().to_owned(), buf)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn canal_dossier_bundles_drawings_tables_and_readme() {
+    let r = get("/api/dossier/canals/c2?corridor_width_m=6").await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    assert_eq!(r.file_name(), "dossier_c2_EPSG9208.zip");
+    let files = unzip(&r.bytes);
+    let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
+    for want in [
+        "README.txt",
+        "c2_EPSG9208.dxf",
+        "route_EPSG9208.shp",
+        "route_EPSG9208.prj",
+        "parcels_affected_EPSG9208.shp",
+        "parcels_affected_EPSG9208.cpg",
+        "taken_strips_EPSG9208.dbf",
+        "alignment_EPSG9208.csv",
+        "land_taken_by_parcel.csv",
+        "land_taken_by_owner.csv",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+    let file =
+        |n: &str| String::from_utf8(files.iter().find(|f| f.0 == n).unwrap().1.clone()).unwrap();
+    let readme = file("README.txt");
+    assert!(readme.contains("EPSG:9208") && readme.contains("alignment_EPSG9208.csv"));
+
+    // The alignment: two vertices, chainage from Km0+000.00 to the geodesic length of c2
+    // (105.15254280 m, pyproj Geod in tests/api.rs), E/N as cs2cs gives them.
+    let align = file("alignment_EPSG9208.csv");
+    let rows: Vec<Vec<&str>> = align
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{align}");
+    assert_eq!(rows[0][1], "Km0+000.00");
+    assert_eq!(rows[1][1], "Km0+105.15");
+    // cs2cs -f %.4f EPSG:4326 EPSG:9208 <<< "19.2205 105.7005" (run here in the test).
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            "echo '19.2205 105.7005' | cs2cs -f %.4f EPSG:4326 EPSG:9208",
+        ])
+        .output()
+        .expect("cs2cs (proj-bin) is needed");
+    let cs: Vec<f64> = String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .take(2)
+        .map(|t| t.parse().unwrap())
+        .collect();
+    let e: f64 = rows[0][3].parse().unwrap();
+    let n: f64 = rows[0][4].parse().unwrap();
+    assert!(
+        (e - cs[0]).abs() <= 0.001 && (n - cs[1]).abs() <= 0.001,
+        "{e} {n} vs {cs:?}"
+    );
+
+    // Land taken: UTF-8 with BOM, per parcel with a total row.
+    let by_parcel = &files
+        .iter()
+        .find(|f| f.0 == "land_taken_by_parcel.csv")
+        .unwrap()
+        .1;
+    assert!(by_parcel.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for Excel");
+    let text = String::from_utf8(by_parcel[3..].to_vec()).unwrap();
+    let total = text.lines().last().unwrap();
+    let total_m2: f64 = total.split(',').nth(8).unwrap().parse().unwrap();
+    assert!(
+        (total_m2 - (P1_TAKEN_M2 + P2_TAKEN_M2)).abs() < 0.01,
+        "{total}"
+    );
+
+    // The DXF and the shapefiles open in GDAL.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dossier");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (n, b) in &files {
+        std::fs::write(dir.join(n), b).unwrap();
+    }
+    let s = ogrinfo(&[
+        "-ro",
+        "-al",
+        "-so",
+        &dir.join("parcels_affected_EPSG9208.shp")
+            .display()
+            .to_string(),
+    ]);
+    assert_eq!(feature_count(&s), 2, "{s}");
+    assert!(s.contains("VN-2000"), "{s}");
+    let d = ogrinfo(&[
+        "-ro",
+        "-al",
+        &dir.join("c2_EPSG9208.dxf").display().to_string(),
+    ]);
+    for layer in [
+        "route",
+        "corridor",
+        "parcels_affected_awaiting",
+        "parcels_affected_donated",
+        "taken_strips",
+    ] {
+        assert!(
+            d.contains(&format!("Layer (String) = {layer}")),
+            "{layer}:\n{d}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn route_dossier_takes_a_drawn_route() {
+    let body = json!({"route": {"type": "LineString",
+        "coordinates": [[105.7005, 19.2205], [105.7015, 19.2205]]}, "corridor_width_m": 6});
+    let r = post("/api/dossier", body).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    assert_eq!(r.file_name(), "dossier_route_EPSG9208.zip");
+    let r = post("/api/dossier", json!({"route": null})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+async fn get_public(uri: &str) -> Reply {
+    send(
+        Request::get(uri)
+            .header(header::AUTHORIZATION, "none")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_public_gets_no_owners_in_any_export() {
+    // A viewer sees owners.
+    let r = get("/api/export/parcels?format=csv").await;
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    assert!(
+        text.lines().next().unwrap().contains("owner_household"),
+        "{text}"
+    );
+
+    let r = get_public("/api/export/parcels?format=csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    assert!(
+        !text.contains("owner_household") && !text.contains(",h3"),
+        "{text}"
+    );
+
+    let r = get_public("/api/export/households?format=geojson").await;
+    let fc = r.json();
+    for f in fc["features"].as_array().unwrap() {
+        let keys: Vec<&String> = f["properties"].as_object().unwrap().keys().collect();
+        assert!(
+            keys.iter()
+                .all(|k| *k == "village_id" || *k == "water_status"),
+            "{keys:?}"
+        );
+    }
+
+    let r = get_public("/api/export/parcels?format=csv&owner_household=h3").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "filtering on an owner reveals it"
+    );
+
+    let r = get_public("/api/export/canals/c2/impact?format=csv").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    assert!(!text.contains(",h1") && !text.contains(",h3"), "{text}");
+
+    let r = get_public("/api/dossier/canals/c2").await;
+    assert_eq!(r.status, StatusCode::OK);
+    for (name, bytes) in unzip(&r.bytes) {
+        if name.ends_with(".csv") || name.ends_with(".dbf") {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains("h1") && !text.contains("h3"),
+                "{name}: {text}"
+            );
+        }
+    }
+}

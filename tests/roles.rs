@@ -1,0 +1,226 @@
+//! Access rules per role for every operation in the OpenAPI document, and that the public
+//! never reads a personal field (household heads, owners) through any GET.
+//!
+//! Data: tests/fixtures/small (see tests/api.rs). The rules (README "Who sees and changes
+//! what"): edits need an officer; the history and the contributions report need a viewer;
+//! users need an admin; everything else is open, with personal fields left out for the
+//! public.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns unwrap too: a test fails loudly on a broken fixture"
+)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use base64::Engine;
+use drainplan::api::{AppState, app};
+use drainplan::auth::{Auth, Role};
+use drainplan::store::Dataset;
+use drainplan::store::live::Store;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "role-test-password";
+const ROLES: [Role; 4] = [Role::Public, Role::Viewer, Role::Officer, Role::Admin];
+
+fn state() -> AppState {
+    let data = Dataset::load(std::path::Path::new("tests/fixtures/small")).unwrap();
+    let auth = Auth::in_memory(Vec::new());
+    for role in &ROLES[1..] {
+        auth.set_user(role.as_str(), *role, PASSWORD).unwrap();
+    }
+    AppState::with_store(Store::in_memory(data), auth, "web".into())
+}
+
+fn needed(method: &str, path: &str) -> Role {
+    let officer_writes = [
+        "/collections/{collectionId}/items",
+        "/collections/{collectionId}/items/{featureId}",
+        "/api/canals/{canalId}/status",
+        "/api/parcels/{parcelId}/clearance",
+        "/api/households/{householdId}/contributions",
+        "/api/households/{householdId}/water",
+    ];
+    match (method, path) {
+        (_, "/api/users") => Role::Admin,
+        (
+            "get",
+            "/api/history"
+            | "/collections/{collectionId}/items/{featureId}/history"
+            | "/api/reports/contributions",
+        ) => Role::Viewer,
+        (m, p) if m != "get" && officer_writes.contains(&p) => Role::Officer,
+        _ => Role::Public,
+    }
+}
+
+fn body_for(method: &str, path: &str) -> Value {
+    match (method, path) {
+        ("post", "/api/session") => json!({"name": "viewer", "password": PASSWORD}),
+        ("post", "/api/users") => {
+            json!({"name": "new-user", "role": "viewer", "password": PASSWORD})
+        }
+        ("post", "/api/analyses/route-impact") => {
+            json!({"route": {"type": "LineString", "coordinates": [[105.7005, 19.2205], [105.7015, 19.2205]]}})
+        }
+        ("post", p) if p.ends_with("/status") || p.ends_with("/clearance") => {
+            json!({"status": "completed", "date": "2026-11-28"})
+        }
+        ("post", p) if p.ends_with("/water") => {
+            json!({"status": "registered", "date": "2026-11-28"})
+        }
+        ("post", p) if p.ends_with("/contributions") => {
+            json!({"kind": "labour", "amount": 1, "state": "done"})
+        }
+        ("put" | "post", _) => {
+            json!({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[105.7005, 19.2205], [105.7015, 19.2205]]}, "properties": {"status": "planned"}})
+        }
+        ("patch", _) => json!({"properties": {"name": "Mương 1"}}),
+        _ => Value::Null,
+    }
+}
+
+async fn call(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    role: Role,
+    body: &Value,
+) -> (StatusCode, String) {
+    let mut req = Request::builder()
+        .method(method.to_uppercase().as_str())
+        .uri(uri)
+        .header(header::IF_MATCH, "*");
+    if role != Role::Public {
+        let cred = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{PASSWORD}", role.as_str()));
+        req = req.header(header::AUTHORIZATION, format!("Basic {cred}"));
+    }
+    let req = if body.is_null() {
+        req.body(Body::empty())
+    } else {
+        req.header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+    }
+    .unwrap();
+    let resp = app(state.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn every_operation_follows_the_role_rules() {
+    let state = state();
+    let (_, doc) = call(
+        &state,
+        "get",
+        "/api/openapi.json",
+        Role::Public,
+        &Value::Null,
+    )
+    .await;
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    let mut checked = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let uri = path
+            .replace("{collectionId}", "canals")
+            .replace("{featureId}", "c1")
+            .replace("{canalId}", "c1")
+            .replace("{parcelId}", "p1")
+            .replace("{householdId}", "h6");
+        for method in ops.as_object().unwrap().keys() {
+            let need = needed(method, path);
+            for role in ROLES {
+                let (status, text) =
+                    call(&state, method, &uri, role, &body_for(method, path)).await;
+                let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+                if role < need {
+                    let want = if role == Role::Public {
+                        StatusCode::UNAUTHORIZED
+                    } else {
+                        StatusCode::FORBIDDEN
+                    };
+                    assert_eq!(status, want, "{method} {uri} as {role:?}: {text}");
+                } else {
+                    assert!(
+                        !refused,
+                        "{method} {uri} as {role:?} refused: {status} {text}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    // 24 operations × 4 roles.
+    assert!(checked >= 96, "{checked}");
+}
+
+#[tokio::test]
+async fn the_public_reads_no_personal_field_anywhere() {
+    let state = state();
+    let data = state.dataset();
+    let heads: Vec<String> = data
+        .household_records
+        .iter()
+        .map(|h| h.head.clone())
+        .collect();
+    // An owner's household id is personal where it ties a parcel to its owner.
+    let owners: Vec<String> = data
+        .parcel_records
+        .iter()
+        .filter_map(|p| p.owner_household.as_ref())
+        .map(|o| format!("\"owner_household\":\"{o}\""))
+        .collect();
+    let personal: Vec<String> = heads.iter().chain(&owners).cloned().collect();
+    let uris = [
+        "/collections/households/items?limit=1000",
+        "/collections/households/items/h1",
+        "/collections/parcels/items?limit=1000",
+        "/collections/parcels/items/p1",
+        "/collections/households/queryables",
+        "/api/canals/c2/impact",
+        "/api/canals/c2/impact?format=geojson",
+        "/api/reports/water-connection",
+        "/api/reports/canal-length",
+        "/api/reports/monthly-progress",
+        "/api/export/households?format=csv",
+        "/api/export/parcels?format=csv",
+        "/api/export/parcels?format=geojson",
+        "/api/export/canals/c2/impact?format=csv",
+    ];
+    for uri in uris {
+        let (status, text) = call(&state, "get", uri, Role::Public, &Value::Null).await;
+        assert_eq!(status, StatusCode::OK, "{uri}: {text}");
+        for p in &personal {
+            assert!(!text.contains(p.as_str()), "{uri} shows {p} to the public");
+        }
+        // A viewer sees them where they belong.
+        let (_, as_viewer) = call(&state, "get", uri, Role::Viewer, &Value::Null).await;
+        if uri.starts_with("/collections/households/items")
+            || uri == "/api/canals/c2/impact"
+            || uri.starts_with("/api/export/households")
+        {
+            assert!(
+                personal.iter().any(|p| as_viewer.contains(p.as_str())),
+                "{uri}: viewer sees no name"
+            );
+        }
+    }
+    let (_, text) = call(
+        &state,
+        "post",
+        "/api/analyses/route-impact",
+        Role::Public,
+        &body_for("post", "/api/analyses/route-impact"),
+    )
+    .await;
+    for p in &personal {
+        assert!(
+            !text.contains(p.as_str()),
+            "route impact shows {p} to the public"
+        );
+    }
+}

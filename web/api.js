@@ -1,0 +1,205 @@
+// The page's only door to the server: the same HTTP API as every other client
+// (OGC API – Features items, /api/reports/…, /api/analyses/…). Response shapes are
+// normalised here, so that a change on the server touches this file only.
+
+export const COLLECTIONS = ['villages', 'canals', 'parcels', 'flood_zones', 'households'];
+
+/** The largest page the server hands out. */
+export const MAX_LIMIT = 10000;
+
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
+let token = null;
+let onExpired = null;
+
+/** Called (once per token) when the server refuses the token; the request is retried as the public. */
+export function setOnExpired(fn) {
+  onExpired = fn;
+}
+
+/** Sends `Authorization: Bearer <token>` with every request from now on (null: the public). */
+export function setToken(t) {
+  token = t || null;
+}
+
+async function request(url, options = {}) {
+  let res;
+  const headers = { ...(options.headers || {}) };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  try {
+    res = await fetch(url, { ...options, headers });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(`${e.message} (${url})`, 0);
+  }
+  if (res.status === 401 && token && headers.Authorization) {
+    token = null;
+    if (onExpired) onExpired();
+    return request(url, options);
+  }
+  const text = await res.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!res.ok) {
+    const msg = (body && (body.error || body.message || body.description)) || text || res.statusText;
+    throw new ApiError(String(msg), res.status);
+  }
+  if (body === null) throw new ApiError(`the server did not send JSON (${url})`, res.status);
+  return body;
+}
+
+function itemsUrl(collection, params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null) q.set(k, Array.isArray(v) ? v.join(',') : String(v));
+  }
+  return `/collections/${encodeURIComponent(collection)}/items?${q}`;
+}
+
+function nextLink(fc) {
+  const l = (fc.links || []).find((x) => x.rel === 'next');
+  if (!l) return null;
+  // Same origin as the page, whatever host name the server put in the link.
+  try {
+    const u = new URL(l.href, location.href);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return l.href;
+  }
+}
+
+/**
+ * Features of a collection, following `next` links, up to `max` features.
+ * Returns { features, matched, complete }: `matched` is the server's numberMatched
+ * (or the count read when it does not say), `complete` false when `max` stopped us.
+ */
+export async function fetchItems(collection, { bbox, filters = {}, max = MAX_LIMIT, signal, pageSize = 5000 } = {}) {
+  const features = [];
+  let url = itemsUrl(collection, { bbox, limit: Math.min(pageSize, max, MAX_LIMIT), ...filters });
+  let matched = null;
+  while (url) {
+    const fc = await request(url, { signal, headers: { Accept: 'application/geo+json' } });
+    if (matched === null && typeof fc.numberMatched === 'number') matched = fc.numberMatched;
+    for (const f of fc.features || []) features.push(f);
+    if (matched !== null && matched > max) {
+      return { features, matched, complete: false };
+    }
+    url = features.length < max ? nextLink(fc) : null;
+    if (!(fc.features || []).length) url = null;
+  }
+  return { features, matched: matched ?? features.length, complete: true };
+}
+
+/** One feature by id, or null. */
+export async function fetchItem(collection, id, { signal } = {}) {
+  try {
+    return await request(`/collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`, {
+      signal,
+      headers: { Accept: 'application/geo+json' },
+    });
+  } catch (e) {
+    if (e.status === 404) return null;
+    throw e;
+  }
+}
+
+/** Canal length report grouped by status and village: { rows:[{status, village_id, village, length_m}], total_length_m }. */
+export async function canalLengthReport() {
+  const r = await request('/api/reports/canal-length?by=status,village');
+  const rows = (r.rows || []).map((row) => ({
+    status: row.status,
+    village_id: row.village_id ?? null,
+    village: row.village ?? row.village_name ?? null,
+    length_m: Number(row.length_m) || 0,
+  }));
+  const total = typeof r.total_length_m === 'number' ? r.total_length_m : rows.reduce((s, x) => s + x.length_m, 0);
+  return { rows, total_length_m: total };
+}
+
+/** Piped-water report: { target_rate, villages:[…], commune:{…} }. */
+export async function waterReport() {
+  const r = await request('/api/reports/water-connection');
+  const norm = (v) => ({
+    village_id: v.village_id ?? null,
+    village: v.village ?? v.name ?? '',
+    households: Number(v.households) || 0,
+    dwellings: Number(v.dwellings) || 0,
+    registered: Number(v.registered) || 0,
+    connected: Number(v.connected) || 0,
+    rate: typeof v.rate === 'number' ? v.rate : v.dwellings ? v.registered / v.dwellings : 0,
+    target_rate: typeof v.target_rate === 'number' ? v.target_rate : r.target_rate,
+    dwellings_to_target: Number(v.dwellings_to_target) || 0,
+  });
+  return {
+    target_rate: r.target_rate,
+    villages: (r.villages || []).map(norm),
+    commune: r.commune ? norm(r.commune) : null,
+  };
+}
+
+function normImpact(r) {
+  return {
+    route_length_m: r.route_length_m,
+    corridor_width_m: r.corridor_width_m,
+    corridor_area_m2: r.corridor_area_m2,
+    corridor: r.corridor || null,
+    parcels: r.parcels || [],
+    flood_zones: r.flood_zones || [],
+    served_households: r.served_households || [],
+    totals: r.totals || {},
+    raw: r,
+  };
+}
+
+/** Impact of a drawn route (GeoJSON LineString geometry). */
+export async function routeImpact(lineString, corridorWidth, { signal } = {}) {
+  const r = await request('/api/analyses/route-impact', {
+    method: 'POST',
+    signal,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ route: lineString, corridor_width_m: corridorWidth }),
+  });
+  return normImpact(r);
+}
+
+/** Impact of a stored canal. */
+export async function canalImpact(canalId, corridorWidth, { signal } = {}) {
+  const q = new URLSearchParams({ corridor_width_m: String(corridorWidth) });
+  const r = await request(`/api/canals/${encodeURIComponent(canalId)}/impact?${q}`, {
+    signal,
+    headers: { Accept: 'application/json' },
+  });
+  return normImpact(r);
+}
+
+/** Signs in: { token, name, role }. */
+export async function signIn(name, password) {
+  return request('/api/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
+}
+
+/** Who the current token belongs to: { name, role } (role "public" without one). */
+export async function whoAmI() {
+  return request('/api/session', { headers: { Accept: 'application/json' } });
+}
+
+/** Ends the session on the server (best effort). */
+export async function signOut() {
+  try {
+    await request('/api/session', { method: 'DELETE' });
+  } catch {
+    /* the token is dropped anyway */
+  }
+}

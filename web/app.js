@@ -1,0 +1,1275 @@
+// The planners' map: the commune's layers on a Leaflet map, the reports beside it, and
+// route impact (a stored canal or a route drawn on the map).
+//
+// Everything the page knows comes from the same HTTP API as every other client
+// (./api.js). Parcels and households are fetched for the current view only (bbox), from
+// a minimum zoom, and drawn on canvas, so that ten times the sample's parcels stay usable.
+
+/* global L */
+import * as api from './api.js';
+import {
+  t, tStatus, setLang, getLang, fmtNum, fmtPct, fmtLen, fmtArea, fmtDate, applyStatic,
+} from './i18n.js';
+
+// ---------------------------------------------------------------------------------
+// Look
+
+const CANAL_STATUSES = ['existing', 'completed', 'under_construction', 'planned', 'proposed'];
+const CANAL_STYLE = {
+  existing: { color: '#4f6d7a', dashArray: null },
+  completed: { color: '#1a9850', dashArray: null },
+  under_construction: { color: '#f28e1c', dashArray: '9 5' },
+  planned: { color: '#d7191c', dashArray: '12 6' },
+  proposed: { color: '#8e44ad', dashArray: '3 7' },
+};
+const CLEARANCE_STATUSES = ['not_required', 'awaiting', 'agreed', 'donated', 'compensated', 'cleared'];
+const CLEARANCE_COLOR = {
+  not_required: '#ffffff',
+  awaiting: '#e45756',
+  agreed: '#f2b134',
+  donated: '#54a24b',
+  compensated: '#4c78a8',
+  cleared: '#9c755f',
+};
+const WATER_STATUSES = ['not_registered', 'registered', 'connected'];
+const WATER_COLOR = { not_registered: '#c3cad0', registered: '#5fa8d3', connected: '#0b4f8a' };
+const DEPTH_BREAKS = [0.2, 0.4, 0.6, 0.8];
+const DEPTH_COLOR = ['#dbe9f6', '#b5d3ea', '#84b9dd', '#4f97c9', '#2166ac'];
+const IMPACT_COLOR = '#e4572e';
+
+/** Below these zooms the view-dependent layers are not fetched. */
+const MIN_ZOOM = { parcels: 15, households: 15 };
+/** Above this many features in view the layer asks the user to zoom in. */
+const MAX_IN_VIEW = { parcels: 12000, households: 12000 };
+const LAYER_ORDER = ['villages', 'flood_zones', 'parcels', 'canals', 'households'];
+/** Which layer a click picks first where several overlap. */
+const HIT_ORDER = ['households', 'canals', 'parcels', 'flood_zones', 'villages'];
+
+function depthColor(d) {
+  let i = 0;
+  while (i < DEPTH_BREAKS.length && Number(d) >= DEPTH_BREAKS[i]) i++;
+  return DEPTH_COLOR[i];
+}
+
+function householdRadius() {
+  const z = S.map ? S.map.getZoom() : 16;
+  return z <= 15 ? 2.2 : z === 16 ? 3 : z === 17 ? 4.2 : 5.5;
+}
+
+function canalStyle(status) {
+  const s = CANAL_STYLE[status] || CANAL_STYLE.proposed;
+  return { color: s.color, dashArray: s.dashArray, weight: 4, opacity: 0.95, lineCap: 'round', lineJoin: 'round' };
+}
+
+const STYLE = {
+  villages: () => ({ color: '#2f3e46', weight: 2, dashArray: '7 4 2 4', fill: true, fillColor: '#ffffff', fillOpacity: 0.35 }),
+  flood_zones: (p) => ({ color: '#2166ac', weight: 1, opacity: 0.6, fillColor: depthColor(p.depth_m), fillOpacity: 0.55 }),
+  parcels: (p) => {
+    const c = CLEARANCE_COLOR[p.clearance_status];
+    const none = !c || p.clearance_status === 'not_required';
+    return { color: '#7b8a94', weight: 0.7, opacity: 0.9, fillColor: none ? '#ffffff' : c, fillOpacity: none ? 0.25 : 0.55 };
+  },
+  canals: (p) => canalStyle(p.status),
+  households: (p) => ({
+    radius: householdRadius(), color: '#ffffff', weight: 1, fillColor: WATER_COLOR[p.water_status] || '#999', fillOpacity: 1,
+  }),
+};
+
+// ---------------------------------------------------------------------------------
+// State
+
+const S = {
+  map: null,
+  groups: {},
+  /** layer name → Map(id → Leaflet layer, whose .feature is the GeoJSON feature) */
+  index: {},
+  visible: { villages: true, canals: true, parcels: true, flood_zones: true, households: true, osm: false },
+  viewState: { parcels: 'ok', households: 'ok' },
+  aborts: {},
+  reports: { canals: null, water: null, canalsError: null, waterError: null },
+  impact: null,
+  impactAbort: null,
+  draw: null,
+  popup: null,
+  busy: 0,
+  osm: null,
+  user: null,
+  authAvailable: false,
+};
+
+// ---------------------------------------------------------------------------------
+// Exports hook (issue "Engineering dossier exports"): when the server offers exports,
+// push descriptors here, e.g. { id, label_key, href: (ctx) => url }. The impact panel
+// and the village view call exportActions(ctx) and show buttons only when there are
+// some. None are registered yet, so no export UI is shown.
+const EXPORTS = [];
+export function registerExport(def) {
+  EXPORTS.push(def);
+}
+function exportActions(ctx) {
+  return EXPORTS.filter((e) => !e.when || e.when(ctx));
+}
+
+// ---------------------------------------------------------------------------------
+// Small helpers
+
+const $ = (sel) => document.querySelector(sel);
+
+function esc(s) {
+  return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+function busy(delta) {
+  S.busy = Math.max(0, S.busy + delta);
+  document.body.dataset.busy = String(S.busy);
+  const el = $('#map-busy');
+  if (el) el.hidden = S.busy === 0;
+}
+
+function villageName(id) {
+  if (id === null || id === undefined) return '—';
+  const l = S.index.villages?.get(id);
+  return l ? l.feature.properties.name : String(id);
+}
+
+function householdName(id) {
+  const l = S.index.households?.get(id);
+  return l ? l.feature.properties.head : null;
+}
+
+function geodesicLength(latlngs) {
+  let m = 0;
+  const flat = Array.isArray(latlngs[0]) ? latlngs.flat(Infinity) : latlngs;
+  for (let i = 1; i < flat.length; i++) m += S.map.distance(flat[i - 1], flat[i]);
+  return m;
+}
+
+/** What to show for a personal field the server left out: a hint to sign in for the public. */
+function hiddenOr(dash) {
+  return S.user || !S.authAvailable ? dash : `<span class="redacted">${esc(t('auth.hidden'))}</span>`;
+}
+
+function pill(color, text) {
+  const dark = ['#ffffff', '#f2b134', '#c3cad0', '#dbe9f6', '#b5d3ea'].includes(color);
+  return `<span class="pill" style="background:${color};${dark ? 'color:#1d2a33;box-shadow:inset 0 0 0 1px #c9d2d9' : ''}">${esc(text)}</span>`;
+}
+
+// ---------------------------------------------------------------------------------
+// Map and layers
+
+function initMap() {
+  const map = L.map('map', {
+    zoomControl: true,
+    minZoom: 11,
+    maxZoom: 21,
+    doubleClickZoom: true,
+    attributionControl: true,
+  });
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com" target="_blank" rel="noopener">Leaflet</a>');
+  map.setView([19.22, 105.7], 15);
+  S.map = map;
+
+  // One pane per layer, in drawing order; the two large layers on canvas.
+  const z = { villages: 360, flood_zones: 370, parcels: 380, canals: 420, households: 430, impact: 440, impactParcels: 445, highlight: 450, draw: 460 };
+  for (const [name, zi] of Object.entries(z)) {
+    map.createPane(name).style.zIndex = String(zi);
+  }
+  const renderer = {
+    villages: L.svg({ pane: 'villages', tolerance: 3 }),
+    flood_zones: L.svg({ pane: 'flood_zones', tolerance: 3 }),
+    parcels: L.canvas({ pane: 'parcels', padding: 0.3, tolerance: 2 }),
+    canals: L.svg({ pane: 'canals', tolerance: 6 }),
+    households: L.canvas({ pane: 'households', padding: 0.3, tolerance: 4 }),
+  };
+  for (const name of LAYER_ORDER) {
+    S.groups[name] = L.featureGroup([], { pane: name }).addTo(map);
+    S.groups[name].renderer = renderer[name];
+    S.index[name] = new Map();
+  }
+  S.groups.impact = L.featureGroup([]).addTo(map);
+  S.groups.draw = L.featureGroup([]).addTo(map);
+
+  L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
+
+  const busyCtl = L.control({ position: 'bottomleft' });
+  busyCtl.onAdd = () => {
+    const d = L.DomUtil.create('div', 'map-busy');
+    d.id = 'map-busy';
+    d.hidden = true;
+    d.textContent = t('app.loading');
+    return d;
+  };
+  busyCtl.addTo(map);
+
+  const layersCtl = L.control({ position: 'topright' });
+  layersCtl.onAdd = () => {
+    const d = L.DomUtil.create('div', 'map-box');
+    d.id = 'layers-box';
+    L.DomEvent.disableClickPropagation(d);
+    L.DomEvent.disableScrollPropagation(d);
+    return d;
+  };
+  layersCtl.addTo(map);
+
+
+  const legendCtl = L.control({ position: 'bottomright' });
+  legendCtl.onAdd = () => {
+    const d = L.DomUtil.create('div', 'map-box legend-box');
+    d.id = 'legend-box';
+    L.DomEvent.disableClickPropagation(d);
+    L.DomEvent.disableScrollPropagation(d);
+    return d;
+  };
+  legendCtl.addTo(map);
+
+  map.on('click', onMapClick);
+  map.on('dblclick', onMapDblClick);
+  map.on('mousemove', onMapMouseMove);
+  map.on('moveend', scheduleViewLoad);
+  map.on('zoomend', () => {
+    // Village names only where they can be read (a province-size data set has hundreds).
+    map.getContainer().classList.toggle('hide-village-labels', map.getZoom() < 14);
+    const r = householdRadius();
+    for (const l of S.index.households.values()) l.setRadius(r);
+  });
+  map.on('popupclose', (e) => {
+    if (S.popup && e.popup === S.popup.popup) S.popup = null;
+  });
+}
+
+function makeLayer(name, feature) {
+  const p = feature.properties || {};
+  const opts = { ...STYLE[name](p), renderer: S.groups[name].renderer, pane: name, interactive: false };
+  const layer = L.GeoJSON.geometryToLayer(feature, {
+    ...opts,
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, opts),
+  });
+  layer.feature = feature;
+  return layer;
+}
+
+/** Makes the layer `name` hold exactly `features`, reusing what it already draws. */
+function syncLayer(name, features) {
+  const group = S.groups[name];
+  const idx = S.index[name];
+  const keep = new Set();
+  for (const f of features) {
+    const id = String(f.id ?? f.properties?.id);
+    keep.add(id);
+    const old = idx.get(id);
+    if (old) {
+      old.feature = f;
+      continue;
+    }
+    const layer = makeLayer(name, f);
+    idx.set(id, layer);
+    group.addLayer(layer);
+  }
+  for (const [id, layer] of idx) {
+    if (!keep.has(id)) {
+      group.removeLayer(layer);
+      idx.delete(id);
+    }
+  }
+}
+
+function clearLayer(name) {
+  S.groups[name].clearLayers();
+  S.index[name].clear();
+}
+
+async function loadWhole(name) {
+  busy(1);
+  try {
+    const { features } = await api.fetchItems(name, { max: api.MAX_LIMIT });
+    syncLayer(name, features);
+  } finally {
+    busy(-1);
+  }
+}
+
+let viewTimer = null;
+function scheduleViewLoad() {
+  // A scheduled load counts as work in progress, so data-busy says when the view is complete.
+  if (viewTimer === null) busy(1);
+  clearTimeout(viewTimer);
+  viewTimer = setTimeout(() => {
+    viewTimer = null;
+    loadView('parcels');
+    loadView('households');
+    busy(-1);
+  }, 150);
+}
+
+async function loadView(name) {
+  if (S.aborts[name]) S.aborts[name].abort();
+  if (!S.visible[name]) {
+    clearLayer(name);
+    renderLayerBox();
+    return;
+  }
+  if (S.map.getZoom() < MIN_ZOOM[name]) {
+    clearLayer(name);
+    S.viewState[name] = 'zoom';
+    renderLayerBox();
+    return;
+  }
+  const b = S.map.getBounds().pad(0.2);
+  const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(6));
+  const ctl = new AbortController();
+  S.aborts[name] = ctl;
+  busy(1);
+  try {
+    const r = await api.fetchItems(name, { bbox, max: MAX_IN_VIEW[name], signal: ctl.signal });
+    if (ctl.signal.aborted) return;
+    if (!r.complete) {
+      clearLayer(name);
+      S.viewState[name] = 'too_many';
+    } else {
+      syncLayer(name, r.features);
+      S.viewState[name] = 'ok';
+    }
+    renderLayerBox();
+  } catch (e) {
+    if (e.status === 401 || e.status === 403) {
+      clearLayer(name);
+      S.viewState[name] = 'signin';
+      renderLayerBox();
+    } else if (e.name !== 'AbortError') showMapError(e);
+  } finally {
+    busy(-1);
+    if (S.aborts[name] === ctl) S.aborts[name] = null;
+  }
+}
+
+function setVisible(name, on) {
+  S.visible[name] = on;
+  if (name === 'osm') {
+    if (on) {
+      if (!S.osm) {
+        S.osm = L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
+          maxZoom: 21,
+          maxNativeZoom: 19,
+          attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+        });
+      }
+      S.osm.addTo(S.map).bringToBack();
+    } else if (S.osm) {
+      S.map.removeLayer(S.osm);
+    }
+    return;
+  }
+  const group = S.groups[name];
+  if (on) S.map.addLayer(group);
+  else S.map.removeLayer(group);
+  if (name === 'parcels' || name === 'households') loadView(name);
+  renderLayerBox();
+}
+
+function showMapError(e) {
+  const el = $('#impact-status');
+  console.warn('drainplan:', e);
+  setStatus(el, t('app.load_error', { msg: e.message }), true);
+}
+
+// ---------------------------------------------------------------------------------
+// Layer box and legend
+
+function legendHtml(name) {
+  const item = (sw, label) => `<div class="legend-item">${sw}<span>${esc(label)}</span></div>`;
+  switch (name) {
+    case 'villages':
+      return '';
+    case 'canals':
+      return CANAL_STATUSES.map((s) => {
+        const st = CANAL_STYLE[s];
+        const kind = !st.dashArray ? 'solid' : s === 'proposed' ? 'dotted' : 'dashed';
+        return item(`<span class="legend-line" style="border-top:4px ${kind} ${st.color}"></span>`, tStatus('canal_short', s));
+      }).join('');
+    case 'flood_zones': {
+      const labels = [t('legend.depth_lt', { v: fmtNum(DEPTH_BREAKS[0], 1) })];
+      for (let i = 1; i < DEPTH_BREAKS.length; i++) {
+        labels.push(t('legend.depth_range', { a: fmtNum(DEPTH_BREAKS[i - 1], 1), b: fmtNum(DEPTH_BREAKS[i], 1) }));
+      }
+      labels.push(t('legend.depth_ge', { v: fmtNum(DEPTH_BREAKS[DEPTH_BREAKS.length - 1], 1) }));
+      return labels.map((l, i) => item(`<span class="legend-fill" style="background:${DEPTH_COLOR[i]}"></span>`, l)).join('');
+    }
+    case 'parcels':
+      return CLEARANCE_STATUSES.map((s) => item(`<span class="legend-fill" style="background:${CLEARANCE_COLOR[s]}"></span>`, tStatus('clearance_short', s))).join('');
+    case 'households':
+      return WATER_STATUSES.map((s) => item(`<span class="legend-dot" style="background:${WATER_COLOR[s]}"></span>`, tStatus('water', s))).join('');
+    default:
+      return '';
+  }
+}
+
+/** The map's layer box: a switch per layer and its feature count. */
+function renderLayerBox() {
+  const box = $('#layers-box');
+  if (!box) return;
+  const rows = ['villages', 'canals', 'flood_zones', 'parcels', 'households'].map((name) => {
+    let count = `<span class="count" data-count="${name}">${fmtNum(S.index[name].size)}</span>`;
+    if (S.visible[name] && S.viewState[name] === 'zoom') count = `<span class="count warn">${esc(t('layer.zoom_in'))}</span>`;
+    if (S.visible[name] && S.viewState[name] === 'too_many') count = `<span class="count warn">${esc(t('layer.too_many'))}</span>`;
+    if (S.visible[name] && S.viewState[name] === 'signin') count = `<span class="count warn">${esc(t('layer.signin'))}</span>`;
+    if (!S.visible[name]) count = '';
+    return `<label class="layer-toggle"><input type="checkbox" data-layer="${name}" ${S.visible[name] ? 'checked' : ''}>
+      <span>${esc(t(`layer.${name}`))}</span>${count}</label>`;
+  });
+  rows.push(`<div class="legend-sep"></div><label class="layer-toggle"><input type="checkbox" data-layer="osm" ${S.visible.osm ? 'checked' : ''}>
+      <span>${esc(t('layer.osm'))}</span></label>`);
+  box.innerHTML = `<h4>${esc(t('layers.title'))}</h4>${rows.join('')}`;
+  for (const input of box.querySelectorAll('input[data-layer]')) {
+    input.addEventListener('change', () => setVisible(input.dataset.layer, input.checked));
+  }
+  renderLegend();
+}
+
+/** The legend: one line per styled layer that is switched on. */
+function renderLegend() {
+  const box = $('#legend-box');
+  if (!box) return;
+  const titles = { canals: 'legend.canals', flood_zones: 'legend.flood', parcels: 'legend.parcels', households: 'legend.households' };
+  const rows = ['canals', 'flood_zones', 'parcels', 'households']
+    .filter((n) => S.visible[n])
+    .map((n) => `<div class="legend-row"><span class="legend-title">${esc(t(titles[n]))}</span>${legendHtml(n)}</div>`);
+  box.hidden = !rows.length;
+  box.innerHTML = rows.join('');
+}
+
+// ---------------------------------------------------------------------------------
+// Villages: labels and zoom-to
+
+function labelVillages() {
+  for (const layer of S.index.villages.values()) {
+    layer.unbindTooltip();
+    layer.bindTooltip(esc(layer.feature.properties.name), {
+      permanent: true, direction: 'center', className: 'village-label', interactive: false,
+    });
+  }
+}
+
+function renderVillageSelect() {
+  const sel = $('#village-select');
+  const current = sel.value;
+  const villages = [...S.index.villages.values()]
+    .map((l) => ({ id: l.feature.id, name: l.feature.properties.name }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+  sel.innerHTML = `<option value="">${esc(t('village.all'))}</option>`
+    + villages.map((v) => `<option value="${esc(v.id)}">${esc(v.name)}</option>`).join('');
+  sel.value = current;
+}
+
+function zoomToVillage(id) {
+  if (!id) {
+    fitAll();
+    return;
+  }
+  const layer = S.index.villages.get(id);
+  if (layer) S.map.fitBounds(layer.getBounds(), fitPadding());
+}
+
+/** Padding that keeps fitted features clear of the layer box on the right. */
+function fitPadding(extra = 16) {
+  const size = S.map.getSize();
+  const top = $('#layers-box')?.offsetHeight ?? 0;
+  const bottom = $('#legend-box')?.offsetHeight ?? 0;
+  // Keep clear of the boxes when the map is tall enough to afford it.
+  const room = size.y - top - bottom > 320;
+  return {
+    paddingTopLeft: [extra, room ? top + 10 + extra : extra],
+    paddingBottomRight: [extra, room ? bottom + 10 + extra : extra],
+  };
+}
+
+function fitAll() {
+  const b = S.groups.villages.getBounds();
+  if (b.isValid()) S.map.fitBounds(b, fitPadding());
+  else {
+    const c = S.groups.canals.getBounds();
+    if (c.isValid()) S.map.fitBounds(c, { padding: [40, 40] });
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Clicking features: our own hit test over every visible layer, so that overlapping
+// layers (a parcel inside a flood zone inside a village) are all reachable.
+
+function hitTest(latlng) {
+  const p = S.map.latLngToLayerPoint(latlng);
+  const hits = [];
+  for (const name of HIT_ORDER) {
+    if (!S.visible[name]) continue;
+    for (const layer of S.index[name].values()) {
+      let inside = false;
+      try {
+        if (layer instanceof L.CircleMarker) {
+          inside = layer._point && layer._point.distanceTo(p) <= layer._radius + 4;
+        } else if (layer._containsPoint) {
+          inside = layer._containsPoint(p);
+        }
+      } catch {
+        inside = false;
+      }
+      if (inside) hits.push({ name, layer });
+    }
+  }
+  return hits;
+}
+
+function onMapClick(e) {
+  if (S.draw) {
+    addDrawPoint(e.latlng);
+    return;
+  }
+  const hits = hitTest(e.latlng);
+  if (!hits.length) return;
+  openDetails(hits[0].name, hits[0].layer.feature, e.latlng, hits.slice(1));
+}
+
+function openDetails(name, feature, latlng, others = []) {
+  const popup = S.popup?.popup && S.map.hasLayer(S.popup.popup) ? S.popup.popup : L.popup({ maxWidth: 340, autoPanPadding: [20, 20] });
+  S.popup = { popup, name, feature, latlng, others };
+  popup.setLatLng(latlng).setContent(detailsHtml(name, feature, others));
+  if (!S.map.hasLayer(popup)) popup.openOn(S.map);
+  wirePopup(popup);
+  if (name === 'parcels') fillOwner(popup, feature);
+}
+
+function refreshPopup() {
+  if (!S.popup) return;
+  const { popup, name, feature, others } = S.popup;
+  popup.setContent(detailsHtml(name, feature, others));
+  wirePopup(popup);
+  if (name === 'parcels') fillOwner(popup, feature);
+}
+
+function wirePopup(popup) {
+  const el = popup.getElement();
+  if (!el) return;
+  for (const a of el.querySelectorAll('a[data-other]')) {
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      const i = Number(a.dataset.other);
+      const { others, latlng, name, feature } = S.popup;
+      const pick = others[i];
+      const rest = others.filter((_, j) => j !== i);
+      rest.unshift({ name, layer: { feature } });
+      openDetails(pick.name, pick.layer.feature, latlng, rest);
+    });
+  }
+  const btn = el.querySelector('button[data-analyse]');
+  if (btn) {
+    btn.addEventListener('click', () => {
+      showTab('impact');
+      $('#canal-select').value = btn.dataset.analyse;
+      runImpact({ kind: 'canal', id: btn.dataset.analyse });
+    });
+  }
+}
+
+async function fillOwner(popup, feature) {
+  const id = feature.properties.owner_household;
+  if (!id || householdName(id)) return;
+  try {
+    const hh = await api.fetchItem('households', id);
+    const cell = popup.getElement()?.querySelector('[data-owner]');
+    if (hh && cell && S.popup?.feature === feature) cell.textContent = `${hh.properties.head} (${id})`;
+  } catch {
+    /* the id stays shown */
+  }
+}
+
+function rowsHtml(rows) {
+  return `<table>${rows.filter(Boolean).map(([k, v]) => `<tr><th>${esc(t(k))}</th><td>${v}</td></tr>`).join('')}</table>`;
+}
+
+function detailsHtml(name, f, others) {
+  const p = f.properties || {};
+  let title = '';
+  let body = '';
+  let act = '';
+  const m = (v, d = 1) => (v === null || v === undefined ? '—' : `${fmtNum(v, d)} ${t('unit.m')}`);
+  switch (name) {
+    case 'villages':
+      title = p.name;
+      body = rowsHtml([
+        ['f.code', esc(p.code ?? '—')],
+        p.commune ? ['f.commune', esc(p.commune)] : null,
+        p.water_target_rate !== undefined ? ['f.water_target_rate', fmtPct(p.water_target_rate)] : null,
+      ]);
+      break;
+    case 'canals': {
+      title = p.name || f.id;
+      const len = typeof p.length_m === 'number' ? p.length_m : geodesicLength(S.index.canals.get(String(f.id))?.getLatLngs() || []);
+      const vs = Array.isArray(p.villages) ? p.villages : p.villages ? [p.villages] : [];
+      body = rowsHtml([
+        ['f.status', pill(CANAL_STYLE[p.status]?.color || '#777', tStatus('canal', p.status))],
+        ['f.length_m', `${fmtLen(len)} ${t('unit.m')}`],
+        ['f.villages', esc(vs.map(villageName).join(', ') || '—')],
+        ['f.funding', esc(tStatus('funding', p.funding))],
+        ['f.width_m', m(p.width_m)],
+        ['f.depth_m', m(p.depth_m)],
+        ['f.lining', esc(tStatus('lining', p.lining))],
+        ['f.year', esc(p.year ?? '—')],
+        p.status_date ? ['f.status_date', esc(fmtDate(p.status_date))] : null,
+      ]);
+      act = `<div class="act"><button type="button" class="btn primary" data-analyse="${esc(f.id)}">${esc(t('f.analyse'))}</button></div>`;
+      break;
+    }
+    case 'parcels': {
+      title = `${t('f.map_sheet')} ${p.map_sheet ?? '—'} · ${t('f.parcel_no')} ${p.parcel_no ?? '—'}`;
+      const owner = p.owner_household ? `${householdName(p.owner_household) ?? ''} (${p.owner_household})`.trim() : null;
+      const taken = S.impact?.result.parcels.find((x) => x.id === f.id);
+      body = rowsHtml([
+        ['f.owner', `<span data-owner>${owner ? esc(owner) : hiddenOr('—')}</span>`],
+        ['f.village', esc(villageName(p.village_id))],
+        ['f.land_use', esc(p.land_use ?? '—')],
+        ['f.area_legal_m2', `${fmtArea(p.area_legal_m2)} ${t('unit.m2')}`],
+        ['f.clearance_status', pill(CLEARANCE_COLOR[p.clearance_status] || '#777', tStatus('clearance', p.clearance_status))],
+        p.clearance_date ? ['f.clearance_date', esc(fmtDate(p.clearance_date))] : null,
+        ['f.fence_type', esc(tStatus('fence', p.fence_type))],
+        ['f.gate', p.gate ? t('yes') : t('no')],
+        taken ? ['impact.col.taken', `<b>${fmtArea(taken.taken_area_m2)} ${t('unit.m2')}</b> (${fmtPct(taken.taken_share)})`] : null,
+        taken ? ['impact.col.fence', m(taken.fence_to_rebuild_m)] : null,
+      ]);
+      break;
+    }
+    case 'flood_zones':
+      title = p.name || f.id;
+      body = rowsHtml([
+        ['f.village', esc(villageName(p.village_id))],
+        ['f.depth_m', m(p.depth_m, 2)],
+        ['f.duration_days', p.duration_days !== undefined ? `${fmtNum(p.duration_days, 1)} ${t('unit.days')}` : '—'],
+        ['f.frequency', esc(tStatus('frequency', p.frequency))],
+        ['f.last_observed', esc(fmtDate(p.last_observed))],
+      ]);
+      break;
+    case 'households': {
+      title = p.head || (S.user ? f.id : t('feature.household'));
+      const known = (v) => v !== undefined && v !== null;
+      const pair = (a, b, unit, d = 0) => (known(a) || known(b)
+        ? `${fmtNum(a ?? 0, d)} / ${fmtNum(b ?? 0, d)} ${unit}`
+        : hiddenOr('—'));
+      body = rowsHtml([
+        ['f.village', esc(villageName(p.village_id))],
+        ['f.members', known(p.members) ? `${fmtNum(p.members)} ${t('unit.people')}` : hiddenOr('—')],
+        ['f.dwelling_id', known(p.dwelling_id) ? esc(p.dwelling_id) : hiddenOr('—')],
+        ['f.water_status', pill(WATER_COLOR[p.water_status] || '#777', tStatus('water', p.water_status))],
+        p.water_date ? ['f.water_date', esc(fmtDate(p.water_date))] : null,
+      ]) + `<div class="kind" style="margin-top:8px">${esc(t('f.contrib'))}</div>` + rowsHtml([
+        ['f.land', pair(p.land_pledged_m2, p.land_donated_m2, t('unit.m2'), 1)],
+        ['f.labour', pair(p.labour_pledged_days, p.labour_done_days, t('unit.days'), 1)],
+        ['f.money', pair(p.money_pledged_vnd, p.money_paid_vnd, t('unit.vnd'))],
+      ]);
+      break;
+    }
+    default:
+      title = f.id;
+  }
+  const kind = { villages: 'feature.village', canals: 'feature.canal', parcels: 'feature.parcel', flood_zones: 'feature.flood_zone', households: 'feature.household' }[name];
+  const also = others.length
+    ? `<div class="also">${others.map((o, i) => `<a href="#" data-other="${i}">${esc(t(`feature.${o.name === 'flood_zones' ? 'flood_zone' : o.name.replace(/s$/, '')}`))}: ${esc(shortName(o.name, o.layer.feature))}</a>`).join('')}</div>`
+    : '';
+  return `<div class="pop" data-feature="${esc(name)}:${esc(f.id)}"><div class="kind">${esc(t(kind))}</div><h3>${esc(title)}</h3>${body}${act}${also}</div>`;
+}
+
+function shortName(name, f) {
+  const p = f.properties || {};
+  if (name === 'parcels') return `${p.map_sheet}/${p.parcel_no}`;
+  return p.name || p.head || f.id;
+}
+
+// ---------------------------------------------------------------------------------
+// Reports
+
+function showReportError(el, e) {
+  el.innerHTML = `<div class="status error">${esc(t('report.error', { msg: e.message }))}</div>`;
+}
+
+async function loadReports() {
+  busy(1);
+  try {
+    const [canals, water] = await Promise.allSettled([api.canalLengthReport(), api.waterReport()]);
+    S.reports.canals = canals.status === 'fulfilled' ? canals.value : null;
+    S.reports.canalsError = canals.status === 'rejected' ? canals.reason : null;
+    S.reports.water = water.status === 'fulfilled' ? water.value : null;
+    S.reports.waterError = water.status === 'rejected' ? water.reason : null;
+    renderReports();
+  } finally {
+    busy(-1);
+  }
+}
+
+function renderReports() {
+  renderCanalReport();
+  renderWaterReport();
+}
+
+function renderCanalReport() {
+  const el = $('#report-canals');
+  if (S.reports.canalsError) return showReportError(el, S.reports.canalsError);
+  const r = S.reports.canals;
+  if (!r) return;
+  if (!r.rows.length) {
+    el.innerHTML = `<p class="muted">${esc(t('report.canals.none'))}</p>`;
+    return;
+  }
+  const byVillage = new Map();
+  const byStatus = new Map();
+  for (const row of r.rows) {
+    const key = row.village_id ?? '';
+    if (!byVillage.has(key)) byVillage.set(key, { name: row.village || t('report.canals.outside'), total: 0, parts: new Map() });
+    const v = byVillage.get(key);
+    v.total += row.length_m;
+    v.parts.set(row.status, (v.parts.get(row.status) || 0) + row.length_m);
+    byStatus.set(row.status, (byStatus.get(row.status) || 0) + row.length_m);
+  }
+  const villages = [...byVillage.entries()].sort((a, b) => (a[0] === '') - (b[0] === '') || a[1].name.localeCompare(b[1].name, 'vi'));
+  const max = Math.max(...villages.map(([, v]) => v.total), 1);
+  const statuses = [...CANAL_STATUSES, ...[...byStatus.keys()].filter((s) => !CANAL_STATUSES.includes(s))];
+  const bars = villages.map(([id, v]) => {
+    const segs = statuses.filter((s) => v.parts.get(s) > 0).map((s) => {
+      const len = v.parts.get(s);
+      const color = CANAL_STYLE[s]?.color || '#999';
+      return `<div class="seg" style="width:${(100 * len) / max}%;background:${color}" title="${esc(tStatus('canal', s))}: ${fmtLen(len)} m"></div>`;
+    }).join('');
+    return `<div class="bar-row" data-village="${esc(id)}"><span class="name" title="${esc(v.name)}">${esc(v.name)}</span>
+      <div class="bar">${segs}</div><span class="val">${fmtLen(v.total)} m</span></div>`;
+  }).join('');
+  const list = statuses.filter((s) => byStatus.get(s) > 0).map((s) => `<li data-status="${esc(s)}"><span class="sw" style="background:${CANAL_STYLE[s]?.color || '#999'}"></span>${esc(tStatus('canal', s))}<span class="num">${fmtLen(byStatus.get(s))} m</span></li>`).join('');
+  el.innerHTML = `${bars}
+    <ul class="status-list">${list}</ul>
+    <div class="total-line"><span>${esc(t('report.canals.total'))}</span><span data-total-length="${r.total_length_m}">${fmtLen(r.total_length_m)} m</span></div>`;
+}
+
+function renderWaterReport() {
+  const el = $('#report-water');
+  if (S.reports.waterError) return showReportError(el, S.reports.waterError);
+  const r = S.reports.water;
+  if (!r) return;
+  const rowHtml = (v, strong) => {
+    const ok = v.rate >= v.target_rate;
+    const color = ok ? '#2e8b57' : '#e0a21b';
+    const conn = v.dwellings ? v.connected / v.dwellings : 0;
+    return `<div class="bar-row${strong ? ' commune' : ''}" data-water="${esc(v.village_id ?? 'commune')}">
+      <span class="name" title="${esc(v.village)}">${strong ? `<b>${esc(v.village)}</b>` : esc(v.village)}</span>
+      <div class="bar" title="${esc(t('report.water.target', { p: fmtPct(v.target_rate) }))}">
+        <div class="fill-reg" style="width:${Math.min(100, v.rate * 100)}%;background:${color}"></div>
+        <div class="fill-conn" style="width:${Math.min(100, conn * 100)}%"></div>
+        <div class="target" style="left:${Math.min(100, v.target_rate * 100)}%"></div>
+      </div>
+      <span class="val" data-rate="${v.rate}">${fmtPct(v.rate)}</span>
+      <div class="sub" title="${esc(t('report.water.households', { hh: fmtNum(v.households), dw: fmtNum(v.dwellings) }))}"><span>${esc(t('report.water.detail', { reg: fmtNum(v.registered), dw: fmtNum(v.dwellings), conn: fmtNum(v.connected) }))}</span>
+        <span class="${ok ? 'ok' : 'short'}">${ok ? '✓ ' : ''}${esc(ok ? t('report.water.reached') : t('report.water.to_target', { n: fmtNum(v.dwellings_to_target) }))}</span></div>
+    </div>`;
+  };
+  const rows = r.villages.map((v) => rowHtml(v, false)).join('');
+  const commune = r.commune ? `<div class="legend-sep"></div>${rowHtml(r.commune, true)}` : '';
+  el.innerHTML = `${rows}${commune}
+    <div class="keys">
+      <span class="key"><span class="sw" style="background:#2e8b57"></span>${esc(tStatus('water', 'registered'))}</span>
+      <span class="key"><span class="sw" style="background:#2e8b57;box-shadow:inset 0 0 0 20px rgba(0,0,0,.22)"></span>${esc(tStatus('water', 'connected'))}</span>
+      <span class="key"><span class="sw" style="border-left:2px dashed ${IMPACT_COLOR};border-radius:0;width:2px"></span>${esc(t('report.water.target', { p: fmtPct(r.target_rate) }))}</span>
+    </div>`;
+}
+
+// ---------------------------------------------------------------------------------
+// Tabs, language
+
+function showTab(name) {
+  for (const b of document.querySelectorAll('.tabs button')) b.setAttribute('aria-selected', String(b.dataset.tab === name));
+  $('#tab-reports').hidden = name !== 'reports';
+  $('#tab-impact').hidden = name !== 'impact';
+}
+
+function switchLang(lang) {
+  setLang(lang);
+  try {
+    localStorage.setItem('drainplan.lang', lang);
+  } catch {
+    /* private mode */
+  }
+  for (const b of document.querySelectorAll('.lang-switch button')) b.setAttribute('aria-pressed', String(b.dataset.lang === lang));
+  applyStatic();
+  document.title = `drainplan — ${t('app.title')}`;
+  const busyEl = $('#map-busy');
+  if (busyEl) busyEl.textContent = t('app.loading');
+  renderVillageSelect();
+  renderCanalSelect();
+  renderLayerBox();
+  renderReports();
+  renderImpact();
+  renderAccount();
+  refreshPopup();
+}
+
+// ---------------------------------------------------------------------------------
+// Route impact
+
+function setStatus(el, text, error = false) {
+  el.hidden = !text;
+  el.textContent = text || '';
+  el.classList.toggle('error', !!error);
+}
+
+function renderCanalSelect() {
+  const sel = $('#canal-select');
+  const current = sel.value;
+  const canals = [...S.index.canals.values()].map((l) => l.feature);
+  const rank = (s) => ({ planned: 0, proposed: 1, under_construction: 2, completed: 3, existing: 4 }[s] ?? 5);
+  const groups = new Map();
+  for (const f of canals.sort((a, b) => rank(a.properties.status) - rank(b.properties.status) || String(a.properties.name).localeCompare(String(b.properties.name), 'vi'))) {
+    const s = f.properties.status;
+    if (!groups.has(s)) groups.set(s, []);
+    groups.get(s).push(f);
+  }
+  let html = `<option value="">${esc(t('impact.pick_none'))}</option>`;
+  for (const [s, fs] of groups) {
+    html += `<optgroup label="${esc(tStatus('canal', s))}">${fs.map((f) => {
+      const len = typeof f.properties.length_m === 'number' ? ` · ${fmtLen(f.properties.length_m)} m` : '';
+      return `<option value="${esc(f.id)}">${esc(f.properties.name || f.id)}${len}</option>`;
+    }).join('')}</optgroup>`;
+  }
+  sel.innerHTML = html;
+  sel.value = current;
+}
+
+function currentWidth() {
+  const w = Number($('#width-input').value);
+  return Number.isFinite(w) && w > 0 ? w : 6;
+}
+
+async function runImpact(source) {
+  const status = $('#impact-status');
+  if (S.impactAbort) S.impactAbort.abort();
+  const ctl = new AbortController();
+  S.impactAbort = ctl;
+  setStatus(status, t('impact.running'));
+  busy(1);
+  const width = currentWidth();
+  try {
+    const result = source.kind === 'canal'
+      ? await api.canalImpact(source.id, width, { signal: ctl.signal })
+      : await api.routeImpact(source.geometry, width, { signal: ctl.signal });
+    if (ctl.signal.aborted) return;
+    S.impact = { source, result, selected: null, parcelLayers: new Map() };
+    setStatus(status, '');
+    await drawImpact(ctl.signal);
+    renderImpact();
+    document.body.dataset.impact = 'ready';
+  } catch (e) {
+    if (e.name === 'AbortError') return;
+    setStatus(status, t('impact.error', { msg: e.message }), true);
+    document.body.dataset.impact = 'error';
+  } finally {
+    busy(-1);
+  }
+}
+
+function clearImpact() {
+  if (S.impactAbort) S.impactAbort.abort();
+  S.impact = null;
+  S.groups.impact.clearLayers();
+  $('#canal-select').value = '';
+  setStatus($('#impact-status'), '');
+  renderImpact();
+  delete document.body.dataset.impact;
+}
+
+async function drawImpact(signal) {
+  const g = S.groups.impact;
+  g.clearLayers();
+  const { result, source } = S.impact;
+  const svg = L.svg({ pane: 'impact' });
+  if (result.corridor) {
+    L.geoJSON(result.corridor, {
+      pane: 'impact', renderer: svg, interactive: false,
+      style: { color: IMPACT_COLOR, weight: 1.5, dashArray: '5 4', fillColor: IMPACT_COLOR, fillOpacity: 0.16 },
+    }).addTo(g);
+  }
+  let routeLatLngs = null;
+  if (source.kind === 'route') routeLatLngs = source.geometry.coordinates.map(([x, y]) => [y, x]);
+  else routeLatLngs = S.index.canals.get(String(source.id))?.getLatLngs() ?? null;
+  if (routeLatLngs) {
+    L.polyline(routeLatLngs, { pane: 'impact', renderer: svg, interactive: false, color: '#7a1f0c', weight: 2, dashArray: '1 5', lineCap: 'round' }).addTo(g);
+  }
+  // The affected parcels' outlines: one bbox request around the corridor.
+  const ids = new Set(result.parcels.map((p) => String(p.id)));
+  if (ids.size) {
+    const b = g.getBounds().isValid() ? g.getBounds() : null;
+    if (b) {
+      const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(6));
+      const r = await api.fetchItems('parcels', { bbox, max: api.MAX_LIMIT, signal });
+      const psvg = L.svg({ pane: 'impactParcels' });
+      for (const f of r.features) {
+        if (!ids.has(String(f.id))) continue;
+        const layer = L.geoJSON(f, {
+          pane: 'impactParcels', renderer: psvg, interactive: false,
+          style: { color: '#b2182b', weight: 2, fillColor: IMPACT_COLOR, fillOpacity: 0.28 },
+        });
+        layer.feature = f;
+        layer.addTo(g);
+        S.impact.parcelLayers.set(String(f.id), layer);
+      }
+    }
+  }
+  const fit = g.getBounds();
+  if (fit.isValid()) S.map.fitBounds(fit, { ...fitPadding(40), maxZoom: 19 });
+}
+
+function renderImpact() {
+  const el = $('#impact-result');
+  $('#clear-btn').hidden = !S.impact;
+  if (!S.impact) {
+    el.innerHTML = '';
+    return;
+  }
+  const { result: r, source } = S.impact;
+  const tot = r.totals || {};
+  const name = source.kind === 'canal'
+    ? (S.index.canals.get(String(source.id))?.feature.properties.name || source.id)
+    : t('impact.drawn_route');
+  const parcels = [...r.parcels].sort((a, b) => b.taken_area_m2 - a.taken_area_m2);
+  const rows = parcels.map((p) => `<tr tabindex="0" data-parcel="${esc(p.id)}" class="${S.impact.selected === p.id ? 'selected' : ''}">
+      <td>${esc(p.map_sheet)}/${esc(p.parcel_no)}</td>
+      <td>${p.owner_name || p.owner_household ? esc(p.owner_name || p.owner_household) : hiddenOr('—')}</td>
+      <td class="n">${fmtArea(p.taken_area_m2)}</td>
+      <td class="n">${fmtPct(p.taken_share)}</td>
+      <td class="n">${fmtLen(p.fence_to_rebuild_m)}</td>
+      <td><span class="dot-label"><span class="sw" style="background:${CLEARANCE_COLOR[p.clearance_status] || '#777'}"></span>${esc(tStatus('clearance_short', p.clearance_status))}</span></td>
+    </tr>`).join('');
+  const table = parcels.length
+    ? `<div class="table-wrap"><table class="impact" id="impact-table">
+        <thead><tr><th>${esc(t('impact.col.parcel'))}</th><th>${esc(t('impact.col.owner'))}</th><th class="n" title="${esc(t('impact.col.taken_title'))}">${esc(t('impact.col.taken'))}</th>
+        <th class="n">${esc(t('impact.col.share'))}</th><th class="n" title="${esc(t('impact.col.fence_title'))}">${esc(t('impact.col.fence'))}</th><th>${esc(t('impact.col.status'))}</th></tr></thead>
+        <tbody>${rows}</tbody>
+        <tfoot><tr>
+          <td colspan="2" data-total="parcels" data-value="${tot.parcels}" data-households="${tot.households_affected}">${esc(t('impact.total', { n: fmtNum(tot.parcels), hh: fmtNum(tot.households_affected) }))}</td>
+          <td class="n" data-total="taken_area_m2" data-value="${tot.taken_area_m2}">${fmtArea(tot.taken_area_m2)}</td>
+          <td></td>
+          <td class="n" data-total="fence_to_rebuild_m" data-value="${tot.fence_to_rebuild_m}">${fmtLen(tot.fence_to_rebuild_m)}</td>
+          <td></td>
+        </tr></tfoot>
+      </table></div><p class="muted" style="margin:6px 0 0;font-size:12px">${esc(t('impact.row_hint'))}</p>`
+    : `<p class="muted">${esc(t('impact.parcels.none'))}</p>`;
+  const byStatus = Object.entries(tot.by_clearance_status || {}).filter(([, n]) => n > 0)
+    .map(([s, n]) => `<span class="key" data-status="${esc(s)}">${pill(CLEARANCE_COLOR[s] || '#777', tStatus('clearance', s))} ${fmtNum(n)}</span>`).join('');
+  const floods = r.flood_zones.length
+    ? `<ul class="plain-list">${r.flood_zones.map((z) => `<li>${esc(t('impact.flood.row', { name: z.name, depth: fmtNum(z.depth_m, 2), len: fmtLen(z.length_inside_m) }))}
+        <span class="meta">· ${esc(z.village || '')}</span></li>`).join('')}</ul>`
+    : `<p class="muted">${esc(t('impact.flood.none'))}</p>`;
+  const served = r.served_households.length
+    ? `<ul class="plain-list" id="served-list">${r.served_households.map((h) => `<li class="${h.id ? 'clickable' : ''}" data-household="${esc(h.id)}">${h.head ? esc(h.head) : hiddenOr('—')} <span class="meta">· ${esc(h.village)} · ${esc(h.flood_zone)}</span></li>`).join('')}</ul>`
+    : `<p class="muted">${esc(t('impact.served.none'))}</p>`;
+  const exportsHtml = exportActions({ kind: 'impact', source, result: r })
+    .map((x) => `<a class="btn" href="${esc(x.href({ source, width: r.corridor_width_m }))}">${esc(t(x.label_key))}</a>`).join('');
+  el.innerHTML = `<div class="card" id="impact-card">
+      <h2>${esc(name)}</h2>
+      <p class="summary">${esc(t('impact.summary', { len: fmtLen(r.route_length_m), w: fmtNum(r.corridor_width_m, 1), area: fmtArea(r.corridor_area_m2) }))}</p>
+      <div class="kpis">
+        <div class="kpi"><b data-kpi="taken">${fmtArea(tot.taken_area_m2)}</b><span>${esc(t('impact.kpi.taken'))}</span></div>
+        <div class="kpi"><b data-kpi="fence">${fmtLen(tot.fence_to_rebuild_m)}</b><span>${esc(t('impact.kpi.fence'))}</span></div>
+        <div class="kpi"><b data-kpi="gates">${fmtNum(tot.gates_to_rebuild)}</b><span>${esc(t('impact.kpi.gates'))}</span></div>
+      </div>
+      ${byStatus ? `<div class="keys">${byStatus}</div>` : ''}
+      ${exportsHtml ? `<div class="row" style="margin-top:10px">${exportsHtml}</div>` : ''}
+    </div>
+    <div class="card"><h2>${esc(t('impact.parcels.title'))}</h2>${table}</div>
+    <div class="card"><h2>${esc(t('impact.served.title'))}</h2><p class="muted" style="font-size:12px">${esc(t('impact.served.note'))}</p>${served}</div>
+    <div class="card"><h2>${esc(t('impact.flood.title'))}</h2>${floods}</div>`;
+  for (const tr of el.querySelectorAll('tr[data-parcel]')) {
+    tr.addEventListener('click', () => selectImpactParcel(tr.dataset.parcel));
+    tr.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        selectImpactParcel(tr.dataset.parcel);
+      }
+    });
+  }
+  for (const li of el.querySelectorAll('li.clickable[data-household]')) {
+    li.addEventListener('click', () => findHousehold(li.dataset.household));
+  }
+}
+
+async function selectImpactParcel(id) {
+  if (!S.impact) return;
+  S.impact.selected = id;
+  for (const tr of document.querySelectorAll('#impact-table tr[data-parcel]')) tr.classList.toggle('selected', tr.dataset.parcel === id);
+  for (const [pid, layer] of S.impact.parcelLayers) {
+    layer.setStyle(pid === id
+      ? { color: '#ff7f00', weight: 4, fillColor: '#ff7f00', fillOpacity: 0.45 }
+      : { color: '#b2182b', weight: 2, fillColor: IMPACT_COLOR, fillOpacity: 0.28 });
+  }
+  let layer = S.impact.parcelLayers.get(id);
+  let feature = layer?.feature;
+  if (!feature) {
+    feature = await api.fetchItem('parcels', id);
+    if (!feature) return;
+    layer = L.geoJSON(feature, { pane: 'impactParcels', interactive: false, style: { color: '#ff7f00', weight: 4, fillOpacity: 0.45 } }).addTo(S.groups.impact);
+    layer.feature = feature;
+    S.impact.parcelLayers.set(id, layer);
+  }
+  layer.bringToFront();
+  const b = layer.getBounds();
+  S.map.fitBounds(b, { padding: [60, 60], maxZoom: 20 });
+  document.body.dataset.selectedParcel = id;
+  openDetails('parcels', feature, b.getCenter());
+}
+
+async function findHousehold(id) {
+  const f = S.index.households.get(id)?.feature || (await api.fetchItem('households', id));
+  if (!f) return;
+  const [lng, lat] = f.geometry.coordinates;
+  S.map.setView([lat, lng], Math.max(S.map.getZoom(), 18));
+  const ring = L.circleMarker([lat, lng], { pane: 'highlight', radius: 10, color: IMPACT_COLOR, weight: 3, fill: false, interactive: false }).addTo(S.map);
+  setTimeout(() => S.map.removeLayer(ring), 2500);
+  openDetails('households', f, L.latLng(lat, lng));
+}
+
+// ---------------------------------------------------------------------------------
+// Drawing a route
+
+function startDraw() {
+  clearImpact();
+  S.map.closePopup();
+  S.draw = { points: [], line: null, guide: null, markers: [] };
+  S.map.doubleClickZoom.disable();
+  $('#map').classList.add('drawing');
+  $('#draw-btn').hidden = true;
+  $('#finish-btn').hidden = false;
+  $('#cancel-btn').hidden = false;
+  $('#draw-hint').hidden = false;
+  document.body.dataset.drawing = 'true';
+}
+
+function endDraw() {
+  if (!S.draw) return;
+  S.groups.draw.clearLayers();
+  S.draw = null;
+  $('#map').classList.remove('drawing');
+  $('#draw-btn').hidden = false;
+  $('#finish-btn').hidden = true;
+  $('#cancel-btn').hidden = true;
+  $('#draw-hint').hidden = true;
+  delete document.body.dataset.drawing;
+  // Re-enable after the dblclick that may have ended drawing has passed.
+  setTimeout(() => S.map.doubleClickZoom.enable(), 400);
+}
+
+function addDrawPoint(latlng) {
+  const d = S.draw;
+  const last = d.points[d.points.length - 1];
+  if (last && S.map.latLngToContainerPoint(last).distanceTo(S.map.latLngToContainerPoint(latlng)) < 4) return;
+  d.points.push(latlng);
+  if (!d.line) {
+    d.line = L.polyline(d.points, { pane: 'draw', color: IMPACT_COLOR, weight: 3, interactive: false }).addTo(S.groups.draw);
+  } else {
+    d.line.setLatLngs(d.points);
+  }
+  d.markers.push(L.circleMarker(latlng, { pane: 'draw', radius: 4, color: '#fff', weight: 2, fillColor: IMPACT_COLOR, fillOpacity: 1, interactive: false }).addTo(S.groups.draw));
+  document.body.dataset.drawPoints = String(d.points.length);
+}
+
+function onMapMouseMove(e) {
+  const d = S.draw;
+  if (!d || !d.points.length) return;
+  const pts = [d.points[d.points.length - 1], e.latlng];
+  if (!d.guide) d.guide = L.polyline(pts, { pane: 'draw', color: IMPACT_COLOR, weight: 2, dashArray: '4 4', opacity: 0.7, interactive: false }).addTo(S.groups.draw);
+  else d.guide.setLatLngs(pts);
+}
+
+function onMapDblClick() {
+  if (S.draw) finishDraw();
+}
+
+function finishDraw() {
+  const d = S.draw;
+  if (!d) return;
+  if (d.points.length < 2) {
+    setStatus($('#impact-status'), t('impact.need_two'), true);
+    return;
+  }
+  const geometry = { type: 'LineString', coordinates: d.points.map((p) => [Number(p.lng.toFixed(7)), Number(p.lat.toFixed(7))]) };
+  endDraw();
+  showTab('impact');
+  runImpact({ kind: 'route', geometry });
+}
+
+// ---------------------------------------------------------------------------------
+// Signing in (personal details are for signed-in officers only)
+
+function renderAccount() {
+  $('#account').hidden = !S.authAvailable;
+  $('#signin-btn').hidden = !!S.user;
+  $('#signout-btn').hidden = !S.user;
+  const who = $('#who');
+  who.hidden = !S.user;
+  if (S.user) who.innerHTML = `<b>${esc(S.user.name)}</b> · ${esc(t(`auth.role.${S.user.role}`))}`;
+}
+
+async function initAuth() {
+  let saved = null;
+  try {
+    saved = sessionStorage.getItem('drainplan.token');
+  } catch {
+    /* no storage */
+  }
+  if (saved) api.setToken(saved);
+  try {
+    const me = await api.whoAmI();
+    S.authAvailable = true;
+    S.user = me && me.role && me.role !== 'public' ? { name: me.name, role: me.role } : null;
+  } catch (e) {
+    // A server without sign-in (404) serves everyone everything.
+    S.authAvailable = e.status !== 404 && e.status !== 0;
+    S.user = null;
+  }
+  if (!S.user) forgetToken();
+  renderAccount();
+}
+
+function forgetToken() {
+  api.setToken(null);
+  try {
+    sessionStorage.removeItem('drainplan.token');
+  } catch {
+    /* no storage */
+  }
+}
+
+/** After signing in or out: everything personal is fetched again. */
+function refreshForUser() {
+  renderAccount();
+  clearLayer('parcels');
+  clearLayer('households');
+  loadView('parcels');
+  loadView('households');
+  loadReports();
+  if (S.impact) runImpact(S.impact.source);
+  S.map.closePopup();
+}
+
+function wireAuth() {
+  const form = $('#signin-form');
+  $('#signin-btn').addEventListener('click', () => {
+    form.hidden = !form.hidden;
+    if (!form.hidden) $('#signin-name').focus();
+  });
+  $('#signin-cancel').addEventListener('click', () => {
+    form.hidden = true;
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const err = $('#signin-error');
+    setStatus(err, '');
+    try {
+      const r = await api.signIn($('#signin-name').value.trim(), $('#signin-password').value);
+      api.setToken(r.token);
+      try {
+        sessionStorage.setItem('drainplan.token', r.token);
+      } catch {
+        /* no storage: the session lasts as long as the page */
+      }
+      S.user = { name: r.name, role: r.role };
+      form.hidden = true;
+      form.reset();
+      refreshForUser();
+    } catch (ex) {
+      setStatus(err, t('auth.failed', { msg: ex.message }), true);
+    }
+  });
+  $('#signout-btn').addEventListener('click', async () => {
+    await api.signOut();
+    forgetToken();
+    S.user = null;
+    refreshForUser();
+  });
+  api.setOnExpired(() => {
+    forgetToken();
+    S.user = null;
+    renderAccount();
+    setStatus($('#impact-status'), t('auth.expired'), true);
+  });
+}
+
+// ---------------------------------------------------------------------------------
+// Start
+
+function wireUi() {
+  for (const b of document.querySelectorAll('.lang-switch button')) b.addEventListener('click', () => switchLang(b.dataset.lang));
+  for (const b of document.querySelectorAll('.tabs button')) b.addEventListener('click', () => showTab(b.dataset.tab));
+  $('#village-select').addEventListener('change', (e) => zoomToVillage(e.target.value));
+  $('#canal-select').addEventListener('change', (e) => {
+    if (e.target.value) runImpact({ kind: 'canal', id: e.target.value });
+    else clearImpact();
+  });
+  $('#draw-btn').addEventListener('click', startDraw);
+  $('#finish-btn').addEventListener('click', finishDraw);
+  $('#cancel-btn').addEventListener('click', endDraw);
+  $('#clear-btn').addEventListener('click', clearImpact);
+  let widthTimer = null;
+  $('#width-input').addEventListener('input', () => {
+    clearTimeout(widthTimer);
+    widthTimer = setTimeout(() => {
+      if (S.impact) runImpact(S.impact.source);
+    }, 350);
+  });
+  document.addEventListener('keydown', (e) => {
+    if (!S.draw) return;
+    if (e.key === 'Escape') endDraw();
+    if (e.key === 'Enter') finishDraw();
+  });
+}
+
+async function start() {
+  let lang = 'vi';
+  try {
+    // `#lang=en` in the address picks the language (the server's / takes no query string).
+    lang = new URLSearchParams(location.hash.slice(1)).get('lang') || localStorage.getItem('drainplan.lang') || 'vi';
+  } catch {
+    /* default */
+  }
+  setLang(lang);
+  initMap();
+  wireUi();
+  wireAuth();
+  switchLang(getLang());
+  await initAuth();
+  renderLayerBox();
+  const reports = loadReports();
+  try {
+    await Promise.all(['villages', 'flood_zones', 'canals'].map(loadWhole));
+  } catch (e) {
+    showMapError(e);
+  }
+  labelVillages();
+  renderVillageSelect();
+  renderCanalSelect();
+  fitAll();
+  S.map.getContainer().classList.toggle('hide-village-labels', S.map.getZoom() < 14);
+  renderLayerBox();
+  await Promise.allSettled([reports, loadView('parcels'), loadView('households')]);
+  document.body.dataset.ready = 'true';
+}
+
+// For the browser tests and for debugging from the console.
+window.drainplan = {
+  get map() { return S.map; },
+  counts: () => Object.fromEntries(LAYER_ORDER.map((n) => [n, S.index[n].size])),
+  viewState: () => ({ ...S.viewState }),
+  featureLatLng(name, id) {
+    const l = S.index[name].get(String(id));
+    if (!l) return null;
+    return l.getLatLng ? l.getLatLng() : l.getCenter();
+  },
+  get impact() { return S.impact?.result ?? null; },
+  get user() { return S.user; },
+  impactBounds() {
+    const b = S.groups.impact.getBounds();
+    return b.isValid() ? b : null;
+  },
+  registerExport,
+};
+
+start();
