@@ -22,7 +22,7 @@ WORK=$(mktemp -d)
 # The server writes its journal beside the layers: serve a copy-on-nothing symlink farm.
 mkdir -p "$WORK/data"
 for f in "$DATA"/*.geojson; do ln -s "$(realpath "$f")" "$WORK/data/"; done
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill ${SPID:-} ${SERVER:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 START=$(date +%s.%N)
 /usr/bin/time -v -o "$WORK/time.txt" "$BIN" serve --data "$WORK/data" --addr "127.0.0.1:$PORT" \
@@ -59,7 +59,7 @@ echo "route impact touches $(curl -s -H 'Content-Type: application/json' -d "$RO
 cat > "$WORK/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.body = [[$ROUTE]]
+wrk.body = [==[$ROUTE]==]
 LUA
 cat > "$WORK/report.lua" <<'LUA'
 done = function(summary, latency, requests)

@@ -107,12 +107,14 @@ impl Feature {
 impl Layer {
     fn push(&mut self, f: Feature) {
         let pos = self.features.len();
+        self.note_properties(&f);
         self.index.insert(f.bbox, pos);
         self.by_id.insert(f.id.clone(), pos);
         self.features.push(f);
     }
 
     fn set(&mut self, pos: usize, f: Feature) {
+        self.note_properties(&f);
         self.index.remove(self.features[pos].bbox, pos);
         self.index.insert(f.bbox, pos);
         self.features[pos] = f;

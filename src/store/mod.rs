@@ -51,6 +51,8 @@ pub struct Layer {
     /// R-tree over the features' bounding boxes.
     pub index: SpatialIndex,
     pub(crate) by_id: HashMap<String, usize>,
+    /// Property names with a sample value of each JSON kind, built on first use.
+    pub(crate) samples: std::sync::OnceLock<Vec<(String, Vec<serde_json::Value>)>>,
 }
 
 impl Layer {
@@ -65,6 +67,35 @@ impl Layer {
             features,
             index,
             by_id,
+            samples: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Every property name the features carry, in order of first appearance, each with
+    /// one sample value of every JSON kind seen for it (null, boolean, integer, other
+    /// number, string; an empty array or object for those), so that a collection's schema
+    /// needs no scan of every feature per request. Built once (a scan of the layer that
+    /// keeps no parsed maps) and kept up to date by edits.
+    pub fn property_samples(&self) -> &[(String, Vec<serde_json::Value>)] {
+        self.samples.get_or_init(|| {
+            let mut out = Vec::new();
+            let mut seen = HashMap::new();
+            for f in &self.features {
+                merge_samples(&mut out, &mut seen, &f.properties.to_map());
+            }
+            out
+        })
+    }
+
+    /// Adds a new or replaced feature's properties to the samples, if they are built.
+    pub(crate) fn note_properties(&mut self, f: &Feature) {
+        if let Some(out) = self.samples.get_mut() {
+            let mut seen = out
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            merge_samples(out, &mut seen, &f.properties.to_map());
         }
     }
 
@@ -88,6 +119,39 @@ impl Layer {
     /// Bounding box of the whole layer.
     pub fn extent(&self) -> Option<Rect> {
         union_rects(self.features.iter().map(|f| f.bbox))
+    }
+}
+
+fn merge_samples(
+    out: &mut Vec<(String, Vec<serde_json::Value>)>,
+    seen: &mut HashMap<String, usize>,
+    props: &Properties,
+) {
+    use serde_json::Value;
+    fn kind(v: &Value) -> u8 {
+        match v {
+            Value::Null => 0,
+            Value::Bool(_) => 1,
+            Value::Number(n) if n.is_i64() || n.is_u64() => 2,
+            Value::Number(_) => 3,
+            Value::String(_) => 4,
+            Value::Array(_) => 5,
+            Value::Object(_) => 6,
+        }
+    }
+    for (name, value) in props {
+        let i = *seen.entry(name.clone()).or_insert_with(|| {
+            out.push((name.clone(), Vec::new()));
+            out.len() - 1
+        });
+        let samples = &mut out[i].1;
+        if !samples.iter().any(|s| kind(s) == kind(value)) {
+            samples.push(match value {
+                Value::Array(_) => Value::Array(Vec::new()),
+                Value::Object(_) => Value::Object(serde_json::Map::new()),
+                v => v.clone(),
+            });
+        }
     }
 }
 

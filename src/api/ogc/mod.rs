@@ -387,8 +387,10 @@ pub fn layer_properties(
 ) -> Vec<(String, Option<PropertyType>)> {
     let mut out: Vec<(String, Option<PropertyType>)> = Vec::new();
     let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for f in &layer.features {
-        for (name, value) in &f.properties {
+    // The layer keeps a sample of each kind of value per property: no scan of a million
+    // features per request.
+    for (name, samples) in layer.property_samples() {
+        for value in samples {
             if redact.is_some_and(|k| is_personal(k, name)) {
                 continue;
             }
