@@ -212,9 +212,16 @@ describe('downloads from the map page', () => {
     assert.ok(listing.some((f) => f.endsWith('.prj')), `a .prj in ${listing}`);
     assert.ok(listing.some((f) => /^alignment_.*\.csv$/.test(f)), `the alignment table in ${listing}`);
     assert.ok(listing.includes('land_taken_by_parcel.csv') && listing.includes('README.txt'), `${listing}`);
-    // The planned canal is the 750 m one; its alignment runs from Km0+000.00 to its length.
-    const alignment = run('unzip', ['-p', file, listing.find((f) => f.startsWith('alignment_'))]);
-    assert.match(alignment, /Km0\+000\.00/);
+    // The alignment runs from Km0+000.00 to the canal's length (the sample's planned 750 m canal).
+    const alignment = run('unzip', ['-p', file, listing.find((f) => f.startsWith('alignment_'))])
+      .replace(/^\uFEFF/, '').trim().split(/\r?\n/).map((l) => l.split(','));
+    assert.deepEqual(alignment[0].slice(0, 3), ['vertex', 'chainage', 'chainage_m']);
+    assert.equal(alignment[1][1], 'Km0+000.00');
+    const length = await page.evaluate(() => window.drainplan.impact.route_length_m);
+    assert.ok(Math.abs(Number(alignment.at(-1)[2]) - length) < 0.05, `the last chainage ${alignment.at(-1)[1]} is the route's ${length} m`);
+    if (Math.round(planned.properties.length_m) === 750) assert.equal(alignment.at(-1)[1], 'Km0+750.00');
+    const prj = run('unzip', ['-p', file, listing.find((f) => f.endsWith('.prj'))]);
+    assert.match(prj, /VN-2000/);
     const dxf = listing.find((f) => f.endsWith('.dxf'));
     assert.match(run('ogrinfo', ['-so', '-al', `/vsizip/${file}/${dxf}`]), /Feature Count: [1-9]/);
     assertNoProblems();
