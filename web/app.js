@@ -558,17 +558,28 @@ function openDetails(name, feature, latlng, others = []) {
   // etag: the version the forms edit (read fresh from the server, below); msgs: each
   // form's last message; history: the feature's change history once asked for.
   S.popup = { popup, name, feature, latlng, others, etag: null, msgs: {}, history: null };
-  popup.setLatLng(latlng).setContent(detailsHtml(name, feature, others));
+  popup.setLatLng(latlng).setContent(contentNode(detailsHtml(name, feature, others)));
   if (!S.map.hasLayer(popup)) popup.openOn(S.map);
   wirePopup(popup);
   if (name === 'parcels') fillOwner(popup, feature);
   if (editing) loadForEdit(S.popup);
 }
 
+/**
+ * Popup content as a node rather than a string: Leaflet's popup.update() (a new layout
+ * after a form message or the history appears) re-inserts a node but re-parses a string,
+ * which would drop the forms' listeners and whatever the officer typed.
+ */
+function contentNode(html) {
+  const d = document.createElement('div');
+  d.innerHTML = html;
+  return d;
+}
+
 function refreshPopup() {
   if (!S.popup) return;
   const { popup, name, feature, others } = S.popup;
-  popup.setContent(detailsHtml(name, feature, others));
+  popup.setContent(contentNode(detailsHtml(name, feature, others)));
   wirePopup(popup);
   if (name === 'parcels') fillOwner(popup, feature);
 }
