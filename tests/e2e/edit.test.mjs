@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  OFFICER, ROOT, basic, getJson, launchBrowser, openPage, pagePoint, setView, signIn, startServer, waitIdle,
+  OFFICER, ROOT, along, basic, getJson, launchBrowser, openPage, pagePoint, setView, signIn, startServer, waitIdle,
 } from './helpers.mjs';
 
 const DONATED_COLOR = '#54a24b';
@@ -288,6 +288,39 @@ describe('editing from the map', () => {
     await page.evaluate(() => { window.drainplan.map.closePopup(); });
     assertNoProblems(page, /status of 422/);
     page.problems = [];
+  });
+
+  test('an officer sets a canal’s status from the map: restyled, and the canal-length and monthly reports follow', async () => {
+    const planned = (await getJson(server.url, '/collections/canals/items?status=planned&limit=100')).features
+      .sort((a, b) => (b.properties.length_m ?? 0) - (a.properties.length_m ?? 0))[0];
+    const [lon, lat] = along(planned.geometry.coordinates, 0.5);
+    await setLayer(page, 'households', false);
+    await setView(page, lon, lat, 18);
+    const pt = await pagePoint(page, lon, lat);
+    await page.mouse.click(pt.x, pt.y);
+    await page.waitForSelector(`.leaflet-popup .pop[data-feature="canals:${planned.id}"]`);
+    const form = await readyForm(page, 'canal_status');
+    assert.equal(await form.locator('select[name=status]').inputValue(), 'under_construction');
+    await form.locator('input[name=date]').fill('2026-03-02');
+    const reportsBefore = Number(await page.locator('body').getAttribute('data-reports'));
+    await form.locator('button[type=submit]').click();
+    await page.waitForSelector('.leaflet-popup form[data-step=canal_status] .form-msg.ok');
+    const now = await item('canals', planned.id);
+    assert.equal(now.properties.status, 'under_construction');
+    assert.equal(now.properties.status_date, '2026-03-02');
+    assert.equal((await page.evaluate((id) => window.drainplan.feature('canals', id), planned.id)).color, '#f28e1c');
+    assert.match(await page.locator('.leaflet-popup .pop table').first().textContent(), /Đang thi công/);
+    await page.waitForFunction((n) => Number(document.body.dataset.reports) > n && document.body.dataset.busy === '0', reportsBefore);
+    const canal = await getJson(server.url, '/api/reports/canal-length?by=status,village');
+    const building = canal.rows.filter((r) => r.status === 'under_construction').reduce((a, r) => a + r.length_m, 0);
+    assert.ok((await page.locator('#report-canals li[data-status=under_construction]').textContent()).includes(`${viNum(building)} m`));
+    const month = (await pageToday(page)).slice(0, 7);
+    const started = Number(await page.locator(`#report-progress [data-month="${month}"] [data-canal-started]`).getAttribute('data-canal-started'));
+    assert.ok(Math.abs(started - (planned.properties.length_m ?? started)) < 1, `${started} m started`);
+    await page.evaluate(() => { window.drainplan.map.closePopup(); });
+    await setLayer(page, 'households', true);
+    await waitIdle(page);
+    assertNoProblems(page);
   });
 
   test('the edits survive the server being killed and started again', async () => {
