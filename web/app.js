@@ -773,7 +773,9 @@ function contributionForm() {
 }
 
 function editHtml(name, f) {
-  if (!canEdit() || !EDITABLE.has(name)) return '';
+  if (!EDITABLE.has(name)) return '';
+  // Signed out while the popup was open (the session expired): no forms, only why.
+  if (!canEdit()) return S.popup?.msgs?.all ? `<div class="edit">${msgHtml('all')}</div>` : '';
   const p = f.properties || {};
   let forms = '';
   if (name === 'canals') forms = statusForm('canal_status', 'canal', CANAL_STATUSES, p.status);
@@ -860,6 +862,10 @@ async function submitEdit(form) {
       // Someone else changed it since it was read: show theirs, and let the officer decide again.
       pop.msgs = { [step]: { text: t('edit.stale'), kind: 'error' } };
       await reloadFeature(pop);
+    } else if (e.status === 401 && !S.user) {
+      // The session expired (a server restart forgets sessions): the forms go, and the page says why.
+      pop.msgs = { all: { text: t('auth.expired'), kind: 'error' } };
+      if (S.popup === pop) refreshPopup();
     } else {
       const text = e.status === 401 || e.status === 403 ? t('edit.not_allowed', { msg: e.message }) : t('edit.failed', { msg: e.message });
       pop.msgs[step] = { text, kind: 'error' };

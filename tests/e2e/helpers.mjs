@@ -42,7 +42,7 @@ function loadPlaywright() {
  * tests never write into the repository), and resolves once it prints its address.
  * `users` ([{name, role, password}]) are added too; they must be added, or it throws.
  * `restart()` kills the server at once (SIGKILL, as a crash would) and starts it again over
- * the same data directory: `url` is then the new address.
+ * the same data directory on the same address (so that a page open on it carries on).
  */
 export async function startServer({ withViewer = true, users = [] } = {}) {
   if (!existsSync(BIN)) throw new Error(`no drainplan binary at ${BIN}: build it (cargo build) or set DRAINPLAN_BIN`);
@@ -73,7 +73,7 @@ export async function startServer({ withViewer = true, users = [] } = {}) {
   };
   server.restart = async () => {
     await stopChild(server.child, 'SIGKILL');
-    await spawnServer(server);
+    await spawnServer(server, new URL(server.url).host);
     return server.url;
   };
   return server;
@@ -95,9 +95,9 @@ async function stopChild(child, signal = 'SIGTERM') {
 }
 
 /** Starts `drainplan serve` over `server.data`; sets server.url and server.child. */
-async function spawnServer(server) {
+async function spawnServer(server, addr = '127.0.0.1:0') {
   const { data } = server;
-  const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--data', data, '--web', join(ROOT, 'web')], {
+  const child = spawn(BIN, ['serve', '--addr', addr, '--data', data, '--web', join(ROOT, 'web')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
