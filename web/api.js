@@ -278,3 +278,106 @@ export async function monthlyProgress() {
     })),
   };
 }
+
+// ---------------------------------------------------------------------------------
+// Downloads (/api/export/…, /api/dossier/…): files, not JSON. They go through fetch, not
+// a plain link, so that a signed-in officer's Bearer token is sent and the file carries
+// the columns the officer may see.
+
+/** The formats and CRSs the export endpoints take (`format=`, `crs=`). */
+export const EXPORT_FORMATS = ['geojson', 'csv', 'kml', 'shp', 'gpkg', 'dxf'];
+export const EXPORT_CRSS = ['EPSG:4326', 'EPSG:9208', 'EPSG:3405', 'VN2000-TM3-104.75-towgs84'];
+/** The CRS the server uses when none is asked for; the page asks for VN-2000 TM-3 for CAD and GIS files. */
+export function defaultCrs(format) {
+  return format === 'dxf' || format === 'shp' ? 'EPSG:9208' : 'EPSG:4326';
+}
+
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, Array.isArray(v) ? v.join(',') : String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** `GET /api/export/{collection}`: a layer, or the part of it in `bbox` / matching `filters`. */
+export function layerExportRequest(collection, { format, crs, bbox, filters = {} }) {
+  return { url: `/api/export/${encodeURIComponent(collection)}${query({ format, crs, bbox, ...filters })}` };
+}
+
+function routeBody(geometry, width) {
+  return {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ route: geometry, corridor_width_m: width }),
+  };
+}
+
+/** The land taken by a stored canal (`{kind:'canal', id}`) or a drawn route (`{kind:'route', geometry}`). */
+export function impactExportRequest(source, width, { format, crs }) {
+  if (source.kind === 'canal') {
+    return { url: `/api/export/canals/${encodeURIComponent(source.id)}/impact${query({ format, crs, corridor_width_m: width })}` };
+  }
+  return { url: `/api/export/route-impact${query({ format, crs })}`, init: routeBody(source.geometry, width) };
+}
+
+/** The dossier zip (hồ sơ thiết kế) of a stored canal or a drawn route. */
+export function dossierRequest(source, width) {
+  if (source.kind === 'canal') {
+    return { url: `/api/dossier/canals/${encodeURIComponent(source.id)}${query({ corridor_width_m: width })}` };
+  }
+  return { url: '/api/dossier', init: routeBody(source.geometry, width) };
+}
+
+/** The file name in a Content-Disposition header (RFC 6266 `filename*` first), or null. */
+export function dispositionName(header) {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      /* fall through to filename= */
+    }
+  }
+  const plain = /filename\s*=\s*(?:"([^"]*)"|([^;]+))/.exec(header);
+  const name = plain ? (plain[1] ?? plain[2]).trim() : '';
+  // Only a base name: never a path the browser would have to clean up.
+  return name ? name.replace(/^.*[\\/]/, '') : null;
+}
+
+/**
+ * Fetches a file the server makes: { blob, fileName, crs }. A refusal (4xx/5xx) is an
+ * ApiError with the server's `{"error": …}` message.
+ */
+export async function fetchFile({ url, init = {} }, { signal } = {}) {
+  const headers = { ...(init.headers || {}) };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetch(url, { ...init, headers, signal });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(`${e.message} (${url})`, 0);
+  }
+  if (res.status === 401 && headers.Authorization) {
+    token = null;
+    if (onExpired) onExpired();
+    return fetchFile({ url, init }, { signal });
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    let msg = text || res.statusText;
+    try {
+      const body = JSON.parse(text);
+      msg = body.error || body.message || body.description || msg;
+    } catch {
+      /* not JSON: the text itself */
+    }
+    throw new ApiError(String(msg), res.status);
+  }
+  const blob = await res.blob();
+  const fileName = dispositionName(res.headers.get('Content-Disposition')) || url.split('?')[0].split('/').pop() || 'download';
+  return { blob, fileName, crs: res.headers.get('Content-Crs') };
+}

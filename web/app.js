@@ -10,6 +10,7 @@ import * as api from './api.js';
 import {
   t, tStatus, setLang, getLang, fmtNum, fmtPct, fmtLen, fmtArea, fmtDate, fmtDateTime, fmtMonth, applyStatic,
 } from './i18n.js';
+import { addDownloadPanel, buttonHtml, download } from './exports.js';
 
 // ---------------------------------------------------------------------------------
 // Look
@@ -116,10 +117,11 @@ const S = {
 };
 
 // ---------------------------------------------------------------------------------
-// Exports hook (issue "Engineering dossier exports"): when the server offers exports,
-// push descriptors here, e.g. { id, label_key, href: (ctx) => url }. The impact panel
-// and the village view call exportActions(ctx) and show buttons only when there are
-// some. None are registered yet, so no export UI is shown.
+// Exports hook (issue "Engineering dossier exports"): push descriptors here,
+// { id, label_key, title_key?, primary?, when: (ctx) => bool, request: (ctx) => {url, init} }.
+// The impact card calls exportActions({ kind: 'impact', source, result, width }) and shows
+// one button per action; a click downloads through exports.js (fetch with the page's
+// Authorization header, saved under the server's file name).
 const EXPORTS = [];
 export function registerExport(def) {
   EXPORTS.push(def);
@@ -127,6 +129,25 @@ export function registerExport(def) {
 function exportActions(ctx) {
   return EXPORTS.filter((e) => !e.when || e.when(ctx));
 }
+
+registerExport({
+  id: 'dossier',
+  label_key: 'export.dossier',
+  title_key: 'export.dossier_title',
+  primary: true,
+  when: (ctx) => ctx.kind === 'impact',
+  request: (ctx) => api.dossierRequest(ctx.source, ctx.width),
+});
+registerExport({
+  id: 'strips',
+  label_key: 'export.strips',
+  title_key: 'export.strips_title',
+  // The server has no strips to write for a route that takes no land.
+  when: (ctx) => ctx.kind === 'impact' && ctx.result.parcels.length > 0,
+  // In the format and CRS chosen in the download panel (shown under the button).
+  request: (ctx) => api.impactExportRequest(ctx.source, ctx.width, S.downloads.choice()),
+  detail: () => S.downloads.formatLabel(),
+});
 
 // ---------------------------------------------------------------------------------
 // Small helpers
@@ -1323,6 +1344,7 @@ async function drawImpact(signal) {
 function renderImpact() {
   const el = $('#impact-result');
   $('#clear-btn').hidden = !S.impact;
+  S.downloads?.update();
   if (!S.impact) {
     el.innerHTML = '';
     return;
@@ -1364,8 +1386,12 @@ function renderImpact() {
   const served = r.served_households.length
     ? `<ul class="plain-list" id="served-list">${r.served_households.map((h) => `<li class="${h.id ? 'clickable' : ''}" data-household="${esc(h.id)}">${h.head ? esc(h.head) : hiddenOr('—')} <span class="meta">· ${esc(h.village)} · ${esc(h.flood_zone)}</span></li>`).join('')}</ul>`
     : `<p class="muted">${esc(t('impact.served.none'))}</p>`;
-  const exportsHtml = exportActions({ kind: 'impact', source, result: r })
-    .map((x) => `<a class="btn" href="${esc(x.href({ source, width: r.corridor_width_m }))}">${esc(t(x.label_key))}</a>`).join('');
+  const exportCtx = { kind: 'impact', source, result: r, width: r.corridor_width_m };
+  const actions = exportActions(exportCtx);
+  const exportsHtml = actions.map((x) => `<div class="export-action">
+      <button type="button" class="btn${x.primary ? ' primary' : ''}" data-export="${esc(x.id)}"${x.title_key ? ` title="${esc(t(x.title_key))}"` : ''}>${buttonHtml(x.label_key)}</button>
+      ${x.detail ? `<span class="detail"><span data-export-detail="${esc(x.id)}">${esc(x.detail(exportCtx))}</span> · <button type="button" class="link-btn" data-export-change>${esc(t('export.change'))}</button></span>` : ''}
+    </div>`).join('');
   el.innerHTML = `<div class="card" id="impact-card">
       <h2>${esc(name)}</h2>
       <p class="summary">${esc(t('impact.summary', { len: fmtLen(r.route_length_m), w: fmtNum(r.corridor_width_m, 1), area: fmtArea(r.corridor_area_m2) }))}</p>
@@ -1375,7 +1401,7 @@ function renderImpact() {
         <div class="kpi"><b data-kpi="gates">${fmtNum(tot.gates_to_rebuild)}</b><span>${esc(t('impact.kpi.gates'))}</span></div>
       </div>
       ${byStatus ? `<div class="keys">${byStatus}</div>` : ''}
-      ${exportsHtml ? `<div class="row" style="margin-top:10px">${exportsHtml}</div>` : ''}
+      ${exportsHtml ? `<div class="export-actions" id="impact-exports">${exportsHtml}</div><p id="impact-export-status" class="status small" role="status" aria-live="polite" hidden></p>` : ''}
     </div>
     <div class="card"><h2>${esc(t('impact.parcels.title'))}</h2>${table}</div>
     <div class="card"><h2>${esc(t('impact.served.title'))}</h2><p class="muted" style="font-size:12px">${esc(t('impact.served.note'))}</p>${served}</div>
@@ -1392,6 +1418,11 @@ function renderImpact() {
   for (const li of el.querySelectorAll('li.clickable[data-household]')) {
     li.addEventListener('click', () => findHousehold(li.dataset.household));
   }
+  for (const b of el.querySelectorAll('button[data-export]')) {
+    const action = actions.find((x) => x.id === b.dataset.export);
+    b.addEventListener('click', () => download(action.request(exportCtx), { button: b, status: $('#impact-export-status') }));
+  }
+  for (const b of el.querySelectorAll('[data-export-change]')) b.addEventListener('click', () => S.downloads.open('impact'));
 }
 
 async function selectImpactParcel(id) {
@@ -1634,6 +1665,15 @@ async function start() {
   }
   setLang(lang);
   initMap();
+  S.downloads = addDownloadPanel(S.map, {
+    impact: () => (S.impact ? { source: S.impact.source, width: S.impact.result.corridor_width_m } : null),
+  });
+  document.addEventListener('drainplan:export-choice', () => {
+    for (const el of document.querySelectorAll('[data-export-detail]')) {
+      const x = EXPORTS.find((e) => e.id === el.dataset.exportDetail);
+      if (x?.detail) el.textContent = x.detail();
+    }
+  });
   wireUi();
   wireAuth();
   switchLang(getLang());
