@@ -28,6 +28,11 @@ export function setToken(t) {
 }
 
 async function request(url, options = {}) {
+  return (await requestFull(url, options)).body;
+}
+
+/** Like request(), but resolves to { body, headers } (edits need the ETag header). */
+async function requestFull(url, options = {}) {
   let res;
   const headers = { ...(options.headers || {}) };
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -40,7 +45,7 @@ async function request(url, options = {}) {
   if (res.status === 401 && token && headers.Authorization) {
     token = null;
     if (onExpired) onExpired();
-    return request(url, options);
+    return requestFull(url, options);
   }
   const text = await res.text();
   let body = null;
@@ -54,7 +59,7 @@ async function request(url, options = {}) {
     throw new ApiError(String(msg), res.status);
   }
   if (body === null) throw new ApiError(`the server did not send JSON (${url})`, res.status);
-  return body;
+  return { body, headers: res.headers };
 }
 
 function itemsUrl(collection, params) {
@@ -202,6 +207,76 @@ export async function signOut() {
   } catch {
     /* the token is dropped anyway */
   }
+}
+
+// ---------------------------------------------------------------------------------
+// Editing (officers) and the change history (viewers and above)
+
+/** One feature with the ETag an edit must send back: { feature, etag }, or null when it is gone. */
+export async function fetchItemForEdit(collection, id) {
+  try {
+    const r = await requestFull(`/collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}`, {
+      headers: { Accept: 'application/geo+json' },
+      cache: 'no-store',
+    });
+    return { feature: r.body, etag: r.headers.get('ETag') };
+  } catch (e) {
+    if (e.status === 404) return null;
+    throw e;
+  }
+}
+
+/** The one-step changes, by layer: which endpoint under /api/{path}/{id}/{step}. */
+const STEPS = {
+  canal_status: (id) => `/api/canals/${encodeURIComponent(id)}/status`,
+  clearance: (id) => `/api/parcels/${encodeURIComponent(id)}/clearance`,
+  contribution: (id) => `/api/households/${encodeURIComponent(id)}/contributions`,
+  water: (id) => `/api/households/${encodeURIComponent(id)}/water`,
+};
+
+/**
+ * A one-step change (`step` is canal_status, clearance, contribution or water) sent with
+ * `If-Match: etag`, so that a change someone else made since the feature was read is
+ * refused (ApiError with status 412). Resolves to { feature, etag } as the server now has it.
+ */
+export async function editStep(step, id, body, etag) {
+  const headers = { 'Content-Type': 'application/json', Accept: 'application/geo+json' };
+  if (etag) headers['If-Match'] = etag;
+  const r = await requestFull(STEPS[step](id), { method: 'POST', headers, body: JSON.stringify(body) });
+  return { feature: r.body, etag: r.headers.get('ETag') };
+}
+
+/** A feature's change history, newest first: [{ at, user, op, changes: [{property, from, to}] }]. */
+export async function featureHistory(collection, id, { limit = 200 } = {}) {
+  const r = await request(`/collections/${encodeURIComponent(collection)}/items/${encodeURIComponent(id)}/history?limit=${limit}`, {
+    headers: { Accept: 'application/json' },
+    cache: 'no-store',
+  });
+  return {
+    matched: r.numberMatched ?? (r.entries || []).length,
+    entries: (r.entries || []).map((e) => ({
+      seq: e.seq, at: e.at, user: e.user, op: e.op, changes: e.changes || [], geometry_changed: !!e.geometry_changed,
+    })),
+  };
+}
+
+/** Month-by-month progress from the change history: { water_rate_at_start, months:[…] } (oldest first). */
+export async function monthlyProgress() {
+  const r = await request('/api/reports/monthly-progress', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+  return {
+    water_rate_at_start: typeof r.water_rate_at_start === 'number' ? r.water_rate_at_start : null,
+    months: (r.months || []).map((m) => ({
+      month: m.month,
+      edits: Number(m.edits) || 0,
+      canal_completed_m: Number(m.canal_completed_m) || 0,
+      canal_started_m: Number(m.canal_started_m) || 0,
+      parcels_to_status: m.parcels_to_status || {},
+      contributions_added: m.contributions_added || {},
+      water_registered_dwellings: Number(m.water_registered_dwellings) || 0,
+      dwellings: Number(m.dwellings) || 0,
+      water_rate: Number(m.water_rate) || 0,
+    })),
+  };
 }
 
 // ---------------------------------------------------------------------------------

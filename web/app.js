@@ -8,7 +8,7 @@
 /* global L */
 import * as api from './api.js';
 import {
-  t, tStatus, setLang, getLang, fmtNum, fmtPct, fmtLen, fmtArea, fmtDate, applyStatic,
+  t, tStatus, setLang, getLang, fmtNum, fmtPct, fmtLen, fmtArea, fmtDate, fmtDateTime, fmtMonth, applyStatic,
 } from './i18n.js';
 import { addDownloadPanel, buttonHtml, download } from './exports.js';
 
@@ -37,6 +37,24 @@ const WATER_COLOR = { not_registered: '#c3cad0', registered: '#5fa8d3', connecte
 const DEPTH_BREAKS = [0.2, 0.4, 0.6, 0.8];
 const DEPTH_COLOR = ['#dbe9f6', '#b5d3ea', '#84b9dd', '#4f97c9', '#2166ac'];
 const IMPACT_COLOR = '#e4572e';
+
+/** The layers whose common changes an officer makes from the details popup. */
+const EDITABLE = new Set(['canals', 'parcels', 'households']);
+/** The property each layer is styled by: a change to it restyles the feature. */
+const STYLE_KEY = { canals: 'status', parcels: 'clearance_status', households: 'water_status', flood_zones: 'depth_m' };
+/** The step an edit form offers first: the one that usually follows the current status. */
+const NEXT_STEP = {
+  canal: { proposed: 'planned', planned: 'under_construction', under_construction: 'completed' },
+  clearance: { not_required: 'awaiting', awaiting: 'agreed', agreed: 'donated', donated: 'cleared', compensated: 'cleared' },
+  water: { not_registered: 'registered', registered: 'connected' },
+};
+const CONTRIBUTION_KINDS = ['land', 'labour', 'money'];
+/** Contribution fields in the order the reports show them, with their decimals and unit key. */
+const CONTRIBUTION_FIELDS = [
+  ['land_pledged_m2', 1, 'unit.m2'], ['land_donated_m2', 1, 'unit.m2'],
+  ['labour_pledged_days', 1, 'unit.days'], ['labour_done_days', 1, 'unit.days'],
+  ['money_pledged_vnd', 0, 'unit.vnd'], ['money_paid_vnd', 0, 'unit.vnd'],
+];
 
 /** Below these zooms the view-dependent layers are not fetched. */
 const MIN_ZOOM = { parcels: 15, households: 15 };
@@ -87,7 +105,7 @@ const S = {
   visible: { villages: true, canals: true, parcels: true, flood_zones: true, households: true, osm: false },
   viewState: { parcels: 'ok', households: 'ok' },
   aborts: {},
-  reports: { canals: null, water: null, canalsError: null, waterError: null },
+  reports: { canals: null, water: null, progress: null, canalsError: null, waterError: null, progressError: null },
   impact: null,
   impactAbort: null,
   draw: null,
@@ -279,6 +297,9 @@ function syncLayer(name, features) {
     keep.add(id);
     const old = idx.get(id);
     if (old) {
+      // Someone may have changed it since it was drawn (an edit): restyle what changed.
+      const key = STYLE_KEY[name];
+      if (key && old.feature.properties?.[key] !== f.properties?.[key]) old.setStyle(STYLE[name](f.properties || {}));
       old.feature = f;
       continue;
     }
@@ -550,17 +571,36 @@ function onMapClick(e) {
 
 function openDetails(name, feature, latlng, others = []) {
   const popup = S.popup?.popup && S.map.hasLayer(S.popup.popup) ? S.popup.popup : L.popup({ maxWidth: 340, autoPanPadding: [20, 20] });
-  S.popup = { popup, name, feature, latlng, others };
-  popup.setLatLng(latlng).setContent(detailsHtml(name, feature, others));
+  const editing = canEdit() && EDITABLE.has(name);
+  // Forms and the history need room: a wider popup that scrolls rather than leaves the map.
+  popup.options.minWidth = editing || canReadHistory() ? 320 : 50;
+  popup.options.maxWidth = editing || canReadHistory() ? 380 : 340;
+  popup.options.maxHeight = Math.max(260, Math.round(S.map.getSize().y * 0.8));
+  // etag: the version the forms edit (read fresh from the server, below); msgs: each
+  // form's last message; history: the feature's change history once asked for.
+  S.popup = { popup, name, feature, latlng, others, etag: null, msgs: {}, history: null };
+  popup.setLatLng(latlng).setContent(contentNode(detailsHtml(name, feature, others)));
   if (!S.map.hasLayer(popup)) popup.openOn(S.map);
   wirePopup(popup);
   if (name === 'parcels') fillOwner(popup, feature);
+  if (editing) loadForEdit(S.popup);
+}
+
+/**
+ * Popup content as a node rather than a string: Leaflet's popup.update() (a new layout
+ * after a form message or the history appears) re-inserts a node but re-parses a string,
+ * which would drop the forms' listeners and whatever the officer typed.
+ */
+function contentNode(html) {
+  const d = document.createElement('div');
+  d.innerHTML = html;
+  return d;
 }
 
 function refreshPopup() {
   if (!S.popup) return;
   const { popup, name, feature, others } = S.popup;
-  popup.setContent(detailsHtml(name, feature, others));
+  popup.setContent(contentNode(detailsHtml(name, feature, others)));
   wirePopup(popup);
   if (name === 'parcels') fillOwner(popup, feature);
 }
@@ -568,6 +608,16 @@ function refreshPopup() {
 function wirePopup(popup) {
   const el = popup.getElement();
   if (!el) return;
+  for (const form of el.querySelectorAll('form.edit-form')) {
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      submitEdit(form);
+    });
+    const kind = form.querySelector('select[name=kind]');
+    if (kind) kind.addEventListener('change', () => { form.querySelector('[data-unit]').textContent = t(`edit.contribution.unit.${kind.value}`); });
+  }
+  const hist = el.querySelector('button[data-history-toggle]');
+  if (hist) hist.addEventListener('click', toggleHistory);
   for (const a of el.querySelectorAll('a[data-other]')) {
     a.addEventListener('click', (ev) => {
       ev.preventDefault();
@@ -692,7 +742,315 @@ function detailsHtml(name, f, others) {
   const also = others.length
     ? `<div class="also">${others.map((o, i) => `<a href="#" data-other="${i}">${esc(t(`feature.${o.name === 'flood_zones' ? 'flood_zone' : o.name.replace(/s$/, '')}`))}: ${esc(shortName(o.name, o.layer.feature))}</a>`).join('')}</div>`
     : '';
-  return `<div class="pop" data-feature="${esc(name)}:${esc(f.id)}"><div class="kind">${esc(t(kind))}</div><h3>${esc(title)}</h3>${body}${act}${also}</div>`;
+  const etag = S.popup?.etag ? ` data-etag="${esc(S.popup.etag)}"` : '';
+  return `<div class="pop" data-feature="${esc(name)}:${esc(f.id)}"${etag}><div class="kind">${esc(t(kind))}</div><h3>${esc(title)}</h3>${body}${act}${editHtml(name, f)}${historyHtml()}${also}</div>`;
+}
+
+// ---------------------------------------------------------------------------------
+// Editing from the details popup (officers), and a feature's change history (viewers)
+
+function canEdit() {
+  return !!S.user && (S.user.role === 'officer' || S.user.role === 'admin');
+}
+
+function canReadHistory() {
+  return !!S.user;
+}
+
+/** Today in the browser's time zone, as the YYYY-MM-DD a date input holds. */
+function todayIso() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+function msgHtml(step) {
+  const m = S.popup?.msgs?.[step];
+  return `<p class="form-msg${m?.kind ? ` ${m.kind}` : ''}" data-msg="${step}" role="status"${m ? '' : ' hidden'}>${m ? esc(m.text) : ''}</p>`;
+}
+
+function formShell(step, fields) {
+  // Disabled until the feature's version (ETag) is known, so that no edit goes out blind.
+  const ready = !!S.popup?.etag;
+  return `<form class="edit-form" data-step="${step}" novalidate>
+    <div class="edit-title">${esc(t(`edit.${step}.title`))}</div>
+    <div class="edit-row">${fields}</div>
+    <div class="edit-actions"><button type="submit" class="btn primary small"${ready ? '' : ' disabled'}>${esc(t('edit.save'))}</button>${msgHtml(step)}</div>
+  </form>`;
+}
+
+function statusForm(step, kind, values, current) {
+  const pick = NEXT_STEP[kind]?.[current] ?? current ?? values[0];
+  const options = values.map((v) => `<option value="${v}"${v === pick ? ' selected' : ''}>${esc(tStatus(kind, v))}${v === current ? ` ${esc(t('edit.current'))}` : ''}</option>`).join('');
+  return formShell(step, `<label class="grow"><span>${esc(t(`edit.${step}.status`))}</span><select name="status">${options}</select></label>
+    <label><span>${esc(t('edit.date'))}</span><input type="date" name="date" value="${todayIso()}" required></label>`);
+}
+
+function contributionForm() {
+  const kinds = CONTRIBUTION_KINDS.map((k) => `<option value="${k}"${k === 'labour' ? ' selected' : ''}>${esc(t(`edit.contribution.kind.${k}`))}</option>`).join('');
+  const states = ['pledged', 'done'].map((st) => `<option value="${st}"${st === 'done' ? ' selected' : ''}>${esc(t(`edit.contribution.state.${st}`))}</option>`).join('');
+  return formShell('contribution', `<label class="grow"><span>${esc(t('edit.contribution.kind'))}</span><select name="kind">${kinds}</select></label>
+    <label class="amount"><span>${esc(t('edit.contribution.amount'))} (<span data-unit>${esc(t('edit.contribution.unit.labour'))}</span>)</span><input type="number" name="amount" min="0" step="any" inputmode="decimal" required></label>
+    <label class="grow"><span>${esc(t('edit.contribution.state'))}</span><select name="state">${states}</select></label>`);
+}
+
+function editHtml(name, f) {
+  if (!EDITABLE.has(name)) return '';
+  // Signed out while the popup was open (the session expired): no forms, only why.
+  if (!canEdit()) return S.popup?.msgs?.all ? `<div class="edit">${msgHtml('all')}</div>` : '';
+  const p = f.properties || {};
+  let forms = '';
+  if (name === 'canals') forms = statusForm('canal_status', 'canal', CANAL_STATUSES, p.status);
+  if (name === 'parcels') forms = statusForm('clearance', 'clearance', CLEARANCE_STATUSES, p.clearance_status);
+  if (name === 'households') forms = contributionForm() + statusForm('water', 'water', WATER_STATUSES, p.water_status);
+  return `<div class="edit" data-edit="${esc(name)}">${forms}${msgHtml('all')}</div>`;
+}
+
+/** Reads the feature and its ETag afresh when an officer opens it, and enables the forms. */
+async function loadForEdit(pop) {
+  try {
+    const r = await api.fetchItemForEdit(pop.name, pop.feature.id);
+    if (S.popup !== pop) return;
+    if (!r) {
+      pop.msgs = { all: { text: t('edit.gone'), kind: 'error' } };
+      refreshPopup();
+      return;
+    }
+    pop.etag = r.etag;
+    const changed = JSON.stringify(r.feature.properties) !== JSON.stringify(pop.feature.properties)
+      || JSON.stringify(r.feature.geometry) !== JSON.stringify(pop.feature.geometry);
+    if (changed) {
+      applyFeature(pop.name, r.feature);
+    } else {
+      // Unchanged: enable the forms in place, keeping whatever the officer already picked.
+      const el = pop.popup.getElement();
+      el?.querySelector('.pop')?.setAttribute('data-etag', r.etag || '');
+      for (const b of el?.querySelectorAll('form.edit-form button[type=submit]') || []) b.disabled = false;
+    }
+  } catch (e) {
+    if (S.popup !== pop) return;
+    pop.msgs = { all: { text: t('edit.failed', { msg: e.message }), kind: 'error' } };
+    refreshPopup();
+  }
+}
+
+function setFormMsg(form, text, kind = '') {
+  const p = form.querySelector('.form-msg');
+  if (!p) return;
+  p.hidden = !text;
+  p.textContent = text || '';
+  p.className = `form-msg${kind ? ` ${kind}` : ''}`;
+  S.popup?.popup.update();
+}
+
+function editBody(form) {
+  const step = form.dataset.step;
+  const fd = new FormData(form);
+  if (step === 'contribution') {
+    const raw = String(fd.get('amount') ?? '').trim().replace(',', '.');
+    const amount = Number(raw);
+    if (!raw || !Number.isFinite(amount) || amount <= 0) return { error: t('edit.contribution.amount_invalid') };
+    return { body: { kind: String(fd.get('kind')), amount, state: String(fd.get('state')) } };
+  }
+  const date = String(fd.get('date') ?? '');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return { error: t('edit.date_invalid') };
+  return { body: { status: String(fd.get('status')), date } };
+}
+
+async function submitEdit(form) {
+  const pop = S.popup;
+  if (!pop || !pop.etag) return;
+  const step = form.dataset.step;
+  const { body, error } = editBody(form);
+  if (error) {
+    pop.msgs[step] = { text: error, kind: 'error' };
+    setFormMsg(form, error, 'error');
+    return;
+  }
+  const btn = form.querySelector('button[type=submit]');
+  btn.disabled = true;
+  setFormMsg(form, t('edit.saving'));
+  busy(1);
+  try {
+    const r = await api.editStep(step, pop.feature.id, body, pop.etag);
+    if (S.popup === pop) {
+      pop.etag = r.etag;
+      pop.msgs = { [step]: { text: t('edit.saved'), kind: 'ok' } };
+    }
+    applyFeature(pop.name, r.feature);
+    afterEdit(pop);
+  } catch (e) {
+    if (e.status === 412) {
+      // Someone else changed it since it was read: show theirs, and let the officer decide again.
+      pop.msgs = { [step]: { text: t('edit.stale'), kind: 'error' } };
+      await reloadFeature(pop);
+    } else if (e.status === 401 && !S.user) {
+      // The session expired (a server restart forgets sessions): the forms go, and the page says why.
+      pop.msgs = { all: { text: t('auth.expired'), kind: 'error' } };
+      if (S.popup === pop) refreshPopup();
+    } else {
+      const text = e.status === 401 || e.status === 403 ? t('edit.not_allowed', { msg: e.message }) : t('edit.failed', { msg: e.message });
+      pop.msgs[step] = { text, kind: 'error' };
+      if (S.popup === pop) {
+        setFormMsg(form, text, 'error');
+        btn.disabled = false;
+      }
+    }
+  } finally {
+    busy(-1);
+  }
+}
+
+/** Reads a feature again after a refused edit: the map, the details and the history show what the server has. */
+async function reloadFeature(pop) {
+  try {
+    const r = await api.fetchItemForEdit(pop.name, pop.feature.id);
+    if (!r) {
+      pop.msgs = { all: { text: t('edit.gone'), kind: 'error' } };
+      if (S.popup === pop) refreshPopup();
+      return;
+    }
+    if (S.popup === pop) pop.etag = r.etag;
+    applyFeature(pop.name, r.feature, { force: true });
+    if (S.popup === pop && pop.history) loadHistory(pop);
+  } catch (e) {
+    if (S.popup === pop) {
+      pop.msgs = { all: { text: t('edit.failed', { msg: e.message }), kind: 'error' } };
+      refreshPopup();
+    }
+  }
+}
+
+/** After an acknowledged edit: the reports, the impact table and the open history follow. */
+function afterEdit(pop) {
+  loadReports();
+  if (S.popup === pop && pop.history) loadHistory(pop);
+}
+
+/** Puts a feature as the server now has it on the map (restyled), in the impact table and in the open details. */
+function applyFeature(name, feature, { force = false } = {}) {
+  const id = String(feature.id);
+  const p = feature.properties || {};
+  const layer = S.index[name]?.get(id);
+  if (layer) {
+    layer.feature = feature;
+    layer.setStyle(STYLE[name](p));
+  }
+  if (name === 'canals') renderCanalSelect();
+  if (name === 'parcels' && S.impact) {
+    const row = S.impact.result.parcels.find((x) => String(x.id) === id);
+    if (row && row.clearance_status !== p.clearance_status) {
+      const by = S.impact.result.totals?.by_clearance_status;
+      if (by) {
+        by[row.clearance_status] = Math.max(0, (by[row.clearance_status] || 0) - 1);
+        by[p.clearance_status] = (by[p.clearance_status] || 0) + 1;
+      }
+      row.clearance_status = p.clearance_status;
+      renderImpact();
+    }
+  }
+  if (S.popup && S.popup.name === name && String(S.popup.feature.id) === id) {
+    S.popup.feature = feature;
+    refreshPopup();
+  } else if (force) {
+    refreshPopup();
+  }
+  document.body.dataset.edited = `${name}:${id}`;
+}
+
+// The history: who changed what, when, from which value to which.
+
+const PROP_KIND = {
+  status: 'canal', clearance_status: 'clearance', water_status: 'water', fence_type: 'fence',
+  funding: 'funding', lining: 'lining', frequency: 'frequency',
+};
+
+function propLabel(prop) {
+  const k = `f.${prop}`;
+  const s = t(k);
+  return s === k ? prop : s;
+}
+
+function propValue(prop, v) {
+  if (v === null || v === undefined || v === '') return '—';
+  if (PROP_KIND[prop]) return esc(tStatus(PROP_KIND[prop], v));
+  if (typeof v === 'boolean') return esc(v ? t('yes') : t('no'));
+  if (typeof v === 'number') {
+    const field = CONTRIBUTION_FIELDS.find(([f]) => f === prop);
+    return field ? `${fmtNum(v, field[1])} ${esc(t(field[2]))}` : fmtNum(v, 2);
+  }
+  if (typeof v === 'string' && /(_date|last_observed)$/.test(prop)) return esc(fmtDate(v));
+  if (typeof v === 'object') return esc(JSON.stringify(v).slice(0, 60));
+  return esc(v);
+}
+
+function historyRowsHtml(entries) {
+  return entries.map((e) => {
+    const items = [];
+    if (e.op === 'create') items.push(`<li>${esc(t('history.created'))}</li>`);
+    if (e.op === 'delete') items.push(`<li>${esc(t('history.deleted'))}</li>`);
+    if (e.op !== 'delete') {
+      for (const c of e.changes) {
+        items.push(`<li data-property="${esc(c.property)}"><span class="prop">${esc(propLabel(c.property))}</span>: ${propValue(c.property, c.from)} → <b>${propValue(c.property, c.to)}</b></li>`);
+      }
+      if (e.geometry_changed && e.op !== 'create') items.push(`<li>${esc(t('history.geometry'))}</li>`);
+    }
+    return `<tr data-seq="${esc(e.seq)}"><td class="when">${esc(fmtDateTime(e.at))}</td><td class="user">${esc(e.user)}</td><td><ul>${items.join('') || `<li>${esc(t('history.no_change'))}</li>`}</ul></td></tr>`;
+  }).join('');
+}
+
+function historyBodyHtml(h) {
+  if (!h) return '';
+  if (h.loading && !h.entries) return `<p class="muted small">${esc(t('app.loading'))}</p>`;
+  if (h.error) return `<p class="form-msg error">${esc(t('history.error', { msg: h.error }))}</p>`;
+  if (!h.entries.length) return `<p class="muted small" data-history-empty>${esc(t('history.none'))}</p>`;
+  const more = h.matched > h.entries.length ? `<p class="muted small">${esc(t('history.more', { n: fmtNum(h.matched - h.entries.length) }))}</p>` : '';
+  return `<div class="table-wrap"><table class="history" id="history-table">
+      <thead><tr><th>${esc(t('history.col.at'))}</th><th>${esc(t('history.col.user'))}</th><th>${esc(t('history.col.changes'))}</th></tr></thead>
+      <tbody>${historyRowsHtml(h.entries)}</tbody></table></div>${more}`;
+}
+
+function historyHtml() {
+  if (!canReadHistory() || !S.popup) return '';
+  const h = S.popup.history;
+  return `<div class="history-box"><button type="button" class="link-btn" data-history-toggle aria-expanded="${h ? 'true' : 'false'}">${esc(t(h ? 'history.hide' : 'history.show'))}</button>
+    <div data-history>${historyBodyHtml(h)}</div></div>`;
+}
+
+function renderHistoryBox(pop) {
+  if (S.popup !== pop) return;
+  const el = pop.popup.getElement();
+  const box = el?.querySelector('[data-history]');
+  const btn = el?.querySelector('button[data-history-toggle]');
+  if (!box || !btn) return;
+  box.innerHTML = historyBodyHtml(pop.history);
+  btn.textContent = t(pop.history ? 'history.hide' : 'history.show');
+  btn.setAttribute('aria-expanded', String(!!pop.history));
+  pop.popup.update();
+}
+
+async function loadHistory(pop) {
+  pop.history = { ...(pop.history || {}), loading: true, error: null };
+  renderHistoryBox(pop);
+  try {
+    const r = await api.featureHistory(pop.name, pop.feature.id);
+    if (!pop.history) return;
+    pop.history = { loading: false, error: null, entries: r.entries, matched: r.matched };
+  } catch (e) {
+    if (!pop.history) return;
+    pop.history = { loading: false, error: e.message, entries: null };
+  }
+  renderHistoryBox(pop);
+}
+
+function toggleHistory() {
+  const pop = S.popup;
+  if (!pop) return;
+  if (pop.history) {
+    pop.history = null;
+    renderHistoryBox(pop);
+  } else {
+    loadHistory(pop);
+  }
 }
 
 function shortName(name, f) {
@@ -711,12 +1069,15 @@ function showReportError(el, e) {
 async function loadReports() {
   busy(1);
   try {
-    const [canals, water] = await Promise.allSettled([api.canalLengthReport(), api.waterReport()]);
+    const [canals, water, progress] = await Promise.allSettled([api.canalLengthReport(), api.waterReport(), api.monthlyProgress()]);
     S.reports.canals = canals.status === 'fulfilled' ? canals.value : null;
     S.reports.canalsError = canals.status === 'rejected' ? canals.reason : null;
     S.reports.water = water.status === 'fulfilled' ? water.value : null;
     S.reports.waterError = water.status === 'rejected' ? water.reason : null;
+    S.reports.progress = progress.status === 'fulfilled' ? progress.value : null;
+    S.reports.progressError = progress.status === 'rejected' ? progress.reason : null;
     renderReports();
+    document.body.dataset.reports = String((Number(document.body.dataset.reports) || 0) + 1);
   } finally {
     busy(-1);
   }
@@ -725,6 +1086,47 @@ async function loadReports() {
 function renderReports() {
   renderCanalReport();
   renderWaterReport();
+  renderProgressReport();
+}
+
+/** Month by month, newest first: canal metres, parcels per clearance step, contributions, water rate. */
+function renderProgressReport() {
+  const el = $('#report-progress');
+  if (!el) return;
+  if (S.reports.progressError) return showReportError(el, S.reports.progressError);
+  const r = S.reports.progress;
+  if (!r) return;
+  const start = r.water_rate_at_start !== null
+    ? `<p class="muted small progress-start">${esc(t('progress.water_start', { p: fmtPct(r.water_rate_at_start) }))}</p>` : '';
+  if (!r.months.length) {
+    el.innerHTML = `<p class="muted" data-progress-empty>${esc(t('progress.none'))}</p>${start}`;
+    return;
+  }
+  const target = S.reports.water?.target_rate;
+  const signed = (v, d) => `${v > 0 ? '+' : ''}${fmtNum(v, d)}`;
+  let prevRate = r.water_rate_at_start;
+  const rows = r.months.map((m) => {
+    const parcels = CLEARANCE_STATUSES.filter((st) => m.parcels_to_status[st] > 0)
+      .map((st) => `<span class="key" data-parcels-status="${st}" data-count="${m.parcels_to_status[st]}"><span class="sw" style="background:${CLEARANCE_COLOR[st]};box-shadow:inset 0 0 0 1px rgba(0,0,0,.2)"></span>${esc(tStatus('clearance', st))} <b>${fmtNum(m.parcels_to_status[st])}</b></span>`).join('');
+    const contrib = CONTRIBUTION_FIELDS.filter(([f]) => Math.abs(m.contributions_added[f] || 0) > 1e-9)
+      .map(([f, d, unit]) => `<span class="key" data-contrib="${f}" data-value="${m.contributions_added[f]}">${esc(t(`progress.c.${f}`))} <b>${signed(m.contributions_added[f], d)} ${esc(t(unit))}</b></span>`).join('');
+    const delta = prevRate === null ? null : m.water_rate - prevRate;
+    prevRate = m.water_rate;
+    const canal = m.canal_completed_m || m.canal_started_m
+      ? `<span data-canal-completed="${m.canal_completed_m}">${esc(t('progress.completed'))} <b>${fmtLen(m.canal_completed_m)} m</b></span> · <span data-canal-started="${m.canal_started_m}">${esc(t('progress.started'))} <b>${fmtLen(m.canal_started_m)} m</b></span>`
+      : '<span class="muted">—</span>';
+    return { month: m.month, html: `<div class="month" data-month="${esc(m.month)}">
+      <div class="month-head"><b>${esc(fmtMonth(m.month))}</b><span class="muted">${esc(t('progress.edits', { n: fmtNum(m.edits) }))}</span></div>
+      <div class="month-grid">
+        <span class="lbl">${esc(t('progress.canals'))}</span><span>${canal}</span>
+        <span class="lbl">${esc(t('progress.parcels'))}</span><span class="keys tight">${parcels || '<span class="muted">—</span>'}</span>
+        <span class="lbl">${esc(t('progress.contrib'))}</span><span class="keys tight">${contrib || '<span class="muted">—</span>'}</span>
+        <span class="lbl">${esc(t('progress.water'))}</span><span class="water-cell">
+          <span class="bar mini" title="${target !== undefined ? esc(t('report.water.target', { p: fmtPct(target) })) : ''}"><span class="fill-reg" style="width:${Math.min(100, m.water_rate * 100)}%;background:${target !== undefined && m.water_rate >= target ? '#2e8b57' : '#e0a21b'}"></span>${target !== undefined ? `<span class="target" style="left:${Math.min(100, target * 100)}%"></span>` : ''}</span>
+          <b data-water-rate="${m.water_rate}">${fmtPct(m.water_rate)}</b>${delta !== null && Math.abs(delta) > 1e-9 ? ` <span class="muted">(${esc(t('progress.points', { d: signed(delta * 100, 1) }))})</span>` : ''}</span>
+      </div></div>` };
+  });
+  el.innerHTML = rows.reverse().map((x) => x.html).join('') + start;
 }
 
 function renderCanalReport() {
@@ -1304,6 +1706,11 @@ window.drainplan = {
     return l.getLatLng ? l.getLatLng() : l.getCenter();
   },
   get impact() { return S.impact?.result ?? null; },
+  /** The feature as the map has it, and the fill (or line) colour it is drawn with. */
+  feature(name, id) {
+    const l = S.index[name].get(String(id));
+    return l ? { properties: l.feature.properties, color: l.options.fillColor ?? l.options.color } : null;
+  },
   get user() { return S.user; },
   impactBounds() {
     const b = S.groups.impact.getBounds();

@@ -178,6 +178,74 @@ const vi = {
   'f.commune': 'Xã',
   'f.analyse': 'Xem tác động của tuyến này',
 
+  'edit.save': 'Lưu',
+  'edit.saving': 'Đang lưu…',
+  'edit.saved': 'Đã lưu.',
+  'edit.date': 'Ngày',
+  'edit.current': '(hiện tại)',
+  'edit.stale': 'Có người khác vừa thay đổi đối tượng này sau khi bạn mở nó — đã tải lại. Hãy xem lại rồi lưu lần nữa.',
+  'edit.failed': 'Không lưu được: {msg}',
+  'edit.not_allowed': 'Không có quyền sửa: {msg}',
+  'edit.gone': 'Đối tượng này không còn trên máy chủ.',
+  'edit.date_invalid': 'Hãy chọn ngày.',
+  'edit.canal_status.title': 'Cập nhật trạng thái mương',
+  'edit.canal_status.status': 'Trạng thái',
+  'edit.clearance.title': 'Ghi nhận bước GPMB',
+  'edit.clearance.status': 'Bước GPMB',
+  'edit.water.title': 'Ghi nhận đăng ký/đấu nối nước máy',
+  'edit.water.status': 'Nước máy',
+  'edit.contribution.title': 'Ghi nhận đóng góp',
+  'edit.contribution.kind': 'Loại',
+  'edit.contribution.kind.land': 'Đất',
+  'edit.contribution.kind.labour': 'Ngày công',
+  'edit.contribution.kind.money': 'Kinh phí',
+  'edit.contribution.amount': 'Số lượng',
+  'edit.contribution.unit.land': 'm²',
+  'edit.contribution.unit.labour': 'ngày',
+  'edit.contribution.unit.money': 'đ',
+  'edit.contribution.state': 'Tình trạng',
+  'edit.contribution.state.pledged': 'Cam kết',
+  'edit.contribution.state.done': 'Đã thực hiện',
+  'edit.contribution.amount_invalid': 'Hãy nhập một số lớn hơn 0.',
+
+  'history.show': 'Lịch sử thay đổi ▸',
+  'history.hide': 'Lịch sử thay đổi ▾',
+  'history.none': 'Chưa có thay đổi nào.',
+  'history.error': 'Không tải được lịch sử: {msg}',
+  'history.more': 'và {n} thay đổi cũ hơn',
+  'history.col.at': 'Thời gian',
+  'history.col.user': 'Người sửa',
+  'history.col.changes': 'Thay đổi',
+  'history.created': 'Tạo mới',
+  'history.deleted': 'Xoá',
+  'history.geometry': 'Sửa hình dạng',
+  'history.no_change': 'Không đổi thuộc tính nào',
+
+  'progress.title': 'Tiến độ theo tháng',
+  'progress.none': 'Chưa có cập nhật nào được ghi nhận.',
+  'progress.water_start': 'Tỷ lệ đăng ký nước máy trước lần cập nhật đầu tiên: {p}',
+  'progress.edits': '{n} lần cập nhật',
+  'progress.canals': 'Mương',
+  'progress.completed': 'hoàn thành',
+  'progress.started': 'khởi công',
+  'progress.parcels': 'GPMB',
+  'progress.contrib': 'Đóng góp',
+  'progress.water': 'Nước máy',
+  'progress.points': '{d} điểm %',
+  'progress.c.land_pledged_m2': 'Đất cam kết',
+  'progress.c.land_donated_m2': 'Đất đã hiến',
+  'progress.c.labour_pledged_days': 'Công cam kết',
+  'progress.c.labour_done_days': 'Công đã làm',
+  'progress.c.money_pledged_vnd': 'Tiền cam kết',
+  'progress.c.money_paid_vnd': 'Tiền đã nộp',
+
+  'f.land_pledged_m2': 'Đất cam kết',
+  'f.land_donated_m2': 'Đất đã hiến',
+  'f.labour_pledged_days': 'Ngày công cam kết',
+  'f.labour_done_days': 'Ngày công đã làm',
+  'f.money_pledged_vnd': 'Kinh phí cam kết',
+  'f.money_paid_vnd': 'Kinh phí đã nộp',
+
   'feature.village': 'Thôn',
   'feature.canal': 'Mương',
   'feature.parcel': 'Thửa đất',
@@ -408,6 +476,74 @@ const en = {
   'f.commune': 'Commune',
   'f.analyse': 'Show this route’s impact',
 
+  'edit.save': 'Save',
+  'edit.saving': 'Saving…',
+  'edit.saved': 'Saved.',
+  'edit.date': 'Date',
+  'edit.current': '(now)',
+  'edit.stale': 'Someone changed this since you opened it — reloaded. Check it and save again.',
+  'edit.failed': 'Not saved: {msg}',
+  'edit.not_allowed': 'Not allowed to edit: {msg}',
+  'edit.gone': 'This feature is no longer on the server.',
+  'edit.date_invalid': 'Pick a date.',
+  'edit.canal_status.title': 'Set the canal’s status',
+  'edit.canal_status.status': 'Status',
+  'edit.clearance.title': 'Record a clearance step',
+  'edit.clearance.status': 'Clearance step',
+  'edit.water.title': 'Record a water registration or connection',
+  'edit.water.status': 'Piped water',
+  'edit.contribution.title': 'Record a contribution',
+  'edit.contribution.kind': 'Kind',
+  'edit.contribution.kind.land': 'Land',
+  'edit.contribution.kind.labour': 'Labour',
+  'edit.contribution.kind.money': 'Money',
+  'edit.contribution.amount': 'Amount',
+  'edit.contribution.unit.land': 'm²',
+  'edit.contribution.unit.labour': 'days',
+  'edit.contribution.unit.money': 'VND',
+  'edit.contribution.state': 'State',
+  'edit.contribution.state.pledged': 'Pledged',
+  'edit.contribution.state.done': 'Done',
+  'edit.contribution.amount_invalid': 'Enter a number above 0.',
+
+  'history.show': 'Change history ▸',
+  'history.hide': 'Change history ▾',
+  'history.none': 'No changes yet.',
+  'history.error': 'Could not load the history: {msg}',
+  'history.more': 'and {n} older changes',
+  'history.col.at': 'When',
+  'history.col.user': 'Who',
+  'history.col.changes': 'Changes',
+  'history.created': 'Created',
+  'history.deleted': 'Deleted',
+  'history.geometry': 'Shape changed',
+  'history.no_change': 'No property changed',
+
+  'progress.title': 'Progress by month',
+  'progress.none': 'No changes recorded yet.',
+  'progress.water_start': 'Piped-water rate before the first change: {p}',
+  'progress.edits': '{n} changes',
+  'progress.canals': 'Canals',
+  'progress.completed': 'completed',
+  'progress.started': 'started',
+  'progress.parcels': 'Clearance',
+  'progress.contrib': 'Contributions',
+  'progress.water': 'Piped water',
+  'progress.points': '{d} points',
+  'progress.c.land_pledged_m2': 'Land pledged',
+  'progress.c.land_donated_m2': 'Land donated',
+  'progress.c.labour_pledged_days': 'Labour pledged',
+  'progress.c.labour_done_days': 'Labour done',
+  'progress.c.money_pledged_vnd': 'Money pledged',
+  'progress.c.money_paid_vnd': 'Money paid',
+
+  'f.land_pledged_m2': 'Land pledged',
+  'f.land_donated_m2': 'Land donated',
+  'f.labour_pledged_days': 'Labour pledged',
+  'f.labour_done_days': 'Labour done',
+  'f.money_pledged_vnd': 'Money pledged',
+  'f.money_paid_vnd': 'Money paid',
+
   'feature.village': 'Village',
   'feature.canal': 'Canal',
   'feature.parcel': 'Parcel',
@@ -549,6 +685,22 @@ export function fmtDate(s) {
   const d = new Date(`${s}`.length === 10 ? `${s}T00:00:00` : s);
   if (Number.isNaN(d.getTime())) return String(s);
   return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'medium' }).format(d);
+}
+
+/** A timestamp (RFC 3339) as a short local date and time: 28/11/2026, 20:33 in Vietnamese. */
+export function fmtDateTime(s) {
+  if (!s) return '—';
+  const d = new Date(s);
+  if (Number.isNaN(d.getTime())) return String(s);
+  return new Intl.DateTimeFormat(LOCALES[lang], { dateStyle: 'short', timeStyle: 'short' }).format(d);
+}
+
+/** A month (YYYY-MM): "Tháng 11/2026" in Vietnamese, "Nov 2026" in English. */
+export function fmtMonth(s) {
+  const m = /^(\d{4})-(\d{2})$/.exec(String(s || ''));
+  if (!m) return String(s ?? '—');
+  if (lang === 'vi') return `Tháng ${Number(m[2])}/${m[1]}`;
+  return new Intl.DateTimeFormat(LOCALES[lang], { month: 'short', year: 'numeric' }).format(new Date(Number(m[1]), Number(m[2]) - 1, 1));
 }
 
 /** Applies the dictionary to every element carrying data-i18n (text) or data-i18n-title. */

@@ -18,6 +18,16 @@ export const DATA = resolve(ROOT, process.env.DRAINPLAN_DATA || 'data');
 
 /** A viewer account the tests create in their copy of the data. */
 export const VIEWER = { name: 'e2e-viewer', password: 'e2e-viewer-password-1' };
+/** An officer account (edits), created where a test asks for it. */
+export const OFFICER = { name: 'e2e-officer', password: 'e2e-officer-password-1', role: 'officer' };
+
+/** `drainplan user add NAME --role ROLE --data DIR`, the password on standard input. */
+function addUser(data, { name, role, password }) {
+  return spawnSync(BIN, ['user', 'add', name, '--role', role, '--data', data], {
+    input: `${password}\n`,
+    encoding: 'utf8',
+  });
+}
 
 function loadPlaywright() {
   try {
@@ -30,8 +40,11 @@ function loadPlaywright() {
 /**
  * Starts `drainplan serve` on 127.0.0.1:0 over a temporary copy of the sample data (so the
  * tests never write into the repository), and resolves once it prints its address.
+ * `users` ([{name, role, password}]) are added too; they must be added, or it throws.
+ * `restart()` kills the server at once (SIGKILL, as a crash would) and starts it again over
+ * the same data directory on the same address (so that a page open on it carries on).
  */
-export async function startServer({ withViewer = true } = {}) {
+export async function startServer({ withViewer = true, users = [] } = {}) {
   if (!existsSync(BIN)) throw new Error(`no drainplan binary at ${BIN}: build it (cargo build) or set DRAINPLAN_BIN`);
   if (!existsSync(DATA) || !readdirSync(DATA).some((f) => f.endsWith('.geojson'))) {
     throw new Error(`no sample data (*.geojson) in ${DATA}`);
@@ -44,14 +57,47 @@ export async function startServer({ withViewer = true } = {}) {
   }
   let viewer = null;
   if (withViewer) {
-    const r = spawnSync(BIN, ['user', 'add', VIEWER.name, '--role', 'viewer', '--data', data], {
-      input: `${VIEWER.password}\n`,
-      encoding: 'utf8',
-    });
+    const r = addUser(data, { ...VIEWER, role: 'viewer' });
     // A server without users (before roles existed) simply has no viewer to sign in as.
     if (r.status === 0) viewer = VIEWER;
   }
-  const child = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--data', data, '--web', join(ROOT, 'web')], {
+  for (const u of users) {
+    const r = addUser(data, u);
+    if (r.status !== 0) throw new Error(`drainplan user add ${u.name} --role ${u.role} failed: ${r.stderr}`);
+  }
+  const server = { url: null, viewer, child: null, data };
+  await spawnServer(server);
+  server.stop = async () => {
+    await stopChild(server.child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  server.restart = async () => {
+    await stopChild(server.child, 'SIGKILL');
+    await spawnServer(server, new URL(server.url).host);
+    return server.url;
+  };
+  return server;
+}
+
+async function stopChild(child, signal = 'SIGTERM') {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise((r) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      r();
+    }, 5000);
+    child.on('exit', () => {
+      clearTimeout(t);
+      r();
+    });
+    child.kill(signal);
+  });
+}
+
+/** Starts `drainplan serve` over `server.data`; sets server.url and server.child. */
+async function spawnServer(server, addr = '127.0.0.1:0') {
+  const { data } = server;
+  const child = spawn(BIN, ['serve', '--addr', addr, '--data', data, '--web', join(ROOT, 'web')], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
@@ -76,26 +122,24 @@ export async function startServer({ withViewer = true } = {}) {
       fail(new Error(`drainplan exited with ${code} before listening\n${out}\n${stderr}`));
     });
   });
-  return {
-    url,
-    viewer,
-    async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => {
-          const t = setTimeout(() => {
-            child.kill('SIGKILL');
-            r();
-          }, 5000);
-          child.on('exit', () => {
-            clearTimeout(t);
-            r();
-          });
-        });
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  server.url = url;
+  server.child = child;
+}
+
+/** Signs in through the page's form and waits until the page has fetched what the role may see. */
+export async function signIn(page, { name, password }) {
+  await page.locator('#signin-btn').click();
+  await page.locator('#signin-name').fill(name);
+  await page.locator('#signin-password').fill(password);
+  await page.locator('#signin-form button[type=submit]').click();
+  await page.waitForSelector('#who:not([hidden])');
+  await page.waitForTimeout(200);
+  await waitIdle(page);
+}
+
+/** HTTP Basic credentials for fetch() from the test. */
+export function basic({ name, password }) {
+  return { Authorization: `Basic ${Buffer.from(`${name}:${password}`).toString('base64')}` };
 }
 
 /** Headless Debian Chromium, with the flags this machine needs (no background networking). */
