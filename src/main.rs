@@ -312,7 +312,8 @@ fn run() -> anyhow::Result<()> {
                 ),
                 ExportTarget::Layer(_) => anyhow::bail!("give --canal ID or --route FILE"),
             };
-            let impact = drainplan::analysis::route_impact::route_impact(&ds, &line, width)?;
+            let impact =
+                drainplan::analysis::route_impact::route_impact_with_strips(&ds, &line, width)?;
             let output = drainplan::export::dossier::dossier(&ds, &name, &line, &impact)?;
             write_output(output, out)?;
         }
@@ -494,7 +495,8 @@ fn run_impact(
     format: ImpactFormat,
     data_dir: &std::path::Path,
 ) -> anyhow::Result<String> {
-    use drainplan::analysis::{route as r, route_impact::route_impact};
+    use drainplan::analysis::route as r;
+    use drainplan::analysis::route_impact::{route_impact, route_impact_with_strips};
     let width = r::check_width(width)?;
     let data = load(data_dir)?;
     let line = match (route, canal) {
@@ -505,7 +507,11 @@ fn run_impact(
         },
         (None, None) => anyhow::bail!("give --route FILE or --canal ID"),
     };
-    let impact = route_impact(&data, &line, width)?;
+    let impact = if matches!(format, ImpactFormat::Geojson) {
+        route_impact_with_strips(&data, &line, width)?
+    } else {
+        route_impact(&data, &line, width)?
+    };
     Ok(match format {
         ImpactFormat::Table => drainplan::cli::impact_table(&impact),
         ImpactFormat::Json => json_text(&impact.to_json())?,
@@ -598,13 +604,15 @@ fn run_export(
         ExportTarget::Canal(id) => {
             layer_only("--canal")?;
             let line = canal_route(&ds, &id, data_dir)?;
-            let impact = drainplan::analysis::route_impact::route_impact(&ds, &line, width)?;
+            let impact =
+                drainplan::analysis::route_impact::route_impact_with_strips(&ds, &line, width)?;
             export::impact_output(&impact, format, crs)?
         }
         ExportTarget::Route(path) => {
             layer_only("--route")?;
             let line = export::route_from_file(&path, &ds).map_err(anyhow::Error::msg)?;
-            let impact = drainplan::analysis::route_impact::route_impact(&ds, &line, width)?;
+            let impact =
+                drainplan::analysis::route_impact::route_impact_with_strips(&ds, &line, width)?;
             export::impact_output(&impact, format, crs)?
         }
     })

@@ -1,6 +1,7 @@
 //! The questions drainplan answers, one file each.
 //!
 //! - [`route`]: a planner's route and corridor width, checked at the door;
+//! - [`clip`]: exact convex clipping, the fast path of route impact;
 //! - [`route_impact`]: the parcels, fences, flood zones and households a route touches;
 //! - [`canal_length`]: metres of canal per status and village;
 //! - [`water`]: the piped-water campaign per village and for the commune;
@@ -8,6 +9,7 @@
 //! - [`progress`]: month-by-month progress built from the change history.
 
 pub mod canal_length;
+pub mod clip;
 pub mod contributions;
 pub mod progress;
 pub mod route;

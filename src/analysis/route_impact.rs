@@ -16,11 +16,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use geo::algorithm::buffer::{BufferStyle, LineCap};
 use geo::{
-    Area, BooleanOps, Buffer, Contains, Coord, Geometry, LineString, MultiLineString, MultiPolygon,
-    Rect,
+    Area, BooleanOps, BoundingRect, Buffer, Contains, Coord, Geometry, LineString, MultiLineString,
+    MultiPolygon, Rect,
 };
 use serde::Serialize;
 
+use super::clip::{ClipScratch, ConvexTiles, segment_inside};
 use crate::crs::{self, CrsError};
 use crate::model::{ClearanceStatus, FenceType};
 use crate::store::Dataset;
@@ -60,9 +61,9 @@ pub struct AffectedParcel {
     pub fence_to_rebuild_m: f64,
     /// Whether the frontage gate must be rebuilt.
     pub gate_to_rebuild: bool,
-    /// The taken strip, WGS84.
+    /// The taken strip, WGS84: present when asked for ([`route_impact_with_strips`]).
     #[serde(skip)]
-    pub taken: MultiPolygon,
+    pub taken: Option<MultiPolygon>,
 }
 
 /// A flood zone the route crosses.
@@ -129,9 +130,13 @@ pub struct RouteImpact {
     pub served_households: Vec<ServedHousehold>,
     /// Totals.
     pub totals: ImpactTotals,
-    /// The corridor, WGS84.
-    #[serde(skip)]
+    /// The corridor, WGS84 (a GeoJSON geometry in JSON).
+    #[serde(serialize_with = "geojson_geometry")]
     pub corridor: MultiPolygon,
+}
+
+fn geojson_geometry<S: serde::Serializer>(g: &MultiPolygon, s: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&geojson::Geometry::from(g), s)
 }
 
 /// Computes the impact of `route` (WGS84, already checked) with a corridor `width_m` wide.
@@ -152,20 +157,55 @@ pub fn route_impact(
     route: &LineString,
     width_m: f64,
 ) -> Result<RouteImpact, CrsError> {
+    impact(data, route, width_m, false)
+}
+
+/// [`route_impact`], with each parcel's taken strip as a geometry (`AffectedParcel::taken`)
+/// for the strips' GeoJSON, the exports and the dossier. The strips cost a general polygon
+/// overlay per parcel; the areas alone take an exact convex clip.
+pub fn route_impact_with_strips(
+    data: &Dataset,
+    route: &LineString,
+    width_m: f64,
+) -> Result<RouteImpact, CrsError> {
+    impact(data, route, width_m, true)
+}
+
+fn impact(
+    data: &Dataset,
+    route: &LineString,
+    width_m: f64,
+    strips: bool,
+) -> Result<RouteImpact, CrsError> {
     // The data set's interpolation grid: within half a millimetre of PROJ, and two orders
     // of magnitude faster for the hundreds of vertices an answer carries back to WGS84.
     let grid = &*data.metric_grid;
     let metric_route = grid.geometry_to_metric(route)?;
     let corridor = corridor(&metric_route, width_m);
-    let search = search_box(route, width_m);
+    let reach = Reach::new(route, width_m);
 
     let mut parcels = Vec::new();
-    for i in data.parcels.intersecting(search) {
-        let taken = data.parcel_metric[i].intersection(&corridor);
-        let taken_area_m2 = taken.unsigned_area();
+    let mut scratch = ClipScratch::default();
+    // The corridor in triangles: a parcel's taken area is its exact clip by the few it
+    // meets (see `clip`); should the corridor not tile, the general overlay does it all.
+    let tiles = ConvexTiles::new(&corridor);
+    for i in data.parcels.matching(|b| reach.meets(b)) {
+        let shape = &data.parcel_metric[i];
+        let (taken_area_m2, mut taken) = match (&tiles, shape.bounding_rect()) {
+            (Some(tiles), Some(bbox)) => (tiles.intersection_area(shape, bbox, &mut scratch), None),
+            _ => {
+                let taken = shape.intersection(&corridor);
+                (taken.unsigned_area(), Some(taken))
+            }
+        };
         if taken_area_m2 <= MIN_TAKEN_AREA_M2 {
             continue;
         }
+        let taken = match (strips, taken.take()) {
+            (false, _) => None,
+            (true, Some(t)) => Some(grid.geometry_to_wgs84(&t)?),
+            (true, None) => Some(grid.geometry_to_wgs84(&shape.intersection(&corridor))?),
+        };
         let rec = &data.parcel_records[i];
         let parcel_area_m2 = data.parcel_metric[i].unsigned_area();
         let fence_to_rebuild_m = match (rec.fence_type, rec.frontage_edge) {
@@ -198,7 +238,7 @@ pub fn route_impact(
             fence_type: rec.fence_type,
             fence_to_rebuild_m,
             gate_to_rebuild: rec.gate && fence_to_rebuild_m > 0.0,
-            taken: grid.geometry_to_wgs84(&taken)?,
+            taken,
         });
     }
     parcels.sort_by(|a, b| {
@@ -209,12 +249,14 @@ pub fn route_impact(
 
     let route_bbox = crate::index::bounding_box(&Geometry::LineString(route.clone()))
         .unwrap_or_else(|| Rect::new(route.0[0], route.0[0]));
-    let metric_lines = MultiLineString(vec![metric_route.clone()]);
     let mut flood_zones = Vec::new();
     let mut crossed = Vec::new();
     for i in data.flood_zones.intersecting(route_bbox) {
-        let inside = data.flood_zone_metric[i].clip(&metric_lines, false);
-        let length_inside_m = geodesic_length_of_metric(grid, &inside)?;
+        let zone = &data.flood_zone_metric[i];
+        let mut length_inside_m = 0.0;
+        for w in metric_route.0.windows(2) {
+            length_inside_m += geodesic_length_of_metric(grid, &segment_inside(w[0], w[1], zone))?;
+        }
         if length_inside_m <= 0.0 {
             continue;
         }
@@ -294,25 +336,118 @@ pub fn corridor(metric_route: &LineString, width_m: f64) -> MultiPolygon {
     metric_route.buffer_with_style(BufferStyle::new(width_m / 2.0).line_cap(LineCap::Butt))
 }
 
-/// A WGS84 box certain to hold the corridor: the route's box grown by half the width and
-/// a 10 % margin, converted with the smallest metres-per-degree of the box.
-fn search_box(route: &LineString, width_m: f64) -> Rect {
-    let bbox = crate::index::bounding_box(&Geometry::LineString(route.clone()))
-        .unwrap_or_else(|| Rect::new(route.0[0], route.0[0]));
-    let grow_m = width_m / 2.0 * 1.1 + 1.0;
-    let max_lat = bbox.min().y.abs().max(bbox.max().y.abs()).min(89.0);
-    let dy = grow_m / 110_574.0;
-    let dx = grow_m / (111_320.0 * max_lat.to_radians().cos());
-    Rect::new(
+/// Which WGS84 boxes may meet the corridor: those within half the width (plus a 10 % and
+/// 1 m margin) of the route, measured in local metres with the smallest metres-per-degree
+/// over the route's latitudes, so that the test errs on the side of keeping a box. A
+/// diagonal route's bounding box holds ten times the parcels its corridor touches; this
+/// keeps the R-tree search (inner boxes too) to the corridor's neighbourhood.
+struct Reach {
+    origin: Coord,
+    per_deg: Coord,
+    route: Vec<Coord>,
+    within2: f64,
+}
+
+impl Reach {
+    fn new(route: &LineString, width_m: f64) -> Reach {
+        let origin = route.0.first().copied().unwrap_or(Coord { x: 0.0, y: 0.0 });
+        let max_lat = route
+            .0
+            .iter()
+            .map(|c| c.y.abs())
+            .fold(0.0_f64, f64::max)
+            .min(89.0);
+        let per_deg = Coord {
+            x: 111_320.0 * max_lat.to_radians().cos(),
+            y: 110_574.0,
+        };
+        let within = width_m / 2.0 * 1.1 + 1.0;
+        let mut reach = Reach {
+            origin,
+            per_deg,
+            route: Vec::new(),
+            within2: within * within,
+        };
+        reach.route = route.0.iter().map(|&c| reach.local(c)).collect();
+        reach
+    }
+
+    fn local(&self, c: Coord) -> Coord {
         Coord {
-            x: bbox.min().x - dx,
-            y: bbox.min().y - dy,
-        },
-        Coord {
-            x: bbox.max().x + dx,
-            y: bbox.max().y + dy,
-        },
-    )
+            x: (c.x - self.origin.x) * self.per_deg.x,
+            y: (c.y - self.origin.y) * self.per_deg.y,
+        }
+    }
+
+    fn meets(&self, b: Rect) -> bool {
+        let (lo, hi) = (self.local(b.min()), self.local(b.max()));
+        match self.route.as_slice() {
+            [p] => point_box_d2(*p, lo, hi) <= self.within2,
+            pts => pts
+                .windows(2)
+                .any(|w| segment_box_d2(w[0], w[1], lo, hi) <= self.within2),
+        }
+    }
+}
+
+fn point_box_d2(p: Coord, lo: Coord, hi: Coord) -> f64 {
+    let dx = (lo.x - p.x).max(0.0).max(p.x - hi.x);
+    let dy = (lo.y - p.y).max(0.0).max(p.y - hi.y);
+    dx * dx + dy * dy
+}
+
+fn point_segment_d2(p: Coord, a: Coord, b: Coord) -> f64 {
+    let d = b - a;
+    let len2 = d.x * d.x + d.y * d.y;
+    let t = if len2 > 0.0 {
+        (((p.x - a.x) * d.x + (p.y - a.y) * d.y) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let q = a + d * t;
+    (p.x - q.x).powi(2) + (p.y - q.y).powi(2)
+}
+
+/// Whether segments `a`–`b` and `c`–`d` meet (touching counts).
+fn segments_meet(a: Coord, b: Coord, c: Coord, d: Coord) -> bool {
+    let orient =
+        |p: Coord, q: Coord, r: Coord| (q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x);
+    let (d1, d2) = (orient(a, b, c), orient(a, b, d));
+    let (d3, d4) = (orient(c, d, a), orient(c, d, b));
+    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
+        && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
+    {
+        return true;
+    }
+    let on = |p: Coord, q: Coord, r: Coord| {
+        r.x >= p.x.min(q.x) && r.x <= p.x.max(q.x) && r.y >= p.y.min(q.y) && r.y <= p.y.max(q.y)
+    };
+    (d1 == 0.0 && on(a, b, c))
+        || (d2 == 0.0 && on(a, b, d))
+        || (d3 == 0.0 && on(c, d, a))
+        || (d4 == 0.0 && on(c, d, b))
+}
+
+/// Squared distance between segment `a`–`b` and the box `lo`–`hi`: zero when they meet,
+/// else attained at an end of the segment or a corner of the box.
+fn segment_box_d2(a: Coord, b: Coord, lo: Coord, hi: Coord) -> f64 {
+    let corners = [
+        lo,
+        Coord { x: hi.x, y: lo.y },
+        hi,
+        Coord { x: lo.x, y: hi.y },
+    ];
+    let (da, db) = (point_box_d2(a, lo, hi), point_box_d2(b, lo, hi));
+    if da == 0.0
+        || db == 0.0
+        || (0..4).any(|k| segments_meet(a, b, corners[k], corners[(k + 1) % 4]))
+    {
+        return 0.0;
+    }
+    corners
+        .iter()
+        .map(|&c| point_segment_d2(c, a, b))
+        .fold(da.min(db), f64::min)
 }
 
 /// Geodesic length of the part of a parcel's frontage edge inside the corridor.
@@ -328,14 +463,13 @@ fn fence_inside(
     let (Some(a), Some(b)) = (ring.0.get(edge), ring.0.get(edge + 1)) else {
         return Ok(0.0);
     };
-    let inside = corridor.clip(&MultiLineString(vec![LineString(vec![*a, *b])]), false);
-    geodesic_length_of_metric(grid, &inside)
+    geodesic_length_of_metric(grid, &segment_inside(*a, *b, corridor))
 }
 
 fn geodesic_length_of_metric(grid: &MetricGrid, lines: &MultiLineString) -> Result<f64, CrsError> {
     let mut total = 0.0;
     for l in &lines.0 {
-        total += crs::geodesic_length_m(&grid.geometry_to_wgs84(l)?);
+        total += crs::ground_length_m(&grid.geometry_to_wgs84(l)?);
     }
     Ok(total)
 }
@@ -355,16 +489,9 @@ impl RouteImpact {
     }
 
     /// The answer as JSON: every field, and the corridor as a GeoJSON geometry (WGS84).
+    /// (The type serialises to the same directly, which is what the HTTP answer does.)
     pub fn to_json(&self) -> serde_json::Value {
-        let mut v = serde_json::to_value(self).unwrap_or_default();
-        if let serde_json::Value::Object(map) = &mut v {
-            let corridor = geojson::Geometry::from(&self.corridor);
-            map.insert(
-                "corridor".into(),
-                serde_json::to_value(corridor).unwrap_or_default(),
-            );
-        }
-        v
+        serde_json::to_value(self).unwrap_or_default()
     }
 
     /// The taken strips as a GeoJSON FeatureCollection (WGS84), one feature per parcel
@@ -377,7 +504,7 @@ impl RouteImpact {
                 serde_json::json!({
                     "type": "Feature",
                     "id": p.id,
-                    "geometry": geojson::Geometry::from(&p.taken),
+                    "geometry": p.taken.as_ref().map(geojson::Geometry::from),
                     "properties": p,
                 })
             })
@@ -442,6 +569,74 @@ mod tests {
             fence_inside(&MetricGrid::default(), &lot, 1, &c).unwrap(),
             0.0
         );
+    }
+
+    #[test]
+    fn segment_to_box_distances_by_hand() {
+        let (lo, hi) = (Coord { x: 0.0, y: 0.0 }, Coord { x: 2.0, y: 1.0 });
+        let c = |x: f64, y: f64| Coord { x, y };
+        // Crossing the box without an end inside it.
+        assert_eq!(segment_box_d2(c(-1.0, 0.5), c(3.0, 0.5), lo, hi), 0.0);
+        // Passing the corner (2, 1) diagonally on the line x + y = 4: |2 + 1 − 4| / √2 away,
+        // squared 0.5.
+        assert!((segment_box_d2(c(0.0, 4.0), c(4.0, 0.0), lo, hi) - 0.5).abs() < 1e-12);
+        // Stopping short of the box: its end (−3, 0.5) is 3 from the left side.
+        assert!((segment_box_d2(c(-5.0, 0.5), c(-3.0, 0.5), lo, hi) - 9.0).abs() < 1e-12);
+        // Above, parallel: 2 above the top.
+        assert!((segment_box_d2(c(-1.0, 3.0), c(3.0, 3.0), lo, hi) - 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn reach_keeps_every_box_within_half_the_width() {
+        // Random points near a bent WGS84 route: wherever a point's ground distance to the
+        // route (geodesic, to the route sampled every 10 cm or less) is under half the corridor
+        // width, a box around the point must be kept.
+        let route = LineString::from(vec![
+            (105.700, 19.220),
+            (105.7004, 19.2203),
+            (105.7009, 19.2201),
+        ]);
+        let reach = Reach::new(&route, 6.0);
+        let mut samples = Vec::new();
+        for w in route.0.windows(2) {
+            for k in 0..=500 {
+                let t = f64::from(k) / 500.0;
+                samples.push(w[0] + (w[1] - w[0]) * t);
+            }
+        }
+        let mut state = 12345_u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut near, mut kept_far) = (0, 0);
+        for _ in 0..1500 {
+            let p = Coord {
+                x: 105.6999 + 0.0011 * next(),
+                y: 19.2199 + 0.0005 * next(),
+            };
+            let d = samples
+                .iter()
+                .map(|&q| crs::geodesic_length_m(&LineString(vec![p, q])))
+                .fold(f64::INFINITY, f64::min);
+            let b = Rect::new(
+                p,
+                Coord {
+                    x: p.x + 1e-7,
+                    y: p.y + 1e-7,
+                },
+            );
+            if d <= 3.0 {
+                near += 1;
+                assert!(reach.meets(b), "{p:?} is {d} m from the route");
+            } else if d > 10.0 && reach.meets(b) {
+                kept_far += 1;
+            }
+        }
+        assert!(near > 25, "only {near} points near the route");
+        assert_eq!(kept_far, 0, "boxes 10 m away kept");
     }
 
     #[test]

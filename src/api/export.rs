@@ -142,7 +142,7 @@ async fn route_impact_export(
     refuse_extra(&rest, &[])?;
     let data = state.dataset();
     let (line, width) = route_from_body(body, &data)?;
-    let impact = impact_for(&caller, data, line, width).await?;
+    let impact = impact_for(&caller, data, line, width, true).await?;
     let out = blocking(move || export::impact_output(&impact, format, crs)).await?;
     Ok(attachment(out))
 }
@@ -176,7 +176,7 @@ async fn canal_impact_export(
     let width = width_param(&rest)?;
     let data = state.dataset();
     let line = canal_route(&data, &id)?;
-    let impact = impact_for(&caller, data, line, width).await?;
+    let impact = impact_for(&caller, data, line, width, true).await?;
     let out = blocking(move || export::impact_output(&impact, format, crs)).await?;
     Ok(attachment(out))
 }
@@ -213,7 +213,7 @@ async fn dossier(
     line: geo::LineString,
     width: f64,
 ) -> Result<Response, ApiError> {
-    let impact = impact_for(caller, data.clone(), line.clone(), width).await?;
+    let impact = impact_for(caller, data.clone(), line.clone(), width, true).await?;
     let out = blocking(move || export::dossier::dossier(&data, &name, &line, &impact)).await?;
     Ok(attachment(out))
 }

@@ -373,7 +373,9 @@ pub fn impact_table(impact: &RouteImpact) -> Table {
             };
             Row {
                 id: p.id.clone(),
-                geometry: Geometry::MultiPolygon(p.taken.clone()),
+                geometry: Geometry::MultiPolygon(
+                    p.taken.clone().unwrap_or(geo::MultiPolygon(vec![])),
+                ),
                 label: Some(format!("{}/{}", p.map_sheet, p.parcel_no)),
                 properties,
             }

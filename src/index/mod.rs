@@ -47,6 +47,18 @@ impl SpatialIndex {
     }
 
     /// Number of entries.
+    /// The positions of the entries whose box `keep` accepts. `keep` is asked about the
+    /// tree's inner boxes too, and must accept every box that holds an accepted one (a test
+    /// like "comes within d of a line" does), so that whole branches are skipped.
+    pub fn matching<'a>(
+        &'a self,
+        keep: impl Fn(Rect) -> bool + 'a,
+    ) -> impl Iterator<Item = usize> + 'a {
+        self.tree
+            .locate_with_selection_function(Matching(keep))
+            .map(|e| e.data)
+    }
+
     pub fn len(&self) -> usize {
         self.tree.size()
     }
@@ -54,6 +66,19 @@ impl SpatialIndex {
     /// Whether the tree is empty.
     pub fn is_empty(&self) -> bool {
         self.tree.size() == 0
+    }
+}
+
+struct Matching<F>(F);
+
+impl<F: Fn(Rect) -> bool> rstar::SelectionFunction<Entry> for Matching<F> {
+    fn should_unpack_parent(&self, envelope: &AABB<[f64; 2]>) -> bool {
+        let (lo, hi) = (envelope.lower(), envelope.upper());
+        (self.0)(Rect::new((lo[0], lo[1]), (hi[0], hi[1])))
+    }
+
+    fn should_unpack_leaf(&self, leaf: &Entry) -> bool {
+        self.should_unpack_parent(&rstar::RTreeObject::envelope(leaf))
     }
 }
 

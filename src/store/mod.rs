@@ -116,6 +116,14 @@ impl Layer {
         hits
     }
 
+    /// Positions of the features whose bounding box `keep` accepts, ascending; `keep` must
+    /// also accept every box holding an accepted one (see [`SpatialIndex::matching`]).
+    pub fn matching(&self, keep: impl Fn(Rect) -> bool) -> Vec<usize> {
+        let mut hits: Vec<usize> = self.index.matching(keep).collect();
+        hits.sort_unstable();
+        hits
+    }
+
     /// Bounding box of the whole layer.
     pub fn extent(&self) -> Option<Rect> {
         union_rects(self.features.iter().map(|f| f.bbox))
