@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
 use crate::analysis::route::{parse_route, parse_width};
-use crate::analysis::route_impact::{RouteImpact, route_impact};
+use crate::analysis::route_impact::{RouteImpact, route_impact, route_impact_with_strips};
 use crate::auth::Caller;
 use crate::model::LayerKind;
 use crate::store::Dataset;
@@ -58,7 +58,7 @@ fn respond(impact: &RouteImpact, geojson: bool) -> Response {
     if geojson {
         json_with_type(&impact.to_geojson(), GEOJSON)
     } else {
-        json_with_type(&impact.to_json(), JSON)
+        json_with_type(impact, JSON)
     }
 }
 
@@ -72,7 +72,7 @@ async fn route_impact_post(
     let geojson = wants_geojson(q.format.as_deref(), &headers)?;
     let data = state.dataset();
     let (line, width) = route_from_body(body, &data)?;
-    let impact = impact_for(&caller, data, line, width).await?;
+    let impact = impact_for(&caller, data, line, width, geojson).await?;
     Ok(respond(&impact, geojson))
 }
 
@@ -88,7 +88,7 @@ async fn canal_impact(
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let data = state.dataset();
     let line = canal_route(&data, &id)?;
-    let impact = impact_for(&caller, data, line, width).await?;
+    let impact = impact_for(&caller, data, line, width, geojson).await?;
     Ok(respond(&impact, geojson))
 }
 
@@ -128,17 +128,23 @@ pub fn canal_route(data: &Dataset, id: &str) -> Result<LineString, ApiError> {
 }
 
 /// The impact of `line`, computed off the async workers, with personal fields removed for
-/// a caller who may not see them.
+/// a caller who may not see them; with the taken strips' geometries when `strips`.
 pub async fn impact_for(
     caller: &Caller,
     data: Arc<Dataset>,
     line: LineString,
     width: f64,
+    strips: bool,
 ) -> Result<RouteImpact, ApiError> {
-    let mut impact = tokio::task::spawn_blocking(move || route_impact(&data, &line, width))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let mut impact = super::compute(move || {
+        if strips {
+            route_impact_with_strips(&data, &line, width)
+        } else {
+            route_impact(&data, &line, width)
+        }
+    })
+    .await?
+    .map_err(|e| ApiError::Internal(e.into()))?;
     if !caller.sees_personal_data() {
         impact.redact_personal();
     }

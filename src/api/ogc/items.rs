@@ -464,9 +464,7 @@ pub async fn items(
     let data = state.dataset();
     let base = base_url(&headers);
     let redact = redaction(kind, &caller);
-    tokio::task::spawn_blocking(move || items_page(&data, kind, &pairs, &base, redact))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
+    crate::api::compute(move || items_page(&data, kind, &pairs, &base, redact)).await?
 }
 
 /// `GET /collections/{id}/items/{fid}`: parameters `crs` and `f` only.
