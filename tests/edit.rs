@@ -106,6 +106,15 @@ async fn call(
     }
 }
 
+/// The date `days` after today in Vietnam (UTC+7, no daylight saving), `YYYY-MM-DD`.
+fn vietnam_day(days: i64) -> String {
+    let day = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+7))
+        + time::Duration::days(days);
+    day.date()
+        .format(time::macros::format_description!("[year]-[month]-[day]"))
+        .unwrap()
+}
+
 fn new_household() -> Value {
     json!({"type": "Feature", "id": "h7", "geometry": {"type": "Point", "coordinates": [105.7033, 19.2213]},
         "properties": {"head": "Đinh Văn Khoa", "village_id": "vil-b", "dwelling_id": "d6", "water_status": "not_registered"}})
@@ -291,13 +300,15 @@ fn a_tag(s: &AppState, id: &str) -> String {
 async fn one_step_changes_and_history() {
     let dir = copy_fixture("steps");
     let s = state(&dir);
+    // Dated today, so that the steps and the saves fall in one month of the report.
+    let today = vietnam_day(0);
     let a = call(
         &s,
         "POST",
         "/api/canals/c2/status",
         Some("officer"),
         None,
-        Some(json!({"status": "under_construction", "date": "2026-11-02"})),
+        Some(json!({"status": "under_construction", "date": today})),
     )
     .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
@@ -329,7 +340,7 @@ async fn one_step_changes_and_history() {
         "/api/parcels/p1/clearance",
         Some("officer"),
         None,
-        Some(json!({"status": "agreed", "date": "2026-11-03"})),
+        Some(json!({"status": "agreed", "date": today})),
     )
     .await;
     assert_eq!(a.status, StatusCode::OK);
@@ -366,7 +377,7 @@ async fn one_step_changes_and_history() {
         "/api/households/h6/water",
         Some("officer"),
         None,
-        Some(json!({"status": "registered", "date": "2026-11-04"})),
+        Some(json!({"status": "registered", "date": today})),
     )
     .await;
     assert_eq!(a.status, StatusCode::OK);
@@ -546,4 +557,338 @@ async fn sessions_and_users() {
             .unwrap()
             .contains(&json!({"name": "lan", "role": "viewer"}))
     );
+}
+
+/// The monthly report of a journal written by hand: which month each figure lands in.
+///
+/// The journal (saved-at times in UTC; Vietnam is seven hours ahead):
+/// 1. 2026-11-30T16:59:59Z, 23:59:59 on 30 November there: h6 registers for water.
+/// 2. 2026-11-30T18:00:00Z, 01:00 on 1 December there: h5's labour done goes 3 → 5 days.
+/// 3. 2026-12-02: c2 planned → completed, with `status_date` 2026-11-20 changed with it.
+/// 4. 2026-12-03: h4 pays 200 000 VND more (300 000 → 500 000), a contribution the
+///    officer dated 2026-10-15.
+/// 5. 2026-12-04: p1 awaiting → agreed, with `clearance_date` 2026-09-05 changed with it.
+/// 6. 2026-12-05: p1 agreed → donated, its `clearance_date` left at 2026-09-05 (stale: not
+///    the date of this step).
+#[tokio::test]
+async fn months_are_vietnams_and_an_entered_date_dates_its_change() {
+    use drainplan::model::LayerKind;
+    use drainplan::store::Dataset;
+    use drainplan::store::edit::{Edit, EditOp};
+    use drainplan::store::journal::{Journal, JournalEntry};
+
+    let dir = copy_fixture("months");
+    let mut data = Dataset::load(&dir).unwrap();
+    let (mut journal, _) = Journal::open(&dir).unwrap();
+    let mut seq = 0;
+    let mut write = |at: &str, collection: LayerKind, id: &str, date: Option<&str>, set: Value| {
+        let before = data.layer(collection).get(id).unwrap().to_json();
+        let mut after = before.clone();
+        for (k, v) in set.as_object().unwrap() {
+            after["properties"][k] = v.clone();
+        }
+        seq += 1;
+        let edit = Edit {
+            op: EditOp::Replace,
+            collection,
+            id: id.into(),
+            feature: Some(after),
+            date: date.map(str::to_owned),
+        };
+        data.apply(&edit).unwrap();
+        journal
+            .append(&JournalEntry {
+                seq,
+                at: at.into(),
+                user: "officer".into(),
+                edit,
+                before: Some(before),
+            })
+            .unwrap();
+    };
+    use LayerKind::{Canals, Households, Parcels};
+    write(
+        "2026-11-30T16:59:59Z",
+        Households,
+        "h6",
+        None,
+        json!({"water_status": "registered"}),
+    );
+    write(
+        "2026-11-30T18:00:00Z",
+        Households,
+        "h5",
+        None,
+        json!({"labour_done_days": 5}),
+    );
+    write(
+        "2026-12-02T03:00:00Z",
+        Canals,
+        "c2",
+        None,
+        json!({"status": "completed", "status_date": "2026-11-20"}),
+    );
+    write(
+        "2026-12-03T03:00:00Z",
+        Households,
+        "h4",
+        Some("2026-10-15"),
+        json!({"money_paid_vnd": 500000, "contribution_date": "2026-10-15"}),
+    );
+    write(
+        "2026-12-04T03:00:00Z",
+        Parcels,
+        "p1",
+        None,
+        json!({"clearance_status": "agreed", "clearance_date": "2026-09-05"}),
+    );
+    write(
+        "2026-12-05T03:00:00Z",
+        Parcels,
+        "p1",
+        None,
+        json!({"clearance_status": "donated"}),
+    );
+    drop(journal);
+
+    let s = state(&dir);
+    let a = call(&s, "GET", "/api/reports/monthly-progress", None, None, None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let r = &a.body;
+    assert_eq!(r["month_basis"]["time_zone"], "Asia/Ho_Chi_Minh");
+    assert_eq!(r["month_basis"]["utc_offset"], "+07:00");
+    assert!(
+        r["month_basis"]["entered_date_else_saved"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("contributions_added"))
+    );
+    let months: Vec<&str> = r["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["month"].as_str().unwrap())
+        .collect();
+    // By hand: September (p1's agreed, dated), October (h4's money, dated), November
+    // (entry 1 saved; c2's completion, dated), December (entries 2–6 saved).
+    assert_eq!(months, ["2026-09", "2026-10", "2026-11", "2026-12"]);
+    let m = |key: &str| {
+        r["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["month"] == key)
+            .unwrap()
+            .clone()
+    };
+    let zero = json!({"land_pledged_m2": 0.0, "land_donated_m2": 0.0, "labour_pledged_days": 0.0,
+        "labour_done_days": 0.0, "money_pledged_vnd": 0.0, "money_paid_vnd": 0.0});
+
+    // The fixture starts with 2 of 5 dwellings registered (d1 through h1 and h2, d3
+    // through h4); h6 (d5) makes it 3 of 5 from November on.
+    assert_eq!(r["water_rate_at_start"], 0.4);
+    let sep = m("2026-09");
+    assert_eq!(sep["edits"], 0);
+    assert_eq!(sep["parcels_to_status"], json!({"agreed": 1}));
+    assert_eq!(sep["contributions_added"], zero);
+    assert_eq!(sep["canal_completed_m"], 0.0);
+    assert_eq!(sep["water_registered_dwellings"], 2);
+    assert_eq!(sep["water_rate"], 0.4);
+
+    let oct = m("2026-10");
+    assert_eq!(oct["edits"], 0);
+    let mut money = zero.clone();
+    money["money_paid_vnd"] = json!(200000.0);
+    assert_eq!(oct["contributions_added"], money);
+    assert_eq!(oct["parcels_to_status"], json!({}));
+    assert_eq!(oct["water_rate"], 0.4);
+
+    let nov = m("2026-11");
+    assert_eq!(nov["edits"], 1);
+    // c2 is 105.1525 m (pyproj Geod, see tests/api.rs).
+    assert!(
+        (nov["canal_completed_m"].as_f64().unwrap() - 105.1525).abs() < 0.01,
+        "{nov}"
+    );
+    assert_eq!(nov["contributions_added"], zero);
+    assert_eq!(nov["water_registered_dwellings"], 3);
+    assert_eq!(nov["dwellings"], 5);
+    assert_eq!(nov["water_rate"], 0.6);
+
+    let dec = m("2026-12");
+    assert_eq!(dec["edits"], 5);
+    let mut labour = zero.clone();
+    labour["labour_done_days"] = json!(2.0);
+    assert_eq!(dec["contributions_added"], labour);
+    assert_eq!(dec["canal_completed_m"], 0.0);
+    assert_eq!(dec["parcels_to_status"], json!({"donated": 1}));
+    assert_eq!(dec["water_rate"], 0.6);
+
+    // The history shows the date the officer entered, and none for the others.
+    let a = call(&s, "GET", "/api/history?id=h4", Some("viewer"), None, None).await;
+    assert_eq!(a.body["entries"][0]["date"], "2026-10-15");
+    let a = call(&s, "GET", "/api/history?id=h5", Some("viewer"), None, None).await;
+    assert_eq!(a.body["entries"][0]["date"], Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_contribution_carries_its_date() {
+    let dir = copy_fixture("contribution-date");
+    let s = state(&dir);
+    let a = call(
+        &s,
+        "POST",
+        "/api/households/h4/contributions",
+        Some("officer"),
+        None,
+        Some(json!({"kind": "money", "amount": 200000, "state": "done", "date": "2026-10-15"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    // 300 000 in the fixture + 200 000.
+    assert_eq!(a.body["properties"]["money_paid_vnd"], 500000.0);
+    assert_eq!(a.body["properties"]["contribution_date"], "2026-10-15");
+
+    // No date: today in Vietnam.
+    let before = vietnam_day(0);
+    let a = call(
+        &s,
+        "POST",
+        "/api/households/h5/contributions",
+        Some("officer"),
+        None,
+        Some(json!({"kind": "labour", "amount": 1.5, "state": "pledged"})),
+    )
+    .await;
+    let after = vietnam_day(0);
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let given = a.body["properties"]["contribution_date"].as_str().unwrap();
+    assert!(given == before || given == after, "{given}");
+
+    // The public never sees it: households show only their village and water status.
+    let a = call(
+        &s,
+        "GET",
+        "/collections/households/items/h4",
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(a.body["properties"].get("contribution_date"), None);
+
+    let a = call(&s, "GET", "/api/history", Some("viewer"), None, None).await;
+    assert_eq!(a.body["entries"][0]["date"], given);
+    assert_eq!(a.body["entries"][1]["date"], "2026-10-15");
+    assert!(
+        a.body["entries"][1]["changes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"property": "contribution_date", "from": null, "to": "2026-10-15"}))
+    );
+
+    // The money counts in October, when it was paid; the labour in this month, both
+    // edits were saved in this month.
+    let a = call(&s, "GET", "/api/reports/monthly-progress", None, None, None).await;
+    let months = a.body["months"].as_array().unwrap();
+    assert_eq!(months.len(), 2, "{}", a.body);
+    assert_eq!(months[0]["month"], "2026-10");
+    assert_eq!(months[0]["edits"], 0);
+    assert_eq!(months[0]["contributions_added"]["money_paid_vnd"], 200000.0);
+    assert_eq!(months[0]["contributions_added"]["labour_pledged_days"], 0.0);
+    assert_eq!(months[1]["month"], given[..7]);
+    assert_eq!(months[1]["edits"], 2);
+    assert_eq!(months[1]["contributions_added"]["money_paid_vnd"], 0.0);
+    assert_eq!(months[1]["contributions_added"]["labour_pledged_days"], 1.5);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn an_impossible_date_is_refused_and_nothing_is_stored() {
+    let dir = copy_fixture("bad-dates");
+    let s = state(&dir);
+    let h4 = a_tag(&s, "h4");
+    let in_two_days = vietnam_day(2);
+    let cases = [
+        ("2026-02-30", "February 2026 has 28 days, not 30"),
+        ("yesterday", "is not a date YYYY-MM-DD"),
+        ("15/10/2026", "is not a date YYYY-MM-DD"),
+        ("1999-01-01", "is before 2000-01-01"),
+        ("2999-01-01", "is in the future"),
+        (in_two_days.as_str(), "is in the future"),
+    ];
+    for (date, why) in cases {
+        let a = call(
+            &s,
+            "POST",
+            "/api/households/h4/contributions",
+            Some("officer"),
+            None,
+            Some(json!({"kind": "labour", "amount": 1, "state": "done", "date": date})),
+        )
+        .await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{date}: {}",
+            a.body
+        );
+        let msg = a.body["error"].as_str().unwrap();
+        assert!(msg.starts_with(&format!("date `{date}` ")), "{msg}");
+        assert!(msg.contains(why), "{date}: {msg}");
+    }
+    // A date that is not a string at all.
+    let a = call(
+        &s,
+        "POST",
+        "/api/households/h4/contributions",
+        Some("officer"),
+        None,
+        Some(json!({"kind": "labour", "amount": 1, "state": "done", "date": 20261015})),
+    )
+    .await;
+    assert!(
+        [StatusCode::BAD_REQUEST, StatusCode::UNPROCESSABLE_ENTITY].contains(&a.status),
+        "{}",
+        a.body
+    );
+    // The status steps check their dates the same way.
+    for (uri, body) in [
+        (
+            "/api/canals/c2/status",
+            json!({"status": "completed", "date": "1999-01-01"}),
+        ),
+        (
+            "/api/parcels/p1/clearance",
+            json!({"status": "agreed", "date": "2026-02-30"}),
+        ),
+        (
+            "/api/households/h6/water",
+            json!({"status": "registered", "date": "2999-01-01"}),
+        ),
+    ] {
+        let a = call(&s, "POST", uri, Some("officer"), None, Some(body)).await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{uri}: {}",
+            a.body
+        );
+    }
+
+    // Nothing changed, in memory, in the history or on disk.
+    assert_eq!(a_tag(&s, "h4"), h4);
+    assert_eq!(
+        s.dataset().households.get("h4").unwrap().properties["labour_done_days"],
+        2
+    );
+    assert_eq!(
+        s.dataset().canals.get("c2").unwrap().properties["status"],
+        "planned"
+    );
+    assert!(s.store().history().is_empty());
+    let journal = std::fs::metadata(dir.join("journal.ndjson")).map_or(0, |m| m.len());
+    assert_eq!(journal, 0);
+    let _ = std::fs::remove_dir_all(&dir);
 }

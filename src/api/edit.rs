@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use super::auth::require;
 use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
 use crate::auth::{Caller, Role};
-use crate::model::{CanalStatus, ClearanceStatus, LayerKind, WaterStatus};
+use crate::model::{CanalStatus, ClearanceStatus, LayerKind, WaterStatus, date};
 use crate::store::Feature;
 use crate::store::edit::{Edit, EditError, EditOp};
 use crate::store::journal::JournalEntry;
@@ -156,6 +156,7 @@ async fn create(
             collection: kind,
             id,
             feature: Some(feature),
+            date: None,
         })
     })
     .await?;
@@ -181,6 +182,7 @@ async fn replace(
             collection: kind,
             id: fid,
             feature: Some(feature),
+            date: None,
         })
     })
     .await?;
@@ -249,6 +251,7 @@ async fn update(
             collection: kind,
             id: fid,
             feature: Some(value),
+            date: None,
         })
     })
     .await?;
@@ -273,25 +276,27 @@ async fn remove(
             collection: kind,
             id: fid,
             feature: None,
+            date: None,
         })
     })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Reads an ISO date (YYYY-MM-DD).
-fn check_date(field: &str, date: &str) -> Result<String, EditError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(date, &format)
-        .map(|_| date.to_owned())
-        .map_err(|_| EditError::Invalid(format!("{field} `{date}` is not a date YYYY-MM-DD")))
+/// Reads the day an officer gave for a one-step change: a calendar date YYYY-MM-DD from
+/// 2000 to tomorrow in Vietnam (see [`date::entered_date`]).
+fn entered_date(field: &str, given: &str) -> Result<String, ApiError> {
+    date::entered_date(given, date::today())
+        .map(date::iso)
+        .map_err(|e| ApiError::Unprocessable(format!("{field} {e}")))
 }
 
-/// Builds a replace edit that sets some properties of one feature.
+/// Builds a replace edit that sets some properties of one feature, dated `date`.
 fn set_properties(
     data: &crate::store::Dataset,
     kind: LayerKind,
     id: &str,
+    date: String,
     set: impl FnOnce(&mut Map<String, Value>) -> Result<(), EditError>,
 ) -> Result<Edit, EditError> {
     let current = data
@@ -310,6 +315,7 @@ fn set_properties(
         collection: kind,
         id: id.to_owned(),
         feature: Some(value),
+        date: Some(date),
     })
 }
 
@@ -319,11 +325,12 @@ async fn one_step(
     headers: HeaderMap,
     kind: LayerKind,
     id: String,
+    date: String,
     set: impl FnOnce(&mut Map<String, Value>) -> Result<(), EditError> + Send + 'static,
 ) -> Result<Response, ApiError> {
     let tag = if_match(&headers)?;
     let edited = run_edit(&state, &caller, tag, move |data| {
-        set_properties(data, kind, &id, set)
+        set_properties(data, kind, &id, date, set)
     })
     .await?;
     let f = edited
@@ -351,7 +358,7 @@ struct StepKind {
 const CANAL_STATUS: StepKind = StepKind {
     layer: LayerKind::Canals,
     status_property: "status",
-    date_property: "status_date",
+    date_property: date::property::CANAL_STATUS,
     parse: |s| CanalStatus::parse(s).map(CanalStatus::as_str),
     names: CanalStatus::names,
 };
@@ -359,7 +366,7 @@ const CANAL_STATUS: StepKind = StepKind {
 const CLEARANCE: StepKind = StepKind {
     layer: LayerKind::Parcels,
     status_property: "clearance_status",
-    date_property: "clearance_date",
+    date_property: date::property::CLEARANCE,
     parse: |s| ClearanceStatus::parse(s).map(ClearanceStatus::as_str),
     names: ClearanceStatus::names,
 };
@@ -367,7 +374,7 @@ const CLEARANCE: StepKind = StepKind {
 const WATER: StepKind = StepKind {
     layer: LayerKind::Households,
     status_property: "water_status",
-    date_property: "water_date",
+    date_property: date::property::WATER,
     parse: |s| WaterStatus::parse(s).map(WaterStatus::as_str),
     names: WaterStatus::names,
 };
@@ -388,12 +395,11 @@ async fn status_step(
             (kind.names)()
         ))
     })?;
-    one_step(state, caller, headers, kind.layer, id, move |p| {
+    let date = entered_date("date", &step.date)?;
+    let property = date.clone();
+    one_step(state, caller, headers, kind.layer, id, date, move |p| {
         p.insert(kind.status_property.into(), status.into());
-        p.insert(
-            kind.date_property.into(),
-            check_date("date", &step.date)?.into(),
-        );
+        p.insert(kind.date_property.into(), property.into());
         Ok(())
     })
     .await
@@ -435,6 +441,8 @@ struct ContributionStep {
     kind: String,
     amount: f64,
     state: String,
+    /// The day it was given or pledged; today in Vietnam when absent.
+    date: Option<String>,
 }
 
 async fn household_contribution(
@@ -465,15 +473,22 @@ async fn household_contribution(
             step.amount
         )));
     }
+    let date = match &step.date {
+        Some(given) => entered_date("date", given)?,
+        None => date::iso(date::today()),
+    };
+    let property = date.clone();
     one_step(
         state,
         caller,
         headers,
         LayerKind::Households,
         id,
+        date,
         move |p| {
             let before = p.get(field).and_then(Value::as_f64).unwrap_or(0.0);
             p.insert(field.into(), json!(before + step.amount));
+            p.insert(date::property::CONTRIBUTION.into(), property.into());
             Ok(())
         },
     )
@@ -522,6 +537,7 @@ pub fn entry_json(e: &JournalEntry) -> Value {
         "op": e.edit.op,
         "collection": e.edit.collection,
         "id": e.edit.id,
+        "date": e.edit.date,
         "changes": changes,
         "geometry_changed": geometry_changed,
         "before": e.before,

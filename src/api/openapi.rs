@@ -80,6 +80,7 @@ pub fn document() -> Value {
         json!({"type": "string"}),
         false,
     );
+    let entered_date = "The day the change took place, YYYY-MM-DD: a calendar date from 2000-01-01 to tomorrow in Vietnam (Asia/Ho_Chi_Minh, UTC+7); 422 otherwise. Kept on the feature and on the history entry (`date`); the monthly progress counts a canal's status step, a clearance step or a contribution in this date's month.";
     let mut ok_impact = json_ok("The route's impact", "application/json");
     ok_impact["content"]["application/geo+json"] = json!({"schema": {"type": "object"}});
 
@@ -137,7 +138,8 @@ pub fn document() -> Value {
                 "parameters": [param("canalId", "path", "Canal id", json!({"type": "string"}), true), width, format],
                 "responses": errors_with_ok(ok_impact)}},
             "/api/reports/monthly-progress": {"get": {"summary": "Month-by-month progress from the change history", "operationId": "monthlyProgress",
-                "responses": {"200": json_ok("water_rate_at_start and months: edits, canal_completed_m, canal_started_m, parcels_to_status, contributions_added, water_rate", "application/json")}}},
+                "description": "Months are calendar months in Vietnam (Asia/Ho_Chi_Minh, UTC+7): an edit saved at 2026-11-30T18:00Z counts in 2026-12. Canal metres, clearance steps and contributions count in the month of the date the officer entered for them (the one-step change's `date`, or a `status_date`, `clearance_date` or `contribution_date` an OGC API edit changed with them), else in the month the edit was saved; `edits` and the water figures (the state at the month's end) follow the save. The response's `month_basis` says so.",
+                "responses": {"200": {"description": "month_basis, water_rate_at_start and months", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProgressReport"}}}}}}},
             "/api/session": {
                 "post": {"summary": "Sign in; returns a bearer token", "operationId": "signIn",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "password"], "properties": {"name": {"type": "string"}, "password": {"type": "string"}}}}}},
@@ -161,7 +163,7 @@ pub fn document() -> Value {
                     param("limit", "query", "Page size (default 100)", json!({"type": "integer"}), false),
                     param("offset", "query", "Entries to skip", json!({"type": "integer"}), false)
                 ],
-                "responses": {"200": json_ok("numberMatched, numberReturned, entries with changes from/to", "application/json"), "401": {"$ref": "#/components/responses/Error"}}}},
+                "responses": {"200": json_ok("numberMatched, numberReturned, entries: seq, at (saved, UTC), user, op, collection, id, date (the day entered with a one-step change, else null), changes from/to, before, after", "application/json"), "401": {"$ref": "#/components/responses/Error"}}}},
             "/api/canals/{canalId}/status": {"post": {"summary": "Set a canal's status with its date (officer)", "operationId": "setCanalStatus",
                 "parameters": [param("canalId", "path", "Canal id", json!({"type": "string"}), true)],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StatusStep"}}}},
@@ -176,8 +178,12 @@ pub fn document() -> Value {
                 "responses": {"200": json_ok("The household", "application/geo+json"), "422": {"$ref": "#/components/responses/Error"}}}},
             "/api/households/{householdId}/contributions": {"post": {"summary": "Add to a household's contribution (officer)", "operationId": "addContribution",
                 "parameters": [param("householdId", "path", "Household id", json!({"type": "string"}), true)],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind", "amount", "state"], "properties": {"kind": {"type": "string", "enum": ["land", "labour", "money"]}, "amount": {"type": "number", "exclusiveMinimum": 0}, "state": {"type": "string", "enum": ["pledged", "done"]}}}}}},
-                "responses": {"200": json_ok("The household", "application/geo+json"), "422": {"$ref": "#/components/responses/Error"}}}},
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["kind", "amount", "state"], "additionalProperties": false, "properties": {
+                    "kind": {"type": "string", "enum": ["land", "labour", "money"]},
+                    "amount": {"type": "number", "exclusiveMinimum": 0},
+                    "state": {"type": "string", "enum": ["pledged", "done"]},
+                    "date": {"type": "string", "format": "date", "example": "2026-10-15", "description": format!("When it was given or pledged; today in Vietnam when absent. Stored as the household's contribution_date. {entered_date}")}}}}}},
+                "responses": {"200": json_ok("The household", "application/geo+json"), "400": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
             "/api/export/{collectionId}": {"get": {"summary": "Download a layer, or a filtered part of it, as a file", "operationId": "exportLayer",
                 "parameters": [collection_id.clone(), export_format.clone(), export_crs.clone(),
                     param("bbox", "query", "minx,miny,maxx,maxy in CRS84", json!({"type": "string"}), false)],
@@ -210,7 +216,30 @@ pub fn document() -> Value {
                     }
                 },
                 "StatusStep": {"type": "object", "required": ["status", "date"], "additionalProperties": false,
-                    "properties": {"status": {"type": "string"}, "date": {"type": "string", "format": "date"}}},
+                    "properties": {"status": {"type": "string"}, "date": {"type": "string", "format": "date", "description": entered_date}}},
+                "ProgressReport": {"type": "object", "required": ["month_basis", "water_rate_at_start", "months"],
+                    "properties": {
+                        "month_basis": {"type": "object", "description": "Which day puts each figure in a month",
+                            "properties": {
+                                "time_zone": {"type": "string", "example": "Asia/Ho_Chi_Minh"},
+                                "utc_offset": {"type": "string", "example": "+07:00"},
+                                "entered_date_else_saved": {"type": "array", "items": {"type": "string"}, "description": "Figures counted in the month of the date entered for the change, else of the save"},
+                                "saved": {"type": "array", "items": {"type": "string"}, "description": "Figures counted in the month of the save (water: the state at the month's end)"},
+                                "rule": {"type": "string"}
+                            }},
+                        "water_rate_at_start": {"type": "number"},
+                        "months": {"type": "array", "description": "Months with edits saved or changes dated in them, oldest first", "items": {"type": "object", "properties": {
+                            "month": {"type": "string", "example": "2026-12", "description": "YYYY-MM in Vietnam"},
+                            "edits": {"type": "integer", "description": "Edits saved in the month"},
+                            "canal_completed_m": {"type": "number"},
+                            "canal_started_m": {"type": "number"},
+                            "parcels_to_status": {"type": "object", "additionalProperties": {"type": "integer"}},
+                            "contributions_added": {"type": "object", "additionalProperties": {"type": "number"}},
+                            "water_registered_dwellings": {"type": "integer"},
+                            "dwellings": {"type": "integer"},
+                            "water_rate": {"type": "number"}
+                        }}}
+                    }},
                 "Error": {"type": "object", "required": ["error", "status"], "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
             },
             "responses": {

@@ -10,6 +10,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+pub mod date;
+
 /// The JSON object of a feature's properties.
 pub type Properties = Map<String, Value>;
 

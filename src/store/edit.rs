@@ -47,6 +47,12 @@ pub struct Edit {
     /// The new feature (create, replace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feature: Option<Value>,
+    /// The day the change took place, `YYYY-MM-DD` in Vietnam, as the officer entered it
+    /// with a one-step change (a canal's status, a clearance step, a contribution, a water
+    /// registration); none for a plain OGC API edit. The journal keeps it, so that the
+    /// monthly progress dates the change by it rather than by when it was saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
 }
 
 /// Why an edit was refused. Nothing has changed when one is returned.
@@ -493,6 +499,7 @@ mod tests {
                 json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
                 "properties": {"head": "Võ Văn Hải", "village_id": village, "water_status": "registered"}}),
             ),
+            date: None,
         }
     }
 
@@ -535,6 +542,7 @@ mod tests {
             collection: LayerKind::Households,
             id: id.into(),
             feature: None,
+            date: None,
         };
         assert!(matches!(d.apply(&del("h1")), Err(EditError::Referenced(_))));
         d.apply(&del("h2")).unwrap();

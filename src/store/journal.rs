@@ -256,6 +256,7 @@ mod tests {
                 collection: LayerKind::Canals,
                 id: format!("c{seq}"),
                 feature: None,
+                date: None,
             },
             before: None,
         }

@@ -314,8 +314,8 @@ describe('editing from the map', () => {
     const canal = await getJson(server.url, '/api/reports/canal-length?by=status,village');
     const building = canal.rows.filter((r) => r.status === 'under_construction').reduce((a, r) => a + r.length_m, 0);
     assert.ok((await page.locator('#report-canals li[data-status=under_construction]').textContent()).includes(`${viNum(building)} m`));
-    const month = (await pageToday(page)).slice(0, 7);
-    const started = Number(await page.locator(`#report-progress [data-month="${month}"] [data-canal-started]`).getAttribute('data-canal-started'));
+    // The metres count in the month the officer dated the step (March), not the month it was saved.
+    const started = Number(await page.locator('#report-progress [data-month="2026-03"] [data-canal-started]').getAttribute('data-canal-started'));
     assert.ok(Math.abs(started - (planned.properties.length_m ?? started)) < 1, `${started} m started`);
     await page.evaluate(() => { window.drainplan.map.closePopup(); });
     await setLayer(page, 'households', true);

@@ -166,7 +166,8 @@ export async function launchBrowser() {
  * (other than ones the page aborted on purpose) in `page.problems`.
  */
 export async function openPage(browser, url, { viewport = { width: 1440, height: 900 }, lang } = {}) {
-  const context = await browser.newContext({ viewport, locale: 'vi-VN' });
+  // Officers work on Vietnam's clock: the date fields' today is the server's today.
+  const context = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
   const page = await context.newPage();
   page.problems = [];
   const ignore = process.env.E2E_IGNORE_CONSOLE ? new RegExp(process.env.E2E_IGNORE_CONSOLE) : null;
