@@ -115,8 +115,8 @@ impl Layer {
         let pos = self.features.len();
         self.note_properties(&f);
         self.index.insert(f.bbox, pos);
-        self.by_id.insert(f.id.clone(), pos);
         self.features.push(f);
+        self.by_id.insert(&self.features, pos);
     }
 
     fn set(&mut self, pos: usize, f: Feature) {
@@ -129,14 +129,13 @@ impl Layer {
     fn swap_remove(&mut self, pos: usize) -> Feature {
         let last = self.features.len() - 1;
         self.index.remove(self.features[pos].bbox, pos);
+        self.by_id.remove(&self.features, pos);
         if pos != last {
             self.index.remove(self.features[last].bbox, last);
             self.index.insert(self.features[last].bbox, pos);
-            self.by_id.insert(self.features[last].id.clone(), pos);
+            self.by_id.relocate(&self.features, last, pos);
         }
-        let gone = self.features.swap_remove(pos);
-        self.by_id.remove(&gone.id);
-        gone
+        self.features.swap_remove(pos)
     }
 }
 

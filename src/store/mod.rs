@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
+use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon, Rect};
 
 pub mod edit;
+mod ids;
 pub mod journal;
 pub mod live;
 pub mod metric;
@@ -50,7 +51,7 @@ pub struct Layer {
     pub features: Vec<Feature>,
     /// R-tree over the features' bounding boxes.
     pub index: SpatialIndex,
-    pub(crate) by_id: HashMap<String, usize>,
+    pub(crate) by_id: ids::IdIndex,
     /// Property names with a sample value of each JSON kind, built on first use.
     pub(crate) samples: std::sync::OnceLock<Vec<(String, Vec<serde_json::Value>)>>,
 }
@@ -58,11 +59,7 @@ pub struct Layer {
 impl Layer {
     fn new(features: Vec<Feature>) -> Self {
         let index = SpatialIndex::bulk_load(features.iter().map(|f| f.bbox));
-        let by_id = features
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (f.id.clone(), i))
-            .collect();
+        let by_id = ids::IdIndex::build(&features);
         Layer {
             features,
             index,
@@ -101,7 +98,7 @@ impl Layer {
 
     /// Position of the feature with id `id`.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        self.by_id.get(&self.features, id)
     }
 
     /// The feature with id `id`.
@@ -413,6 +410,7 @@ fn metric_polygons(
             _ => MultiPolygon(vec![]),
         };
         grid.geometry_to_metric(&mp)
+            .map(compact)
             .map_err(|source| LoadError::Crs {
                 path: path.to_owned(),
                 id: f.id.clone(),
@@ -420,6 +418,25 @@ fn metric_polygons(
             })
     };
     par_map(features, one)
+}
+
+/// `mp` with every vector cut to its length (a mapped multipolygon's list of polygons
+/// starts with room for four: 144 bytes too many per parcel).
+fn compact(mp: MultiPolygon) -> MultiPolygon {
+    let mut polygons: Vec<Polygon> =
+        mp.0.into_iter()
+            .map(|p| {
+                let (mut exterior, mut interiors) = p.into_inner();
+                exterior.0.shrink_to_fit();
+                for ring in &mut interiors {
+                    ring.0.shrink_to_fit();
+                }
+                interiors.shrink_to_fit();
+                Polygon::new(exterior, interiors)
+            })
+            .collect();
+    polygons.shrink_to_fit();
+    MultiPolygon(polygons)
 }
 
 /// Maps `f` over `items` on every core, keeping order; the first error wins.
