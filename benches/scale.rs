@@ -26,6 +26,10 @@ use drainplan::analysis::route_impact::route_impact;
 use drainplan::analysis::water::water_connection;
 use drainplan::store::Dataset;
 use drainplan::store::query::Selection;
+
+/// The allocator `drainplan serve` runs with (see src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use geo::{Coord, Geometry, LineString, Rect};
 
 /// (folder name, communes to generate, label).
