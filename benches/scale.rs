@@ -158,7 +158,7 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 let impact =
                     route_impact(&data, black_box(&line), CORRIDOR_WIDTH_M).expect("impact");
-                black_box(serde_json::to_vec(&impact.to_json()).expect("serialises"))
+                black_box(serde_json::to_vec(&impact).expect("serialises"))
             })
         });
         g.finish();
