@@ -82,6 +82,12 @@ impl FeatureProperties {
         m.remove(name)
     }
 
+    /// Whether the parsed map is being kept beside the text.
+    #[cfg(test)]
+    pub(crate) fn keeps_a_map(&self) -> bool {
+        self.map.get().is_some()
+    }
+
     fn map(&self) -> &Properties {
         self.map
             .get_or_init(|| Box::new(serde_json::from_str(self.raw.get()).unwrap_or_default()))

@@ -583,6 +583,33 @@ mod tests {
     }
 
     #[test]
+    fn serving_a_layer_leaves_no_parsed_properties_behind() {
+        // Every parcel of the sample, whole and redacted for the public, with a property
+        // filter: the features keep their text only, so memory does not grow with reads.
+        let data = Dataset::load(std::path::Path::new("data")).expect("the sample loads");
+        for redact in [None, Some(LayerKind::Parcels)] {
+            for q in [
+                vec![("limit", "10000")],
+                vec![("limit", "10000"), ("clearance_status", "donated")],
+            ] {
+                let r =
+                    items_page(&data, LayerKind::Parcels, &pairs(&q), "", redact).expect("a page");
+                assert_eq!(r.status(), axum::http::StatusCode::OK);
+            }
+        }
+        let kept = data
+            .parcels
+            .features
+            .iter()
+            .filter(|f| f.properties.keeps_a_map())
+            .count();
+        assert_eq!(
+            kept, 0,
+            "{kept} parcels keep a parsed map after being served"
+        );
+    }
+
+    #[test]
     fn unknown_parameters_are_refused_and_properties_filter() {
         let props = ["name", "status"];
         let q = ItemsQuery::parse(
