@@ -16,7 +16,7 @@
 //! most are quadrilaterals with extra, almost collinear, vertices where neighbours meet.
 
 use geo::{
-    Area, Contains, Coord, LineString, MultiLineString, MultiPolygon, Point, Rect,
+    Area, BoundingRect, Contains, Coord, LineString, MultiLineString, MultiPolygon, Point, Rect,
     TriangulateEarcut,
 };
 
@@ -51,27 +51,17 @@ impl ConvexWindow {
         if twice < 0.0 {
             ccw.reverse();
         }
-        let xs = [t.v1().x, t.v2().x, t.v3().x];
-        let ys = [t.v1().y, t.v2().y, t.v3().y];
-        let lo = Coord {
-            x: xs.iter().copied().fold(f64::INFINITY, f64::min),
-            y: ys.iter().copied().fold(f64::INFINITY, f64::min),
-        };
-        let hi = Coord {
-            x: xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            y: ys.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        };
         Some(ConvexWindow {
             origin,
             ccw,
-            bbox: Rect::new(lo, hi),
+            bbox: t.bounding_rect(),
         })
     }
 
     /// The signed area of `ring ∩ window`: positive when the ring runs counter-clockwise.
     /// `scratch` holds the working vertices between calls.
     pub fn clipped_area(&self, ring: &LineString, scratch: &mut ClipScratch) -> f64 {
-        let Some(rb) = ring_bbox(ring) else {
+        let Some(rb) = ring.bounding_rect() else {
             return 0.0;
         };
         if rb.max().x < self.bbox.min().x
@@ -199,22 +189,6 @@ fn orientation(ring: &LineString) -> f64 {
         .map(|i| cross(ring.0[i] - o, ring.0[(i + 1) % n] - o))
         .sum();
     if twice < 0.0 { -1.0 } else { 1.0 }
-}
-
-fn ring_bbox(ring: &LineString) -> Option<Rect> {
-    let first = *ring.0.first()?;
-    let (mut lo, mut hi) = (first, first);
-    for c in &ring.0 {
-        lo = Coord {
-            x: lo.x.min(c.x),
-            y: lo.y.min(c.y),
-        };
-        hi = Coord {
-            x: hi.x.max(c.x),
-            y: hi.y.max(c.y),
-        };
-    }
-    Some(Rect::new(lo, hi))
 }
 
 /// The parts of segment `a`–`b` inside `shape` (its interior; a part running along the
