@@ -790,7 +790,8 @@ function contributionForm() {
   const states = ['pledged', 'done'].map((st) => `<option value="${st}"${st === 'done' ? ' selected' : ''}>${esc(t(`edit.contribution.state.${st}`))}</option>`).join('');
   return formShell('contribution', `<label class="grow"><span>${esc(t('edit.contribution.kind'))}</span><select name="kind">${kinds}</select></label>
     <label class="amount"><span>${esc(t('edit.contribution.amount'))} (<span data-unit>${esc(t('edit.contribution.unit.labour'))}</span>)</span><input type="number" name="amount" min="0" step="any" inputmode="decimal" required></label>
-    <label class="grow"><span>${esc(t('edit.contribution.state'))}</span><select name="state">${states}</select></label>`);
+    <label class="grow"><span>${esc(t('edit.contribution.state'))}</span><select name="state">${states}</select></label>
+    <label><span>${esc(t('edit.date'))}</span><input type="date" name="date" value="${todayIso()}" required></label>`);
 }
 
 function editHtml(name, f) {
@@ -845,13 +846,15 @@ function setFormMsg(form, text, kind = '') {
 function editBody(form) {
   const step = form.dataset.step;
   const fd = new FormData(form);
+  // The day it happened: the monthly progress counts a dated change in its month.
+  const date = String(fd.get('date') ?? '');
   if (step === 'contribution') {
     const raw = String(fd.get('amount') ?? '').trim().replace(',', '.');
     const amount = Number(raw);
     if (!raw || !Number.isFinite(amount) || amount <= 0) return { error: t('edit.contribution.amount_invalid') };
-    return { body: { kind: String(fd.get('kind')), amount, state: String(fd.get('state')) } };
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return { error: t('edit.date_invalid') };
+    return { body: { kind: String(fd.get('kind')), amount, state: String(fd.get('state')), date } };
   }
-  const date = String(fd.get('date') ?? '');
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return { error: t('edit.date_invalid') };
   return { body: { status: String(fd.get('status')), date } };
 }

@@ -265,7 +265,8 @@ describe('editing from the map', () => {
     await form.locator('select[name=state]').selectOption('done');
     const sent = page.waitForRequest((r) => r.url().endsWith(`/api/households/${household.id}/contributions`) && r.method() === 'POST');
     await form.locator('button[type=submit]').click();
-    assert.deepEqual(JSON.parse((await sent).postData()), { kind: 'labour', amount: 3.5, state: 'done' });
+    // Dated today by default (the form's date field), in Vietnam's calendar like the server.
+    assert.deepEqual(JSON.parse((await sent).postData()), { kind: 'labour', amount: 3.5, state: 'done', date: await pageToday(page) });
     await page.waitForSelector('.leaflet-popup form[data-step=contribution] .form-msg.ok');
     const now = (await item('households', household.id)).properties;
     assert.equal(now.labour_done_days, (before.labour_done_days || 0) + 3.5);
