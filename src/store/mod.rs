@@ -276,29 +276,38 @@ pub enum LoadError {
 /// range, of an allowed type, with lines of two or more distinct points and closed rings
 /// of four or more.
 pub fn check_geometry(kind: LayerKind, g: &geojson::Geometry) -> Result<Geometry, String> {
-    let type_name = geometry_type_name(g);
-    if !kind.allowed_geometry().contains(&type_name) {
-        return Err(format!(
-            "geometry is a {type_name}; the {kind} layer takes {}",
-            kind.allowed_geometry().join(" or ")
-        ));
-    }
+    check_type(kind, geometry_type_name(g))?;
     let geom: Geometry = Geometry::try_from(g.clone()).map_err(|e| format!("bad geometry: {e}"))?;
-    check_coords(&geom)?;
-    match &geom {
-        Geometry::LineString(l) => check_line(l)?,
-        Geometry::Polygon(p) => check_polygon(p)?,
+    check_shape(&geom)?;
+    Ok(geom)
+}
+
+/// Whether `kind`'s layer takes geometries of type `type_name`.
+pub(crate) fn check_type(kind: LayerKind, type_name: &str) -> Result<(), String> {
+    if kind.allowed_geometry().contains(&type_name) {
+        return Ok(());
+    }
+    Err(format!(
+        "geometry is a {type_name}; the {kind} layer takes {}",
+        kind.allowed_geometry().join(" or ")
+    ))
+}
+
+/// Finite lon/lat coordinates, lines of two or more distinct points, closed rings of four
+/// or more, and a MultiPolygon with at least one polygon.
+pub(crate) fn check_shape(geom: &Geometry) -> Result<(), String> {
+    check_coords(geom)?;
+    match geom {
+        Geometry::LineString(l) => check_line(l),
+        Geometry::Polygon(p) => check_polygon(p),
         Geometry::MultiPolygon(mp) => {
             if mp.0.is_empty() {
                 return Err("MultiPolygon has no polygon".into());
             }
-            for p in &mp.0 {
-                check_polygon(p)?;
-            }
+            mp.0.iter().try_for_each(check_polygon)
         }
-        _ => {}
+        _ => Ok(()),
     }
-    Ok(geom)
 }
 
 fn geometry_type_name(g: &geojson::Geometry) -> &'static str {

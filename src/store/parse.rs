@@ -16,7 +16,7 @@ use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{Feature, FeatureProperties, LoadError, check_coords, check_line, check_polygon};
+use super::{Feature, FeatureProperties, LoadError, check_shape, check_type};
 use crate::model::{LayerKind, Properties, PropertyError};
 
 #[derive(Deserialize)]
@@ -93,12 +93,7 @@ fn polygon(rings: Vec<Vec<Pos>>) -> Result<Polygon, String> {
 /// Reads and checks a geometry as [`super::check_geometry`] does, without `geojson`.
 fn geometry(kind: LayerKind, g: &RawGeometry) -> Result<Geometry, String> {
     let type_name = g.kind.as_ref();
-    if !kind.allowed_geometry().contains(&type_name) {
-        return Err(format!(
-            "geometry is a {type_name}; the {kind} layer takes {}",
-            kind.allowed_geometry().join(" or ")
-        ));
-    }
+    check_type(kind, type_name)?;
     let text = g
         .coordinates
         .map(RawValue::get)
@@ -117,20 +112,7 @@ fn geometry(kind: LayerKind, g: &RawGeometry) -> Result<Geometry, String> {
         }
         other => return Err(format!("bad geometry: unsupported type {other}")),
     };
-    check_coords(&geom)?;
-    match &geom {
-        Geometry::LineString(l) => check_line(l)?,
-        Geometry::Polygon(p) => check_polygon(p)?,
-        Geometry::MultiPolygon(mp) => {
-            if mp.0.is_empty() {
-                return Err("MultiPolygon has no polygon".into());
-            }
-            for p in &mp.0 {
-                check_polygon(p)?;
-            }
-        }
-        _ => {}
-    }
+    check_shape(&geom)?;
     Ok(geom)
 }
 
