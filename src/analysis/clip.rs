@@ -15,6 +15,7 @@
 //! clipped areas against the few triangles it meets. Parcels themselves need not be convex:
 //! most are quadrilaterals with extra, almost collinear, vertices where neighbours meet.
 
+use geo::winding_order::{Winding, WindingOrder};
 use geo::{
     Area, BoundingRect, Contains, Coord, LineString, MultiLineString, MultiPolygon, Point, Rect,
     TriangulateEarcut,
@@ -179,16 +180,12 @@ pub struct ClipScratch {
     b: Vec<Coord>,
 }
 
-/// +1 for a counter-clockwise ring, −1 for a clockwise one (either for a flat one).
+/// +1 for a counter-clockwise ring, −1 for a clockwise one (+1 for a flat one).
 fn orientation(ring: &LineString) -> f64 {
-    let Some(&o) = ring.0.first() else {
-        return 1.0;
-    };
-    let n = ring.0.len();
-    let twice: f64 = (0..n)
-        .map(|i| cross(ring.0[i] - o, ring.0[(i + 1) % n] - o))
-        .sum();
-    if twice < 0.0 { -1.0 } else { 1.0 }
+    match ring.winding_order() {
+        Some(WindingOrder::Clockwise) => -1.0,
+        _ => 1.0,
+    }
 }
 
 /// The parts of segment `a`–`b` inside `shape` (its interior; a part running along the

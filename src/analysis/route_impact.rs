@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use geo::algorithm::buffer::{BufferStyle, LineCap};
 use geo::{
-    Area, BooleanOps, BoundingRect, Buffer, Contains, Coord, Geometry, LineString, MultiLineString,
-    MultiPolygon, Rect,
+    Area, BooleanOps, BoundingRect, Buffer, Contains, Coord, Geometry, Intersects, LineString,
+    MultiLineString, MultiPolygon, Rect,
 };
 use serde::Serialize;
 
@@ -408,26 +408,6 @@ fn point_segment_d2(p: Coord, a: Coord, b: Coord) -> f64 {
     (p.x - q.x).powi(2) + (p.y - q.y).powi(2)
 }
 
-/// Whether segments `a`–`b` and `c`–`d` meet (touching counts).
-fn segments_meet(a: Coord, b: Coord, c: Coord, d: Coord) -> bool {
-    let orient =
-        |p: Coord, q: Coord, r: Coord| (q.x - p.x) * (r.y - p.y) - (q.y - p.y) * (r.x - p.x);
-    let (d1, d2) = (orient(a, b, c), orient(a, b, d));
-    let (d3, d4) = (orient(c, d, a), orient(c, d, b));
-    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
-        && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
-    {
-        return true;
-    }
-    let on = |p: Coord, q: Coord, r: Coord| {
-        r.x >= p.x.min(q.x) && r.x <= p.x.max(q.x) && r.y >= p.y.min(q.y) && r.y <= p.y.max(q.y)
-    };
-    (d1 == 0.0 && on(a, b, c))
-        || (d2 == 0.0 && on(a, b, d))
-        || (d3 == 0.0 && on(c, d, a))
-        || (d4 == 0.0 && on(c, d, b))
-}
-
 /// Squared distance between segment `a`–`b` and the box `lo`–`hi`: zero when they meet,
 /// else attained at an end of the segment or a corner of the box.
 fn segment_box_d2(a: Coord, b: Coord, lo: Coord, hi: Coord) -> f64 {
@@ -437,17 +417,13 @@ fn segment_box_d2(a: Coord, b: Coord, lo: Coord, hi: Coord) -> f64 {
         hi,
         Coord { x: lo.x, y: hi.y },
     ];
-    let (da, db) = (point_box_d2(a, lo, hi), point_box_d2(b, lo, hi));
-    if da == 0.0
-        || db == 0.0
-        || (0..4).any(|k| segments_meet(a, b, corners[k], corners[(k + 1) % 4]))
-    {
+    if geo::Line::new(a, b).intersects(&Rect::new(lo, hi)) {
         return 0.0;
     }
-    corners
-        .iter()
-        .map(|&c| point_segment_d2(c, a, b))
-        .fold(da.min(db), f64::min)
+    corners.iter().map(|&c| point_segment_d2(c, a, b)).fold(
+        point_box_d2(a, lo, hi).min(point_box_d2(b, lo, hi)),
+        f64::min,
+    )
 }
 
 /// Geodesic length of the part of a parcel's frontage edge inside the corridor.
