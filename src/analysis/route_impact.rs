@@ -190,7 +190,7 @@ fn impact(
     // meets (see `clip`); should the corridor not tile, the general overlay does it all.
     let tiles = ConvexTiles::new(&corridor);
     for i in data.parcels.matching(|b| reach.meets(b)) {
-        let shape = &data.parcel_metric[i];
+        let shape = &data.parcel_metric(i)?;
         let (taken_area_m2, mut taken) = match (&tiles, shape.bounding_rect()) {
             (Some(tiles), Some(bbox)) => (tiles.intersection_area(shape, bbox, &mut scratch), None),
             _ => {
@@ -207,10 +207,10 @@ fn impact(
             (true, None) => Some(grid.geometry_to_wgs84(&shape.intersection(&corridor))?),
         };
         let rec = &data.parcel_records[i];
-        let parcel_area_m2 = data.parcel_metric[i].unsigned_area();
+        let parcel_area_m2 = shape.unsigned_area();
         let fence_to_rebuild_m = match (rec.fence_type, rec.frontage_edge) {
             (FenceType::None, _) | (_, None) => 0.0,
-            (_, Some(edge)) => fence_inside(grid, &data.parcel_metric[i], edge, &corridor)?,
+            (_, Some(edge)) => fence_inside(grid, shape, edge, &corridor)?,
         };
         let owner = rec
             .owner_household

@@ -143,7 +143,7 @@ impl Layer {
 enum Parsed {
     Village(Village, MultiPolygon),
     Canal(Canal),
-    Parcel(Parcel, MultiPolygon),
+    Parcel(Parcel),
     FloodZone(FloodZone, MultiPolygon),
     Household(Household),
 }
@@ -291,7 +291,9 @@ impl Dataset {
                         )));
                     }
                 }
-                Parsed::Parcel(p, metric(f)?)
+                // Not kept (parcels are projected when analysed), but it must project.
+                metric(f)?;
+                Parsed::Parcel(p)
             }
             LayerKind::FloodZones => {
                 Parsed::FloodZone(record(f, FloodZone::from_properties)?, metric(f)?)
@@ -420,10 +422,7 @@ impl Dataset {
                 store_metric(&mut self.village_metric, pos, m);
             }
             Parsed::Canal(r) => store(&mut self.canals, &mut self.canal_records, pos, f, r),
-            Parsed::Parcel(r, m) => {
-                store(&mut self.parcels, &mut self.parcel_records, pos, f, r);
-                store_metric(&mut self.parcel_metric, pos, m);
-            }
+            Parsed::Parcel(r) => store(&mut self.parcels, &mut self.parcel_records, pos, f, r),
             Parsed::FloodZone(r, m) => {
                 store(
                     &mut self.flood_zones,
@@ -451,10 +450,7 @@ impl Dataset {
                 Arc::make_mut(&mut self.village_metric).swap_remove(pos);
             }
             LayerKind::Canals => drop_at(&mut self.canals, &mut self.canal_records, pos),
-            LayerKind::Parcels => {
-                drop_at(&mut self.parcels, &mut self.parcel_records, pos);
-                Arc::make_mut(&mut self.parcel_metric).swap_remove(pos);
-            }
+            LayerKind::Parcels => drop_at(&mut self.parcels, &mut self.parcel_records, pos),
             LayerKind::FloodZones => {
                 drop_at(&mut self.flood_zones, &mut self.flood_zone_records, pos);
                 Arc::make_mut(&mut self.flood_zone_metric).swap_remove(pos);
