@@ -25,12 +25,11 @@ impl Selection {
         if self.equals.is_empty() {
             return true;
         }
-        // Parsed once per feature and dropped: a filter over a whole layer must not leave
-        // a cached map on every feature.
-        let props = f.properties.to_map();
+        // Each value read on its own from the stored text: a filter over a whole layer
+        // must not leave a cached map on every feature.
         self.equals
             .iter()
-            .all(|(name, want)| property_equals(props.get(name), want))
+            .all(|(name, want)| property_equals(f.properties.get_value(name).as_ref(), want))
     }
 }
 
