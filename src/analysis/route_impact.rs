@@ -282,7 +282,7 @@ fn impact(
     let mut seen = BTreeSet::new();
     for &z in &crossed {
         let zone = &data.flood_zones.features[z];
-        for h in data.households.intersecting(zone.bbox) {
+        for h in data.households.intersecting(zone.bbox()) {
             let rec = &data.household_records[h];
             let Some(point) = data.household_point(h) else {
                 continue;

@@ -114,25 +114,25 @@ impl Layer {
     fn push(&mut self, f: Feature) {
         let pos = self.features.len();
         self.note_properties(&f);
-        self.index.insert(f.bbox, pos);
+        self.index.insert(f.bbox(), pos);
         self.features.push(f);
         self.by_id.insert(&self.features, pos);
     }
 
     fn set(&mut self, pos: usize, f: Feature) {
         self.note_properties(&f);
-        self.index.remove(self.features[pos].bbox, pos);
-        self.index.insert(f.bbox, pos);
+        self.index.remove(self.features[pos].bbox(), pos);
+        self.index.insert(f.bbox(), pos);
         self.features[pos] = f;
     }
 
     fn swap_remove(&mut self, pos: usize) -> Feature {
         let last = self.features.len() - 1;
-        self.index.remove(self.features[pos].bbox, pos);
+        self.index.remove(self.features[pos].bbox(), pos);
         self.by_id.remove(&self.features, pos);
         if pos != last {
-            self.index.remove(self.features[last].bbox, last);
-            self.index.insert(self.features[last].bbox, pos);
+            self.index.remove(self.features[last].bbox(), last);
+            self.index.insert(self.features[last].bbox(), pos);
             self.by_id.relocate(&self.features, last, pos);
         }
         self.features.swap_remove(pos)
@@ -260,7 +260,6 @@ impl Dataset {
         let f = Feature {
             id: id.to_owned(),
             geometry,
-            bbox,
             properties: properties.into(),
         };
         let parsed = self.parse(kind, &f)?;
@@ -384,7 +383,7 @@ impl Dataset {
             _ => return Err(invalid("inconsistent edit")),
         }
         if let Some(f) = self.layer(edit.collection).get(&edit.id) {
-            self.extent = union(self.extent, f.bbox);
+            self.extent = union(self.extent, f.bbox());
         }
         Ok(before)
     }

@@ -75,13 +75,12 @@ impl IdIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{Geometry, Point, Rect};
+    use geo::{Geometry, Point};
 
     fn feature(id: &str) -> Feature {
         Feature {
             id: id.to_owned(),
             geometry: Geometry::Point(Point::new(0.0, 0.0)),
-            bbox: Rect::new((0.0, 0.0), (0.0, 0.0)),
             properties: Default::default(),
         }
     }

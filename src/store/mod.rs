@@ -35,13 +35,22 @@ use metric::MetricGrid;
 pub struct Feature {
     /// Stable ASCII id.
     pub id: String,
-    /// Geometry in WGS84 lon/lat.
+    /// Geometry in WGS84 lon/lat; never empty (loading and editing refuse that).
     pub geometry: Geometry,
-    /// Bounding box of the geometry.
-    pub bbox: Rect,
     /// Properties, in file order, kept as compact JSON text (see [`props`]); read them as
     /// a `serde_json::Map` through `Deref`.
     pub properties: FeatureProperties,
+}
+
+impl Feature {
+    /// Bounding box of the geometry.
+    ///
+    /// Computed when asked rather than kept: the R-tree holds every box already, and a
+    /// second copy cost 32 bytes per feature.
+    pub fn bbox(&self) -> Rect {
+        crate::index::bounding_box(&self.geometry)
+            .unwrap_or_else(|| Rect::new(Coord::zero(), Coord::zero()))
+    }
 }
 
 /// A layer: its features, their R-tree and an id lookup.
@@ -58,7 +67,7 @@ pub struct Layer {
 
 impl Layer {
     fn new(features: Vec<Feature>) -> Self {
-        let index = SpatialIndex::bulk_load(features.iter().map(|f| f.bbox));
+        let index = SpatialIndex::bulk_load(features.iter().map(|f| f.bbox()));
         let by_id = ids::IdIndex::build(&features);
         Layer {
             features,
@@ -123,7 +132,7 @@ impl Layer {
 
     /// Bounding box of the whole layer.
     pub fn extent(&self) -> Option<Rect> {
-        union_rects(self.features.iter().map(|f| f.bbox))
+        union_rects(self.features.iter().map(|f| f.bbox()))
     }
 }
 
@@ -629,14 +638,14 @@ impl Dataset {
         let extent = union_rects(
             [&villages, &canals, &parcels, &flood_zones, &households]
                 .into_iter()
-                .flat_map(|l| l.iter().map(|f| f.bbox)),
+                .flat_map(|l| l.iter().map(|f| f.bbox())),
         )
         .ok_or_else(|| LoadError::Empty(dir.to_owned()))?;
 
         let grid_area = union_rects(
             [&villages, &parcels, &flood_zones]
                 .into_iter()
-                .flat_map(|l| l.iter().map(|f| f.bbox)),
+                .flat_map(|l| l.iter().map(|f| f.bbox())),
         )
         .unwrap_or(extent);
         let grid = MetricGrid::build(grid_area).map_err(|source| LoadError::Crs {

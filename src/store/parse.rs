@@ -148,14 +148,14 @@ fn feature<T>(
         return Err(fail(id, "has no geometry".into()));
     };
     let geometry = geometry(kind, &g).map_err(|p| fail(id.clone(), p))?;
-    let bbox = crate::index::bounding_box(&geometry)
-        .ok_or_else(|| fail(id.clone(), "empty geometry".into()))?;
+    if crate::index::bounding_box(&geometry).is_none() {
+        return Err(fail(id.clone(), "empty geometry".into()));
+    }
     let rec = record(&id, &props).map_err(|e| fail(id.clone(), e.to_string()))?;
     Ok((
         Feature {
             id,
             geometry,
-            bbox,
             properties: FeatureProperties::from_map(&props),
         },
         rec,

@@ -211,14 +211,13 @@ fn global_code(key: &str, assign: bool) -> Option<u8> {
 }
 
 /// A feature's properties: the packed text of the object, and the parsed map once
-/// something has asked for it.
+/// something has asked for it: 32 bytes beside the text.
 pub struct FeatureProperties {
-    /// Packed text of the object (see the module doc); the truth unless `dirty`.
+    /// Packed text of the object (see the module doc); the truth unless empty, which
+    /// means the map was handed out mutably and holds the current properties.
     packed: Box<str>,
     /// The parsed map, built on first `Deref`.
     map: OnceLock<Box<Properties>>,
-    /// The map was handed out mutably: it, not `packed`, holds the current properties.
-    dirty: bool,
 }
 
 fn pack(map: &Properties) -> Box<str> {
@@ -231,13 +230,17 @@ impl FeatureProperties {
         FeatureProperties {
             packed: pack(map),
             map: OnceLock::new(),
-            dirty: false,
         }
+    }
+
+    /// Whether the map holds the truth.
+    fn dirty(&self) -> bool {
+        self.packed.is_empty()
     }
 
     /// The compact JSON text of the properties object.
     pub fn json_text(&self) -> Cow<'_, str> {
-        if self.dirty {
+        if self.dirty() {
             Cow::Owned(serde_json::to_string(self.map()).unwrap_or_else(|_| "{}".into()))
         } else {
             Cow::Owned(KeyDictionary::global().unpack(&self.packed))
@@ -285,7 +288,6 @@ impl Default for FeatureProperties {
         FeatureProperties {
             packed: "{}".into(),
             map: OnceLock::new(),
-            dirty: false,
         }
     }
 }
@@ -299,13 +301,12 @@ impl From<Properties> for FeatureProperties {
 impl Clone for FeatureProperties {
     fn clone(&self) -> Self {
         FeatureProperties {
-            packed: if self.dirty {
+            packed: if self.dirty() {
                 pack(self.map())
             } else {
                 self.packed.clone()
             },
             map: OnceLock::new(),
-            dirty: false,
         }
     }
 }
@@ -321,7 +322,7 @@ impl Deref for FeatureProperties {
 impl DerefMut for FeatureProperties {
     fn deref_mut(&mut self) -> &mut Properties {
         self.map();
-        self.dirty = true;
+        self.packed = Box::default();
         self.map.get_mut().expect("initialised just above")
     }
 }
@@ -350,7 +351,7 @@ impl fmt::Debug for FeatureProperties {
 impl Serialize for FeatureProperties {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self.map.get() {
-            Some(m) if self.dirty => m.serialize(s),
+            Some(m) if self.dirty() => m.serialize(s),
             _ => RawValue::from_string(KeyDictionary::global().unpack(&self.packed))
                 .map_err(serde::ser::Error::custom)?
                 .serialize(s),
