@@ -153,7 +153,7 @@ pub fn contributions(
             resolve_village(data, v).ok_or_else(|| ContributionError::UnknownVillage(v.to_owned()))
         })
         .transpose()?;
-    let in_village = |h: &Household| village_id.as_deref().is_none_or(|v| v == h.village_id);
+    let in_village = |h: &Household| village_id.as_deref().is_none_or(|v| v == &*h.village_id);
 
     let mut households: Vec<ContributionRow> = data
         .household_records
@@ -168,7 +168,7 @@ pub fn contributions(
         .map(|h| ContributionRow {
             household_id: h.id.clone(),
             head: h.head.clone(),
-            village_id: h.village_id.clone(),
+            village_id: h.village_id.to_string(),
             village: data.village_name(&h.village_id).to_owned(),
             contributions: h.contributions,
         })
@@ -217,7 +217,7 @@ pub fn contributions(
             in_village(h).then(|| NotAgreed {
                 household_id: owner.clone(),
                 head: h.head.clone(),
-                village_id: h.village_id.clone(),
+                village_id: h.village_id.to_string(),
                 village: data.village_name(&h.village_id).to_owned(),
                 parcels,
             })

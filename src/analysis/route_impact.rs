@@ -210,7 +210,7 @@ fn impact(
         let parcel_area_m2 = shape.unsigned_area();
         let fence_to_rebuild_m = match (rec.fence_type, rec.frontage_edge) {
             (FenceType::None, _) | (_, None) => 0.0,
-            (_, Some(edge)) => fence_inside(grid, shape, edge, &corridor)?,
+            (_, Some(edge)) => fence_inside(grid, shape, edge as usize, &corridor)?,
         };
         let owner = rec
             .owner_household
@@ -220,7 +220,7 @@ fn impact(
             id: rec.id.clone(),
             map_sheet: rec.map_sheet,
             parcel_no: rec.parcel_no,
-            land_use: rec.land_use.clone(),
+            land_use: rec.land_use.to_string(),
             village: rec
                 .village_id
                 .as_deref()

@@ -112,7 +112,7 @@ pub fn water_connection(data: &Dataset, commune_name: &str) -> WaterReport {
         // "D-001" apart in the commune total.
         let dwelling = format!("{}/{}", h.village_id, h.dwelling_id);
         per_village
-            .entry(h.village_id.as_str())
+            .entry(&*h.village_id)
             .or_default()
             .add(&dwelling, h.water_status);
         commune.add(&dwelling, h.water_status);

@@ -6,11 +6,15 @@
 //! door, so that analyses never meet a missing owner or a misspelt status.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub mod date;
+mod intern;
+
+pub use intern::intern;
 
 /// The JSON object of a feature's properties.
 pub type Properties = Map<String, Value>;
@@ -214,10 +218,10 @@ pub struct Parcel {
     pub map_sheet: i64,
     /// Parcel number on the sheet (thửa số).
     pub parcel_no: i64,
-    /// Land-use code (ONT residential, CLN garden, LUC rice, DGT road, …).
-    pub land_use: String,
-    /// Village id.
-    pub village_id: Option<String>,
+    /// Land-use code (ONT residential, CLN garden, LUC rice, DGT road, …), shared.
+    pub land_use: Arc<str>,
+    /// Village id, shared.
+    pub village_id: Option<Arc<str>>,
     /// The owning household's id, if the parcel is privately held.
     pub owner_household: Option<String>,
     /// Site-clearance step.
@@ -228,7 +232,7 @@ pub struct Parcel {
     pub gate: bool,
     /// Index `i` of the exterior-ring edge (vertex i → i+1) of the first polygon that is
     /// the frontage, where the fence stands.
-    pub frontage_edge: Option<usize>,
+    pub frontage_edge: Option<u32>,
 }
 
 /// A flooded area.
@@ -251,8 +255,8 @@ pub struct Household {
     pub id: String,
     /// Head of household.
     pub head: String,
-    /// Village id.
-    pub village_id: String,
+    /// Village id, shared.
+    pub village_id: Arc<str>,
     /// The dwelling this household lives in (several households may share one).
     pub dwelling_id: String,
     /// Piped-water connection.
@@ -435,19 +439,18 @@ impl Parcel {
     /// Reads a parcel from its id and properties.
     pub fn from_properties(id: &str, p: &Properties) -> Result<Self, PropertyError> {
         let p = Props(p);
-        let frontage_edge = match p.get("frontage_edge") {
-            None => None,
-            Some(v) => Some(
-                v.as_u64()
-                    .and_then(|n| usize::try_from(n).ok())
-                    .ok_or_else(|| {
+        let frontage_edge =
+            match p.get("frontage_edge") {
+                None => None,
+                Some(v) => Some(v.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(
+                    || {
                         prop_err(
                             "frontage_edge",
                             format!("must be an edge index ≥ 0, found {v}"),
                         )
-                    })?,
-            ),
-        };
+                    },
+                )?),
+            };
         let fence_type = match p.opt_string("fence_type")? {
             None => FenceType::None,
             Some(_) => p.status("fence_type", FenceType::parse, FenceType::names)?,
@@ -456,8 +459,8 @@ impl Parcel {
             id: id.to_owned(),
             map_sheet: p.integer("map_sheet")?,
             parcel_no: p.integer("parcel_no")?,
-            land_use: p.string("land_use")?,
-            village_id: p.opt_string("village_id")?,
+            land_use: intern(&p.string("land_use")?),
+            village_id: p.opt_string("village_id")?.as_deref().map(intern),
             owner_household: p.opt_string("owner_household")?,
             clearance_status: p.status(
                 "clearance_status",
@@ -495,7 +498,7 @@ impl Household {
         Ok(Household {
             id: id.to_owned(),
             head: props.string("head")?,
-            village_id: props.string("village_id")?,
+            village_id: intern(&props.string("village_id")?),
             dwelling_id: props
                 .opt_string("dwelling_id")?
                 .unwrap_or_else(|| id.to_owned()),

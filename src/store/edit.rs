@@ -284,7 +284,7 @@ impl Dataset {
                 if let Some(edge) = p.frontage_edge {
                     let edges = super::first_exterior(&f.geometry)
                         .map_or(0, |r| r.0.len().saturating_sub(1));
-                    if edge >= edges {
+                    if edge as usize >= edges {
                         return Err(invalid(format!(
                             "frontage_edge {edge} but the ring has {edges} edges"
                         )));
@@ -325,7 +325,7 @@ impl Dataset {
             LayerKind::Villages => self
                 .household_records
                 .iter()
-                .find(|h| h.village_id == id)
+                .find(|h| &*h.village_id == id)
                 .map(|h| {
                     format!(
                         "village `{id}` has household `{}`; move or delete its households first",
@@ -552,7 +552,7 @@ mod tests {
         d.apply(&replace).unwrap();
         assert_eq!(ids(&d), ["h6"]);
         assert_eq!(
-            d.household_records[d.households.position("h9").unwrap()].village_id,
+            &*d.household_records[d.households.position("h9").unwrap()].village_id,
             "vil-a"
         );
     }

@@ -29,6 +29,7 @@ use crate::model::{
     Canal, FloodZone, Household, LayerKind, Parcel, Properties, PropertyError, Village,
 };
 use metric::MetricGrid;
+use parse::read_layer_with;
 
 /// One stored feature: its id, WGS84 geometry and properties as they are in the file.
 #[derive(Debug, Clone)]
@@ -384,19 +385,6 @@ pub fn parse_layer(path: &Path, kind: LayerKind, text: &str) -> Result<Vec<Featu
     parse::parse_layer_with(path, kind, text, |_, _| Ok(())).map(|(f, _)| f)
 }
 
-/// Reads one layer file into features and their typed records.
-fn read_layer_with<T: Send>(
-    path: &Path,
-    kind: LayerKind,
-    record: fn(&str, &Properties) -> Result<T, PropertyError>,
-) -> Result<(Vec<Feature>, Vec<T>), LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    parse::parse_layer_with(path, kind, &text, record)
-}
-
 fn records<T>(
     path: &Path,
     features: &[Feature],
@@ -614,7 +602,7 @@ impl Dataset {
             if let Some(edge) = p.frontage_edge {
                 let ring_edges =
                     first_exterior(&parcel_f.geometry).map_or(0, |r| r.0.len().saturating_sub(1));
-                if edge >= ring_edges {
+                if edge as usize >= ring_edges {
                     return Err(LoadError::Feature {
                         path: path_of(LayerKind::Parcels),
                         id: p.id.clone(),
@@ -626,7 +614,7 @@ impl Dataset {
             }
         }
         for h in &household_records {
-            if !village_ids.contains(h.village_id.as_str()) {
+            if !village_ids.contains(&*h.village_id) {
                 return Err(LoadError::Feature {
                     path: path_of(LayerKind::Households),
                     id: h.id.clone(),

@@ -12,20 +12,12 @@ use std::path::Path;
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
 use serde::Deserialize;
-use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::{Feature, FeatureProperties, LoadError, check_shape, check_type};
 use crate::model::{LayerKind, Properties, PropertyError};
-
-#[derive(Deserialize)]
-struct RawCollection<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: Cow<'a, str>,
-    #[serde(borrow)]
-    features: Vec<&'a RawValue>,
-}
 
 #[derive(Deserialize)]
 struct RawFeature<'a> {
@@ -162,6 +154,93 @@ fn feature<T>(
     ))
 }
 
+/// Features handed to a worker at a time.
+const BATCH: usize = 4096;
+
+/// Reads a FeatureCollection, handing its features' texts to `on_batch` a batch at a time
+/// as they are read; returns the collection's `type` member.
+struct CollectionSeed<'f> {
+    on_batch: &'f mut dyn FnMut(Vec<Box<RawValue>>),
+}
+
+impl<'de> DeserializeSeed<'de> for CollectionSeed<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CollectionSeed<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut kind: Option<String> = None;
+        let mut features = false;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => kind = Some(map.next_value()?),
+                // Features of what says it is something else are not read.
+                "features" if kind.as_deref().is_none_or(|k| k == "FeatureCollection") => {
+                    map.next_value_seed(FeaturesSeed {
+                        on_batch: &mut *self.on_batch,
+                    })?;
+                    features = true;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match kind {
+            None => Err(de::Error::missing_field("type")),
+            Some(k) if k == "FeatureCollection" && !features => {
+                Err(de::Error::missing_field("features"))
+            }
+            k => Ok(k),
+        }
+    }
+}
+
+/// The `features` array, in batches.
+struct FeaturesSeed<'f> {
+    on_batch: &'f mut dyn FnMut(Vec<Box<RawValue>>),
+}
+
+impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FeaturesSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of features")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut batch = Vec::with_capacity(BATCH);
+        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            batch.push(raw);
+            if batch.len() == BATCH {
+                (self.on_batch)(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+            }
+        }
+        if !batch.is_empty() {
+            (self.on_batch)(batch);
+        }
+        Ok(())
+    }
+}
+
 /// Parses a layer from GeoJSON text, each feature's properties into a record with
 /// `record`, on every core; checks ids are unique.
 pub(super) fn parse_layer_with<T: Send>(
@@ -170,47 +249,102 @@ pub(super) fn parse_layer_with<T: Send>(
     text: &str,
     record: fn(&str, &Properties) -> Result<T, PropertyError>,
 ) -> Result<(Vec<Feature>, Vec<T>), LoadError> {
-    let fc: RawCollection = serde_json::from_str(text).map_err(|e| LoadError::NotGeoJson {
+    parse_layer_from(path, kind, serde_json::Deserializer::from_str(text), record)
+}
+
+/// Reads and parses a layer file as [`parse_layer_with`] does, without holding the file's
+/// text: features are parsed in batches while the file is read, so that loading a 530 MB
+/// parcels file does not first take 530 MB.
+pub(super) fn read_layer_with<T: Send>(
+    path: &Path,
+    kind: LayerKind,
+    record: fn(&str, &Properties) -> Result<T, PropertyError>,
+) -> Result<(Vec<Feature>, Vec<T>), LoadError> {
+    let file = std::fs::File::open(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    parse_layer_from(
+        path,
+        kind,
+        serde_json::Deserializer::from_reader(reader),
+        record,
+    )
+}
+
+/// The parsed batches of one worker: (batch number, features and records).
+type Parsed<T> = Vec<(usize, Result<Vec<(Feature, T)>, LoadError>)>;
+
+fn parse_layer_from<'de, R: serde_json::de::Read<'de>, T: Send>(
+    path: &Path,
+    kind: LayerKind,
+    mut de: serde_json::Deserializer<R>,
+    record: fn(&str, &Properties) -> Result<T, PropertyError>,
+) -> Result<(Vec<Feature>, Vec<T>), LoadError> {
+    let not_geojson = |e: serde_json::Error| LoadError::NotGeoJson {
         path: path.to_owned(),
         problem: e.to_string(),
-    })?;
-    if fc.kind != "FeatureCollection" {
-        return Err(LoadError::NotGeoJson {
-            path: path.to_owned(),
-            problem: format!("type is {}, not FeatureCollection", fc.kind),
-        });
-    }
-    let n = fc.features.len();
-    let threads = if n < 2_000 {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |t| t.get())
     };
-    let per = n.div_ceil(threads).max(1);
-    let parts: Vec<Result<Vec<(Feature, T)>, LoadError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = fc
-            .features
-            .chunks(per)
-            .enumerate()
-            .map(|(c, chunk)| {
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .enumerate()
-                        .map(|(k, raw)| feature(path, kind, c * per + k, raw, record))
-                        .collect()
-                })
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let (read, parsed) = std::thread::scope(|s| {
+        // Batch `i` goes to worker `i % threads`; the bounded queues keep at most two
+        // batches waiting per worker.
+        let (senders, workers): (Vec<_>, Vec<_>) = (0..threads)
+            .map(|_| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Box<RawValue>>)>(2);
+                let worker = s.spawn(move || {
+                    let mut out: Parsed<T> = Vec::new();
+                    for (b, batch) in rx {
+                        let part = batch
+                            .iter()
+                            .enumerate()
+                            .map(|(k, raw)| feature(path, kind, b * BATCH + k, raw, record))
+                            .collect();
+                        out.push((b, part));
+                    }
+                    out
+                });
+                (tx, worker)
             })
-            .collect();
-        handles
+            .unzip();
+        let mut next = 0;
+        let mut on_batch = |batch: Vec<Box<RawValue>>| {
+            // A worker only stops early by panicking, which is resumed below.
+            let _ = senders[next % threads].send((next, batch));
+            next += 1;
+        };
+        let read = CollectionSeed {
+            on_batch: &mut on_batch,
+        }
+        .deserialize(&mut de)
+        .and_then(|kind| de.end().map(|()| kind));
+        drop(senders);
+        let mut parsed: Parsed<T> = workers
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect();
+        parsed.sort_unstable_by_key(|(b, _)| *b);
+        (read, parsed)
     });
+    match read.map_err(not_geojson)? {
+        Some(k) if k == "FeatureCollection" => {}
+        k => {
+            return Err(LoadError::NotGeoJson {
+                path: path.to_owned(),
+                problem: format!("type is {}, not FeatureCollection", k.unwrap_or_default()),
+            });
+        }
+    }
+    let mut parts = Vec::with_capacity(parsed.len());
+    for (_, part) in parsed {
+        parts.push(part?);
+    }
+    let n = parts.iter().map(Vec::len).sum();
     let mut features = Vec::with_capacity(n);
     let mut records = Vec::with_capacity(n);
     for part in parts {
-        for (f, r) in part? {
+        for (f, r) in part {
             features.push(f);
             records.push(r);
         }
