@@ -29,6 +29,21 @@ impl IdIndex {
         ids
     }
 
+    /// The first feature whose id an earlier one has, as (earlier, later) positions.
+    pub(crate) fn first_duplicate(features: &[Feature]) -> Option<(usize, usize)> {
+        let mut ids = IdIndex {
+            table: HashTable::with_capacity(features.len()),
+            hasher: hashbrown::DefaultHashBuilder::default(),
+        };
+        for pos in 0..features.len() {
+            if let Some(first) = ids.get(features, &features[pos].id) {
+                return Some((first, pos));
+            }
+            ids.insert(features, pos);
+        }
+        None
+    }
+
     fn hash(&self, id: &str) -> u64 {
         self.hasher.hash_one(id)
     }

@@ -118,7 +118,10 @@ impl Layer {
 
     /// Positions of the features whose bounding box meets `rect`, ascending.
     pub fn intersecting(&self, rect: Rect) -> Vec<usize> {
-        let mut hits: Vec<usize> = self.index.intersecting(rect).collect();
+        let mut hits: Vec<usize> = self
+            .index
+            .intersecting(rect, |i| self.features[i].bbox())
+            .collect();
         hits.sort_unstable();
         hits
     }
@@ -126,7 +129,10 @@ impl Layer {
     /// Positions of the features whose bounding box `keep` accepts, ascending; `keep` must
     /// also accept every box holding an accepted one (see [`SpatialIndex::matching`]).
     pub fn matching(&self, keep: impl Fn(Rect) -> bool) -> Vec<usize> {
-        let mut hits: Vec<usize> = self.index.matching(keep).collect();
+        let mut hits: Vec<usize> = self
+            .index
+            .matching(keep, |i| self.features[i].bbox())
+            .collect();
         hits.sort_unstable();
         hits
     }

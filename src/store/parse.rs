@@ -249,7 +249,13 @@ pub(super) fn parse_layer_with<T: Send>(
     text: &str,
     record: fn(&str, &Properties) -> Result<T, PropertyError>,
 ) -> Result<(Vec<Feature>, Vec<T>), LoadError> {
-    parse_layer_from(path, kind, serde_json::Deserializer::from_str(text), record)
+    parse_layer_from(
+        path,
+        kind,
+        text.len(),
+        serde_json::Deserializer::from_str(text),
+        record,
+    )
 }
 
 /// Reads and parses a layer file as [`parse_layer_with`] does, without holding the file's
@@ -264,21 +270,71 @@ pub(super) fn read_layer_with<T: Send>(
         path: path.to_owned(),
         source,
     })?;
+    let total_len = file.metadata().map_or(0, |m| m.len() as usize);
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     parse_layer_from(
         path,
         kind,
+        total_len,
         serde_json::Deserializer::from_reader(reader),
         record,
     )
 }
 
-/// The parsed batches of one worker: (batch number, features and records).
-type Parsed<T> = Vec<(usize, Result<Vec<(Feature, T)>, LoadError>)>;
+/// One batch parsed: its number, and its features with their records or the first error.
+type Part<T> = (usize, Result<Vec<(Feature, T)>, LoadError>);
+
+/// The parsed batches put back in file order as they arrive, each moved into the layer's
+/// vectors and freed at once, so that a layer is never held twice (as batches and as the
+/// final vectors) while it loads.
+struct Merge<T> {
+    features: Vec<Feature>,
+    records: Vec<T>,
+    /// The batch to append next.
+    next: usize,
+    /// Batches that came back before the one to append next.
+    waiting: std::collections::BTreeMap<usize, Result<Vec<(Feature, T)>, LoadError>>,
+    /// The first error in file order; nothing after it is kept.
+    error: Option<LoadError>,
+}
+
+impl<T> Merge<T> {
+    fn add(&mut self, (b, part): Part<T>) {
+        self.waiting.insert(b, part);
+        while let Some(part) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            match part {
+                _ if self.error.is_some() => {}
+                Ok(part) => {
+                    for (f, r) in part {
+                        self.features.push(f);
+                        self.records.push(r);
+                    }
+                }
+                Err(e) => self.error = Some(e),
+            }
+        }
+    }
+
+    /// Room for the features of a text of `total` bytes, guessed from the first batch's
+    /// mean feature length with a tenth to spare. Capacity that is never written is never
+    /// resident, so a guess too high costs address space only; one too low, a regrowth.
+    fn reserve_for(&mut self, total: usize, first: &[Box<RawValue>]) {
+        let bytes: usize = first.iter().map(|r| r.get().len() + 2).sum();
+        if bytes == 0 {
+            return;
+        }
+        let mean = bytes.div_ceil(first.len()).max(40);
+        let n = total / mean + total / mean / 10 + first.len();
+        self.features.reserve(n);
+        self.records.reserve(n);
+    }
+}
 
 fn parse_layer_from<'de, R: serde_json::de::Read<'de>, T: Send>(
     path: &Path,
     kind: LayerKind,
+    total_len: usize,
     mut de: serde_json::Deserializer<R>,
     record: fn(&str, &Properties) -> Result<T, PropertyError>,
 ) -> Result<(Vec<Feature>, Vec<T>), LoadError> {
@@ -287,32 +343,49 @@ fn parse_layer_from<'de, R: serde_json::de::Read<'de>, T: Send>(
         problem: e.to_string(),
     };
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let (read, parsed) = std::thread::scope(|s| {
+    let mut merge = Merge {
+        features: Vec::new(),
+        records: Vec::new(),
+        next: 0,
+        waiting: std::collections::BTreeMap::new(),
+        error: None,
+    };
+    let read = std::thread::scope(|s| {
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Part<T>>();
         // Batch `i` goes to worker `i % threads`; the bounded queues keep at most two
         // batches waiting per worker.
         let (senders, workers): (Vec<_>, Vec<_>) = (0..threads)
             .map(|_| {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Box<RawValue>>)>(2);
+                let done = done_tx.clone();
                 let worker = s.spawn(move || {
-                    let mut out: Parsed<T> = Vec::new();
                     for (b, batch) in rx {
                         let part = batch
                             .iter()
                             .enumerate()
                             .map(|(k, raw)| feature(path, kind, b * BATCH + k, raw, record))
                             .collect();
-                        out.push((b, part));
+                        drop(batch);
+                        if done.send((b, part)).is_err() {
+                            break;
+                        }
                     }
-                    out
                 });
                 (tx, worker)
             })
             .unzip();
+        drop(done_tx);
         let mut next = 0;
         let mut on_batch = |batch: Vec<Box<RawValue>>| {
+            if next == 0 {
+                merge.reserve_for(total_len, &batch);
+            }
             // A worker only stops early by panicking, which is resumed below.
             let _ = senders[next % threads].send((next, batch));
             next += 1;
+            while let Ok(part) = done_rx.try_recv() {
+                merge.add(part);
+            }
         };
         let read = CollectionSeed {
             on_batch: &mut on_batch,
@@ -320,12 +393,13 @@ fn parse_layer_from<'de, R: serde_json::de::Read<'de>, T: Send>(
         .deserialize(&mut de)
         .and_then(|kind| de.end().map(|()| kind));
         drop(senders);
-        let mut parsed: Parsed<T> = workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect();
-        parsed.sort_unstable_by_key(|(b, _)| *b);
-        (read, parsed)
+        for part in done_rx {
+            merge.add(part);
+        }
+        for w in workers {
+            w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
+        read
     });
     match read.map_err(not_geojson)? {
         Some(k) if k == "FeatureCollection" => {}
@@ -336,30 +410,16 @@ fn parse_layer_from<'de, R: serde_json::de::Read<'de>, T: Send>(
             });
         }
     }
-    let mut parts = Vec::with_capacity(parsed.len());
-    for (_, part) in parsed {
-        parts.push(part?);
+    if let Some(e) = merge.error {
+        return Err(e);
     }
-    let n = parts.iter().map(Vec::len).sum();
-    let mut features = Vec::with_capacity(n);
-    let mut records = Vec::with_capacity(n);
-    for part in parts {
-        for (f, r) in part {
-            features.push(f);
-            records.push(r);
-        }
+    let (features, records) = (merge.features, merge.records);
+    if let Some((first, pos)) = super::ids::IdIndex::first_duplicate(&features) {
+        return Err(LoadError::Feature {
+            path: path.to_owned(),
+            id: features[pos].id.clone(),
+            problem: format!("duplicate id (first at feature #{first})"),
+        });
     }
-    let mut seen: std::collections::HashMap<&str, usize> =
-        std::collections::HashMap::with_capacity(n);
-    for (pos, f) in features.iter().enumerate() {
-        if let Some(first) = seen.insert(f.id.as_str(), pos) {
-            return Err(LoadError::Feature {
-                path: path.to_owned(),
-                id: f.id.clone(),
-                problem: format!("duplicate id (first at feature #{first})"),
-            });
-        }
-    }
-    drop(seen);
     Ok((features, records))
 }
