@@ -158,15 +158,16 @@ pub fn contributions(
     let mut households: Vec<ContributionRow> = data
         .household_records
         .iter()
-        .filter(|h| in_village(h))
-        .filter(|h| match kind {
+        .zip(&data.households.features)
+        .filter(|(h, _)| in_village(h))
+        .filter(|(h, _)| match kind {
             Some(k) => k.gave(&h.contributions),
             None => [Kind::Land, Kind::Labour, Kind::Money]
                 .iter()
                 .any(|k| k.gave(&h.contributions)),
         })
-        .map(|h| ContributionRow {
-            household_id: h.id.clone(),
+        .map(|(h, f)| ContributionRow {
+            household_id: f.id.clone(),
             head: h.head.clone(),
             village_id: h.village_id.to_string(),
             village: data.village_name(&h.village_id).to_owned(),

@@ -217,7 +217,7 @@ fn impact(
             .as_deref()
             .and_then(|id| data.households.position(id));
         parcels.push(AffectedParcel {
-            id: rec.id.clone(),
+            id: data.parcels.features[i].id.clone(),
             map_sheet: rec.map_sheet,
             parcel_no: rec.parcel_no,
             land_use: rec.land_use.to_string(),
@@ -287,14 +287,15 @@ fn impact(
             let Some(point) = data.household_point(h) else {
                 continue;
             };
-            if touched_owners.contains(rec.id.as_str())
+            let id = &data.households.features[h].id;
+            if touched_owners.contains(id.as_str())
                 || !zone.geometry.contains(&point)
                 || !seen.insert(h)
             {
                 continue;
             }
             served_households.push(ServedHousehold {
-                id: rec.id.clone(),
+                id: id.clone(),
                 head: rec.head.clone(),
                 village: data.village_name(&rec.village_id).to_owned(),
                 flood_zone: data.flood_zone_records[z].id.clone(),

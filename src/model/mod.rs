@@ -209,11 +209,11 @@ pub struct Canal {
     pub status: CanalStatus,
 }
 
-/// A cadastral parcel.
+/// A cadastral parcel: what analyses read from its properties. Its id is its feature's
+/// (`data.parcels.features[i].id` for `data.parcel_records[i]`), not repeated here: a
+/// million copies cost 40 MB.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Parcel {
-    /// Feature id.
-    pub id: String,
     /// Map sheet number (tờ bản đồ số).
     pub map_sheet: i64,
     /// Parcel number on the sheet (thửa số).
@@ -251,8 +251,6 @@ pub struct FloodZone {
 /// A household and its contributions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Household {
-    /// Feature id.
-    pub id: String,
     /// Head of household.
     pub head: String,
     /// Village id, shared.
@@ -436,8 +434,9 @@ impl Canal {
 }
 
 impl Parcel {
-    /// Reads a parcel from its id and properties.
-    pub fn from_properties(id: &str, p: &Properties) -> Result<Self, PropertyError> {
+    /// Reads a parcel from its properties (the id is not kept; the signature is every
+    /// record's, for the loader).
+    pub fn from_properties(_id: &str, p: &Properties) -> Result<Self, PropertyError> {
         let p = Props(p);
         let frontage_edge =
             match p.get("frontage_edge") {
@@ -456,7 +455,6 @@ impl Parcel {
             Some(_) => p.status("fence_type", FenceType::parse, FenceType::names)?,
         };
         Ok(Parcel {
-            id: id.to_owned(),
             map_sheet: p.integer("map_sheet")?,
             parcel_no: p.integer("parcel_no")?,
             land_use: intern(&p.string("land_use")?),
@@ -496,7 +494,6 @@ impl Household {
             *slot = props.opt_non_negative(field)?.unwrap_or(0.0);
         }
         Ok(Household {
-            id: id.to_owned(),
             head: props.string("head")?,
             village_id: intern(&props.string("village_id")?),
             dwelling_id: props

@@ -315,21 +315,21 @@ impl Dataset {
             LayerKind::Households => self
                 .parcel_records
                 .iter()
-                .find(|p| p.owner_household.as_deref() == Some(id))
+                .position(|p| p.owner_household.as_deref() == Some(id))
                 .map(|p| {
                     format!(
                         "household `{id}` owns parcel `{}`; change the parcel's owner first",
-                        p.id
+                        self.parcels.features[p].id
                     )
                 }),
             LayerKind::Villages => self
                 .household_records
                 .iter()
-                .find(|h| &*h.village_id == id)
+                .position(|h| &*h.village_id == id)
                 .map(|h| {
                     format!(
                         "village `{id}` has household `{}`; move or delete its households first",
-                        h.id
+                        self.households.features[h].id
                     )
                 }),
             _ => None,
@@ -504,7 +504,8 @@ mod tests {
         d.apply(&household("h9", 105.7031, 19.2213, "vil-b"))
             .unwrap();
         assert_eq!(d.households.features.len(), before + 1);
-        assert_eq!(d.household_records.last().unwrap().id, "h9");
+        // Without a dwelling_id a household's dwelling is its own id.
+        assert_eq!(d.household_records.last().unwrap().dwelling_id, "h9");
         let near = Rect::new(
             Coord {
                 x: 105.7030,
@@ -544,7 +545,8 @@ mod tests {
         // Every id still maps to its own feature and record.
         for (i, f) in d.households.features.iter().enumerate() {
             assert_eq!(d.households.position(&f.id), Some(i));
-            assert_eq!(d.household_records[i].id, f.id);
+            let from_feature = Household::from_properties(&f.id, &f.properties.to_map());
+            assert_eq!(Ok(&d.household_records[i]), from_feature.as_ref());
         }
         assert_eq!(ids(&d), ["h6", "h9"]);
         let mut replace = household("h9", 105.7001, 19.2201, "vil-a");

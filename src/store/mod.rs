@@ -592,7 +592,7 @@ impl Dataset {
     ) -> Result<Dataset, LoadError> {
         let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
         let household_ids: std::collections::HashSet<&str> =
-            household_records.iter().map(|h| h.id.as_str()).collect();
+            households.iter().map(|h| h.id.as_str()).collect();
         let village_ids: std::collections::HashSet<&str> =
             village_records.iter().map(|v| v.id.as_str()).collect();
         for (p, parcel_f) in parcel_records.iter().zip(&parcels) {
@@ -601,7 +601,7 @@ impl Dataset {
             {
                 return Err(LoadError::Feature {
                     path: path_of(LayerKind::Parcels),
-                    id: p.id.clone(),
+                    id: parcel_f.id.clone(),
                     problem: format!("owner_household `{owner}` is not in households.geojson"),
                 });
             }
@@ -611,7 +611,7 @@ impl Dataset {
                 if edge as usize >= ring_edges {
                     return Err(LoadError::Feature {
                         path: path_of(LayerKind::Parcels),
-                        id: p.id.clone(),
+                        id: parcel_f.id.clone(),
                         problem: format!(
                             "frontage_edge {edge} but the ring has {ring_edges} edges"
                         ),
@@ -619,11 +619,11 @@ impl Dataset {
                 }
             }
         }
-        for h in &household_records {
+        for (h, household_f) in household_records.iter().zip(&households) {
             if !village_ids.contains(&*h.village_id) {
                 return Err(LoadError::Feature {
                     path: path_of(LayerKind::Households),
-                    id: h.id.clone(),
+                    id: household_f.id.clone(),
                     problem: format!("village_id `{}` is not in villages.geojson", h.village_id),
                 });
             }
