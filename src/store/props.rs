@@ -6,12 +6,14 @@
 //! object they cost its length, about 240 bytes for a parcel, and two thirds of that are
 //! the key names every parcel repeats (`"clearance_status":`, `"owner_household":`, …).
 //!
-//! So the text is *packed*: each top-level `"key":` whose key is in the process-wide
-//! [`KeyDictionary`] is replaced by a one- or two-byte code made of ASCII control bytes,
-//! which compact JSON never holds (a string escapes them), so a packed text is read back
-//! exactly. A parcel's properties then take about 90 bytes. The dictionary gives codes to
-//! the first [`CODES`] distinct keys of up to [`MAX_KEY_LEN`] bytes it meets; any other
-//! key, and every key inside a nested value, stays as JSON text.
+//! So the text is *packed*: the object's braces and commas are dropped and each
+//! top-level `"key":` whose key is in the process-wide [`KeyDictionary`] is replaced by a
+//! one- or two-byte code made of ASCII control bytes, which compact JSON never holds (a
+//! string escapes them); any other key is kept as its JSON string behind a marker byte.
+//! A value runs to the next control byte, so a packed text is read back exactly. A
+//! parcel's properties then take about 85 bytes. The dictionary gives codes to the first
+//! [`CODES`] distinct keys of up to [`MAX_KEY_LEN`] bytes it meets; keys inside a nested
+//! value stay as they are, in the value's JSON text.
 //!
 //! Code that wants the map — `f.properties.get("name")`, `f.properties["name"]`,
 //! iteration, `insert` — still gets it through `Deref`/`DerefMut`: the first such use
@@ -29,17 +31,19 @@ use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::model::Properties;
 
-/// Keys with a one-byte code (bytes 0x01–0x1E).
-const ONE_BYTE: usize = 30;
+/// Keys with a one-byte code (bytes 0x01–0x1D).
+const ONE_BYTE: usize = 29;
+/// The byte before a key without a code, which follows as a JSON string.
+const LITERAL: u8 = 0x1E;
 /// The byte that starts a two-byte code; the second byte is 0x20–0x7E.
 const TWO_BYTE: u8 = 0x1F;
-/// How many keys get a code: thirty of one byte, ninety-five of two.
+/// How many keys get a code: twenty-nine of one byte, ninety-five of two.
 pub const CODES: usize = ONE_BYTE + 95;
 /// Longer keys are never given a code.
 pub const MAX_KEY_LEN: usize = 64;
@@ -115,78 +119,93 @@ impl KeyDictionary {
 
     fn pack_with(&self, map: &Properties, code_of: &mut dyn FnMut(&str) -> Option<u8>) -> Box<str> {
         let mut out = Vec::with_capacity(96);
-        out.push(b'{');
-        for (i, (k, v)) in map.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
+        for (k, v) in map {
             match code_of(k).map(usize::from) {
                 Some(c) if c < ONE_BYTE => out.push(c as u8 + 1),
                 Some(c) => out.extend([TWO_BYTE, (c - ONE_BYTE) as u8 + 0x20]),
                 None => {
+                    out.push(LITERAL);
                     // Writing to a Vec cannot fail, nor can a string or a Value be refused.
                     let _ = serde_json::to_writer(&mut out, k);
-                    out.push(b':');
                 }
             }
             let _ = serde_json::to_writer(&mut out, v);
         }
-        out.push(b'}');
         // Only ASCII bytes were added to JSON text, which is UTF-8.
-        String::from_utf8(out)
-            .unwrap_or_else(|_| "{}".to_owned())
-            .into_boxed_str()
-    }
-
-    /// The code at `bytes[i]` and its length in bytes.
-    fn code_at(bytes: &[u8], i: usize) -> (usize, usize) {
-        match bytes[i] {
-            TWO_BYTE => (
-                ONE_BYTE + usize::from(bytes.get(i + 1).map_or(0, |b| b.saturating_sub(0x20))),
-                2,
-            ),
-            b => (usize::from(b) - 1, 1),
-        }
+        String::from_utf8(out).unwrap_or_default().into_boxed_str()
     }
 
     /// The compact JSON text of a packed text.
     pub fn unpack(&self, packed: &str) -> String {
-        let bytes = packed.as_bytes();
         let mut out = String::with_capacity(packed.len() * 3);
-        let (mut start, mut i) = (0, 0);
-        while i < bytes.len() {
-            if bytes[i] < 0x20 {
-                out.push_str(&packed[start..i]);
-                let (code, len) = Self::code_at(bytes, i);
-                out.push_str(self.key_text(code));
-                i += len;
-                start = i;
-            } else {
-                i += 1;
+        out.push('{');
+        for (n, (key, value)) in entries(packed).enumerate() {
+            if n > 0 {
+                out.push(',');
             }
+            match key {
+                Key::Code(c) => out.push_str(self.key_text(c)),
+                Key::Text(k) => {
+                    out.push_str(k);
+                    out.push(':');
+                }
+            }
+            out.push_str(value);
         }
-        out.push_str(&packed[start..]);
+        out.push('}');
         out
     }
 
     /// The value of top-level key `code` in a packed text, read without unpacking it.
     fn value_of(packed: &str, code: u8) -> Option<Value> {
-        let bytes = packed.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] < 0x20 {
-                let (c, len) = Self::code_at(bytes, i);
-                if c == usize::from(code) {
-                    let mut de = serde_json::Deserializer::from_str(&packed[i + len..]);
-                    return Value::deserialize(&mut de).ok();
-                }
-                i += len;
-            } else {
-                i += 1;
-            }
-        }
-        None
+        entries(packed)
+            .find(|(k, _)| *k == Key::Code(usize::from(code)))
+            .and_then(|(_, value)| serde_json::from_str(value).ok())
     }
+}
+
+/// A key in a packed text: a code, or its JSON string.
+#[derive(Debug, PartialEq)]
+enum Key<'a> {
+    Code(usize),
+    Text(&'a str),
+}
+
+/// The entries of a packed text: each key and its value's JSON text.
+fn entries(packed: &str) -> impl Iterator<Item = (Key<'_>, &str)> {
+    let bytes = packed.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        if i >= bytes.len() {
+            return None;
+        }
+        let key = match bytes[i] {
+            TWO_BYTE => {
+                let c = bytes.get(i + 1).map_or(0, |b| b.saturating_sub(0x20));
+                i += 2;
+                Key::Code(ONE_BYTE + usize::from(c))
+            }
+            LITERAL => {
+                // A JSON string: up to the first quote not escaped.
+                let start = i + 1;
+                let mut j = start + 1;
+                while j < bytes.len() && bytes[j] != b'"' {
+                    j += if bytes[j] == b'\\' { 2 } else { 1 };
+                }
+                i = (j + 1).min(bytes.len());
+                Key::Text(&packed[start..i])
+            }
+            b => {
+                i += 1;
+                Key::Code(usize::from(b.saturating_sub(1)))
+            }
+        };
+        let start = i;
+        while i < bytes.len() && bytes[i] >= 0x20 {
+            i += 1;
+        }
+        Some((key, &packed[start..i]))
+    })
 }
 
 thread_local! {
@@ -213,9 +232,9 @@ fn global_code(key: &str, assign: bool) -> Option<u8> {
 /// A feature's properties: the packed text of the object, and the parsed map once
 /// something has asked for it: 32 bytes beside the text.
 pub struct FeatureProperties {
-    /// Packed text of the object (see the module doc); the truth unless empty, which
+    /// Packed text of the object (see the module doc); the truth unless `None`, which
     /// means the map was handed out mutably and holds the current properties.
-    packed: Box<str>,
+    packed: Option<Box<str>>,
     /// The parsed map, built on first `Deref`.
     map: OnceLock<Box<Properties>>,
 }
@@ -228,22 +247,16 @@ impl FeatureProperties {
     /// Properties from a map (stored packed; the map is dropped).
     pub fn from_map(map: &Properties) -> Self {
         FeatureProperties {
-            packed: pack(map),
+            packed: Some(pack(map)),
             map: OnceLock::new(),
         }
     }
 
-    /// Whether the map holds the truth.
-    fn dirty(&self) -> bool {
-        self.packed.is_empty()
-    }
-
     /// The compact JSON text of the properties object.
     pub fn json_text(&self) -> Cow<'_, str> {
-        if self.dirty() {
-            Cow::Owned(serde_json::to_string(self.map()).unwrap_or_else(|_| "{}".into()))
-        } else {
-            Cow::Owned(KeyDictionary::global().unpack(&self.packed))
+        match &self.packed {
+            Some(packed) => Cow::Owned(KeyDictionary::global().unpack(packed)),
+            None => Cow::Owned(serde_json::to_string(self.map()).unwrap_or_else(|_| "{}".into())),
         }
     }
 
@@ -260,10 +273,10 @@ impl FeatureProperties {
         if let Some(m) = self.map.get() {
             return m.get(name).cloned();
         }
-        match global_code(name, false) {
+        match (&self.packed, global_code(name, false)) {
             // A key with a code is packed as that code in every text.
-            Some(code) => KeyDictionary::value_of(&self.packed, code),
-            None => self.to_map().remove(name),
+            (Some(packed), Some(code)) => KeyDictionary::value_of(packed, code),
+            _ => self.to_map().remove(name),
         }
     }
 
@@ -274,19 +287,15 @@ impl FeatureProperties {
     }
 
     fn map(&self) -> &Properties {
-        self.map.get_or_init(|| {
-            Box::new(
-                serde_json::from_str(&KeyDictionary::global().unpack(&self.packed))
-                    .unwrap_or_default(),
-            )
-        })
+        self.map
+            .get_or_init(|| Box::new(serde_json::from_str(&self.json_text()).unwrap_or_default()))
     }
 }
 
 impl Default for FeatureProperties {
     fn default() -> Self {
         FeatureProperties {
-            packed: "{}".into(),
+            packed: Some(Box::default()),
             map: OnceLock::new(),
         }
     }
@@ -301,11 +310,10 @@ impl From<Properties> for FeatureProperties {
 impl Clone for FeatureProperties {
     fn clone(&self) -> Self {
         FeatureProperties {
-            packed: if self.dirty() {
-                pack(self.map())
-            } else {
-                self.packed.clone()
-            },
+            packed: Some(match &self.packed {
+                Some(packed) => packed.clone(),
+                None => pack(self.map()),
+            }),
             map: OnceLock::new(),
         }
     }
@@ -322,7 +330,7 @@ impl Deref for FeatureProperties {
 impl DerefMut for FeatureProperties {
     fn deref_mut(&mut self) -> &mut Properties {
         self.map();
-        self.packed = Box::default();
+        self.packed = None;
         self.map.get_mut().expect("initialised just above")
     }
 }
@@ -350,11 +358,11 @@ impl fmt::Debug for FeatureProperties {
 
 impl Serialize for FeatureProperties {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.map.get() {
-            Some(m) if self.dirty() => m.serialize(s),
-            _ => RawValue::from_string(KeyDictionary::global().unpack(&self.packed))
+        match &self.packed {
+            Some(packed) => RawValue::from_string(KeyDictionary::global().unpack(packed))
                 .map_err(serde::ser::Error::custom)?
                 .serialize(s),
+            None => self.map().serialize(s),
         }
     }
 }
@@ -419,6 +427,7 @@ mod tests {
         let packed = d.pack(&m);
         // Six keys at the top level, each one byte; the nested keys stay as they are.
         assert_eq!(packed.bytes().filter(|&b| b < 0x20).count(), 6);
+        assert!(packed.starts_with("\u{1}\"donated\"\u{2}\"hh-00213\"\u{3}"));
         assert!(packed.contains(r#"{"clearance_status":[1,2.5"#));
         assert_eq!(d.unpack(&packed), text);
         assert!(packed.len() < text.len());
@@ -426,25 +435,24 @@ mod tests {
         let again = d.pack(&map(
             json!({"owner_household": null, "clearance_status": 1}),
         ));
+        assert_eq!(&*again, "\u{2}null\u{1}1");
         assert_eq!(
             d.unpack(&again),
             r#"{"owner_household":null,"clearance_status":1}"#
         );
-        assert_eq!(
-            again.as_bytes()[1],
-            packed.as_bytes()[packed.find(',').unwrap() + 1]
-        );
+        assert_eq!(d.unpack(&d.pack(&Properties::new())), "{}");
     }
 
     #[test]
     fn a_full_dictionary_and_long_keys_leave_keys_as_text() {
         let d = KeyDictionary::new(2);
         let long = "k".repeat(MAX_KEY_LEN + 1);
-        let m = map(json!({"a": 1, long.clone(): 2, "b": 3, "c": 4, "d": {"a": 5}}));
+        let m = map(json!({"a": 1, long.clone(): 2, "b": 3, "c\"\\": 4, "d": {"a": 5}}));
         let packed = d.pack(&m);
-        assert_eq!(packed.bytes().filter(|&b| b < 0x20).count(), 2);
-        assert!(packed.contains(&format!(r#""{long}":2"#)));
-        assert!(packed.contains(r#""c":4,"d":{"a":5}"#));
+        assert_eq!(
+            &*packed,
+            format!("\u{1}1\u{1e}\"{long}\"2\u{2}3\u{1e}\"c\\\"\\\\\"4\u{1e}\"d\"{{\"a\":5}}")
+        );
         assert_eq!(d.unpack(&packed), serde_json::to_string(&m).unwrap());
     }
 
@@ -456,9 +464,10 @@ mod tests {
             .collect();
         let packed = d.pack(&m);
         assert_eq!(d.unpack(&packed), serde_json::to_string(&m).unwrap());
-        // 30 one-byte codes, 95 two-byte ones, 5 keys left as text.
-        assert_eq!(packed.bytes().filter(|&b| b < 0x20).count(), CODES);
-        assert!(packed.ends_with(&format!(r#","key{}":{}}}"#, CODES + 4, CODES + 4)));
+        // 29 one-byte codes, 95 two-byte ones, then 5 keys left as text, each behind a
+        // marker byte.
+        assert_eq!(packed.bytes().filter(|&b| b < 0x20).count(), CODES + 5);
+        assert!(packed.ends_with(&format!("\u{1e}\"key{}\"{}", CODES + 4, CODES + 4)));
         let code = d.code("key100").unwrap();
         assert_eq!(KeyDictionary::value_of(&packed, code), Some(json!(100)));
         assert_eq!(d.code(&format!("key{CODES}")), None);
