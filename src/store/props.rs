@@ -48,13 +48,16 @@ pub const CODES: usize = ONE_BYTE + 95;
 /// Longer keys are never given a code.
 pub const MAX_KEY_LEN: usize = 64;
 
+/// A key with a code: its name, and `"name":` as JSON text.
+type Slot = (Box<str>, Box<str>);
+
 /// Property keys given short codes in packed text, in the order they were first met.
 ///
 /// Codes are handed out once and never change or go away, so any packed text made in
 /// this process can be read back with the dictionary it was made with.
 pub struct KeyDictionary {
-    /// `"key":` as JSON text, by code.
-    slots: Box<[OnceLock<Box<str>>]>,
+    /// The key, and `"key":` as JSON text, by code.
+    slots: Box<[OnceLock<Slot>]>,
     /// The code of each key that has one.
     codes: Mutex<HashMap<Box<str>, u8>>,
 }
@@ -88,7 +91,7 @@ impl KeyDictionary {
         let c = codes.len();
         let slot = self.slots.get(c)?;
         let text = format!("{}:", serde_json::to_string(key).ok()?);
-        slot.set(text.into_boxed_str()).ok()?;
+        slot.set((key.into(), text.into_boxed_str())).ok()?;
         let c = u8::try_from(c).ok()?;
         codes.insert(key.into(), c);
         Some(c)
@@ -109,7 +112,15 @@ impl KeyDictionary {
         self.slots
             .get(code)
             .and_then(OnceLock::get)
-            .map_or("\"\":", |s| s)
+            .map_or("\"\":", |(_, text)| text)
+    }
+
+    /// The key of a code.
+    fn key_name(&self, code: usize) -> &str {
+        self.slots
+            .get(code)
+            .and_then(OnceLock::get)
+            .map_or("", |(name, _)| name)
     }
 
     /// The packed text of a properties object.
@@ -137,10 +148,22 @@ impl KeyDictionary {
 
     /// The compact JSON text of a packed text.
     pub fn unpack(&self, packed: &str) -> String {
+        self.unpack_where(packed, |_| true)
+    }
+
+    /// The compact JSON text of a packed text, with only the top-level keys `keep` takes.
+    pub fn unpack_where(&self, packed: &str, keep: impl Fn(&str) -> bool) -> String {
         let mut out = String::with_capacity(packed.len() * 3);
         out.push('{');
-        for (n, (key, value)) in entries(packed).enumerate() {
-            if n > 0 {
+        for (key, value) in entries(packed) {
+            let kept = match key {
+                Key::Code(c) => keep(self.key_name(c)),
+                Key::Text(k) => serde_json::from_str::<Cow<str>>(k).is_ok_and(|k| keep(&k)),
+            };
+            if !kept {
+                continue;
+            }
+            if out.len() > 1 {
                 out.push(',');
             }
             match key {
@@ -257,6 +280,23 @@ impl FeatureProperties {
         match &self.packed {
             Some(packed) => Cow::Owned(KeyDictionary::global().unpack(packed)),
             None => Cow::Owned(serde_json::to_string(self.map()).unwrap_or_else(|_| "{}".into())),
+        }
+    }
+
+    /// The compact JSON text of the properties object with only the properties whose
+    /// name `keep` takes, without parsing the values.
+    pub fn json_text_where(&self, keep: impl Fn(&str) -> bool) -> String {
+        match &self.packed {
+            Some(packed) => KeyDictionary::global().unpack_where(packed, keep),
+            None => {
+                let kept: Properties = self
+                    .map()
+                    .iter()
+                    .filter(|(k, _)| keep(k))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                serde_json::to_string(&kept).unwrap_or_else(|_| "{}".into())
+            }
         }
     }
 
@@ -441,6 +481,12 @@ mod tests {
             r#"{"owner_household":null,"clearance_status":1}"#
         );
         assert_eq!(d.unpack(&d.pack(&Properties::new())), "{}");
+        assert_eq!(
+            d.unpack_where(&packed, |k| k != "clearance_status"
+                && k != "nested"
+                && !k.is_empty()),
+            r#"{"owner_household":"hh-00213","note":"tab\there, \u0001 and \"quotes\": {\"not\":1}","tên":"Đại Đồng"}"#
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! `serde_json::Value` tree.
 
 use geo::{Coord, Geometry, LineString, Polygon};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{Error as _, Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::value::RawValue;
 
 use super::is_personal;
 use crate::model::LayerKind;
@@ -95,20 +96,25 @@ impl Serialize for PropertiesOut<'_> {
         if self.length_m.is_none() && self.redact.is_none() {
             return self.stored.serialize(s);
         }
-        let stored = self.stored.to_map();
-        let mut m = s.serialize_map(None)?;
-        for (k, v) in &stored {
-            if (self.length_m.is_some() && k == "length_m")
-                || self.redact.is_some_and(|kind| is_personal(kind, k))
-            {
-                continue;
-            }
-            m.serialize_entry(k, v)?;
-        }
+        let mut text = self.stored.json_text_where(|k| {
+            let computed = self.length_m.is_some() && k == "length_m";
+            let hidden = self.redact.is_some_and(|kind| is_personal(kind, k));
+            !computed && !hidden
+        });
         if let Some(l) = self.length_m {
-            m.serialize_entry("length_m", &((l * 100.0).round() / 100.0))?;
+            text.pop();
+            if text.len() > 1 {
+                text.push(',');
+            }
+            text.push_str("\"length_m\":");
+            text.push_str(
+                &serde_json::to_string(&((l * 100.0).round() / 100.0)).map_err(S::Error::custom)?,
+            );
+            text.push('}');
         }
-        m.end()
+        RawValue::from_string(text)
+            .map_err(S::Error::custom)?
+            .serialize(s)
     }
 }
 
