@@ -246,9 +246,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 /// the runtime, which moves its other tasks to another worker) on a multi-thread runtime —
 /// a quarter of a route impact's latency went to handing it to a blocking-pool thread and
 /// back — and on the blocking pool on a current-thread runtime, which cannot do that.
+///
+/// At most two pieces of work per core run at a time; the others wait for a turn without
+/// holding a thread. Each request moved off a worker makes the runtime start a thread to
+/// take the worker's place, and without the bound eight connections grew the service to
+/// 31 threads, each keeping its own allocator pages (120 MB at a million parcels). One
+/// turn per core cost a fifth of the throughput at eight connections (the work of
+/// reading requests and writing answers no longer overlapped it); two cost 4 %
+/// (`benches/http_load.sh`).
 pub async fn compute<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let turns = TURNS.get_or_init(|| {
+        tokio::sync::Semaphore::new(2 * std::thread::available_parallelism().map_or(1, |n| n.get()))
+    });
+    let _turn = turns
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     match tokio::runtime::Handle::current().runtime_flavor() {
         tokio::runtime::RuntimeFlavor::MultiThread => Ok(tokio::task::block_in_place(f)),
         _ => tokio::task::spawn_blocking(f)

@@ -38,7 +38,7 @@ pub struct Feature {
     pub id: String,
     /// Geometry in WGS84 lon/lat; never empty (loading and editing refuse that).
     pub geometry: Geometry,
-    /// Properties, in file order, kept as compact JSON text (see [`props`]); read them as
+    /// Properties, in file order, kept as packed JSON text (see [`props`]); read them as
     /// a `serde_json::Map` through `Deref`.
     pub properties: FeatureProperties,
 }
