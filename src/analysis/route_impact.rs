@@ -189,7 +189,8 @@ fn impact(
     // The corridor in triangles: a parcel's taken area is its exact clip by the few it
     // meets (see `clip`); should the corridor not tile, the general overlay does it all.
     let tiles = ConvexTiles::new(&corridor);
-    for i in data.parcels.matching(|b| reach.meets(b)) {
+    // Candidates by their R-tree boxes: each is clipped exactly below.
+    for i in data.parcels.candidates(|b| reach.meets(b)) {
         let shape = &data.parcel_metric(i)?;
         let (taken_area_m2, mut taken) = match (&tiles, shape.bounding_rect()) {
             (Some(tiles), Some(bbox)) => (tiles.intersection_area(shape, bbox, &mut scratch), None),

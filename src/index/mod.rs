@@ -112,20 +112,21 @@ impl SpatialIndex {
     }
 
     /// The positions of the features whose bounding box `bbox_of(position)` `keep`
-    /// accepts. `keep` is asked about the tree's inner boxes too, and must accept every
-    /// box that holds an accepted one (a test like "comes within d of a line" does), so
-    /// that whole branches are skipped.
+    /// accepts; with `bbox_of` giving `None`, of those whose box in the tree (rounded
+    /// outwards to `f32`) it accepts. `keep` is asked about the tree's inner boxes too,
+    /// and must accept every box that holds an accepted one (a test like "comes within d
+    /// of a line" does), so that whole branches are skipped.
     pub fn matching<'a>(
         &'a self,
         keep: impl Fn(Rect) -> bool + 'a,
-        bbox_of: impl Fn(usize) -> Rect + 'a,
+        bbox_of: impl Fn(usize) -> Option<Rect> + 'a,
     ) -> impl Iterator<Item = usize> + 'a {
         let keep = std::rc::Rc::new(keep);
         let exact = std::rc::Rc::clone(&keep);
         self.tree
             .locate_with_selection_function(Matching(keep))
             .map(|e| e.position as usize)
-            .filter(move |&i| exact(bbox_of(i)))
+            .filter(move |&i| bbox_of(i).is_none_or(|b| exact(b)))
     }
 
     /// Number of entries.
@@ -203,7 +204,14 @@ mod tests {
             [1]
         );
         let keep = move |r: Rect| meets(r, near_b);
-        assert_eq!(index.matching(keep, |i| boxes[i]).collect::<Vec<_>>(), [1]);
+        assert_eq!(
+            index.matching(keep, |i| Some(boxes[i])).collect::<Vec<_>>(),
+            [1]
+        );
+        // Without the exact boxes, both (the same box in f32) are offered.
+        let mut both: Vec<usize> = index.matching(keep, |_| None).collect();
+        both.sort_unstable();
+        assert_eq!(both, [0, 1]);
     }
 
     #[test]

@@ -376,6 +376,9 @@ impl Dataset {
         let new = self.check_edit_parsed(edit)?;
         let pos = self.layer(edit.collection).position(&edit.id);
         let before = pos.map(|p| self.layer(edit.collection).features[p].clone());
+        if edit.collection == LayerKind::Parcels {
+            self.parcel_metric_cache = Arc::default();
+        }
         match (edit.op, new, pos) {
             (EditOp::Delete, _, Some(p)) => self.remove_at(edit.collection, p),
             (EditOp::Create, Some((f, parsed)), None) => self.put(None, f, parsed),
@@ -495,6 +498,35 @@ mod tests {
             ),
             date: None,
         }
+    }
+
+    #[test]
+    fn an_edited_parcel_is_projected_afresh() {
+        use geo::Area;
+        let mut d = small();
+        let i = d.parcels.position("p1").unwrap();
+        // 0.0004° × 0.00014° at 19.22° N: about 42.0 m × 15.5 m (650 m²).
+        let before = d.parcel_metric(i).unwrap().unsigned_area();
+        assert!((before - 650.0).abs() < 10.0, "{before}");
+        let edit = Edit {
+            op: EditOp::Replace,
+            collection: LayerKind::Parcels,
+            id: "p1".into(),
+            feature: Some(json!({"type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [[[105.7008, 19.22035],
+                    [105.7016, 19.22035], [105.7016, 19.22049], [105.7008, 19.22049],
+                    [105.7008, 19.22035]]]},
+                "properties": {"map_sheet": 5, "parcel_no": 12, "land_use": "ONT",
+                    "village_id": "vil-a", "owner_household": "h3",
+                    "clearance_status": "awaiting", "fence_type": "wall", "gate": true,
+                    "frontage_edge": 2}})),
+            date: None,
+        };
+        d.apply(&edit).unwrap();
+        let i = d.parcels.position("p1").unwrap();
+        let after = d.parcel_metric(i).unwrap().unsigned_area();
+        // Twice as wide, so twice the area (to the interpolation's half millimetre).
+        assert!((after - 2.0 * before).abs() < 0.05, "{before} {after}");
     }
 
     #[test]

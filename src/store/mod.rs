@@ -131,8 +131,18 @@ impl Layer {
     pub fn matching(&self, keep: impl Fn(Rect) -> bool) -> Vec<usize> {
         let mut hits: Vec<usize> = self
             .index
-            .matching(keep, |i| self.features[i].bbox())
+            .matching(keep, |i| Some(self.features[i].bbox()))
             .collect();
+        hits.sort_unstable();
+        hits
+    }
+
+    /// Positions of the features that may meet what `keep` accepts, ascending: those
+    /// whose box in the R-tree (widened to `f32`, within a metre of the exact one) `keep`
+    /// accepts. For callers that test each feature exactly anyway; `keep` as in
+    /// [`Layer::matching`].
+    pub fn candidates(&self, keep: impl Fn(Rect) -> bool) -> Vec<usize> {
+        let mut hits: Vec<usize> = self.index.matching(keep, |_| None).collect();
         hits.sort_unstable();
         hits
     }
@@ -225,6 +235,9 @@ pub struct Dataset {
     pub extent: Rect,
     /// Fast projection over the data's area, for analyses (see [`metric`]).
     pub(crate) metric_grid: Arc<MetricGrid>,
+    /// Parcels recently projected for an analysis; a data set changed by an edit to the
+    /// parcels starts a new one (positions move).
+    pub(crate) parcel_metric_cache: Arc<metric::PolygonCache>,
 }
 
 /// Why a data directory could not be loaded.
@@ -428,8 +441,12 @@ fn metric_polygons(
 /// A polygonal geometry as a metric multipolygon (empty for any other geometry).
 fn metric_multipolygon(grid: &MetricGrid, g: &Geometry) -> Result<MultiPolygon, CrsError> {
     match g {
-        Geometry::Polygon(p) => Ok(MultiPolygon(vec![grid.geometry_to_metric(p)?])),
-        Geometry::MultiPolygon(mp) => grid.geometry_to_metric(mp),
+        Geometry::Polygon(p) => Ok(MultiPolygon(vec![grid.polygon_to_metric(p)?])),
+        Geometry::MultiPolygon(mp) => Ok(MultiPolygon(
+            mp.0.iter()
+                .map(|p| grid.polygon_to_metric(p))
+                .collect::<Result<_, _>>()?,
+        )),
         _ => Ok(MultiPolygon(vec![])),
     }
 }
@@ -673,17 +690,22 @@ impl Dataset {
             village_metric: Arc::new(village_metric),
             flood_zone_metric: Arc::new(flood_zone_metric),
             metric_grid: Arc::new(grid),
+            parcel_metric_cache: Arc::default(),
             extent,
         })
     }
 
     /// Parcel `i`'s polygons in the metric CRS.
     ///
-    /// Projected when asked, through the interpolation grid: an analysis touches a few
-    /// hundred parcels, which takes microseconds, while keeping every parcel's metric
-    /// copy cost 150 MB per million parcels.
-    pub fn parcel_metric(&self, i: usize) -> Result<MultiPolygon, CrsError> {
-        metric_multipolygon(&self.metric_grid, &self.parcels.features[i].geometry)
+    /// Projected when asked, through the interpolation grid: keeping every parcel's
+    /// metric copy cost 250 MB of resident memory per million parcels. The last
+    /// [`metric::PolygonCache::CAPACITY`] parcels asked for are kept, so that analysing a
+    /// route again, or a variant of it, does not project its parcels again (a route
+    /// impact projects a few hundred: about 15 µs).
+    pub fn parcel_metric(&self, i: usize) -> Result<Arc<MultiPolygon>, CrsError> {
+        self.parcel_metric_cache.get_or_insert(i, || {
+            metric_multipolygon(&self.metric_grid, &self.parcels.features[i].geometry)
+        })
     }
 
     /// The layer of a kind.
