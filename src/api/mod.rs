@@ -275,8 +275,9 @@ pub async fn compute<T: Send + 'static>(
 
 /// A JSON value sent with a chosen media type.
 pub fn json_with_type(value: &impl serde::Serialize, media_type: &'static str) -> Response {
-    // Room for a typical answer up front rather than doubling from 128 bytes.
-    let mut bytes = Vec::with_capacity(16 * 1024);
+    // Room for a typical answer up front rather than doubling from 128 bytes: a route
+    // impact of 92 parcels is 37 KB, a page of 100 parcels 47 KB.
+    let mut bytes = Vec::with_capacity(64 * 1024);
     match serde_json::to_writer(&mut bytes, value) {
         Ok(()) => (
             [(header::CONTENT_TYPE, HeaderValue::from_static(media_type))],
