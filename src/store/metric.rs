@@ -229,8 +229,7 @@ impl MetricGrid {
     }
 
     /// Projects a polygon to the metric CRS: [`Self::geometry_to_metric`] without the
-    /// generic mapping's intermediate vectors, for the polygons an analysis projects per
-    /// request.
+    /// generic mapping's intermediate vectors, every vector made to its length.
     pub fn polygon_to_metric(&self, p: &geo::Polygon) -> Result<geo::Polygon, CrsError> {
         let ring = |r: &geo::LineString| -> Result<geo::LineString, CrsError> {
             let mut out = Vec::with_capacity(r.0.len());
@@ -239,7 +238,10 @@ impl MetricGrid {
             }
             Ok(geo::LineString(out))
         };
-        let interiors = p.interiors().iter().map(ring).collect::<Result<_, _>>()?;
+        let mut interiors = Vec::with_capacity(p.interiors().len());
+        for r in p.interiors() {
+            interiors.push(ring(r)?);
+        }
         Ok(geo::Polygon::new(ring(p.exterior())?, interiors))
     }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon, Rect};
+use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
 
 pub mod edit;
 mod ids;
@@ -427,47 +427,29 @@ fn metric_polygons(
     grid: &MetricGrid,
 ) -> Result<Vec<MultiPolygon>, LoadError> {
     let one = |f: &Feature| {
-        metric_multipolygon(grid, &f.geometry)
-            .map(compact)
-            .map_err(|source| LoadError::Crs {
-                path: path.to_owned(),
-                id: f.id.clone(),
-                source: Box::new(source),
-            })
+        metric_multipolygon(grid, &f.geometry).map_err(|source| LoadError::Crs {
+            path: path.to_owned(),
+            id: f.id.clone(),
+            source: Box::new(source),
+        })
     };
     par_map(features, one)
 }
 
-/// A polygonal geometry as a metric multipolygon (empty for any other geometry).
+/// A polygonal geometry as a metric multipolygon (empty for any other geometry), every
+/// vector made to its length.
 fn metric_multipolygon(grid: &MetricGrid, g: &Geometry) -> Result<MultiPolygon, CrsError> {
     match g {
         Geometry::Polygon(p) => Ok(MultiPolygon(vec![grid.polygon_to_metric(p)?])),
-        Geometry::MultiPolygon(mp) => Ok(MultiPolygon(
-            mp.0.iter()
-                .map(|p| grid.polygon_to_metric(p))
-                .collect::<Result<_, _>>()?,
-        )),
+        Geometry::MultiPolygon(mp) => {
+            let mut polygons = Vec::with_capacity(mp.0.len());
+            for p in &mp.0 {
+                polygons.push(grid.polygon_to_metric(p)?);
+            }
+            Ok(MultiPolygon(polygons))
+        }
         _ => Ok(MultiPolygon(vec![])),
     }
-}
-
-/// `mp` with every vector cut to its length (a mapped multipolygon's list of polygons
-/// starts with room for four: 144 bytes too many per parcel).
-fn compact(mp: MultiPolygon) -> MultiPolygon {
-    let mut polygons: Vec<Polygon> =
-        mp.0.into_iter()
-            .map(|p| {
-                let (mut exterior, mut interiors) = p.into_inner();
-                exterior.0.shrink_to_fit();
-                for ring in &mut interiors {
-                    ring.0.shrink_to_fit();
-                }
-                interiors.shrink_to_fit();
-                Polygon::new(exterior, interiors)
-            })
-            .collect();
-    polygons.shrink_to_fit();
-    MultiPolygon(polygons)
 }
 
 /// Maps `f` over `items` on every core, keeping order; the first error wins.
@@ -525,7 +507,8 @@ impl Dataset {
     /// 1. read and check each file's features;
     /// 2. parse each feature's properties into its typed record;
     /// 3. check references between layers (parcel owners, household villages);
-    /// 4. project polygons to the metric CRS;
+    /// 4. project village and flood-zone polygons to the metric CRS (parcels are projected
+    ///    when analysed: [`Dataset::parcel_metric`]);
     /// 5. bulk-load one R-tree per layer.
     pub fn load_files(dir: &Path) -> Result<Dataset, LoadError> {
         let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
