@@ -276,10 +276,10 @@ impl FeatureProperties {
     }
 
     /// The compact JSON text of the properties object.
-    pub fn json_text(&self) -> Cow<'_, str> {
+    pub fn json_text(&self) -> String {
         match &self.packed {
-            Some(packed) => Cow::Owned(KeyDictionary::global().unpack(packed)),
-            None => Cow::Owned(serde_json::to_string(self.map()).unwrap_or_else(|_| "{}".into())),
+            Some(packed) => KeyDictionary::global().unpack(packed),
+            None => serde_json::to_string(self.map()).unwrap_or_else(|_| "{}".into()),
         }
     }
 
