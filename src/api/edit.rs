@@ -14,13 +14,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::auth::require;
+use super::etag::{if_match, required_if_match};
 use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
 use crate::auth::{Caller, Role};
 use crate::model::{CanalStatus, ClearanceStatus, LayerKind, WaterStatus, date};
 use crate::store::Feature;
 use crate::store::edit::{Edit, EditError, EditOp};
 use crate::store::journal::JournalEntry;
-use crate::store::live::{Edited, StoreError};
+use crate::store::live::{Edited, Precondition, StoreError};
 
 /// The editing and history routes.
 pub fn routes() -> Router<AppState> {
@@ -52,29 +53,9 @@ fn collection(id: &str) -> Result<LayerKind, ApiError> {
     })
 }
 
-fn if_match(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    headers
-        .get(header::IF_MATCH)
-        .map(|v| {
-            v.to_str()
-                .map(str::to_owned)
-                .map_err(|_| ApiError::BadRequest("If-Match is not text".into()))
-        })
-        .transpose()
-}
-
-fn required_if_match(headers: &HeaderMap) -> Result<String, ApiError> {
-    if_match(headers)?.ok_or_else(|| {
-        ApiError::PreconditionRequired(
-            "send If-Match with the ETag of the feature you read, so that no one else's change is overwritten".into(),
-        )
-    })
-}
-
-/// The ETag header value of a feature.
+/// The ETag header value of a feature (for callers who see all of it).
 pub fn etag(f: &Feature) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{}\"", f.version()))
-        .unwrap_or(HeaderValue::from_static("\"\""))
+    super::etag::of_feature(f)
 }
 
 fn store_error(e: StoreError) -> ApiError {
@@ -92,14 +73,14 @@ fn store_error(e: StoreError) -> ApiError {
 async fn run_edit(
     state: &AppState,
     caller: &Caller,
-    if_match: Option<String>,
+    precondition: Option<Precondition>,
     make: impl FnOnce(&crate::store::Dataset) -> Result<Edit, EditError> + Send + 'static,
 ) -> Result<Edited, ApiError> {
     require(caller, Role::Officer, "editing")?;
     let state = state.clone();
     let user = caller.name.clone();
     // The journal fsync blocks; keep it off the async workers.
-    tokio::task::spawn_blocking(move || state.store().edit_with(&user, if_match.as_deref(), make))
+    tokio::task::spawn_blocking(move || state.store().edit_with(&user, precondition.as_ref(), make))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(store_error)

@@ -25,6 +25,7 @@ use crate::store::live::Store;
 pub mod analyses;
 pub mod auth;
 pub mod edit;
+pub mod etag;
 pub mod export;
 pub mod ogc;
 pub mod openapi;

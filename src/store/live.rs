@@ -40,6 +40,15 @@ pub enum StoreError {
     Journal(#[from] JournalError),
 }
 
+/// What a write requires of the feature it changes (HTTP's `If-Match`, parsed at the door).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// The feature must exist, at any version (`If-Match: *`).
+    Exists,
+    /// The feature must be at one of these versions ([`Feature::version`]).
+    OneOf(Vec<String>),
+}
+
 /// The outcome of an acknowledged edit.
 #[derive(Debug, Clone)]
 pub struct Edited {
@@ -111,15 +120,14 @@ impl Store {
         )
     }
 
-    /// Makes an edit as `user`; with `if_match`, only if the feature is still at that
-    /// version.
+    /// Makes an edit as `user`; with a precondition, only if the feature meets it.
     pub fn edit(
         &self,
         edit: Edit,
         user: &str,
-        if_match: Option<&str>,
+        precondition: Option<&Precondition>,
     ) -> Result<Edited, StoreError> {
-        self.edit_with(user, if_match, |_| Ok(edit))
+        self.edit_with(user, precondition, |_| Ok(edit))
     }
 
     /// Makes the edit that `make` builds from the current data, with no other writer in
@@ -127,7 +135,7 @@ impl Store {
     pub fn edit_with(
         &self,
         user: &str,
-        if_match: Option<&str>,
+        precondition: Option<&Precondition>,
         make: impl FnOnce(&Dataset) -> Result<Edit, EditError>,
     ) -> Result<Edited, StoreError> {
         let mut journal = self
@@ -136,9 +144,7 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let snapshot = self.snapshot();
         let edit = make(&snapshot)?;
-        if let Some(given) = if_match
-            && given.trim() != "*"
-        {
+        if let Some(precondition) = precondition {
             let current = snapshot
                 .layer(edit.collection)
                 .get(&edit.id)
@@ -147,11 +153,12 @@ impl Store {
                     collection: edit.collection,
                     id: edit.id.clone(),
                 })?;
-            let given = given.trim().trim_start_matches("W/").trim_matches('"');
-            if given != current {
+            if let Precondition::OneOf(given) = precondition
+                && !given.contains(&current)
+            {
                 return Err(StoreError::Stale {
                     id: edit.id.clone(),
-                    given: given.to_owned(),
+                    given: given.join(", "),
                     current,
                 });
             }
