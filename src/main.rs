@@ -216,6 +216,14 @@ enum UserCommand {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+    /// Remove a user; their sessions end (a running service sees it at their next request).
+    Remove {
+        /// Sign-in name.
+        name: String,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// List the users and their roles.
     List {
         /// The data directory.
@@ -437,12 +445,23 @@ fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()>
             writeln!(out, "drainplan listening on http://{local}/")?;
             out.flush()?;
         }
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .context("serving HTTP")
+        let limits = drainplan::api::serve::Limits {
+            max_connections: drainplan::api::serve::fit_connections(
+                drainplan::api::serve::Limits::default().max_connections,
+            ),
+            ..Default::default()
+        };
+        tracing::info!(
+            max_connections = limits.max_connections,
+            header_read_s = limits.header_read.as_secs(),
+            body_read_s = drainplan::api::serve::BODY_READ_TIMEOUT.as_secs(),
+            "connection limits"
+        );
+        drainplan::api::serve::serve(listener, app, limits, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving HTTP")
     })
 }
 
@@ -652,6 +671,10 @@ fn run_user(command: UserCommand) -> anyhow::Result<String> {
             let auth = Auth::open(&data)?;
             auth.set_user(&name, role, password)?;
             Ok(format!("{name}: {}\n", role.as_str()))
+        }
+        UserCommand::Remove { name, data } => {
+            Auth::open(&data)?.remove_user(&name)?;
+            Ok(format!("{name}: removed\n"))
         }
         UserCommand::List { data } => Ok(Auth::open(&data)?
             .list()

@@ -191,3 +191,107 @@ impl Reply {
             .map(str::to_owned)
     }
 }
+
+/// A `drainplan serve` process on a free loopback port, killed when dropped.
+pub struct Server {
+    /// The process.
+    pub child: std::process::Child,
+    /// `127.0.0.1:port`.
+    pub addr: String,
+}
+
+impl Server {
+    /// Starts the binary cargo built for this test run on `dir`. `wrapper` runs it
+    /// through another program first (e.g. `prlimit --nofile=256:256 --`).
+    pub fn start(dir: &Path, wrapper: &[&str]) -> Server {
+        use std::io::BufRead;
+        let bin = env!("CARGO_BIN_EXE_drainplan");
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = std::process::Command::new(program);
+                c.args(args).arg(bin);
+                c
+            }
+            None => std::process::Command::new(bin),
+        };
+        let mut child = cmd
+            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .arg(dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .trim_start_matches("drainplan listening on http://")
+            .trim_end_matches('/')
+            .to_owned();
+        assert!(addr.starts_with("127.0.0.1:"), "the server said: {line}");
+        Server { child, addr }
+    }
+
+    /// The server's resident memory now, in bytes (VmRSS).
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap();
+        kb * 1024
+    }
+
+    /// Sends a raw HTTP/1.1 request (with `Connection: close` added) from `from`, a
+    /// loopback address, or from 127.0.0.1; returns the status and the body.
+    pub fn request(
+        &self,
+        from: Option<std::net::Ipv4Addr>,
+        head: &str,
+        body: &str,
+    ) -> (u16, String) {
+        use std::io::{Read, Write};
+        let mut s = connect_from(&self.addr, from);
+        s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        let req = format!(
+            "{head}\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        s.write_all(req.as_bytes()).unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        let status = answer.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TCP connection to `addr` from a chosen loopback address (every 127.0.0.0/8 address
+/// is this machine), to play a different client.
+pub fn connect_from(addr: &str, from: Option<std::net::Ipv4Addr>) -> std::net::TcpStream {
+    use socket2::{Domain, Socket, Type};
+    let to: std::net::SocketAddr = addr.parse().unwrap();
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    if let Some(ip) = from {
+        socket
+            .bind(&std::net::SocketAddr::from((ip, 0)).into())
+            .unwrap();
+    }
+    socket.connect(&to.into()).unwrap();
+    socket.into()
+}
