@@ -36,6 +36,9 @@ enum Command {
         /// Where the map page's files are.
         #[arg(long, default_value = "web")]
         web: PathBuf,
+        /// Compact the journal after this many edits.
+        #[arg(long, default_value_t = drainplan::store::live::COMPACT_EVERY)]
+        compact_every: usize,
     },
     /// Print a report: canal-length, water-connection or contributions.
     Report {
@@ -150,6 +153,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The edit journal: compact it, or cut it at a damaged line.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
     /// Check a data directory and print what it holds.
     Check {
         /// The data directory.
@@ -199,6 +207,28 @@ enum ReportCommand {
         width: f64,
         #[command(flatten)]
         common: ReportArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum JournalCommand {
+    /// Write the data as they stand as a snapshot and archive the journal's entries (what
+    /// the service does by itself every 1 000 edits). Not while a service runs on DATA.
+    Compact {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Give up a damaged journal line and every line after it: they are moved to a
+    /// quarantine file beside the journal, whose name is printed. Only when start-up
+    /// refused the journal and no backup holds a good copy.
+    Cut {
+        /// The 1-based line start-up named as damaged.
+        #[arg(long)]
+        line: usize,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
     },
 }
 
@@ -275,8 +305,14 @@ fn run() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { data, addr, web } => serve(&data, &addr, web)?,
+        Command::Serve {
+            data,
+            addr,
+            web,
+            compact_every,
+        } => serve(&data, &addr, web, compact_every)?,
         Command::User { command } => print!("{}", run_user(command)?),
+        Command::Journal { command } => print!("{}", run_journal(command)?),
         Command::Report { report } => print!("{}", run_report(report)?),
         Command::Impact {
             route,
@@ -401,7 +437,12 @@ fn load(data: &std::path::Path) -> anyhow::Result<drainplan::store::Dataset> {
     drainplan::store::Dataset::load(data).with_context(|| format!("loading {}", data.display()))
 }
 
-fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()> {
+fn serve(
+    data: &std::path::Path,
+    addr: &str,
+    web: PathBuf,
+    compact_every: usize,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     drainplan::crs::check()
         .context("PROJ cannot build the EPSG:4326 → EPSG:9208 transformation")?;
@@ -421,7 +462,7 @@ fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()>
             web.display()
         );
     }
-    let history = store.history().len();
+    let history = store.recent().len();
     if history > 0 {
         tracing::info!(edits = history, "replayed the edit journal");
     }
@@ -432,7 +473,21 @@ fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()>
             data.display()
         );
     }
-    let app = drainplan::api::app(drainplan::api::AppState::with_store(store, auth, web));
+    store.set_compact_every(compact_every);
+    let state = drainplan::api::AppState::with_store(store, auth, web);
+    if state.store().wants_compaction() {
+        // A journal grown long before this start: compact it beside serving.
+        let s = state.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = s.store().compact() {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "compaction failed; the journal is kept whole"
+                );
+            }
+        });
+    }
+    let app = drainplan::api::app(state);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -654,6 +709,31 @@ fn write_output(output: drainplan::export::Output, out: Option<PathBuf>) -> anyh
         output.crs.title()
     );
     Ok(())
+}
+
+fn run_journal(command: JournalCommand) -> anyhow::Result<String> {
+    match command {
+        JournalCommand::Compact { data } => {
+            let store = drainplan::store::live::Store::open(&data)
+                .with_context(|| format!("loading {}", data.display()))?;
+            match store.compact()? {
+                Some(s) => Ok(format!(
+                    "snapshot of edits up to {} in {}; their journal entries are in {}\n",
+                    s.seq,
+                    data.join(&s.dir).display(),
+                    data.join(drainplan::store::snapshot::HISTORY).display()
+                )),
+                None => Ok("nothing to compact: the journal holds no edit\n".into()),
+            }
+        }
+        JournalCommand::Cut { line, data } => {
+            let (kept, bytes) = drainplan::store::journal::cut_at_line(&data, line)?;
+            Ok(format!(
+                "journal cut before line {line}: {bytes} bytes moved to {}\n",
+                kept.display()
+            ))
+        }
+    }
 }
 
 fn run_user(command: UserCommand) -> anyhow::Result<String> {

@@ -80,10 +80,25 @@ async fn run_edit(
     let state = state.clone();
     let user = caller.name.clone();
     // The journal fsync blocks; keep it off the async workers.
-    tokio::task::spawn_blocking(move || state.store().edit_with(&user, precondition.as_ref(), make))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(store_error)
+    let store = state.clone();
+    let edited = tokio::task::spawn_blocking(move || {
+        store.store().edit_with(&user, precondition.as_ref(), make)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(store_error)?;
+    if state.store().wants_compaction() {
+        // In the background: edits and reads go on while the snapshot is written.
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = state.store().compact() {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "compaction failed; the journal is kept whole"
+                );
+            }
+        });
+    }
+    Ok(edited)
 }
 
 fn feature_response(status: StatusCode, collection: LayerKind, f: &Feature) -> Response {
@@ -558,13 +573,22 @@ fn filter_history<'a>(
         .collect())
 }
 
+/// Every edit ever made, archives included (a read of the disk, off the async workers).
+async fn read_history(state: &AppState) -> Result<Vec<JournalEntry>, ApiError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.store().history())
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
 async fn history(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Response, ApiError> {
     require(&caller, Role::Viewer, "the change history")?;
-    let all = state.store().history();
+    let all = read_history(&state).await?;
     Ok(history_response(filter_history(&all, &q)?, &q))
 }
 
@@ -578,6 +602,6 @@ async fn feature_history(
     collection(&coll)?;
     q.collection = Some(coll);
     q.id = Some(fid);
-    let all = state.store().history();
+    let all = read_history(&state).await?;
     Ok(history_response(filter_history(&all, &q)?, &q))
 }

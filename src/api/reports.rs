@@ -113,13 +113,7 @@ async fn progress_report(
     State(state): State<AppState>,
     ApiQuery(NoQuery {}): ApiQuery<NoQuery>,
 ) -> Result<Response, ApiError> {
-    let store_state = state.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        let store = store_state.store();
-        let base = store.base();
-        crate::analysis::progress::monthly_progress(&base, &store.history(), &commune_name(&base))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    // Kept up to date edit by edit: as cheap as the number of months.
+    let report = state.store().progress();
     to_json(&report)
 }

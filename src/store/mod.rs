@@ -20,6 +20,7 @@ pub mod metric;
 mod parse;
 pub mod props;
 pub mod query;
+pub mod snapshot;
 
 pub use props::FeatureProperties;
 
@@ -240,6 +241,84 @@ pub struct Dataset {
     pub(crate) parcel_metric_cache: Arc<metric::PolygonCache>,
 }
 
+/// What a data directory holds: its latest snapshot (or its layer files) with the
+/// journal's later entries applied.
+#[derive(Debug)]
+pub struct Recovered {
+    /// The data after the last journal entry.
+    pub data: Dataset,
+    /// The monthly-progress ledger after it.
+    pub ledger: crate::analysis::progress::ProgressLedger,
+    /// The last entry the snapshot holds (0 without a snapshot).
+    pub snapshot_seq: u64,
+    /// The journal's entries after the snapshot.
+    pub entries: Vec<journal::JournalEntry>,
+    /// Whether the journal still holds entries the snapshot holds (a compaction cut short
+    /// before it archived them).
+    pub archive_pending: bool,
+}
+
+impl Recovered {
+    /// Loads `dir`'s snapshot or layer files and applies the journal `entries` after it.
+    ///
+    /// 1. the journal must reach the snapshot (else [`LoadError::JournalBehind`]) and
+    ///    follow on from it (else [`LoadError::JournalGap`]);
+    /// 2. the layers are read from the snapshot's folder, or the directory itself;
+    /// 3. the ledger is the snapshot's (given the loaded households' water tally), or a
+    ///    new one over the loaded data;
+    /// 4. entries after the snapshot are applied to both.
+    pub fn from(dir: &Path, entries: Vec<journal::JournalEntry>) -> Result<Recovered, LoadError> {
+        use crate::analysis::progress::{ProgressLedger, WaterTally};
+        let snapshot = snapshot::Snapshot::current(dir)?;
+        let snapshot_seq = snapshot.as_ref().map_or(0, |s| s.seq);
+        if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
+            if last.seq < snapshot_seq {
+                return Err(LoadError::JournalBehind {
+                    last: last.seq,
+                    snapshot: snapshot_seq,
+                });
+            }
+            if first.seq > snapshot_seq + 1 {
+                return Err(LoadError::JournalGap {
+                    first: first.seq,
+                    snapshot: snapshot_seq,
+                });
+            }
+        }
+        let (mut data, mut ledger) = match &snapshot {
+            Some(s) => {
+                let data = Dataset::load_files(&s.folder(dir))?;
+                let ledger = s.ledger(dir)?.with_tally(WaterTally::of(&data));
+                (data, ledger)
+            }
+            None => {
+                let data = Dataset::load_files(dir)?;
+                let ledger = ProgressLedger::new(&data);
+                (data, ledger)
+            }
+        };
+        let archive_pending = entries.first().is_some_and(|e| e.seq <= snapshot_seq);
+        let entries: Vec<_> = entries
+            .into_iter()
+            .filter(|e| e.seq > snapshot_seq)
+            .collect();
+        for e in &entries {
+            data.apply(&e.edit).map_err(|err| LoadError::Replay {
+                seq: e.seq,
+                problem: err.to_string(),
+            })?;
+            ledger.add(e);
+        }
+        Ok(Recovered {
+            data,
+            ledger,
+            snapshot_seq,
+            entries,
+            archive_pending,
+        })
+    }
+}
+
 /// Why a data directory could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -273,6 +352,28 @@ pub enum LoadError {
     /// The edit journal could not be read.
     #[error("the edit journal cannot be read")]
     Journal(#[source] Box<journal::JournalError>),
+    /// The journal ends before the last entry the snapshot holds.
+    #[error(
+        "the journal ends at edit {last}, but the snapshot holds edits up to {snapshot}: the journal has been cut short or replaced. Restore journal.ndjson from a backup; nothing was changed"
+    )]
+    JournalBehind {
+        /// The journal's last entry.
+        last: u64,
+        /// The snapshot's last entry.
+        snapshot: u64,
+    },
+    /// The journal's first entry does not follow the snapshot's last.
+    #[error(
+        "the journal starts at edit {first}, but the data files hold edits up to {snapshot} only: edits {from} to {to} are missing. Restore journal.ndjson from a backup; nothing was changed",
+        from = snapshot + 1,
+        to = first - 1
+    )]
+    JournalGap {
+        /// The journal's first entry.
+        first: u64,
+        /// The snapshot's last entry (0 without one).
+        snapshot: u64,
+    },
     /// A journal entry no longer applies to the data files.
     #[error("journal entry {seq} does not apply to the data files: {problem}")]
     Replay {
@@ -482,13 +583,11 @@ fn par_map<A: Sync, B: Send, E: Send>(
 }
 
 impl Dataset {
-    /// Loads the five layer files from `dir` and replays the edit journal beside them,
-    /// without changing any file: the state the server would start with.
+    /// Loads a data directory and replays the edit journal beside it, without changing
+    /// any file: the state the server would start with.
     pub fn load(dir: &Path) -> Result<Dataset, LoadError> {
         let entries = journal::Journal::read(dir).map_err(|e| LoadError::Journal(Box::new(e)))?;
-        let mut data = Dataset::load_files(dir)?;
-        data.replay(&entries)?;
-        Ok(data)
+        Ok(Recovered::from(dir, entries)?.data)
     }
 
     /// Applies journal entries in order.
