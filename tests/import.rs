@@ -186,6 +186,21 @@ fn a_dxf_with_sheet_number_labels_imports() {
     let e = import(&data, &dxf, &o).unwrap_err().to_string();
     assert!(e.contains("give --crs"), "DXF has no CRS: {e}");
     o.crs = Some(ExportCrs::Tm3NgheAn);
+    // Beside the parcels they were drawn from, each overlaps its original: skipped, with
+    // the parcel it overlaps named.
+    let report = import(&data, &dxf, &o).unwrap();
+    assert!(report.imported.is_empty(), "{report:?}");
+    assert_eq!(report.skipped.len(), 3, "{report:?}");
+    assert!(
+        report.skipped[0].1.contains("overlaps parcel `p1`"),
+        "{report:?}"
+    );
+    // Into a data set without them, all three come in.
+    std::fs::write(
+        data.join("parcels.geojson"),
+        r#"{"type":"FeatureCollection","features":[]}"#,
+    )
+    .unwrap();
     let report = import(&data, &dxf, &o).unwrap();
     assert_eq!(
         report.imported,

@@ -64,7 +64,7 @@ fn store_error(e: StoreError) -> ApiError {
         StoreError::Edit(EditError::Exists { .. } | EditError::Referenced(_)) => {
             ApiError::Conflict(e.to_string())
         }
-        StoreError::Edit(EditError::Invalid(m)) => ApiError::Unprocessable(m),
+        StoreError::Edit(EditError::Invalid(i)) => ApiError::Invalid(i),
         StoreError::Stale { .. } => ApiError::PreconditionFailed(e.to_string()),
         StoreError::Journal(j) => ApiError::Internal(j.into()),
     }

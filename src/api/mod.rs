@@ -29,6 +29,7 @@ pub mod etag;
 pub mod export;
 pub mod ogc;
 pub mod openapi;
+pub mod params;
 pub mod reports;
 pub mod serve;
 
@@ -126,6 +127,9 @@ pub enum ApiError {
     /// The request was well formed but its content cannot be processed (422).
     #[error("{0}")]
     Unprocessable(String),
+    /// A feature or value broke a rule of its layer (422, with the field and the rule).
+    #[error("{0}")]
+    Invalid(crate::model::schema::Invalid),
     /// The body did not arrive in time (408).
     #[error("{0}")]
     RequestTimeout(String),
@@ -169,7 +173,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unprocessable(_) | ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
@@ -194,6 +198,10 @@ impl IntoResponse for ApiError {
             "error": self.to_string(),
             "status": status.as_u16(),
         });
+        if let ApiError::Invalid(i) = &self {
+            body["field"] = i.field.clone().into();
+            body["rule"] = serde_json::to_value(i.rule).unwrap_or_default();
+        }
         let retry_after = match &self {
             ApiError::TooMany { retry_after, .. } => {
                 // Whole seconds, rounded up, at least one.
