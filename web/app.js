@@ -158,6 +158,40 @@ function esc(s) {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
 
+const COLOR = /^#[0-9a-f]{3,8}$/i;
+
+/**
+ * Colours and sizes computed at run time. The service's Content-Security-Policy
+ * (style-src 'self') refuses style attributes in HTML the page writes, so HTML strings
+ * carry them as data attributes (paintAttrs) and paint() sets them through the CSSOM,
+ * which the policy allows; only colours and percentages pass, never free CSS text.
+ */
+function paintAttrs({ bg, line, width, left } = {}) {
+  let s = '';
+  if (bg) s += ` data-bg="${esc(bg)}"`;
+  if (line) s += ` data-line="${esc(line)}"`;
+  if (width !== undefined) s += ` data-width="${Number(width)}"`;
+  if (left !== undefined) s += ` data-left="${Number(left)}"`;
+  return s;
+}
+
+/** Applies the paintAttrs() attributes under `root`. */
+function paint(root) {
+  for (const el of root.querySelectorAll('[data-bg],[data-line],[data-width],[data-left]')) {
+    const { bg, line, width, left } = el.dataset;
+    if (bg && COLOR.test(bg)) el.style.background = bg;
+    if (line && COLOR.test(line)) el.style.borderColor = line;
+    if (width !== undefined && Number.isFinite(Number(width))) el.style.width = `${Number(width)}%`;
+    if (left !== undefined && Number.isFinite(Number(left))) el.style.left = `${Number(left)}%`;
+  }
+}
+
+/** Sets an element's content from an HTML string, and paints it. */
+function setHtml(el, html) {
+  el.innerHTML = html;
+  paint(el);
+}
+
 function busy(delta) {
   S.busy = Math.max(0, S.busy + delta);
   document.body.dataset.busy = String(S.busy);
@@ -189,8 +223,13 @@ function hiddenOr(dash) {
 }
 
 function pill(color, text) {
-  const dark = ['#ffffff', '#f2b134', '#c3cad0', '#dbe9f6', '#b5d3ea'].includes(color);
-  return `<span class="pill" style="background:${color};${dark ? 'color:#1d2a33;box-shadow:inset 0 0 0 1px #c9d2d9' : ''}">${esc(text)}</span>`;
+  const light = ['#ffffff', '#f2b134', '#c3cad0', '#dbe9f6', '#b5d3ea'].includes(color);
+  return `<span class="pill${light ? ' light' : ''}"${paintAttrs({ bg: color })}>${esc(text)}</span>`;
+}
+
+/** A small colour square (class `sw` and any `extra` classes). */
+function swatch(color, extra = '') {
+  return `<span class="sw${extra ? ` ${extra}` : ''}"${paintAttrs({ bg: color })}></span>`;
 }
 
 // ---------------------------------------------------------------------------------
@@ -426,7 +465,7 @@ function legendHtml(name) {
       return CANAL_STATUSES.map((s) => {
         const st = CANAL_STYLE[s];
         const kind = !st.dashArray ? 'solid' : s === 'proposed' ? 'dotted' : 'dashed';
-        return item(`<span class="legend-line" style="border-top:4px ${kind} ${st.color}"></span>`, tStatus('canal_short', s));
+        return item(`<span class="legend-line ${kind}"${paintAttrs({ line: st.color })}></span>`, tStatus('canal_short', s));
       }).join('');
     case 'flood_zones': {
       const labels = [t('legend.depth_lt', { v: fmtNum(DEPTH_BREAKS[0], 1) })];
@@ -434,12 +473,12 @@ function legendHtml(name) {
         labels.push(t('legend.depth_range', { a: fmtNum(DEPTH_BREAKS[i - 1], 1), b: fmtNum(DEPTH_BREAKS[i], 1) }));
       }
       labels.push(t('legend.depth_ge', { v: fmtNum(DEPTH_BREAKS[DEPTH_BREAKS.length - 1], 1) }));
-      return labels.map((l, i) => item(`<span class="legend-fill" style="background:${DEPTH_COLOR[i]}"></span>`, l)).join('');
+      return labels.map((l, i) => item(`<span class="legend-fill"${paintAttrs({ bg: DEPTH_COLOR[i] })}></span>`, l)).join('');
     }
     case 'parcels':
-      return CLEARANCE_STATUSES.map((s) => item(`<span class="legend-fill" style="background:${CLEARANCE_COLOR[s]}"></span>`, tStatus('clearance_short', s))).join('');
+      return CLEARANCE_STATUSES.map((s) => item(`<span class="legend-fill"${paintAttrs({ bg: CLEARANCE_COLOR[s] })}></span>`, tStatus('clearance_short', s))).join('');
     case 'households':
-      return WATER_STATUSES.map((s) => item(`<span class="legend-dot" style="background:${WATER_COLOR[s]}"></span>`, tStatus('water', s))).join('');
+      return WATER_STATUSES.map((s) => item(`<span class="legend-dot"${paintAttrs({ bg: WATER_COLOR[s] })}></span>`, tStatus('water', s))).join('');
     default:
       return '';
   }
@@ -476,7 +515,7 @@ function renderLegend() {
     .filter((n) => S.visible[n])
     .map((n) => `<div class="legend-row"><span class="legend-title">${esc(t(titles[n]))}</span>${legendHtml(n)}</div>`);
   box.hidden = !rows.length;
-  box.innerHTML = rows.join('');
+  setHtml(box, rows.join(''));
 }
 
 // ---------------------------------------------------------------------------------
@@ -593,7 +632,7 @@ function openDetails(name, feature, latlng, others = []) {
  */
 function contentNode(html) {
   const d = document.createElement('div');
-  d.innerHTML = html;
+  setHtml(d, html);
   return d;
 }
 
@@ -728,7 +767,7 @@ function detailsHtml(name, f, others) {
         ['f.dwelling_id', known(p.dwelling_id) ? esc(p.dwelling_id) : hiddenOr('—')],
         ['f.water_status', pill(WATER_COLOR[p.water_status] || '#777', tStatus('water', p.water_status))],
         p.water_date ? ['f.water_date', esc(fmtDate(p.water_date))] : null,
-      ]) + `<div class="kind" style="margin-top:8px">${esc(t('f.contrib'))}</div>` + rowsHtml([
+      ]) + `<div class="kind contrib-head">${esc(t('f.contrib'))}</div>` + rowsHtml([
         ['f.land', pair(p.land_pledged_m2, p.land_donated_m2, t('unit.m2'), 1)],
         ['f.labour', pair(p.labour_pledged_days, p.labour_done_days, t('unit.days'), 1)],
         ['f.money', pair(p.money_pledged_vnd, p.money_paid_vnd, t('unit.vnd'))],
@@ -1102,7 +1141,7 @@ function renderProgressReport() {
   const start = r.water_rate_at_start !== null
     ? `<p class="muted small progress-start">${esc(t('progress.water_start', { p: fmtPct(r.water_rate_at_start) }))}</p>` : '';
   if (!r.months.length) {
-    el.innerHTML = `<p class="muted" data-progress-empty>${esc(t('progress.none'))}</p>${start}`;
+    setHtml(el, `<p class="muted" data-progress-empty>${esc(t('progress.none'))}</p>${start}`);
     return;
   }
   const target = S.reports.water?.target_rate;
@@ -1110,7 +1149,7 @@ function renderProgressReport() {
   let prevRate = r.water_rate_at_start;
   const rows = r.months.map((m) => {
     const parcels = CLEARANCE_STATUSES.filter((st) => m.parcels_to_status[st] > 0)
-      .map((st) => `<span class="key" data-parcels-status="${st}" data-count="${m.parcels_to_status[st]}"><span class="sw" style="background:${CLEARANCE_COLOR[st]};box-shadow:inset 0 0 0 1px rgba(0,0,0,.2)"></span>${esc(tStatus('clearance', st))} <b>${fmtNum(m.parcels_to_status[st])}</b></span>`).join('');
+      .map((st) => `<span class="key" data-parcels-status="${st}" data-count="${m.parcels_to_status[st]}">${swatch(CLEARANCE_COLOR[st], 'edged')}${esc(tStatus('clearance', st))} <b>${fmtNum(m.parcels_to_status[st])}</b></span>`).join('');
     const contrib = CONTRIBUTION_FIELDS.filter(([f]) => Math.abs(m.contributions_added[f] || 0) > 1e-9)
       .map(([f, d, unit]) => `<span class="key" data-contrib="${f}" data-value="${m.contributions_added[f]}">${esc(t(`progress.c.${f}`))} <b>${signed(m.contributions_added[f], d)} ${esc(t(unit))}</b></span>`).join('');
     const delta = prevRate === null ? null : m.water_rate - prevRate;
@@ -1125,11 +1164,11 @@ function renderProgressReport() {
         <span class="lbl">${esc(t('progress.parcels'))}</span><span class="keys tight">${parcels || '<span class="muted">—</span>'}</span>
         <span class="lbl">${esc(t('progress.contrib'))}</span><span class="keys tight">${contrib || '<span class="muted">—</span>'}</span>
         <span class="lbl">${esc(t('progress.water'))}</span><span class="water-cell">
-          <span class="bar mini" title="${target !== undefined ? esc(t('report.water.target', { p: fmtPct(target) })) : ''}"><span class="fill-reg" style="width:${Math.min(100, m.water_rate * 100)}%;background:${target !== undefined && m.water_rate >= target ? '#2e8b57' : '#e0a21b'}"></span>${target !== undefined ? `<span class="target" style="left:${Math.min(100, target * 100)}%"></span>` : ''}</span>
+          <span class="bar mini" title="${target !== undefined ? esc(t('report.water.target', { p: fmtPct(target) })) : ''}"><span class="fill-reg ${target !== undefined && m.water_rate >= target ? 'reached' : 'behind'}"${paintAttrs({ width: Math.min(100, m.water_rate * 100) })}></span>${target !== undefined ? `<span class="target"${paintAttrs({ left: Math.min(100, target * 100) })}></span>` : ''}</span>
           <b data-water-rate="${m.water_rate}">${fmtPct(m.water_rate)}</b>${delta !== null && Math.abs(delta) > 1e-9 ? ` <span class="muted">(${esc(t('progress.points', { d: signed(delta * 100, 1) }))})</span>` : ''}</span>
       </div></div>` };
   });
-  el.innerHTML = rows.reverse().map((x) => x.html).join('') + start;
+  setHtml(el, rows.reverse().map((x) => x.html).join('') + start);
 }
 
 function renderCanalReport() {
@@ -1158,15 +1197,15 @@ function renderCanalReport() {
     const segs = statuses.filter((s) => v.parts.get(s) > 0).map((s) => {
       const len = v.parts.get(s);
       const color = CANAL_STYLE[s]?.color || '#999';
-      return `<div class="seg" style="width:${(100 * len) / max}%;background:${color}" title="${esc(tStatus('canal', s))}: ${fmtLen(len)} m"></div>`;
+      return `<div class="seg"${paintAttrs({ width: (100 * len) / max, bg: color })} title="${esc(tStatus('canal', s))}: ${fmtLen(len)} m"></div>`;
     }).join('');
     return `<div class="bar-row" data-village="${esc(id)}"><span class="name" title="${esc(v.name)}">${esc(v.name)}</span>
       <div class="bar">${segs}</div><span class="val">${fmtLen(v.total)} m</span></div>`;
   }).join('');
-  const list = statuses.filter((s) => byStatus.get(s) > 0).map((s) => `<li data-status="${esc(s)}"><span class="sw" style="background:${CANAL_STYLE[s]?.color || '#999'}"></span>${esc(tStatus('canal', s))}<span class="num">${fmtLen(byStatus.get(s))} m</span></li>`).join('');
-  el.innerHTML = `${bars}
+  const list = statuses.filter((s) => byStatus.get(s) > 0).map((s) => `<li data-status="${esc(s)}">${swatch(CANAL_STYLE[s]?.color || '#999')}${esc(tStatus('canal', s))}<span class="num">${fmtLen(byStatus.get(s))} m</span></li>`).join('');
+  setHtml(el, `${bars}
     <ul class="status-list">${list}</ul>
-    <div class="total-line"><span>${esc(t('report.canals.total'))}</span><span data-total-length="${r.total_length_m}">${fmtLen(r.total_length_m)} m</span></div>`;
+    <div class="total-line"><span>${esc(t('report.canals.total'))}</span><span data-total-length="${r.total_length_m}">${fmtLen(r.total_length_m)} m</span></div>`);
 }
 
 function renderWaterReport() {
@@ -1176,14 +1215,13 @@ function renderWaterReport() {
   if (!r) return;
   const rowHtml = (v, strong) => {
     const ok = v.rate >= v.target_rate;
-    const color = ok ? '#2e8b57' : '#e0a21b';
     const conn = v.dwellings ? v.connected / v.dwellings : 0;
     return `<div class="bar-row${strong ? ' commune' : ''}" data-water="${esc(v.village_id ?? 'commune')}">
       <span class="name" title="${esc(v.village)}">${strong ? `<b>${esc(v.village)}</b>` : esc(v.village)}</span>
       <div class="bar" title="${esc(t('report.water.target', { p: fmtPct(v.target_rate) }))}">
-        <div class="fill-reg" style="width:${Math.min(100, v.rate * 100)}%;background:${color}"></div>
-        <div class="fill-conn" style="width:${Math.min(100, conn * 100)}%"></div>
-        <div class="target" style="left:${Math.min(100, v.target_rate * 100)}%"></div>
+        <div class="fill-reg ${ok ? 'reached' : 'behind'}"${paintAttrs({ width: Math.min(100, v.rate * 100) })}></div>
+        <div class="fill-conn"${paintAttrs({ width: Math.min(100, conn * 100) })}></div>
+        <div class="target"${paintAttrs({ left: Math.min(100, v.target_rate * 100) })}></div>
       </div>
       <span class="val" data-rate="${v.rate}">${fmtPct(v.rate)}</span>
       <div class="sub" title="${esc(t('report.water.households', { hh: fmtNum(v.households), dw: fmtNum(v.dwellings) }))}"><span>${esc(t('report.water.detail', { reg: fmtNum(v.registered), dw: fmtNum(v.dwellings), conn: fmtNum(v.connected) }))}</span>
@@ -1192,12 +1230,12 @@ function renderWaterReport() {
   };
   const rows = r.villages.map((v) => rowHtml(v, false)).join('');
   const commune = r.commune ? `<div class="legend-sep"></div>${rowHtml(r.commune, true)}` : '';
-  el.innerHTML = `${rows}${commune}
+  setHtml(el, `${rows}${commune}
     <div class="keys">
-      <span class="key"><span class="sw" style="background:#2e8b57"></span>${esc(tStatus('water', 'registered'))}</span>
-      <span class="key"><span class="sw" style="background:#2e8b57;box-shadow:inset 0 0 0 20px rgba(0,0,0,.22)"></span>${esc(tStatus('water', 'connected'))}</span>
-      <span class="key"><span class="sw" style="border-left:2px dashed ${IMPACT_COLOR};border-radius:0;width:2px"></span>${esc(t('report.water.target', { p: fmtPct(r.target_rate) }))}</span>
-    </div>`;
+      <span class="key"><span class="sw key-registered"></span>${esc(tStatus('water', 'registered'))}</span>
+      <span class="key"><span class="sw key-connected"></span>${esc(tStatus('water', 'connected'))}</span>
+      <span class="key"><span class="sw key-target"></span>${esc(t('report.water.target', { p: fmtPct(r.target_rate) }))}</span>
+    </div>`);
 }
 
 // ---------------------------------------------------------------------------------
@@ -1364,7 +1402,7 @@ function renderImpact() {
       <td class="n">${fmtArea(p.taken_area_m2)}</td>
       <td class="n">${fmtPct(p.taken_share)}</td>
       <td class="n">${fmtLen(p.fence_to_rebuild_m)}</td>
-      <td><span class="dot-label"><span class="sw" style="background:${CLEARANCE_COLOR[p.clearance_status] || '#777'}"></span>${esc(tStatus('clearance_short', p.clearance_status))}</span></td>
+      <td><span class="dot-label">${swatch(CLEARANCE_COLOR[p.clearance_status] || '#777')}${esc(tStatus('clearance_short', p.clearance_status))}</span></td>
     </tr>`).join('');
   const table = parcels.length
     ? `<div class="table-wrap"><table class="impact" id="impact-table">
@@ -1378,7 +1416,7 @@ function renderImpact() {
           <td class="n" data-total="fence_to_rebuild_m" data-value="${tot.fence_to_rebuild_m}">${fmtLen(tot.fence_to_rebuild_m)}</td>
           <td></td>
         </tr></tfoot>
-      </table></div><p class="muted" style="margin:6px 0 0;font-size:12px">${esc(t('impact.row_hint'))}</p>`
+      </table></div><p class="muted row-hint">${esc(t('impact.row_hint'))}</p>`
     : `<p class="muted">${esc(t('impact.parcels.none'))}</p>`;
   const byStatus = Object.entries(tot.by_clearance_status || {}).filter(([, n]) => n > 0)
     .map(([s, n]) => `<span class="key" data-status="${esc(s)}">${pill(CLEARANCE_COLOR[s] || '#777', tStatus('clearance', s))} ${fmtNum(n)}</span>`).join('');
@@ -1395,7 +1433,7 @@ function renderImpact() {
       <button type="button" class="btn${x.primary ? ' primary' : ''}" data-export="${esc(x.id)}"${x.title_key ? ` title="${esc(t(x.title_key))}"` : ''}>${buttonHtml(x.label_key)}</button>
       ${x.detail ? `<span class="detail"><span data-export-detail="${esc(x.id)}">${esc(x.detail(exportCtx))}</span> · <button type="button" class="link-btn" data-export-change>${esc(t('export.change'))}</button></span>` : ''}
     </div>`).join('');
-  el.innerHTML = `<div class="card" id="impact-card">
+  setHtml(el, `<div class="card" id="impact-card">
       <h2>${esc(name)}</h2>
       <p class="summary">${esc(t('impact.summary', { len: fmtLen(r.route_length_m), w: fmtNum(r.corridor_width_m, 1), area: fmtArea(r.corridor_area_m2) }))}</p>
       <div class="kpis">
@@ -1407,8 +1445,8 @@ function renderImpact() {
       ${exportsHtml ? `<div class="export-actions" id="impact-exports">${exportsHtml}</div><p id="impact-export-status" class="status small" role="status" aria-live="polite" hidden></p>` : ''}
     </div>
     <div class="card"><h2>${esc(t('impact.parcels.title'))}</h2>${table}</div>
-    <div class="card"><h2>${esc(t('impact.served.title'))}</h2><p class="muted" style="font-size:12px">${esc(t('impact.served.note'))}</p>${served}</div>
-    <div class="card"><h2>${esc(t('impact.flood.title'))}</h2>${floods}</div>`;
+    <div class="card"><h2>${esc(t('impact.served.title'))}</h2><p class="muted note">${esc(t('impact.served.note'))}</p>${served}</div>
+    <div class="card"><h2>${esc(t('impact.flood.title'))}</h2>${floods}</div>`);
   for (const tr of el.querySelectorAll('tr[data-parcel]')) {
     tr.addEventListener('click', () => selectImpactParcel(tr.dataset.parcel));
     tr.addEventListener('keydown', (e) => {
