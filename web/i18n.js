@@ -638,6 +638,17 @@ export function tStatus(kind, value) {
   return String(value).replace(/_/g, ' ');
 }
 
+/** Which group of `status.*` keys translates each enumerated property of the layers. */
+const VALUE_KIND = {
+  status: 'canal', clearance_status: 'clearance', water_status: 'water', fence_type: 'fence',
+  funding: 'funding', lining: 'lining', frequency: 'frequency',
+};
+
+/** A property's value as the page shows it when the property is enumerated, else null. */
+export function tValue(property, value) {
+  return VALUE_KIND[property] ? tStatus(VALUE_KIND[property], value) : null;
+}
+
 const fmtCache = new Map();
 function nf(digits) {
   const k = `${lang}:${digits}`;
