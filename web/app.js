@@ -2,9 +2,10 @@
 // route impact (a stored canal or a route drawn on the map).
 //
 // Everything the page knows comes from the same HTTP API as every other client
-// (./api.js). Each part of the page is a module that owns its part and its state; they
-// tell each other about changes through the events of ./state.js. This file starts them
-// in order, routes the map's clicks and switches the language.
+// (./api.js), the values of each status included (the layers' queryables). Each part of
+// the page is a module that owns its part and its state; they tell each other about
+// changes through the events of ./state.js. This file starts them in order, routes the
+// map's clicks and switches the language.
 //
 //   layers.js   the map, the layers, the villages, the hit test
 //   legend.js   the layer box and the legend
@@ -27,7 +28,7 @@ import * as layers from './layers.js';
 import * as legend from './legend.js';
 import * as popup from './popup.js';
 import * as reports from './reports.js';
-import { emit, getUser } from './state.js';
+import { emit, getUser, loadEnums } from './state.js';
 
 function switchLang(lang) {
   setLang(lang);
@@ -80,7 +81,9 @@ async function start() {
   wireUi();
   switchLang(getLang());
 
-  await auth.restore();
+  // The statuses the legend and the forms list are the server's (queryables).
+  const [, enums] = await Promise.allSettled([auth.restore(), loadEnums()]);
+  if (enums.status === 'rejected') layers.showMapError(enums.reason);
   legend.render();
   const loadingReports = reports.load();
   try {

@@ -1,15 +1,15 @@
 // Editing from the details popup (officers): a canal's status, a parcel's clearance step,
-// a household's contribution or water registration. Every edit is sent with the ETag of the
+// a household's contribution or water registration. The statuses offered are the ones
+// the server lists in the layer's queryables. Every edit is sent with the ETag of the
 // version the officer read, so that someone else's change in between is refused (412)
 // and shown, never overwritten.
 
 import * as api from './api.js';
 import { esc } from './dom.js';
 import { t, tStatus } from './i18n.js';
-import { CANAL_STATUSES, CLEARANCE_STATUSES, WATER_STATUSES } from './look.js';
 import { currentPopup, isOpen, refresh } from './popup.js';
 import {
-  busy, canEdit, emit, getUser,
+  busy, canEdit, emit, enumValues, getUser,
 } from './state.js';
 
 /** The layers whose common changes an officer makes from the details popup. */
@@ -20,6 +20,11 @@ const NEXT_STEP = {
   clearance: { not_required: 'awaiting', awaiting: 'agreed', agreed: 'donated', donated: 'cleared', compensated: 'cleared' },
   water: { not_registered: 'registered', registered: 'connected' },
 };
+/**
+ * What a household contributes, and whether it is pledged or done. These are arguments
+ * of the contributions endpoint, not properties of a layer, so no queryables list them;
+ * each kind also needs its unit (`edit.contribution.unit.<kind>`) and report fields here.
+ */
 const CONTRIBUTION_KINDS = ['land', 'labour', 'money'];
 const CONTRIBUTION_STATES = ['pledged', 'done'];
 
@@ -68,9 +73,12 @@ function formShell(pop, step, fields) {
   </form>`;
 }
 
+/** A select of the values the server lists (with the current one, should it have dropped it) and a date. */
 function statusForm(pop, step, kind, values, current) {
-  const pick = NEXT_STEP[kind]?.[current] ?? current ?? values[0];
-  const options = values.map((v) => `<option value="${esc(v)}"${v === pick ? ' selected' : ''}>${esc(tStatus(kind, v))}${v === current ? ` ${esc(t('edit.current'))}` : ''}</option>`).join('');
+  const list = current && !values.includes(current) ? [...values, current] : values;
+  const next = NEXT_STEP[kind]?.[current];
+  const pick = list.includes(next) ? next : current ?? list[0];
+  const options = list.map((v) => `<option value="${esc(v)}"${v === pick ? ' selected' : ''}>${esc(tStatus(kind, v))}${v === current ? ` ${esc(t('edit.current'))}` : ''}</option>`).join('');
   return formShell(pop, step, `<label class="grow"><span>${esc(t(`edit.${step}.status`))}</span><select name="status">${options}</select></label>
     <label><span>${esc(t('edit.date'))}</span><input type="date" name="date" value="${todayIso()}" required></label>`);
 }
@@ -90,10 +98,10 @@ function editHtml(name, f, pop) {
   if (!canEdit()) return pop?.msgs?.all ? `<div class="edit">${msgHtml(pop, 'all')}</div>` : '';
   const p = f.properties || {};
   let forms = '';
-  if (name === 'canals') forms = statusForm(pop, 'canal_status', 'canal', CANAL_STATUSES, p.status);
-  if (name === 'parcels') forms = statusForm(pop, 'clearance', 'clearance', CLEARANCE_STATUSES, p.clearance_status);
+  if (name === 'canals') forms = statusForm(pop, 'canal_status', 'canal', enumValues('canals', 'status'), p.status);
+  if (name === 'parcels') forms = statusForm(pop, 'clearance', 'clearance', enumValues('parcels', 'clearance_status'), p.clearance_status);
   if (name === 'households') {
-    forms = contributionForm(pop) + statusForm(pop, 'water', 'water', WATER_STATUSES, p.water_status);
+    forms = contributionForm(pop) + statusForm(pop, 'water', 'water', enumValues('households', 'water_status'), p.water_status);
   }
   return `<div class="edit" data-edit="${esc(name)}">${forms}${msgHtml(pop, 'all')}</div>`;
 }

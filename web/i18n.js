@@ -2,7 +2,8 @@
 // officers) and English, and the number formats of each language.
 //
 // Keys are grouped by prefix: `status.canal.*`, `status.clearance.*`, … translate the
-// API's enumerated values; anything the dictionaries do not know is shown as sent.
+// API's enumerated values, keyed by the values themselves (which the page reads from the
+// server's queryables); a value the dictionaries do not know is shown as sent.
 
 export const LANGS = ['vi', 'en'];
 

@@ -1,14 +1,14 @@
 // The map's layer box (a switch per layer and its feature count) and its legend (a line
-// per styled layer switched on, one item per value).
+// per styled layer switched on, one item per value the server lists for it).
 
 /* global L */
 import { $, esc, paintAttrs, setHtml } from './dom.js';
 import { fmtNum, t, tStatus } from './i18n.js';
 import {
-  CANAL_STATUSES, CLEARANCE_COLOR, CLEARANCE_STATUSES, DEPTH_BREAKS, DEPTH_COLOR, WATER_COLOR, WATER_STATUSES, canalStyle,
+  CLEARANCE_COLOR, DEPTH_BREAKS, DEPTH_COLOR, WATER_COLOR, canalStyle,
 } from './look.js';
 import { layerStatus, setVisible } from './layers.js';
-import { on } from './state.js';
+import { enumValues, on } from './state.js';
 
 function boxControl(map, position, id, className) {
   const ctl = L.control({ position });
@@ -34,7 +34,7 @@ function legendHtml(name) {
   const item = (sw, label) => `<div class="legend-item">${sw}<span>${esc(label)}</span></div>`;
   switch (name) {
     case 'canals':
-      return CANAL_STATUSES.map((s) => {
+      return enumValues('canals', 'status').map((s) => {
         const st = canalStyle(s);
         const kind = !st.dashArray ? 'solid' : st.dashArray === canalStyle('proposed').dashArray ? 'dotted' : 'dashed';
         return item(`<span class="legend-line ${kind}"${paintAttrs({ line: st.color })}></span>`, tStatus('canal_short', s));
@@ -48,10 +48,10 @@ function legendHtml(name) {
       return labels.map((l, i) => item(`<span class="legend-fill"${paintAttrs({ bg: DEPTH_COLOR[i] })}></span>`, l)).join('');
     }
     case 'parcels':
-      return CLEARANCE_STATUSES
+      return enumValues('parcels', 'clearance_status')
         .map((s) => item(`<span class="legend-fill"${paintAttrs({ bg: CLEARANCE_COLOR[s] || '#ffffff' })}></span>`, tStatus('clearance_short', s))).join('');
     case 'households':
-      return WATER_STATUSES
+      return enumValues('households', 'water_status')
         .map((s) => item(`<span class="legend-dot"${paintAttrs({ bg: WATER_COLOR[s] || '#999999' })}></span>`, tStatus('water', s))).join('');
     default:
       return '';

@@ -1,15 +1,12 @@
 // How the API's values look: the colour and line of each canal status, clearance step,
 // water status and flood depth, shared by the map, the legend, the popups, the reports and
-// the impact table. Keyed by the values the server sends; a value without a look here is
-// drawn in a neutral one.
+// the impact table. Keyed by the values the server sends; which values exist, and in what
+// order, is the server's to say (queryables, see state.js): a value added there without a
+// look here is drawn in a neutral one.
 
 import { esc, paintAttrs } from './dom.js';
 import { t } from './i18n.js';
 import { getUser, hasAuth } from './state.js';
-
-export const CANAL_STATUSES = ['existing', 'completed', 'under_construction', 'planned', 'proposed'];
-export const CLEARANCE_STATUSES = ['not_required', 'awaiting', 'agreed', 'donated', 'compensated', 'cleared'];
-export const WATER_STATUSES = ['not_registered', 'registered', 'connected'];
 
 export const CANAL_STYLE = {
   existing: { color: '#4f6d7a', dashArray: null },

@@ -10,9 +10,11 @@ import {
   fmtLen, fmtMonth, fmtNum, fmtPct, t, tStatus,
 } from './i18n.js';
 import {
-  CANAL_STATUSES, CANAL_STYLE, CLEARANCE_COLOR, CLEARANCE_STATUSES, CONTRIBUTION_FIELDS, swatch,
+  CANAL_STYLE, CLEARANCE_COLOR, CONTRIBUTION_FIELDS, swatch,
 } from './look.js';
-import { busy, on } from './state.js';
+import {
+  busy, enumValues, on,
+} from './state.js';
 
 const reports = { canals: null, water: null, progress: null, canalsError: null, waterError: null, progressError: null };
 
@@ -65,9 +67,12 @@ function renderProgress() {
   }
   const target = reports.water?.target_rate;
   const signed = (v, d) => `${v > 0 ? '+' : ''}${fmtNum(v, d)}`;
+  // The server's steps in its order, then any step it reports that it does not list.
+  const listed = enumValues('parcels', 'clearance_status');
   let prevRate = r.water_rate_at_start;
   const rows = r.months.map((m) => {
-    const parcels = CLEARANCE_STATUSES.filter((st) => m.parcels_to_status[st] > 0)
+    const steps = [...listed, ...Object.keys(m.parcels_to_status).filter((st) => !listed.includes(st))];
+    const parcels = steps.filter((st) => m.parcels_to_status[st] > 0)
       .map((st) => `<span class="key" data-parcels-status="${esc(st)}" data-count="${m.parcels_to_status[st]}">${swatch(CLEARANCE_COLOR[st], 'edged')}${esc(tStatus('clearance', st))} <b>${fmtNum(m.parcels_to_status[st])}</b></span>`).join('');
     const contrib = CONTRIBUTION_FIELDS.filter(([f]) => Math.abs(m.contributions_added[f] || 0) > 1e-9)
       .map(([f, d, unit]) => `<span class="key" data-contrib="${f}" data-value="${m.contributions_added[f]}">${esc(t(`progress.c.${f}`))} <b>${signed(m.contributions_added[f], d)} ${esc(t(unit))}</b></span>`).join('');
@@ -112,7 +117,8 @@ function renderCanals() {
   }
   const villages = [...byVillage.entries()].sort((a, b) => (a[0] === '') - (b[0] === '') || a[1].name.localeCompare(b[1].name, 'vi'));
   const max = Math.max(...villages.map(([, v]) => v.total), 1);
-  const statuses = [...CANAL_STATUSES, ...[...byStatus.keys()].filter((s) => !CANAL_STATUSES.includes(s))];
+  const listed = enumValues('canals', 'status');
+  const statuses = [...listed, ...[...byStatus.keys()].filter((s) => !listed.includes(s))];
   const bars = villages.map(([id, v]) => {
     const segs = statuses.filter((s) => v.parts.get(s) > 0).map((s) => {
       const len = v.parts.get(s);

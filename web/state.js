@@ -1,6 +1,7 @@
-// What several parts of the page read and one part writes: who is signed in, the route
-// impact shown now, the count of requests in flight; and the events by which a part
-// tells the others that something changed, so that no part reaches into another's state.
+// What several parts of the page read and one part writes: who is signed in, the values
+// each enumerated property may take (from the server's queryables), the route impact
+// shown now, the count of requests in flight; and the events by which a part tells the
+// others that something changed, so that no part reaches into another's state.
 //
 // Events (emit/on):
 //   lang     the language changed: every part writes its text again
@@ -10,6 +11,8 @@
 //   edited   { name, id } an edit was acknowledged: the reports follow
 //   layers   a layer's features, visibility or view state changed: the layer box follows
 //   analyse  { id } someone asked for a stored canal's impact
+
+import * as api from './api.js';
 
 const bus = new EventTarget();
 
@@ -51,6 +54,26 @@ export function canEdit() {
 
 export function canReadHistory() {
   return !!user;
+}
+
+// ---------------------------------------------------------------------------------
+// Enumerated values, as the server lists them in /collections/{id}/queryables
+
+/** The collections whose enumerated properties the page lists (legend, forms, reports). */
+const ENUM_COLLECTIONS = ['canals', 'parcels', 'households'];
+const enums = {};
+
+/** Reads the enumerated properties of the collections the page lists. Rejects when one fails. */
+export async function loadEnums() {
+  const got = await Promise.all(ENUM_COLLECTIONS.map((c) => api.queryableEnums(c)));
+  ENUM_COLLECTIONS.forEach((c, i) => {
+    enums[c] = got[i];
+  });
+}
+
+/** The values `property` of `collection` may take, in the server's order ([] until known). */
+export function enumValues(collection, property) {
+  return enums[collection]?.[property] ?? [];
 }
 
 // ---------------------------------------------------------------------------------
