@@ -324,7 +324,7 @@ fn read_raw(
         }
         out.push(RawFeature {
             label: feature_label(layer, n),
-            geometry: f.geometry().and_then(|g| g.to_geo().ok()),
+            geometry: f.geometry().and_then(flat_geo),
             fields: cells,
             text,
         });
@@ -349,11 +349,19 @@ fn read_plain(
             .collect();
         out.push(RawFeature {
             label: feature_label(layer_name, n),
-            geometry: f.geometry().and_then(|g| g.to_geo().ok()),
+            geometry: f.geometry().and_then(flat_geo),
             fields: cells,
             text: None,
         });
     }
+}
+
+/// The geometry in 2D as geo's (the `gdal` crate converts no 2.5D type: DXF text and
+/// DGN elements are 3D).
+fn flat_geo(g: &gdal::vector::Geometry) -> Option<Geometry> {
+    let mut g = g.clone();
+    g.flatten_to_2d();
+    g.to_geo().ok()
 }
 
 fn feature_label(layer: &str, n: usize) -> String {
