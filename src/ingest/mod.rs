@@ -622,6 +622,30 @@ fn same_geometry(a: &Geometry, b: &Geometry, tolerance_m: f64) -> bool {
         })
 }
 
+/// The stored feature a geometry is (every vertex within [`SAME_GEOMETRY_M`]): how a
+/// drawing, which carries no ids, finds the canal or zone it redraws.
+fn same_as_stored(layer: &crate::store::Layer, g: &Geometry) -> Option<String> {
+    let b = crate::index::bounding_box(g)?;
+    let pad = 1e-6; // ≈ 0.1 m, wider than the tolerance
+    let rect = geo::Rect::new(
+        Coord {
+            x: b.min().x - pad,
+            y: b.min().y - pad,
+        },
+        Coord {
+            x: b.max().x + pad,
+            y: b.max().y + pad,
+        },
+    );
+    let g = layer_file::normalise(g);
+    layer
+        .intersecting(rect)
+        .into_iter()
+        .map(|i| &layer.features[i])
+        .find(|f| same_geometry(&simplest(g.clone(), Some(&f.geometry)), &f.geometry, SAME_GEOMETRY_M))
+        .map(|f| f.id.clone())
+}
+
 fn default_id(kind: LayerKind, props: &Map<String, Value>, n: usize) -> Option<String> {
     match kind {
         LayerKind::Parcels => {
@@ -870,7 +894,15 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
                     (k.clone(), coerce(v.clone(), k2))
                 })
                 .collect();
-            match id.or_else(|| default_id(kind, &typed, n)) {
+            let by_label = || match kind {
+                LayerKind::Parcels => default_id(kind, &typed, n),
+                _ => None,
+            };
+            let found = id
+                .or_else(by_label)
+                .or_else(|| same_as_stored(layer, &f.geometry))
+                .or_else(|| default_id(kind, &typed, n));
+            match found {
                 Some(id) => id,
                 None => {
                     let why = if f.texts.is_empty() {
@@ -900,7 +932,7 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
             ));
             continue;
         }
-        let geometry = simplest(f.geometry, stored.map(|s| &s.geometry));
+        let geometry = layer_file::normalise(&simplest(f.geometry, stored.map(|s| &s.geometry)));
         let (props, geometry, changes) = match stored {
             Some(s) => {
                 let stored_props = s.properties.to_map();
@@ -935,7 +967,7 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
                     s.geometry.clone()
                 } else {
                     changes.geometry = true;
-                    layer_file::normalise(&geometry)
+                    geometry
                 };
                 (props, geometry, Some(changes))
             }
@@ -948,7 +980,7 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
                 if kind == LayerKind::Parcels && !props.contains_key("clearance_status") {
                     props.insert("clearance_status".into(), json!("not_required"));
                 }
-                (props, layer_file::normalise(&geometry), None)
+                (props, geometry, None)
             }
         };
         let feature = json!({
