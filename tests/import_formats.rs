@@ -131,10 +131,20 @@ fn a_dgn_sheet_from_gdal_imports_with_numbers_land_uses_and_areas() {
     };
     let report = import(&data, &dgn, &options).unwrap();
     assert_eq!(report.driver, "DGN");
-    assert_eq!(report.imported, ["p-7-0021", "p-7-0022", "p-7-0023"], "{report:?}");
+    assert_eq!(
+        report.imported,
+        ["p-7-0021", "p-7-0022", "p-7-0023"],
+        "{report:?}"
+    );
     let why: Vec<&str> = report.skipped.iter().map(|(_, w)| w.as_str()).collect();
-    assert!(why.iter().any(|w| w.contains("not closed shapes")), "{why:?}");
-    assert!(why.iter().any(|w| w.contains("lies in no closed shape")), "{why:?}");
+    assert!(
+        why.iter().any(|w| w.contains("not closed shapes")),
+        "{why:?}"
+    );
+    assert!(
+        why.iter().any(|w| w.contains("lies in no closed shape")),
+        "{why:?}"
+    );
 
     let ds = Dataset::load(&data).unwrap();
     for (id, land_use, area) in [
@@ -225,11 +235,19 @@ struct Names {
     bytes: [Vec<u8>; 3],
 }
 
-const NAMES: [&str; 3] = ["Mương tiêu Đại Đồng", "Mương Thành Công", "MƯƠNG QUYẾT TIẾN"];
+const NAMES: [&str; 3] = [
+    "Mương tiêu Đại Đồng",
+    "Mương Thành Công",
+    "MƯƠNG QUYẾT TIẾN",
+];
 
 /// Writes the canals as a shapefile from a CSV of `names` (bytes as they are, no `.cpg`,
 /// no recoding by GDAL), imports it and returns the report and the names stored.
-fn import_canal_names(name: &str, names: &Names, encoding: Option<&str>) -> (ImportReport, Vec<String>) {
+fn import_canal_names(
+    name: &str,
+    names: &Names,
+    encoding: Option<&str>,
+) -> (ImportReport, Vec<String>) {
     let dir = data_copy(name);
     let csv = dir.join("canals.csv");
     let mut bytes = b"WKT,id,name,status\n".to_vec();
@@ -286,7 +304,10 @@ fn check(report: &ImportReport, stored: &[String], encoding: &str) {
     assert!(e.how.contains("detected"), "{}", e.how);
     assert_eq!(stored, NAMES, "{}", report.to_text());
     let text = report.to_text();
-    assert!(text.contains(&format!("text encoding: {encoding}")), "{text}");
+    assert!(
+        text.contains(&format!("text encoding: {encoding}")),
+        "{text}"
+    );
     assert!(text.contains("→ Mương tiêu Đại Đồng"), "{text}");
 }
 

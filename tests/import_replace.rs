@@ -61,7 +61,10 @@ fn replace_changes_only_what_the_source_carries_and_keeps_the_file_form() {
     // cleared; p-20-0002's owner blank; p-20-0003 moved 1 m east and drawn clockwise.
     let mut source = original.clone();
     for f in source["features"].as_array_mut().unwrap() {
-        f["properties"].as_object_mut().unwrap().remove("fence_type");
+        f["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("fence_type");
         let id = f["id"].as_str().unwrap().to_owned();
         match id.as_str() {
             "p-20-0001" => f["properties"]["clearance_status"] = json!("cleared"),
@@ -140,7 +143,11 @@ fn replace_changes_only_what_the_source_carries_and_keeps_the_file_form() {
     let lines: Vec<&str> = written_text.lines().collect();
     assert_eq!(lines.len(), n + 2);
     assert_eq!(lines[0], r#"{"type":"FeatureCollection","features":["#);
-    assert!(lines[1..=n].iter().all(|l| l.starts_with(r#"{"type":"Feature","id":"#)));
+    assert!(
+        lines[1..=n]
+            .iter()
+            .all(|l| l.starts_with(r#"{"type":"Feature","id":"#))
+    );
     let longest_fraction = written_text
         .split(|c: char| !(c.is_ascii_digit() || c == '.'))
         .filter_map(|t| t.split_once('.').map(|(_, f)| f.len()))

@@ -108,8 +108,7 @@ fn round_trip(kind: LayerKind, format: Format, crs: ExportCrs) {
         replace: true,
         ..ImportOptions::new(kind)
     };
-    let report = import(&data, &exported, &options)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let report = import(&data, &exported, &options).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert!(report.skipped.is_empty(), "{name}: {:?}", report.skipped);
     assert!(report.imported.is_empty(), "{name}: {:?}", report.imported);
     assert_eq!(report.replaced.len(), before.len(), "{name}");
@@ -119,7 +118,11 @@ fn round_trip(kind: LayerKind, format: Format, crs: ExportCrs) {
         report.changes.len(),
         report.changes.first()
     );
-    assert!(report.kept_blank.is_empty(), "{name}: {:?}", report.kept_blank);
+    assert!(
+        report.kept_blank.is_empty(),
+        "{name}: {:?}",
+        report.kept_blank
+    );
     assert_eq!(report.crs, crs.name(), "{name}: {}", report.crs_from);
 
     let after = features(&file);

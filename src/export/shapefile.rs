@@ -265,7 +265,10 @@ mod tests {
     fn fixed_short_names_are_unique_and_short() {
         let mut seen = std::collections::HashSet::new();
         for (long, short) in SHORT_NAMES {
-            assert!(long.len() > 10 && short.len() <= 10 && short.is_ascii(), "{long}");
+            assert!(
+                long.len() > 10 && short.len() <= 10 && short.is_ascii(),
+                "{long}"
+            );
             assert!(seen.insert(short.to_ascii_lowercase()), "{short} twice");
         }
         let used = vec!["clearance_".to_owned()];

@@ -90,7 +90,10 @@ pub fn identify(srs: &gdal::spatial_ref::SpatialRef) -> Declared {
     let name = srs.name().unwrap_or_else(|| proj4.clone());
     let datum_says_vn2000 = {
         let w = wkt.to_ascii_lowercase();
-        w.contains("vn-2000") || w.contains("vn_2000") || w.contains("vietnam 2000") || w.contains("vietnam_2000")
+        w.contains("vn-2000")
+            || w.contains("vn_2000")
+            || w.contains("vietnam 2000")
+            || w.contains("vietnam_2000")
     };
     if tm3 {
         if datum_says_vn2000 {

@@ -86,9 +86,7 @@ impl TextEncoding {
             .collect();
         let found = match t.as_str() {
             "utf8" | "65001" | "unicode" => Some(TextEncoding::Utf8),
-            "windows1258" | "cp1258" | "1258" | "ansi1258" => {
-                Some(TextEncoding::Windows1258)
-            }
+            "windows1258" | "cp1258" | "1258" | "ansi1258" => Some(TextEncoding::Windows1258),
             "tcvn3" | "tcvn" | "abc" | "tcvn5712" | "tcvn57121" | "vn3" | "vntime" => {
                 Some(TextEncoding::Tcvn3)
             }
@@ -204,7 +202,11 @@ fn vni(b: u8, out: &mut String) {
             return;
         }
     }
-    out.push_str(&encoding_rs::WINDOWS_1252.decode_without_bom_handling(&[b]).0);
+    out.push_str(
+        &encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(&[b])
+            .0,
+    );
 }
 
 /// Words typed in TCVN3's upper-case font carry lower-case bytes: a word whose ASCII
@@ -266,12 +268,12 @@ const VOWELS: [char; 12] = ['a', 'ă', 'â', 'e', 'ê', 'i', 'o', 'ô', 'ơ', 'u
 /// (lower, Capitalised or UPPER) with at most one tone mark.
 fn is_syllable(word: &str) -> bool {
     let chars: Vec<char> = word.chars().collect();
-    let Some(first) = chars.first() else {
+    if chars.is_empty() {
         return false;
-    };
+    }
     let rest_lower = chars[1..].iter().all(|c| !c.is_uppercase());
     let all_upper = chars.iter().all(|c| !c.is_lowercase());
-    if !(rest_lower || all_upper) || (first.is_lowercase() && !rest_lower) {
+    if !(rest_lower || all_upper) {
         return false;
     }
     let lower = word.to_lowercase();
@@ -291,7 +293,11 @@ fn is_syllable(word: &str) -> bool {
         .map_or("", |i| *i);
     // "gi" and "qu" before no other vowel are the vowel i / u themselves.
     let after = &toneless[initial.len()..];
-    let after = if after.is_empty() && (initial == "gi") { "i" } else { after };
+    let after = if after.is_empty() && (initial == "gi") {
+        "i"
+    } else {
+        after
+    };
     let vowels = after.chars().take_while(|c| VOWELS.contains(c)).count();
     let tail: String = after.chars().skip(vowels).collect();
     (1..=3).contains(&vowels) && FINALS.contains(&tail.as_str())
@@ -370,49 +376,97 @@ pub fn escaped(bytes: &[u8]) -> String {
 
 /// TCVN3: the bytes below 0x80 that are not ASCII.
 const TCVN3_LOW: [(u8, char); 12] = [
-   (0x01, '\u{00DA}'), (0x02, '\u{1EE4}'), (0x04, '\u{1EEA}'), (0x05, '\u{1EEC}'), (0x06, '\u{1EEE}'), (0x11, '\u{1EE8}'), (0x12, '\u{1EF0}'), (0x13, '\u{1EF2}'), (0x14, '\u{1EF6}'), (0x15, '\u{1EF8}'), (0x16, '\u{00DD}'), (0x17, '\u{1EF4}'),
+    (0x01, '\u{00DA}'),
+    (0x02, '\u{1EE4}'),
+    (0x04, '\u{1EEA}'),
+    (0x05, '\u{1EEC}'),
+    (0x06, '\u{1EEE}'),
+    (0x11, '\u{1EE8}'),
+    (0x12, '\u{1EF0}'),
+    (0x13, '\u{1EF2}'),
+    (0x14, '\u{1EF6}'),
+    (0x15, '\u{1EF8}'),
+    (0x16, '\u{00DD}'),
+    (0x17, '\u{1EF4}'),
 ];
 /// TCVN3: bytes 0x80..=0xFF.
 const TCVN3_HIGH: [char; 128] = [
-    '\u{00C0}', '\u{1EA2}', '\u{00C3}', '\u{00C1}', '\u{1EA0}', '\u{1EB6}', '\u{1EAC}', '\u{00C8}', // 0x80
-    '\u{1EBA}', '\u{1EBC}', '\u{00C9}', '\u{1EB8}', '\u{1EC6}', '\u{00CC}', '\u{1EC8}', '\u{0128}', // 0x88
-    '\u{00CD}', '\u{1ECA}', '\u{00D2}', '\u{1ECE}', '\u{00D5}', '\u{00D3}', '\u{1ECC}', '\u{1ED8}', // 0x90
-    '\u{1EDC}', '\u{1EDE}', '\u{1EE0}', '\u{1EDA}', '\u{1EE2}', '\u{00D9}', '\u{1EE6}', '\u{0168}', // 0x98
-    '\u{00A0}', '\u{0102}', '\u{00C2}', '\u{00CA}', '\u{00D4}', '\u{01A0}', '\u{01AF}', '\u{0110}', // 0xA0
-    '\u{0103}', '\u{00E2}', '\u{00EA}', '\u{00F4}', '\u{01A1}', '\u{01B0}', '\u{0111}', '\u{1EB0}', // 0xA8
-    '\u{0300}', '\u{0309}', '\u{0303}', '\u{0301}', '\u{0323}', '\u{00E0}', '\u{1EA3}', '\u{00E3}', // 0xB0
-    '\u{00E1}', '\u{1EA1}', '\u{1EB2}', '\u{1EB1}', '\u{1EB3}', '\u{1EB5}', '\u{1EAF}', '\u{1EB4}', // 0xB8
-    '\u{1EAE}', '\u{1EA6}', '\u{1EA8}', '\u{1EAA}', '\u{1EA4}', '\u{1EC0}', '\u{1EB7}', '\u{1EA7}', // 0xC0
-    '\u{1EA9}', '\u{1EAB}', '\u{1EA5}', '\u{1EAD}', '\u{00E8}', '\u{1EC2}', '\u{1EBB}', '\u{1EBD}', // 0xC8
-    '\u{00E9}', '\u{1EB9}', '\u{1EC1}', '\u{1EC3}', '\u{1EC5}', '\u{1EBF}', '\u{1EC7}', '\u{00EC}', // 0xD0
-    '\u{1EC9}', '\u{1EC4}', '\u{1EBE}', '\u{1ED2}', '\u{0129}', '\u{00ED}', '\u{1ECB}', '\u{00F2}', // 0xD8
-    '\u{1ED4}', '\u{1ECF}', '\u{00F5}', '\u{00F3}', '\u{1ECD}', '\u{1ED3}', '\u{1ED5}', '\u{1ED7}', // 0xE0
-    '\u{1ED1}', '\u{1ED9}', '\u{1EDD}', '\u{1EDF}', '\u{1EE1}', '\u{1EDB}', '\u{1EE3}', '\u{00F9}', // 0xE8
-    '\u{1ED6}', '\u{1EE7}', '\u{0169}', '\u{00FA}', '\u{1EE5}', '\u{1EEB}', '\u{1EED}', '\u{1EEF}', // 0xF0
-    '\u{1EE9}', '\u{1EF1}', '\u{1EF3}', '\u{1EF7}', '\u{1EF9}', '\u{00FD}', '\u{1EF5}', '\u{1ED0}', // 0xF8
+    '\u{00C0}', '\u{1EA2}', '\u{00C3}', '\u{00C1}', '\u{1EA0}', '\u{1EB6}', '\u{1EAC}',
+    '\u{00C8}', // 0x80
+    '\u{1EBA}', '\u{1EBC}', '\u{00C9}', '\u{1EB8}', '\u{1EC6}', '\u{00CC}', '\u{1EC8}',
+    '\u{0128}', // 0x88
+    '\u{00CD}', '\u{1ECA}', '\u{00D2}', '\u{1ECE}', '\u{00D5}', '\u{00D3}', '\u{1ECC}',
+    '\u{1ED8}', // 0x90
+    '\u{1EDC}', '\u{1EDE}', '\u{1EE0}', '\u{1EDA}', '\u{1EE2}', '\u{00D9}', '\u{1EE6}',
+    '\u{0168}', // 0x98
+    '\u{00A0}', '\u{0102}', '\u{00C2}', '\u{00CA}', '\u{00D4}', '\u{01A0}', '\u{01AF}',
+    '\u{0110}', // 0xA0
+    '\u{0103}', '\u{00E2}', '\u{00EA}', '\u{00F4}', '\u{01A1}', '\u{01B0}', '\u{0111}',
+    '\u{1EB0}', // 0xA8
+    '\u{0300}', '\u{0309}', '\u{0303}', '\u{0301}', '\u{0323}', '\u{00E0}', '\u{1EA3}',
+    '\u{00E3}', // 0xB0
+    '\u{00E1}', '\u{1EA1}', '\u{1EB2}', '\u{1EB1}', '\u{1EB3}', '\u{1EB5}', '\u{1EAF}',
+    '\u{1EB4}', // 0xB8
+    '\u{1EAE}', '\u{1EA6}', '\u{1EA8}', '\u{1EAA}', '\u{1EA4}', '\u{1EC0}', '\u{1EB7}',
+    '\u{1EA7}', // 0xC0
+    '\u{1EA9}', '\u{1EAB}', '\u{1EA5}', '\u{1EAD}', '\u{00E8}', '\u{1EC2}', '\u{1EBB}',
+    '\u{1EBD}', // 0xC8
+    '\u{00E9}', '\u{1EB9}', '\u{1EC1}', '\u{1EC3}', '\u{1EC5}', '\u{1EBF}', '\u{1EC7}',
+    '\u{00EC}', // 0xD0
+    '\u{1EC9}', '\u{1EC4}', '\u{1EBE}', '\u{1ED2}', '\u{0129}', '\u{00ED}', '\u{1ECB}',
+    '\u{00F2}', // 0xD8
+    '\u{1ED4}', '\u{1ECF}', '\u{00F5}', '\u{00F3}', '\u{1ECD}', '\u{1ED3}', '\u{1ED5}',
+    '\u{1ED7}', // 0xE0
+    '\u{1ED1}', '\u{1ED9}', '\u{1EDD}', '\u{1EDF}', '\u{1EE1}', '\u{1EDB}', '\u{1EE3}',
+    '\u{00F9}', // 0xE8
+    '\u{1ED6}', '\u{1EE7}', '\u{0169}', '\u{00FA}', '\u{1EE5}', '\u{1EEB}', '\u{1EED}',
+    '\u{1EEF}', // 0xF0
+    '\u{1EE9}', '\u{1EF1}', '\u{1EF3}', '\u{1EF7}', '\u{1EF9}', '\u{00FD}', '\u{1EF5}',
+    '\u{1ED0}', // 0xF8
 ];
 /// VISCII: the bytes below 0x80 that are not ASCII.
 const VISCII_LOW: [(u8, char); 6] = [
-   (0x02, '\u{1EB2}'), (0x05, '\u{1EB4}'), (0x06, '\u{1EAA}'), (0x14, '\u{1EF6}'), (0x19, '\u{1EF8}'), (0x1E, '\u{1EF4}'),
+    (0x02, '\u{1EB2}'),
+    (0x05, '\u{1EB4}'),
+    (0x06, '\u{1EAA}'),
+    (0x14, '\u{1EF6}'),
+    (0x19, '\u{1EF8}'),
+    (0x1E, '\u{1EF4}'),
 ];
 /// VISCII: bytes 0x80..=0xFF.
 const VISCII_HIGH: [char; 128] = [
-    '\u{1EA0}', '\u{1EAE}', '\u{1EB0}', '\u{1EB6}', '\u{1EA4}', '\u{1EA6}', '\u{1EA8}', '\u{1EAC}', // 0x80
-    '\u{1EBC}', '\u{1EB8}', '\u{1EBE}', '\u{1EC0}', '\u{1EC2}', '\u{1EC4}', '\u{1EC6}', '\u{1ED0}', // 0x88
-    '\u{1ED2}', '\u{1ED4}', '\u{1ED6}', '\u{1ED8}', '\u{1EE2}', '\u{1EDA}', '\u{1EDC}', '\u{1EDE}', // 0x90
-    '\u{1ECA}', '\u{1ECE}', '\u{1ECC}', '\u{1EC8}', '\u{1EE6}', '\u{0168}', '\u{1EE4}', '\u{1EF2}', // 0x98
-    '\u{00D5}', '\u{1EAF}', '\u{1EB1}', '\u{1EB7}', '\u{1EA5}', '\u{1EA7}', '\u{1EA9}', '\u{1EAD}', // 0xA0
-    '\u{1EBD}', '\u{1EB9}', '\u{1EBF}', '\u{1EC1}', '\u{1EC3}', '\u{1EC5}', '\u{1EC7}', '\u{1ED1}', // 0xA8
-    '\u{1ED3}', '\u{1ED5}', '\u{1ED7}', '\u{1EE0}', '\u{01A0}', '\u{1ED9}', '\u{1EDD}', '\u{1EDF}', // 0xB0
-    '\u{1ECB}', '\u{1EF0}', '\u{1EE8}', '\u{1EEA}', '\u{1EEC}', '\u{01A1}', '\u{1EDB}', '\u{01AF}', // 0xB8
-    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{1EA2}', '\u{0102}', '\u{1EB3}', '\u{1EB5}', // 0xC0
-    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{1EBA}', '\u{00CC}', '\u{00CD}', '\u{0128}', '\u{1EF3}', // 0xC8
-    '\u{0110}', '\u{1EE9}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{1EA1}', '\u{1EF7}', '\u{1EEB}', // 0xD0
-    '\u{1EED}', '\u{00D9}', '\u{00DA}', '\u{1EF9}', '\u{1EF5}', '\u{00DD}', '\u{1EE1}', '\u{01B0}', // 0xD8
-    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{1EA3}', '\u{0103}', '\u{1EEF}', '\u{1EAB}', // 0xE0
-    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{1EBB}', '\u{00EC}', '\u{00ED}', '\u{0129}', '\u{1EC9}', // 0xE8
-    '\u{0111}', '\u{1EF1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{1ECF}', '\u{1ECD}', // 0xF0
-    '\u{1EE5}', '\u{00F9}', '\u{00FA}', '\u{0169}', '\u{1EE7}', '\u{00FD}', '\u{1EE3}', '\u{1EEE}', // 0xF8
+    '\u{1EA0}', '\u{1EAE}', '\u{1EB0}', '\u{1EB6}', '\u{1EA4}', '\u{1EA6}', '\u{1EA8}',
+    '\u{1EAC}', // 0x80
+    '\u{1EBC}', '\u{1EB8}', '\u{1EBE}', '\u{1EC0}', '\u{1EC2}', '\u{1EC4}', '\u{1EC6}',
+    '\u{1ED0}', // 0x88
+    '\u{1ED2}', '\u{1ED4}', '\u{1ED6}', '\u{1ED8}', '\u{1EE2}', '\u{1EDA}', '\u{1EDC}',
+    '\u{1EDE}', // 0x90
+    '\u{1ECA}', '\u{1ECE}', '\u{1ECC}', '\u{1EC8}', '\u{1EE6}', '\u{0168}', '\u{1EE4}',
+    '\u{1EF2}', // 0x98
+    '\u{00D5}', '\u{1EAF}', '\u{1EB1}', '\u{1EB7}', '\u{1EA5}', '\u{1EA7}', '\u{1EA9}',
+    '\u{1EAD}', // 0xA0
+    '\u{1EBD}', '\u{1EB9}', '\u{1EBF}', '\u{1EC1}', '\u{1EC3}', '\u{1EC5}', '\u{1EC7}',
+    '\u{1ED1}', // 0xA8
+    '\u{1ED3}', '\u{1ED5}', '\u{1ED7}', '\u{1EE0}', '\u{01A0}', '\u{1ED9}', '\u{1EDD}',
+    '\u{1EDF}', // 0xB0
+    '\u{1ECB}', '\u{1EF0}', '\u{1EE8}', '\u{1EEA}', '\u{1EEC}', '\u{01A1}', '\u{1EDB}',
+    '\u{01AF}', // 0xB8
+    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{1EA2}', '\u{0102}', '\u{1EB3}',
+    '\u{1EB5}', // 0xC0
+    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{1EBA}', '\u{00CC}', '\u{00CD}', '\u{0128}',
+    '\u{1EF3}', // 0xC8
+    '\u{0110}', '\u{1EE9}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{1EA1}', '\u{1EF7}',
+    '\u{1EEB}', // 0xD0
+    '\u{1EED}', '\u{00D9}', '\u{00DA}', '\u{1EF9}', '\u{1EF5}', '\u{00DD}', '\u{1EE1}',
+    '\u{01B0}', // 0xD8
+    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{1EA3}', '\u{0103}', '\u{1EEF}',
+    '\u{1EAB}', // 0xE0
+    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{1EBB}', '\u{00EC}', '\u{00ED}', '\u{0129}',
+    '\u{1EC9}', // 0xE8
+    '\u{0111}', '\u{1EF1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{1ECF}',
+    '\u{1ECD}', // 0xF0
+    '\u{1EE5}', '\u{00F9}', '\u{00FA}', '\u{0169}', '\u{1EE7}', '\u{00FD}', '\u{1EE3}',
+    '\u{1EEE}', // 0xF8
 ];
 
 #[cfg(test)]
@@ -423,14 +477,19 @@ mod tests {
     fn tcvn3_letters_of_field_md() {
         // FIELD.md (from the ABC table): à=0xB5, ả=0xB6, ã=0xB7, á=0xB8, ạ=0xB9, ă=0xA8,
         // â=0xA9, đ=0xAE, Đ=0xA7, ê=0xAA, ô=0xAB, ơ=0xAC, ư=0xAD.
-        let bytes = [0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xA8, 0xA9, 0xAE, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD];
+        let bytes = [
+            0xB5, 0xB6, 0xB7, 0xB8, 0xB9, 0xA8, 0xA9, 0xAE, 0xA7, 0xAA, 0xAB, 0xAC, 0xAD,
+        ];
         assert_eq!(TextEncoding::Tcvn3.decode(&bytes), "àảãáạăâđĐêôơư");
     }
 
     #[test]
     fn tcvn3_upper_case_font_words_become_capitals() {
         // "THÀNH CÔNG" typed in .VnTimeH: the lower-case bytes à = 0xB5, ô = 0xAB.
-        assert_eq!(TextEncoding::Tcvn3.decode(b"TH\xB5NH C\xABNG"), "THÀNH CÔNG");
+        assert_eq!(
+            TextEncoding::Tcvn3.decode(b"TH\xB5NH C\xABNG"),
+            "THÀNH CÔNG"
+        );
         // A lower-case ASCII letter keeps the word as typed: Đại = 0xA7 0xB9 i.
         assert_eq!(TextEncoding::Tcvn3.decode(b"\xA7\xB9i"), "Đại");
     }
@@ -447,8 +506,14 @@ mod tests {
 
     #[test]
     fn names_parse() {
-        assert_eq!(TextEncoding::parse("CP1258").unwrap(), TextEncoding::Windows1258);
-        assert_eq!(TextEncoding::parse("ANSI_1258").unwrap(), TextEncoding::Windows1258);
+        assert_eq!(
+            TextEncoding::parse("CP1258").unwrap(),
+            TextEncoding::Windows1258
+        );
+        assert_eq!(
+            TextEncoding::parse("ANSI_1258").unwrap(),
+            TextEncoding::Windows1258
+        );
         assert_eq!(TextEncoding::parse("tcvn3").unwrap(), TextEncoding::Tcvn3);
         assert_eq!(TextEncoding::parse("UTF-8").unwrap(), TextEncoding::Utf8);
         assert!(TextEncoding::parse("koi8-r").is_err());
@@ -456,7 +521,9 @@ mod tests {
 
     #[test]
     fn syllables() {
-        for ok in ["Nguyễn", "Đặng", "thị", "ĐỒNG", "Quỳnh", "giữa", "nghiêng", "Ưởng"] {
+        for ok in [
+            "Nguyễn", "Đặng", "thị", "ĐỒNG", "Quỳnh", "giữa", "nghiêng", "Ưởng",
+        ] {
             assert!(is_syllable(ok), "{ok}");
         }
         for bad in ["ĐạI", "Nguyeón", "ậỰi", "thịị", "aáà"] {

@@ -31,7 +31,11 @@ enum Token {
 /// A number written with a decimal comma or point and perhaps thousands separators.
 pub fn parse_decimal(s: &str) -> Option<f64> {
     let s = s.trim();
-    if s.is_empty() || !s.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.') {
+    if s.is_empty()
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    {
         return None;
     }
     let last_sep = s.rfind([',', '.']);
@@ -77,7 +81,7 @@ pub fn parse_label(texts: &[String]) -> ParcelLabel {
     let tokens: Vec<Token> = texts
         .iter()
         .flat_map(|t| {
-            t.split(|c: char| c == '/' || c == ';' || c == '\n' || c == '\r')
+            t.split(['/', ';', '\n', '\r'])
                 .flat_map(|p| p.split("\\P"))
                 .flat_map(str::split_whitespace)
                 .filter_map(token)
@@ -113,7 +117,15 @@ pub fn parse_label(texts: &[String]) -> ParcelLabel {
 /// `tobando_12.dxf`, `sheet-12.shp`, `tờ 12.dgn`.
 pub fn sheet_from_file_name(path: &Path) -> Option<i64> {
     let stem = path.file_stem()?.to_str()?.to_lowercase();
-    for prefix in ["to_ban_do", "tobando", "to-ban-do", "tbd", "sheet", "tờ", "to"] {
+    for prefix in [
+        "to_ban_do",
+        "tobando",
+        "to-ban-do",
+        "tbd",
+        "sheet",
+        "tờ",
+        "to",
+    ] {
         if let Some(rest) = stem.strip_prefix(prefix) {
             let rest = rest.trim_start_matches(['_', '-', ' ', '.']);
             let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -145,8 +157,14 @@ mod tests {
         assert_eq!(parse_label(&texts(&["123", "ONT", "245,6"])), want);
         assert_eq!(parse_label(&texts(&["123/ONT/245.6"])), want);
         assert_eq!(parse_label(&texts(&["123\nONT\n245,6"])), want);
-        assert_eq!(parse_label(&texts(&["123", "ONT", "245"])).area_m2, Some(245.0));
-        assert_eq!(parse_label(&texts(&["7", "CLN", "1.245,6"])).area_m2, Some(1245.6));
+        assert_eq!(
+            parse_label(&texts(&["123", "ONT", "245"])).area_m2,
+            Some(245.0)
+        );
+        assert_eq!(
+            parse_label(&texts(&["7", "CLN", "1.245,6"])).area_m2,
+            Some(1245.6)
+        );
         let drainplan = parse_label(&texts(&["20/1"]));
         assert_eq!((drainplan.sheet, drainplan.number), (Some(20), Some(1)));
     }

@@ -67,31 +67,30 @@ fn list<T>(out: &mut String, items: &[T], each: impl Fn(&mut String, &T)) {
 
 /// A geometry as compact GeoJSON.
 pub fn geometry_json(out: &mut String, g: &Geometry) {
-    let (kind, body): (&str, Box<dyn Fn(&mut String)>) = match g {
-        Geometry::Point(p) => ("Point", Box::new(move |o: &mut String| coord(o, &p.0))),
-        Geometry::MultiPoint(mp) => (
-            "MultiPoint",
-            Box::new(move |o: &mut String| list(o, &mp.0, |o, p| coord(o, &p.0))),
-        ),
-        Geometry::LineString(l) => ("LineString", Box::new(move |o: &mut String| line(o, l))),
-        Geometry::MultiLineString(ml) => (
-            "MultiLineString",
-            Box::new(move |o: &mut String| list(o, &ml.0, line)),
-        ),
-        Geometry::Polygon(p) => ("Polygon", Box::new(move |o: &mut String| polygon(o, p))),
-        Geometry::MultiPolygon(mp) => (
-            "MultiPolygon",
-            Box::new(move |o: &mut String| list(o, &mp.0, polygon)),
-        ),
+    let kind = match g {
+        Geometry::Point(_) => "Point",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::LineString(_) => "LineString",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::Polygon(_) => "Polygon",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
         other => {
-            // Layers take none of these; serialise through geojson rather than lose it.
+            // Layers take none of the others; serialise through geojson rather than lose it.
             let v = geojson::Geometry::from(other);
             out.push_str(&serde_json::to_string(&v).unwrap_or_else(|_| "null".into()));
             return;
         }
     };
     let _ = write!(out, "{{\"type\":\"{kind}\",\"coordinates\":");
-    body(out);
+    match g {
+        Geometry::Point(p) => coord(out, &p.0),
+        Geometry::MultiPoint(mp) => list(out, &mp.0, |o, p| coord(o, &p.0)),
+        Geometry::LineString(l) => line(out, l),
+        Geometry::MultiLineString(ml) => list(out, &ml.0, line),
+        Geometry::Polygon(p) => polygon(out, p),
+        Geometry::MultiPolygon(mp) => list(out, &mp.0, polygon),
+        _ => {}
+    }
     out.push('}');
 }
 

@@ -354,7 +354,6 @@ fn coerce(v: Value, kind: Option<Kind>) -> Value {
     };
     #[expect(
         clippy::cast_possible_truncation,
-        clippy::cast_precision_loss,
         reason = "only whole numbers within i64 are turned into integers"
     )]
     let int_of = |f: f64| -> Value {
@@ -442,7 +441,10 @@ fn decide_crs(
         (Some(g), Declared::Unsure { fits, says }) if !fits.contains(&g) => {
             Err(ImportError::Crs(format!(
                 "--crs {g} but {shown} says {says}, which fits only {}",
-                fits.iter().map(|c| c.name()).collect::<Vec<_>>().join(" or ")
+                fits.iter()
+                    .map(|c| c.name())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             )))
         }
         (_, Declared::Foreign(name)) => Err(ImportError::Crs(format!(
@@ -453,7 +455,10 @@ fn decide_crs(
         (None, Declared::Crs(d, by)) => Ok((*d, by.clone())),
         (None, Declared::Unsure { fits, says }) => Err(ImportError::Crs(format!(
             "{shown} says {says}: give --crs ({})",
-            fits.iter().map(|c| c.name()).collect::<Vec<_>>().join(" or ")
+            fits.iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join(" or ")
         ))),
         (None, Declared::Nothing) => Err(ImportError::Crs(format!(
             "{shown} does not say its CRS: give --crs ({})",
@@ -489,7 +494,9 @@ fn decode(
         let all_utf8 = raws.iter().all(|b| std::str::from_utf8(b).is_ok());
         let (e, how) = match (given, &src.encoding_said) {
             (Some(e), _) => (e, "--encoding".to_owned()),
-            (None, Some((e, by))) if e.is_vietnamese() && (*e != TextEncoding::Utf8 || all_utf8) => {
+            (None, Some((e, by)))
+                if e.is_vietnamese() && (*e != TextEncoding::Utf8 || all_utf8) =>
+            {
                 (*e, format!("as {by} says"))
             }
             (None, said) => {
@@ -598,13 +605,13 @@ fn same_geometry(a: &Geometry, b: &Geometry, tolerance_m: f64) -> bool {
             Geometry::Polygon(p) => std::iter::once(p.exterior().clone())
                 .chain(p.interiors().iter().cloned())
                 .collect(),
-            Geometry::MultiPolygon(mp) => mp
-                .0
-                .iter()
-                .flat_map(|p| {
-                    std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())
-                })
-                .collect(),
+            Geometry::MultiPolygon(mp) => {
+                mp.0.iter()
+                    .flat_map(|p| {
+                        std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())
+                    })
+                    .collect()
+            }
             Geometry::LineString(l) => vec![l.clone()],
             Geometry::MultiLineString(ml) => ml.0.clone(),
             other => vec![LineString(other.coords_iter().collect())],
@@ -642,7 +649,13 @@ fn same_as_stored(layer: &crate::store::Layer, g: &Geometry) -> Option<String> {
         .intersecting(rect)
         .into_iter()
         .map(|i| &layer.features[i])
-        .find(|f| same_geometry(&simplest(g.clone(), Some(&f.geometry)), &f.geometry, SAME_GEOMETRY_M))
+        .find(|f| {
+            same_geometry(
+                &simplest(g.clone(), Some(&f.geometry)),
+                &f.geometry,
+                SAME_GEOMETRY_M,
+            )
+        })
         .map(|f| f.id.clone())
 }
 
@@ -857,10 +870,7 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
         let mut carried: Vec<(String, Value)> = Vec::new();
         let mut id = None;
         for prop in properties.iter().map(String::as_str).chain(["id"]) {
-            let short = targets
-                .iter()
-                .find(|(l, _)| *l == prop)
-                .map(|(_, s)| *s);
+            let short = targets.iter().find(|(l, _)| *l == prop).map(|(_, s)| *s);
             let found = match map.get(prop) {
                 Some(name) => field_named(name),
                 None => field_named(prop)
@@ -908,10 +918,7 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
                     let why = if f.texts.is_empty() {
                         "no id and no sheet/number to make one (map them with --map id=… or sheet=…,number=…; a drawing needs a label inside the shape)".to_owned()
                     } else {
-                        format!(
-                            "its label `{}` gives no parcel number",
-                            f.texts.join(" / ")
-                        )
+                        format!("its label `{}` gives no parcel number", f.texts.join(" / "))
                     };
                     report.skipped.push((f.label.clone(), why));
                     continue;
@@ -919,9 +926,10 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
             }
         };
         if !seen.insert(id.clone()) {
-            report
-                .skipped
-                .push((f.label.clone(), format!("id {id} appears twice in the file")));
+            report.skipped.push((
+                f.label.clone(),
+                format!("id {id} appears twice in the file"),
+            ));
             continue;
         }
         let stored = layer.get(&id);

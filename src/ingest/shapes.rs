@@ -199,7 +199,11 @@ fn by_position(drawn: Vec<Drawn>, mut labels: Vec<Label>, skipped: &mut Skipped)
             .min_by(|&a, &b| areas[a].total_cmp(&areas[b]))
     };
     // Top to bottom, then left to right.
-    labels.sort_by(|a, b| b.at.y().total_cmp(&a.at.y()).then(a.at.x().total_cmp(&b.at.x())));
+    labels.sort_by(|a, b| {
+        b.at.y()
+            .total_cmp(&a.at.y())
+            .then(a.at.x().total_cmp(&b.at.x()))
+    });
     let mut texts: Vec<Vec<String>> = vec![Vec::new(); drawn.len()];
     for l in labels {
         match smallest_holding(&l.at, &|_| true) {
@@ -232,13 +236,19 @@ fn by_position(drawn: Vec<Drawn>, mut labels: Vec<Label>, skipped: &mut Skipped)
         }
         let mut rings = d.rings;
         for h in holes[i].drain(..) {
-            if let Some(outer) = rings.iter_mut().find(|r| h.0.first().is_some_and(|c| r.contains(&Point(*c)))) {
+            if let Some(outer) = rings
+                .iter_mut()
+                .find(|r| h.0.first().is_some_and(|c| r.contains(&Point(*c))))
+            {
                 outer.interiors_push(h);
             }
         }
         let t = std::mem::take(&mut texts[i]);
         if let Some(same) = out.iter_mut().find(|s| !t.is_empty() && s.texts == t) {
-            let mut parts = match std::mem::replace(&mut same.geometry, Geometry::Point(Point::new(0.0, 0.0))) {
+            let mut parts = match std::mem::replace(
+                &mut same.geometry,
+                Geometry::Point(Point::new(0.0, 0.0)),
+            ) {
                 Geometry::Polygon(p) => vec![p],
                 Geometry::MultiPolygon(mp) => mp.0,
                 _ => Vec::new(),

@@ -421,10 +421,12 @@ fn shapefile_encoding(path: &Path, ext: &str) -> Option<(TextEncoding, String)> 
         zip_members(path)
     } else {
         let cpg = std::fs::read(path.with_extension("cpg")).ok();
-        let dbf = std::fs::File::open(path.with_extension("dbf")).ok().and_then(|f| {
-            let mut head = Vec::new();
-            f.take(32).read_to_end(&mut head).ok().map(|_| head)
-        });
+        let dbf = std::fs::File::open(path.with_extension("dbf"))
+            .ok()
+            .and_then(|f| {
+                let mut head = Vec::new();
+                f.take(32).read_to_end(&mut head).ok().map(|_| head)
+            });
         (cpg, dbf)
     };
     if let Some(text) = cpg {
@@ -476,7 +478,10 @@ impl DxfHeader {
         if let Some(v) = &self.version
             && v.as_str() >= "AC1021"
         {
-            return Some((TextEncoding::Utf8, format!("the DXF's version ($ACADVER {v})")));
+            return Some((
+                TextEncoding::Utf8,
+                format!("the DXF's version ($ACADVER {v})"),
+            ));
         }
         let cp = self.code_page.as_ref()?;
         TextEncoding::parse(cp)
