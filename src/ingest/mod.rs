@@ -506,11 +506,15 @@ fn decode(
                     .map(|(e, s)| format!("{} {s:+}", e.name()))
                     .collect();
                 let mut how = format!("detected from the text; scores {}", scores.join(", "));
-                if let Some((said, by)) = said {
-                    how.push_str(&format!(
-                        "; {by} says {}, as TCVN3 and VNI files do",
+                match said {
+                    Some((TextEncoding::Windows1252, by)) => how.push_str(&format!(
+                        "; {by} says windows-1252, as TCVN3 and VNI files do"
+                    )),
+                    Some((said, by)) => how.push_str(&format!(
+                        "; {by} says {}, which the text is not",
                         said.name()
-                    ));
+                    )),
+                    None => {}
                 }
                 (e, how)
             }

@@ -21,7 +21,6 @@ use geo::Geometry;
 use super::ImportError;
 use super::crs::{self, Declared};
 use super::encoding::TextEncoding;
-use crate::export::ExportCrs;
 
 /// A text as read: the file's bytes, or Unicode where the format defines it.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,7 +185,7 @@ pub fn read(path: &Path) -> Result<Source, ImportError> {
             format!("GDAL cannot open it as a vector file ({e}); give a .shp, .zip, .dgn, .tab, .mif, .gpkg, .geojson, .dxf, .kml or .csv"),
         )
     });
-    let result = dataset.and_then(|ds| read_dataset(path, &ds, &header));
+    let result = dataset.and_then(|ds| read_dataset(path, &ds));
     if ext == "dxf" {
         let _ = gdal::config::clear_thread_local_config_option("DXF_ENCODING");
     }
@@ -213,7 +212,7 @@ pub fn read(path: &Path) -> Result<Source, ImportError> {
     Ok(source)
 }
 
-fn read_dataset(path: &Path, ds: &Dataset, header: &DxfHeader) -> Result<Source, ImportError> {
+fn read_dataset(path: &Path, ds: &Dataset) -> Result<Source, ImportError> {
     let driver = ds.driver().short_name();
     let raw = RAW_TEXT_DRIVERS.contains(&driver.as_str());
     let mut features = Vec::new();
@@ -242,7 +241,6 @@ fn read_dataset(path: &Path, ds: &Dataset, header: &DxfHeader) -> Result<Source,
         };
         read?;
     }
-    let _ = header;
     Ok(Source {
         driver,
         features,
@@ -512,14 +510,6 @@ fn dxf_header(path: &Path) -> DxfHeader {
         }
     }
     header
-}
-
-/// The CRSs a declared-but-unsure file may be given with `--crs`.
-pub fn fits(declared: &Declared, given: ExportCrs) -> bool {
-    match declared {
-        Declared::Unsure { fits, .. } => fits.contains(&given),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
