@@ -58,6 +58,9 @@ pub const VIETNAM_LAT: (f64, f64) = (8.0, 23.5);
 /// about 1.5 mm without anyone having moved them.
 pub const SAME_GEOMETRY_M: f64 = 0.002;
 
+/// How many ids of a list the text report shows (the JSON report has them all).
+const LISTED_IDS: usize = 20;
+
 /// How many converted texts the report shows.
 const ENCODING_SAMPLES: usize = 5;
 
@@ -236,8 +239,14 @@ impl ImportReport {
         }
         let mut list = |title: &str, ids: &[String]| {
             s.push_str(&format!("{title}: {}\n", ids.len()));
-            if !ids.is_empty() {
-                s.push_str(&format!("  {}\n", ids.join(" ")));
+            match ids.len() {
+                0 => {}
+                n if n <= LISTED_IDS => s.push_str(&format!("  {}\n", ids.join(" "))),
+                n => s.push_str(&format!(
+                    "  {} … and {} more\n",
+                    ids[..LISTED_IDS].join(" "),
+                    n - LISTED_IDS
+                )),
             }
         };
         list("imported", &self.imported);
