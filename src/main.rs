@@ -118,18 +118,20 @@ enum Command {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
-    /// Import parcels or canals from a Shapefile (.shp or zipped), DXF or GeoJSON drawn in
-    /// WGS84 or VN-2000 into the data directory, with a report of what was imported and
-    /// skipped.
+    /// Import a layer's features from any vector file GDAL reads — DGN v7 cadastral sheets,
+    /// MapInfo TAB or MIF, Shapefile (.shp or zipped), GeoPackage, GeoJSON, DXF, KML, CSV
+    /// with WKT — drawn in WGS84 or VN-2000, with legacy Vietnamese text encodings decoded,
+    /// and a report of what was imported, replaced, changed and skipped.
     Import {
-        /// parcels or canals.
+        /// The layer: parcels, canals, villages, flood_zones or households.
         #[arg(long)]
         layer: String,
-        /// The file: .shp (with its .dbf and .prj beside it), .zip, .dxf or .geojson.
+        /// The file: .dgn, .tab, .mif, .shp (with its .dbf beside it), .zip, .gpkg,
+        /// .geojson, .dxf, .kml or .csv.
         #[arg(long)]
         from: PathBuf,
-        /// The file's CRS when it does not say (no .prj; DXF): EPSG:4326, EPSG:9208,
-        /// EPSG:3405 or VN2000-TM3-104.75-towgs84.
+        /// The file's CRS when it does not say (DGN, DXF, CSV, no .prj): EPSG:4326,
+        /// EPSG:9208, EPSG:3405 or VN2000-TM3-104.75-towgs84.
         #[arg(long)]
         crs: Option<String>,
         /// Source fields of drainplan's properties: sheet=SOTO,number=SOTHUA,land_use=MDSD.
@@ -138,9 +140,20 @@ enum Command {
         /// Constant properties for every feature: land_use=ONT.
         #[arg(long)]
         set: Option<String>,
-        /// Overwrite features whose id already exists.
+        /// The map sheet (tờ bản đồ) of parcels whose label does not give one (default: from
+        /// the file name, to_12.dgn or TBD12.dgn).
+        #[arg(long)]
+        sheet: Option<i64>,
+        /// The text encoding, when detection gets it wrong: UTF-8, windows-1258, TCVN3,
+        /// VNI-Windows, VISCII or windows-1252.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Overwrite features whose id already exists (only the fields the file carries).
         #[arg(long)]
         replace: bool,
+        /// With --replace, let a blank in the file clear a stored value.
+        #[arg(long, requires = "replace")]
+        allow_blanking: bool,
         /// Check and report, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -374,29 +387,37 @@ fn run() -> anyhow::Result<()> {
             crs,
             map,
             set,
+            sheet,
+            encoding,
             replace,
+            allow_blanking,
             dry_run,
             data,
         } => {
-            use drainplan::export::{ExportCrs, import};
-            let kind = drainplan::model::LayerKind::from_id(&layer)
-                .with_context(|| format!("--layer {layer}: use parcels or canals"))?;
+            use drainplan::export::ExportCrs;
+            use drainplan::ingest::{self, encoding::TextEncoding};
+            let kind = drainplan::model::LayerKind::from_id(&layer).with_context(|| {
+                format!("--layer {layer}: use villages, canals, parcels, flood_zones or households")
+            })?;
             let pairs = |s: Option<String>| {
-                s.map(|s| import::parse_pairs(&s))
+                s.map(|s| ingest::parse_pairs(&s))
                     .transpose()
                     .map_err(anyhow::Error::msg)
                     .map(Option::unwrap_or_default)
             };
-            let options = import::ImportOptions {
-                kind,
+            let options = ingest::ImportOptions {
                 crs: crs.map(|c| ExportCrs::parse(&c)).transpose()?,
                 map: pairs(map)?,
                 set: pairs(set)?,
+                sheet,
+                encoding: encoding.map(|e| TextEncoding::parse(&e)).transpose()?,
                 replace,
+                allow_blanking,
                 dry_run,
+                ..ingest::ImportOptions::new(kind)
             };
             drainplan::crs::check().context("PROJ is not usable")?;
-            let report = import::import(&data, &from, &options)?;
+            let report = ingest::import(&data, &from, &options)?;
             print!("{}", report.to_text());
         }
         Command::Check { data } => {
