@@ -31,7 +31,7 @@ use crate::store::metric::MetricGrid;
 pub const MIN_TAKEN_AREA_M2: f64 = 0.01;
 
 /// One parcel the route takes land from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AffectedParcel {
     /// Parcel id.
     pub id: String,
@@ -67,7 +67,7 @@ pub struct AffectedParcel {
 }
 
 /// A flood zone the route crosses.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CrossedFloodZone {
     /// Flood zone id.
     pub id: String,
@@ -82,7 +82,7 @@ pub struct CrossedFloodZone {
 }
 
 /// A flooded household the route serves without touching its land.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServedHousehold {
     /// Household id.
     pub id: String,
@@ -95,7 +95,7 @@ pub struct ServedHousehold {
 }
 
 /// Sums over the affected parcels.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ImpactTotals {
     /// Number of affected parcels.
     pub parcels: usize,

@@ -4,32 +4,33 @@
 //! Each answer is an attachment whose file name carries the CRS
 //! (`parcels_EPSG9208.zip`), with a `Content-Crs` header naming it as well.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::analyses::{canal_route, impact_for, route_from_body};
 use super::auth::require;
 use super::ogc::crs::OgcCrs;
 use super::ogc::is_personal;
 use super::ogc::items::parse_bbox;
-use super::{ApiError, ApiJson, ApiQuery, AppState};
+use super::openapi::TAG_EXPORT;
+use super::{ApiError, ApiJson, ApiQuery, AppState, docs};
 use crate::auth::{Caller, Role};
 use crate::export::{self, ExportCrs, ExportError, Format, Output};
 use crate::model::LayerKind;
 use crate::store::query::Selection;
 
-/// The export and dossier routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/export/route-impact", post(route_impact_export))
-        .route("/api/export/canals/{id}/impact", get(canal_impact_export))
-        .route("/api/export/{collection}", get(layer_export))
-        .route("/api/dossier/canals/{id}", get(canal_dossier))
-        .route("/api/dossier", post(route_dossier))
+/// The export and dossier routes, each with its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(route_impact_export))
+        .routes(routes!(canal_impact_export))
+        .routes(routes!(layer_export))
+        .routes(routes!(canal_dossier))
+        .routes(routes!(route_dossier))
 }
 
 type Pairs = Vec<(String, String)>;
@@ -90,6 +91,34 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
+/// Download a layer, or a filtered part of it, as a file
+///
+/// Besides the parameters below, any property filters by equality (`?status=planned`);
+/// a personal property needs a viewer. Personal properties are left out for the public.
+#[utoipa::path(
+    get,
+    path = "/api/export/{collectionId}",
+    tag = TAG_EXPORT,
+    operation_id = "exportLayer",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        ("format" = Option<docs::ExportFormat>, Query, description = "The file format (geojson by default)"),
+        ("crs" = Option<docs::ExportCrsName>, Query, description = "The CRS of the file (the format's default when absent)"),
+        ("bbox" = Option<Vec<f64>>, Query, style = Form, explode = false, min_items = 4, max_items = 6,
+            description = "minlon,minlat,maxlon,maxlat in CRS84; minx ≤ maxx, miny ≤ maxy"),
+    ),
+    responses(
+        (status = 200, description = "The file, as an attachment whose name carries the CRS; in the media type of the format", body = Vec<u8>,
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"…\""),
+                ("Content-Crs" = String, description = "The CRS of the file, as `<URI>`"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 async fn layer_export(
     State(state): State<AppState>,
     caller: Caller,
@@ -131,6 +160,29 @@ async fn layer_export(
     Ok(attachment(out))
 }
 
+/// Download the taken strips of a route with their impact attributes
+#[utoipa::path(
+    post,
+    path = "/api/export/route-impact",
+    tag = TAG_EXPORT,
+    operation_id = "exportRouteImpact",
+    params(
+        ("format" = Option<docs::ExportFormat>, Query, description = "The file format (geojson by default)"),
+        ("crs" = Option<docs::ExportCrsName>, Query, description = "The CRS of the file (the format's default when absent)"),
+    ),
+    request_body = docs::RouteImpactRequest,
+    responses(
+        (status = 200, description = "The file, as an attachment whose name carries the CRS; in the media type of the format", body = Vec<u8>,
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"…\""),
+                ("Content-Crs" = String, description = "The CRS of the file, as `<URI>`"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+        (status = 422, response = docs::UnprocessableEntity),
+    )
+)]
 async fn route_impact_export(
     State(state): State<AppState>,
     caller: Caller,
@@ -164,6 +216,29 @@ fn width_param(rest: &Pairs) -> Result<f64, ApiError> {
     super::params::width_from_query(w)
 }
 
+/// Download the taken strips of a stored canal
+#[utoipa::path(
+    get,
+    path = "/api/export/canals/{canalId}/impact",
+    tag = TAG_EXPORT,
+    operation_id = "exportCanalImpact",
+    params(
+        ("canalId" = String, Path, description = "The canal id"),
+        ("format" = Option<docs::ExportFormat>, Query, description = "The file format (geojson by default)"),
+        ("crs" = Option<docs::ExportCrsName>, Query, description = "The CRS of the file (the format's default when absent)"),
+        ("corridor_width_m" = Option<f64>, Query, exclusive_minimum = 0.0, maximum = 200.0, description = "The corridor's width in metres: above 0, at most 200; 6 when absent"),
+    ),
+    responses(
+        (status = 200, description = "The file, as an attachment whose name carries the CRS; in the media type of the format", body = Vec<u8>,
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"…\""),
+                ("Content-Crs" = String, description = "The CRS of the file, as `<URI>`"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 async fn canal_impact_export(
     State(state): State<AppState>,
     caller: Caller,
@@ -180,6 +255,30 @@ async fn canal_impact_export(
     Ok(attachment(out))
 }
 
+/// The engineering dossier of a stored canal
+///
+/// One zip with DXF, Shapefile, alignment and land-taken tables in VN-2000; the
+/// land-taken tables carry no owners for the public.
+#[utoipa::path(
+    get,
+    path = "/api/dossier/canals/{canalId}",
+    tag = TAG_EXPORT,
+    operation_id = "canalDossier",
+    params(
+        ("canalId" = String, Path, description = "The canal id"),
+        ("corridor_width_m" = Option<f64>, Query, exclusive_minimum = 0.0, maximum = 200.0, description = "The corridor's width in metres: above 0, at most 200; 6 when absent"),
+    ),
+    responses(
+        (status = 200, description = "The dossier: one zip with DXF, Shapefile, alignment and land-taken tables in VN-2000", body = Vec<u8>, content_type = "application/zip",
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"…\""),
+                ("Content-Crs" = String, description = "The CRS of the drawings, as `<URI>`"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 async fn canal_dossier(
     State(state): State<AppState>,
     caller: Caller,
@@ -193,6 +292,25 @@ async fn canal_dossier(
     dossier(&caller, data, id, line, width).await
 }
 
+/// The engineering dossier of a drawn route
+#[utoipa::path(
+    post,
+    path = "/api/dossier",
+    tag = TAG_EXPORT,
+    operation_id = "routeDossier",
+    request_body = docs::RouteImpactRequest,
+    responses(
+        (status = 200, description = "The dossier: one zip with DXF, Shapefile, alignment and land-taken tables in VN-2000", body = Vec<u8>, content_type = "application/zip",
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"…\""),
+                ("Content-Crs" = String, description = "The CRS of the drawings, as `<URI>`"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+        (status = 422, response = docs::UnprocessableEntity),
+    )
+)]
 async fn route_dossier(
     State(state): State<AppState>,
     caller: Caller,

@@ -24,6 +24,7 @@ use crate::store::live::Store;
 
 pub mod analyses;
 pub mod auth;
+pub mod docs;
 pub mod edit;
 pub mod etag;
 pub mod export;
@@ -92,13 +93,8 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let static_files = ServeDir::new(state.web_dir.clone());
     Router::new()
-        .merge(ogc::routes())
-        .merge(reports::routes())
-        .merge(analyses::routes())
-        .merge(export::routes())
+        // Every operation, routed from the annotations that document it.
         .merge(openapi::routes())
-        .merge(auth::routes())
-        .merge(edit::routes())
         .nest_service("/static", static_files)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

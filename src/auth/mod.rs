@@ -35,7 +35,19 @@ pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 const BASIC_CACHE_TTL: Duration = Duration::from_secs(300);
 
 /// A role, from least to most trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Anyone, without signing in.

@@ -312,7 +312,7 @@ pub fn is_personal(kind: LayerKind, name: &str) -> bool {
 }
 
 /// Which rule a value broke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// A required property or member is missing.

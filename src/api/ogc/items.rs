@@ -31,7 +31,8 @@ use serde::Serialize;
 use super::crs::{OgcCrs, rect_to_crs84, transform_geometry};
 use super::geojson::{FeatureOut, Link};
 use super::{base_url, collection_kind, is_personal, layer_properties, redaction};
-use crate::api::{ApiError, ApiQuery, AppState, GEOJSON, JSON};
+use crate::api::openapi::TAG_OGC;
+use crate::api::{ApiError, ApiQuery, AppState, GEOJSON, JSON, docs};
 use crate::auth::Caller;
 use crate::model::LayerKind;
 use crate::store::query::Selection;
@@ -452,7 +453,42 @@ fn items_page(
     Ok(geojson_response(bytes, q.crs, None))
 }
 
-/// `GET /collections/{id}/items`.
+/// Features of a layer
+///
+/// A page of features, with `numberMatched`, `numberReturned` and `next`/`prev` links.
+/// Besides the parameters below, any property of the layer filters by equality
+/// (`?status=planned`; see `/collections/{collectionId}/queryables`): text compares
+/// exactly, numbers numerically, booleans as `true`/`false`, and `null` matches a missing
+/// value. Any other parameter is refused with a 400 that names it; a personal property is
+/// a 403 for the public.
+#[utoipa::path(
+    get,
+    path = "/collections/{collectionId}/items",
+    tag = TAG_OGC,
+    operation_id = "getFeatures",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        // No `maximum`: OGC API – Features 1.0 (/req/core/fc-limit-response-1) wants a
+        // limit above the largest page served as the largest page, not refused.
+        ("limit" = Option<usize>, Query, minimum = 1, maximum = 18446744073709551615usize,
+            description = "Page size: 10 by default, at most 10000 (a larger limit is served as 10000)"),
+        ("offset" = Option<usize>, Query, maximum = 18446744073709551615usize, description = "Features to skip (0 by default)"),
+        ("bbox" = Option<Vec<f64>>, Query, style = Form, explode = false, min_items = 4, max_items = 6,
+            description = "minx,miny,maxx,maxy in bbox-crs (lon,lat in CRS84), or six numbers with heights (ignored); minx ≤ maxx, miny ≤ maxy"),
+        ("bbox-crs" = Option<docs::CrsUri>, Query, description = "The CRS of bbox (CRS84 by default)"),
+        ("crs" = Option<docs::CrsUri>, Query, description = "The CRS of the coordinates served (CRS84 by default), echoed in Content-Crs"),
+        ("datetime" = Option<String>, Query, description = "Accepted and ignored: the layers carry no time, so every feature matches"),
+        ("f" = inline(Option<docs::JsonOrGeoJson>), Query, description = "The encoding: GeoJSON either way"),
+    ),
+    responses(
+        (status = 200, description = "A GeoJSON FeatureCollection", body = docs::FeatureCollection, content_type = GEOJSON,
+            headers(("Content-Crs" = String, description = "The CRS of the coordinates, as `<URI>`")),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 pub async fn items(
     State(state): State<AppState>,
     caller: Caller,
@@ -467,7 +503,32 @@ pub async fn items(
     crate::api::compute(move || items_page(&data, kind, &pairs, &base, redact)).await?
 }
 
-/// `GET /collections/{id}/items/{fid}`: parameters `crs` and `f` only.
+/// One feature
+///
+/// With its `ETag`: for a caller who sees the whole feature (viewer and above) it is the
+/// feature's version, to send back in `If-Match` when changing it.
+#[utoipa::path(
+    get,
+    path = "/collections/{collectionId}/items/{featureId}",
+    tag = TAG_OGC,
+    operation_id = "getFeature",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        ("featureId" = String, Path, description = "The feature id"),
+        ("crs" = Option<docs::CrsUri>, Query, description = "The CRS of the coordinates served (CRS84 by default), echoed in Content-Crs"),
+        ("f" = inline(Option<docs::JsonOrGeoJson>), Query, description = "The encoding: GeoJSON either way"),
+    ),
+    responses(
+        (status = 200, description = "A GeoJSON Feature", body = docs::Feature, content_type = GEOJSON,
+            headers(
+                ("Content-Crs" = String, description = "The CRS of the coordinates, as `<URI>`"),
+                ("ETag" = String, description = "The feature's version (viewers and above), or a digest of the redacted answer (the public)"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 pub async fn item(
     State(state): State<AppState>,
     caller: Caller,
