@@ -6,9 +6,11 @@
 //!    each with its `.prj` and `.cpg`);
 //! 3. `alignment_EPSG9208.csv`: each vertex with its chainage `Km0+000.00` and E, N to the
 //!    millimetre;
-//! 4. `land_taken_by_parcel.csv` and `land_taken_by_owner.csv` with totals, UTF-8 with a
-//!    byte-order mark so that Excel shows Vietnamese names;
+//! 4. `land_taken_by_parcel.csv` and `land_taken_by_owner.csv` with totals;
 //! 5. `README.txt` saying what each file is and which CRS it uses.
+//!
+//! The CSVs are UTF-8 with a byte-order mark so that Excel shows Vietnamese names, and
+//! text that a spreadsheet would run as a formula is quoted out (see [`super::csv`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,7 +18,7 @@ use std::fmt::Write as _;
 use geo::{Geometry, LineString};
 use serde_json::{Value, json};
 
-use super::csv::push_record;
+use super::csv::{BOM, push_record};
 use super::{ExportCrs, ExportError, Output, Row, Table, impact_table, shapefile, zipfile};
 use crate::analysis::route_impact::RouteImpact;
 use crate::crs::geodesic_length_m;
@@ -146,7 +148,7 @@ fn drawing_tables(
 
 fn alignment_csv(route: &LineString, crs: ExportCrs) -> Result<Vec<u8>, ExportError> {
     let p = crs.projector()?;
-    let mut out = String::new();
+    let mut out = BOM.to_owned();
     push_record(
         &mut out,
         ["vertex", "chainage", "chainage_m", "E", "N"].map(String::from),
@@ -170,8 +172,6 @@ fn alignment_csv(route: &LineString, crs: ExportCrs) -> Result<Vec<u8>, ExportEr
     }
     Ok(out.into_bytes())
 }
-
-const BOM: &str = "\u{feff}";
 
 fn by_parcel_csv(impact: &RouteImpact) -> Vec<u8> {
     let mut out = BOM.to_owned();
