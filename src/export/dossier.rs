@@ -1,7 +1,8 @@
 //! The dossier bundle for a planned canal or a drawn route (hồ sơ thiết kế): one zip with
 //!
-//! 1. `<name>_EPSG9208.dxf`: route, corridor, affected parcels (one layer per clearance
-//!    status, `sheet/number` labels) and the taken strips, in VN-2000 / TM-3 104-45;
+//! 1. `<name>_EPSG9208.dxf`: route (labelled with the canal's name), corridor, affected
+//!    parcels (one layer per clearance status, `sheet/number` labels) and the taken strips
+//!    (labelled with the owner's name), in VN-2000 / TM-3 104-45;
 //! 2. the same as shapefiles (`route`, `corridor`, `parcels_affected`, `taken_strips`,
 //!    each with its `.prj` and `.cpg`);
 //! 3. `alignment_EPSG9208.csv`: each vertex with its chainage `Km0+000.00` and E, N to the
@@ -111,14 +112,22 @@ fn drawing_tables(
         layer_by: None,
         crs: ExportCrs::Wgs84,
     };
+    let mut route_table = one(
+        "route",
+        name,
+        Geometry::LineString(route.clone()),
+        json!({"name": name, "length_m": impact.route_length_m,
+               "width_m": impact.corridor_width_m}),
+    );
+    // A stored canal's route is labelled with the canal's own name (`Mương 2`).
+    route_table.rows[0].label = data
+        .canals
+        .get(name)
+        .and_then(|c| c.properties.get("name"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let mut tables = vec![
-        one(
-            "route",
-            name,
-            Geometry::LineString(route.clone()),
-            json!({"name": name, "length_m": impact.route_length_m,
-                   "width_m": impact.corridor_width_m}),
-        ),
+        route_table,
         one(
             "corridor",
             name,
@@ -137,8 +146,10 @@ fn drawing_tables(
             r.geometry = f.geometry.clone();
         }
         strips.layer_by = None;
-        for r in &mut strips.rows {
-            r.label = None;
+        // Each strip carries its owner's name (absent when the caller may not see it, as
+        // `impact` is redacted then), the parcel beside it its `sheet/number`.
+        for (r, p) in strips.rows.iter_mut().zip(&impact.parcels) {
+            r.label = p.owner_name.clone();
         }
         tables.push(parcels);
         tables.push(strips);
@@ -370,7 +381,7 @@ fn describe(file: &str, tables: &[Table]) -> String {
         other => other.to_owned(),
     };
     match (ext, table) {
-        ("dxf", _) => "AutoCAD DXF (2007) drawing: layers route, corridor, parcels_affected_<clearance status> with sheet/number labels, taken_strips".into(),
+        ("dxf", _) => "AutoCAD DXF (2007) drawing: layers route, corridor, parcels_affected_<clearance status> with sheet/number labels, taken_strips labelled with the owner's name".into(),
         ("shp", Some(t)) => format!("Shapefile geometry of {}", what(t)),
         ("shx", Some(_)) => "Shapefile index".into(),
         ("dbf", Some(t)) => format!("Shapefile attributes of {} (UTF-8)", what(t)),

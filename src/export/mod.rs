@@ -324,8 +324,9 @@ pub fn export(table: &Table, format: Format, crs: ExportCrs) -> Result<Output, E
     })
 }
 
-/// The selected features of a layer as a table. Parcels are labelled `sheet/number`;
-/// canals are grouped in drawings by `status`, parcels by `clearance_status`.
+/// The selected features of a layer as a table. Parcels are labelled `sheet/number`,
+/// villages, canals and flood zones by their name; canals are grouped in drawings by
+/// `status`, parcels by `clearance_status`.
 pub fn layer_table(data: &Dataset, kind: LayerKind, sel: &Selection) -> Table {
     let layer = data.layer(kind);
     let rows = layer
@@ -337,9 +338,16 @@ pub fn layer_table(data: &Dataset, kind: LayerKind, sel: &Selection) -> Table {
                 id: f.id.clone(),
                 geometry: f.geometry.clone(),
                 properties: f.properties.to_map(),
-                label: (kind == LayerKind::Parcels)
-                    .then(|| parcel_label(&f.properties))
-                    .flatten(),
+                label: match kind {
+                    LayerKind::Parcels => parcel_label(&f.properties),
+                    // Names of places and works, never of people (households are unlabelled).
+                    LayerKind::Villages | LayerKind::Canals | LayerKind::FloodZones => f
+                        .properties
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    _ => None,
+                },
             }
         })
         .collect();
