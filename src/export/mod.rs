@@ -10,6 +10,8 @@
 //! - [`shapefile`]: `.shp/.shx/.dbf` with the `.prj` and a `.cpg` of `UTF-8`, zipped;
 //! - [`gpkg`]: a GeoPackage 1.3 written table by table over SQLite;
 //! - [`dxf`]: one DXF layer per status, closed polylines, parcel labels;
+//! - [`xlsx`]: Excel workbooks of any table or report ([`sheet`], [`reports`]), totals as
+//!   formulas;
 //! - [`dossier`]: the zip for a planned canal or a drawn route.
 //!
 //! Every writer takes a [`Table`] already projected by [`Table::project`], so that each
@@ -32,7 +34,10 @@ pub mod geojson;
 pub mod gpkg;
 pub mod import;
 pub mod kml;
+pub mod reports;
 pub mod shapefile;
+pub mod sheet;
+pub mod xlsx;
 mod zipfile;
 
 pub use self::crs::ExportCrs;
@@ -52,17 +57,20 @@ pub enum Format {
     GeoPackage,
     /// AutoCAD DXF (R2007, UTF-8).
     Dxf,
+    /// Excel workbook (Office Open XML): attributes, no geometry but a label point.
+    Xlsx,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::GeoJson,
         Format::Csv,
         Format::Kml,
         Format::Shapefile,
         Format::GeoPackage,
         Format::Dxf,
+        Format::Xlsx,
     ];
 
     /// The name a user passes as `format=`.
@@ -74,6 +82,7 @@ impl Format {
             Format::Shapefile => "shp",
             Format::GeoPackage => "gpkg",
             Format::Dxf => "dxf",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -89,6 +98,7 @@ impl Format {
             "shapefile" | "zip" => return Ok(Format::Shapefile),
             "json" => return Ok(Format::GeoJson),
             "geopackage" => return Ok(Format::GeoPackage),
+            "excel" => return Ok(Format::Xlsx),
             _ => {}
         }
         Format::ALL
@@ -114,6 +124,7 @@ impl Format {
             Format::Shapefile => "application/zip",
             Format::GeoPackage => "application/geopackage+sqlite3",
             Format::Dxf => "image/vnd.dxf",
+            Format::Xlsx => XLSX_MEDIA_TYPE,
         }
     }
 
@@ -125,6 +136,10 @@ impl Format {
         }
     }
 }
+
+/// The media type of an .xlsx file.
+pub const XLSX_MEDIA_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Why an export could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -315,6 +330,7 @@ pub fn export(table: &Table, format: Format, crs: ExportCrs) -> Result<Output, E
         Format::Shapefile => zipfile::zip(&shapefile::write(&projected, &stem)?)?,
         Format::GeoPackage => gpkg::write(&[&projected])?,
         Format::Dxf => dxf::write(&[&projected])?,
+        Format::Xlsx => xlsx::write(&xlsx::table_workbook(&projected))?,
     };
     Ok(Output {
         file_name: format!("{stem}.{}", format.extension()),
@@ -408,6 +424,16 @@ pub fn impact_output(
         return Err(ExportError::Empty(
             "the route takes land from no parcel".into(),
         ));
+    }
+    if format == Format::Xlsx {
+        // A spreadsheet of the land taken, per parcel and per owner, with totals; the
+        // strips' shapes are for the geometry formats.
+        return Ok(Output {
+            file_name: "land_taken.xlsx".into(),
+            media_type: XLSX_MEDIA_TYPE,
+            crs,
+            bytes: xlsx::write(&dossier::land_taken_workbook(impact))?,
+        });
     }
     export(&impact_table(impact), format, crs)
 }
@@ -515,6 +541,6 @@ mod tests {
             assert_eq!(Format::parse(f.name()).unwrap(), f);
         }
         let e = Format::parse("pdf").unwrap_err().to_string();
-        assert!(e.contains("geojson, csv, kml, shp, gpkg, dxf"), "{e}");
+        assert!(e.contains("geojson, csv, kml, shp, gpkg, dxf, xlsx"), "{e}");
     }
 }
