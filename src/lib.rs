@@ -14,5 +14,6 @@ pub mod crs;
 pub mod export;
 pub mod generate;
 pub mod index;
+pub mod ingest;
 pub mod model;
 pub mod store;

@@ -36,6 +36,9 @@ enum Command {
         /// Where the map page's files are.
         #[arg(long, default_value = "web")]
         web: PathBuf,
+        /// Compact the journal after this many edits.
+        #[arg(long, default_value_t = drainplan::store::live::COMPACT_EVERY)]
+        compact_every: usize,
     },
     /// Print a report: canal-length, water-connection or contributions.
     Report {
@@ -115,18 +118,20 @@ enum Command {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
-    /// Import parcels or canals from a Shapefile (.shp or zipped), DXF or GeoJSON drawn in
-    /// WGS84 or VN-2000 into the data directory, with a report of what was imported and
-    /// skipped.
+    /// Import a layer's features from any vector file GDAL reads — DGN v7 cadastral sheets,
+    /// MapInfo TAB or MIF, Shapefile (.shp or zipped), GeoPackage, GeoJSON, DXF, KML, CSV
+    /// with WKT — drawn in WGS84 or VN-2000, with legacy Vietnamese text encodings decoded,
+    /// and a report of what was imported, replaced, changed and skipped.
     Import {
-        /// parcels or canals.
+        /// The layer: parcels, canals, villages, flood_zones or households.
         #[arg(long)]
         layer: String,
-        /// The file: .shp (with its .dbf and .prj beside it), .zip, .dxf or .geojson.
+        /// The file: .dgn, .tab, .mif, .shp (with its .dbf beside it), .zip, .gpkg,
+        /// .geojson, .dxf, .kml or .csv.
         #[arg(long)]
         from: PathBuf,
-        /// The file's CRS when it does not say (no .prj; DXF): EPSG:4326, EPSG:9208,
-        /// EPSG:3405 or VN2000-TM3-104.75-towgs84.
+        /// The file's CRS when it does not say (DGN, DXF, CSV, no .prj): EPSG:4326,
+        /// EPSG:9208, EPSG:3405 or VN2000-TM3-104.75-towgs84.
         #[arg(long)]
         crs: Option<String>,
         /// Source fields of drainplan's properties: sheet=SOTO,number=SOTHUA,land_use=MDSD.
@@ -135,9 +140,20 @@ enum Command {
         /// Constant properties for every feature: land_use=ONT.
         #[arg(long)]
         set: Option<String>,
-        /// Overwrite features whose id already exists.
+        /// The map sheet (tờ bản đồ) of parcels whose label does not give one (default: from
+        /// the file name, to_12.dgn or TBD12.dgn).
+        #[arg(long)]
+        sheet: Option<i64>,
+        /// The text encoding, when detection gets it wrong: UTF-8, windows-1258, TCVN3,
+        /// VNI-Windows, VISCII or windows-1252.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Overwrite features whose id already exists (only the fields the file carries).
         #[arg(long)]
         replace: bool,
+        /// With --replace, let a blank in the file clear a stored value.
+        #[arg(long, requires = "replace")]
+        allow_blanking: bool,
         /// Check and report, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -149,6 +165,11 @@ enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// The edit journal: compact it, or cut it at a damaged line.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
     },
     /// Check a data directory and print what it holds.
     Check {
@@ -203,6 +224,28 @@ enum ReportCommand {
 }
 
 #[derive(Subcommand)]
+enum JournalCommand {
+    /// Write the data as they stand as a snapshot and archive the journal's entries (what
+    /// the service does by itself every 1 000 edits). Not while a service runs on DATA.
+    Compact {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Give up a damaged journal line and every line after it: they are moved to a
+    /// quarantine file beside the journal, whose name is printed. Only when start-up
+    /// refused the journal and no backup holds a good copy.
+    Cut {
+        /// The 1-based line start-up named as damaged.
+        #[arg(long)]
+        line: usize,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Add a user, or change a user's role and password. The password is read from the
     /// first line of standard input.
@@ -212,6 +255,14 @@ enum UserCommand {
         /// viewer, officer or admin.
         #[arg(long)]
         role: String,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Remove a user; their sessions end (a running service sees it at their next request).
+    Remove {
+        /// Sign-in name.
+        name: String,
         /// The data directory.
         #[arg(long, default_value = "data")]
         data: PathBuf,
@@ -267,8 +318,14 @@ fn run() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { data, addr, web } => serve(&data, &addr, web)?,
+        Command::Serve {
+            data,
+            addr,
+            web,
+            compact_every,
+        } => serve(&data, &addr, web, compact_every)?,
         Command::User { command } => print!("{}", run_user(command)?),
+        Command::Journal { command } => print!("{}", run_journal(command)?),
         Command::Report { report } => print!("{}", run_report(report)?),
         Command::Impact {
             route,
@@ -330,29 +387,37 @@ fn run() -> anyhow::Result<()> {
             crs,
             map,
             set,
+            sheet,
+            encoding,
             replace,
+            allow_blanking,
             dry_run,
             data,
         } => {
-            use drainplan::export::{ExportCrs, import};
-            let kind = drainplan::model::LayerKind::from_id(&layer)
-                .with_context(|| format!("--layer {layer}: use parcels or canals"))?;
+            use drainplan::export::ExportCrs;
+            use drainplan::ingest::{self, encoding::TextEncoding};
+            let kind = drainplan::model::LayerKind::from_id(&layer).with_context(|| {
+                format!("--layer {layer}: use villages, canals, parcels, flood_zones or households")
+            })?;
             let pairs = |s: Option<String>| {
-                s.map(|s| import::parse_pairs(&s))
+                s.map(|s| ingest::parse_pairs(&s))
                     .transpose()
                     .map_err(anyhow::Error::msg)
                     .map(Option::unwrap_or_default)
             };
-            let options = import::ImportOptions {
-                kind,
+            let options = ingest::ImportOptions {
                 crs: crs.map(|c| ExportCrs::parse(&c)).transpose()?,
                 map: pairs(map)?,
                 set: pairs(set)?,
+                sheet,
+                encoding: encoding.map(|e| TextEncoding::parse(&e)).transpose()?,
                 replace,
+                allow_blanking,
                 dry_run,
+                ..ingest::ImportOptions::new(kind)
             };
             drainplan::crs::check().context("PROJ is not usable")?;
-            let report = import::import(&data, &from, &options)?;
+            let report = ingest::import(&data, &from, &options)?;
             print!("{}", report.to_text());
         }
         Command::Check { data } => {
@@ -393,7 +458,12 @@ fn load(data: &std::path::Path) -> anyhow::Result<drainplan::store::Dataset> {
     drainplan::store::Dataset::load(data).with_context(|| format!("loading {}", data.display()))
 }
 
-fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()> {
+fn serve(
+    data: &std::path::Path,
+    addr: &str,
+    web: PathBuf,
+    compact_every: usize,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     drainplan::crs::check()
         .context("PROJ cannot build the EPSG:4326 → EPSG:9208 transformation")?;
@@ -413,7 +483,7 @@ fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()>
             web.display()
         );
     }
-    let history = store.history().len();
+    let history = store.recent().len();
     if history > 0 {
         tracing::info!(edits = history, "replayed the edit journal");
     }
@@ -424,7 +494,21 @@ fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()>
             data.display()
         );
     }
-    let app = drainplan::api::app(drainplan::api::AppState::with_store(store, auth, web));
+    store.set_compact_every(compact_every);
+    let state = drainplan::api::AppState::with_store(store, auth, web);
+    if state.store().wants_compaction() {
+        // A journal grown long before this start: compact it beside serving.
+        let s = state.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = s.store().compact() {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "compaction failed; the journal is kept whole"
+                );
+            }
+        });
+    }
+    let app = drainplan::api::app(state);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -437,12 +521,23 @@ fn serve(data: &std::path::Path, addr: &str, web: PathBuf) -> anyhow::Result<()>
             writeln!(out, "drainplan listening on http://{local}/")?;
             out.flush()?;
         }
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .context("serving HTTP")
+        let limits = drainplan::api::serve::Limits {
+            max_connections: drainplan::api::serve::fit_connections(
+                drainplan::api::serve::Limits::default().max_connections,
+            ),
+            ..Default::default()
+        };
+        tracing::info!(
+            max_connections = limits.max_connections,
+            header_read_s = limits.header_read.as_secs(),
+            body_read_s = drainplan::api::serve::BODY_READ_TIMEOUT.as_secs(),
+            "connection limits"
+        );
+        drainplan::api::serve::serve(listener, app, limits, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving HTTP")
     })
 }
 
@@ -637,6 +732,31 @@ fn write_output(output: drainplan::export::Output, out: Option<PathBuf>) -> anyh
     Ok(())
 }
 
+fn run_journal(command: JournalCommand) -> anyhow::Result<String> {
+    match command {
+        JournalCommand::Compact { data } => {
+            let store = drainplan::store::live::Store::open(&data)
+                .with_context(|| format!("loading {}", data.display()))?;
+            match store.compact()? {
+                Some(s) => Ok(format!(
+                    "snapshot of edits up to {} in {}; their journal entries are in {}\n",
+                    s.seq,
+                    data.join(&s.dir).display(),
+                    data.join(drainplan::store::snapshot::HISTORY).display()
+                )),
+                None => Ok("nothing to compact: the journal holds no edit\n".into()),
+            }
+        }
+        JournalCommand::Cut { line, data } => {
+            let (kept, bytes) = drainplan::store::journal::cut_at_line(&data, line)?;
+            Ok(format!(
+                "journal cut before line {line}: {bytes} bytes moved to {}\n",
+                kept.display()
+            ))
+        }
+    }
+}
+
 fn run_user(command: UserCommand) -> anyhow::Result<String> {
     use drainplan::auth::{Auth, Role};
     match command {
@@ -652,6 +772,10 @@ fn run_user(command: UserCommand) -> anyhow::Result<String> {
             let auth = Auth::open(&data)?;
             auth.set_user(&name, role, password)?;
             Ok(format!("{name}: {}\n", role.as_str()))
+        }
+        UserCommand::Remove { name, data } => {
+            Auth::open(&data)?.remove_user(&name)?;
+            Ok(format!("{name}: removed\n"))
         }
         UserCommand::List { data } => Ok(Auth::open(&data)?
             .list()

@@ -37,7 +37,15 @@ fn data_dir() -> PathBuf {
 
 fn start(dir: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_drainplan"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        // Compaction every 25 edits, so that kills land during compactions too.
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--compact-every",
+            "25",
+            "--data",
+        ])
         .arg(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -142,7 +150,17 @@ fn acknowledged_edits_survive_kill_9() {
             invented.is_empty(),
             "round {round}: edits never sent: {invented:?}"
         );
-        assert_eq!(store.history().len(), present.len());
+        assert_eq!(store.history().unwrap().len(), present.len());
+        let seqs: Vec<u64> = store.history().unwrap().iter().map(|e| e.seq).collect();
+        assert!(
+            seqs.iter().enumerate().all(|(i, s)| *s == i as u64 + 1),
+            "round {round}: the history's sequence has a hole"
+        );
     }
+    // With compaction every 25 edits, the rounds compacted.
+    assert!(
+        std::path::Path::new(&dir).join("snapshot.json").exists(),
+        "no compaction happened"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -442,7 +442,7 @@ async fn one_step_changes_and_history() {
         again.dataset().canals.get("c2").unwrap().properties["status"],
         "under_construction"
     );
-    assert_eq!(again.store().history().len(), 5);
+    assert_eq!(again.store().history().unwrap().len(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -489,7 +489,7 @@ async fn many_writers_and_readers_at_once() {
         s.dataset().households.get("h6").unwrap().properties["money_paid_vnd"],
         20_000.0
     );
-    assert_eq!(Store::open(&dir).unwrap().history().len(), 20);
+    assert_eq!(Store::open(&dir).unwrap().history().unwrap().len(), 20);
 }
 
 #[tokio::test]
@@ -887,7 +887,7 @@ async fn an_impossible_date_is_refused_and_nothing_is_stored() {
         s.dataset().canals.get("c2").unwrap().properties["status"],
         "planned"
     );
-    assert!(s.store().history().is_empty());
+    assert!(s.store().history().unwrap().is_empty());
     let journal = std::fs::metadata(dir.join("journal.ndjson")).map_or(0, |m| m.len());
     assert_eq!(journal, 0);
     let _ = std::fs::remove_dir_all(&dir);

@@ -12,20 +12,27 @@ use serde_json::Value;
 
 fn fixture_dataset() -> Dataset {
     let path = Path::new("tests/fixtures/route_impact_parcels.geojson");
-    let mut parcels = parse_layer(
-        path,
-        LayerKind::Parcels,
-        &std::fs::read_to_string(path).expect("fixture"),
-    )
-    .expect("fixture parses");
-    // The vectors carry geometry only; give each parcel the properties the model requires.
-    for (n, p) in parcels.iter_mut().enumerate() {
-        let props = &mut p.properties;
-        props.insert("map_sheet".into(), 1.into());
-        props.insert("parcel_no".into(), (n as i64 + 1).into());
-        props.insert("land_use".into(), "ONT".into());
-        props.insert("clearance_status".into(), "awaiting".into());
+    // The vectors carry geometry and an id only; give each parcel the properties the
+    // parcels layer requires.
+    let mut vectors: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("JSON");
+    for (n, f) in vectors["features"]
+        .as_array_mut()
+        .expect("features")
+        .iter_mut()
+        .enumerate()
+    {
+        let id = f["properties"]["id"].clone();
+        f["id"] = id;
+        f["properties"] = serde_json::json!({
+            "map_sheet": 1,
+            "parcel_no": n + 1,
+            "land_use": "ONT",
+            "clearance_status": "awaiting",
+        });
     }
+    let parcels =
+        parse_layer(path, LayerKind::Parcels, &vectors.to_string()).expect("fixture parses");
     Dataset::from_features(
         Path::new("tests/fixtures"),
         vec![],
@@ -49,7 +56,7 @@ fn areas_and_lengths_match_geos_and_geodesic_references() {
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let line = route::parse_route(&case["route"], &data).unwrap();
-        let width = route::parse_width(Some(&case["corridor_width_m"])).unwrap();
+        let width = route::check_width(case["corridor_width_m"].as_f64().unwrap()).unwrap();
         let impact = route_impact(&data, &line, width).unwrap();
         let expected = &case["expected"];
         // Lengths to 1 cm.

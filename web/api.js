@@ -117,6 +117,22 @@ export async function fetchItem(collection, id, { signal } = {}) {
   }
 }
 
+/**
+ * The values each enumerated property of a collection may take, from its queryables
+ * (JSON Schema: `properties.<name>.enum`): { property: [values] }, in the server's order.
+ * Properties without fixed values are left out.
+ */
+export async function queryableEnums(collection) {
+  const q = await request(`/collections/${encodeURIComponent(collection)}/queryables`, {
+    headers: { Accept: 'application/schema+json, application/json' },
+  });
+  const out = {};
+  for (const [name, schema] of Object.entries(q.properties || {})) {
+    if (Array.isArray(schema?.enum)) out[name] = schema.enum.map(String);
+  }
+  return out;
+}
+
 /** Canal length report grouped by status and village: { rows:[{status, village_id, village, length_m}], total_length_m }. */
 export async function canalLengthReport() {
   const r = await request('/api/reports/canal-length?by=status,village');

@@ -1,19 +1,19 @@
 // Downloads: the "Tải xuống / Download" panel on the map (a layer, the part of it in
-// view, or the route-impact result, in a format and a CRS), and the one way every
-// download of the page is made: fetch with the page's Authorization header (a plain
-// link would not send the Bearer token, and a signed-in officer would get the public's
-// columns), then save the blob under the server's Content-Disposition name.
+// view, or the route-impact result, in a format and a CRS), the download buttons of the
+// impact card (registerExport), and the one way every download of the page is made:
+// fetch with the page's Authorization header (a plain link would not send the Bearer
+// token, and a signed-in officer would get the public's columns), then save the blob
+// under the server's Content-Disposition name.
 
 /* global L */
 import * as api from './api.js';
+import { esc } from './dom.js';
 import { t, fmtNum } from './i18n.js';
 
 const LAYERS = ['canals', 'parcels', 'households', 'flood_zones', 'villages'];
 const FORMAT_NAME = { geojson: 'GeoJSON', csv: 'CSV', kml: 'KML', shp: 'Shapefile', gpkg: 'GeoPackage', dxf: 'DXF' };
 /** i18n key suffix of each CRS the server writes. */
 const CRS_KEY = { 'EPSG:4326': 'wgs84', 'EPSG:9208': 'tm3', 'EPSG:3405': 'utm', 'VN2000-TM3-104.75-towgs84': 'towgs84' };
-
-const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
 /** "1,2 MB", "830 kB". */
 function fmtSize(bytes) {
@@ -36,6 +36,7 @@ function saveBlob(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
 
+/** A status line that says ok or error (dom.js's setStatus knows only error). */
 function setStatus(el, text, kind = '') {
   if (!el) return;
   el.hidden = !text;
@@ -84,8 +85,69 @@ export async function download(request, { button, status } = {}) {
 const ICON = '<svg class="icon" viewBox="0 0 16 16" aria-hidden="true"><path d="M8 1.5v8.2M4.6 6.6 8 10l3.4-3.4M2.5 11.5v2h11v-2" fill="none" stroke="currentColor" stroke-width="1.7" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 
 /** A download button's inner HTML: the icon and a label that the busy state replaces. */
-export function buttonHtml(labelKey) {
+function buttonHtml(labelKey) {
   return `${ICON}<span class="label" data-i18n="${esc(labelKey)}">${esc(t(labelKey))}</span>`;
+}
+
+// ---------------------------------------------------------------------------------
+// The impact card's download buttons. A descriptor is
+// { id, label_key, title_key?, primary?, when: (ctx) => bool, request: (ctx) => {url, init}, detail?: (ctx) => text };
+// the card passes ctx = { kind: 'impact', source, result, width } and shows one button
+// per descriptor whose `when` holds.
+
+const EXPORTS = [];
+
+export function registerExport(def) {
+  EXPORTS.push(def);
+}
+
+function exportActions(ctx) {
+  return EXPORTS.filter((e) => !e.when || e.when(ctx));
+}
+
+/** The download panel once added (addDownloadPanel). */
+let panel = null;
+
+registerExport({
+  id: 'dossier',
+  label_key: 'export.dossier',
+  title_key: 'export.dossier_title',
+  primary: true,
+  when: (ctx) => ctx.kind === 'impact',
+  request: (ctx) => api.dossierRequest(ctx.source, ctx.width),
+});
+registerExport({
+  id: 'strips',
+  label_key: 'export.strips',
+  title_key: 'export.strips_title',
+  // The server has no strips to write for a route that takes no land.
+  when: (ctx) => ctx.kind === 'impact' && ctx.result.parcels.length > 0,
+  // In the format and CRS chosen in the download panel (shown under the button).
+  request: (ctx) => api.impactExportRequest(ctx.source, ctx.width, panel.choice()),
+  detail: () => panel.formatLabel(),
+});
+
+/** The buttons for `ctx`, as HTML (empty when none applies), for wireActions() once in the page. */
+export function actionsHtml(ctx) {
+  return exportActions(ctx).map((x) => `<div class="export-action">
+      <button type="button" class="btn${x.primary ? ' primary' : ''}" data-export="${esc(x.id)}"${x.title_key ? ` title="${esc(t(x.title_key))}"` : ''}>${buttonHtml(x.label_key)}</button>
+      ${x.detail ? `<span class="detail"><span data-export-detail="${esc(x.id)}">${esc(x.detail(ctx))}</span> · <button type="button" class="link-btn" data-export-change>${esc(t('export.change'))}</button></span>` : ''}
+    </div>`).join('');
+}
+
+/** Makes the buttons under `el` download, telling the outcome in `status`. */
+export function wireActions(el, ctx, status) {
+  const actions = exportActions(ctx);
+  for (const b of el.querySelectorAll('button[data-export]')) {
+    const action = actions.find((x) => x.id === b.dataset.export);
+    b.addEventListener('click', () => download(action.request(ctx), { button: b, status }));
+  }
+  for (const b of el.querySelectorAll('[data-export-change]')) b.addEventListener('click', () => panel?.open('impact'));
+}
+
+/** Tells the panel that the impact shown changed (its "route impact" choice follows). */
+export function updatePanel() {
+  panel?.update();
 }
 
 /**
@@ -206,7 +268,15 @@ export function addDownloadPanel(map, { impact }) {
   });
   update();
 
-  return {
+  // A button's detail (the format and CRS it downloads in) follows the panel's choice.
+  document.addEventListener('drainplan:export-choice', () => {
+    for (const el of document.querySelectorAll('[data-export-detail]')) {
+      const x = EXPORTS.find((e) => e.id === el.dataset.exportDetail);
+      if (x?.detail) el.textContent = x.detail();
+    }
+  });
+
+  panel = {
     update,
     choice,
     /** Opens the panel on `what` (a layer name or "impact"). */
@@ -220,4 +290,5 @@ export function addDownloadPanel(map, { impact }) {
       return `${FORMAT_NAME[c.format] || c.format} · ${t(`export.crs_short.${CRS_KEY[c.crs]}`)}`;
     },
   };
+  return panel;
 }

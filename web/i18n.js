@@ -2,7 +2,8 @@
 // officers) and English, and the number formats of each language.
 //
 // Keys are grouped by prefix: `status.canal.*`, `status.clearance.*`, … translate the
-// API's enumerated values; anything the dictionaries do not know is shown as sent.
+// API's enumerated values, keyed by the values themselves (which the page reads from the
+// server's queryables); a value the dictionaries do not know is shown as sent.
 
 export const LANGS = ['vi', 'en'];
 
@@ -636,6 +637,17 @@ export function tStatus(kind, value) {
   // A short form (`canal_short`) falls back to the full one.
   if (kind.endsWith('_short')) return tStatus(kind.slice(0, -6), value);
   return String(value).replace(/_/g, ' ');
+}
+
+/** Which group of `status.*` keys translates each enumerated property of the layers. */
+const VALUE_KIND = {
+  status: 'canal', clearance_status: 'clearance', water_status: 'water', fence_type: 'fence',
+  funding: 'funding', lining: 'lining', frequency: 'frequency',
+};
+
+/** A property's value as the page shows it when the property is enumerated, else null. */
+export function tValue(property, value) {
+  return VALUE_KIND[property] ? tStatus(VALUE_KIND[property], value) : null;
 }
 
 const fmtCache = new Map();

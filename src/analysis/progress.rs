@@ -14,23 +14,29 @@
 //! 3. `edits` counts the edits saved in the month, and the water figures are the state at
 //!    the month's end after every edit saved by then: a registration's `water_date` does
 //!    not move it.
+//!
+//! The figures are kept in a [`ProgressLedger`] that takes each edit as it is made, in
+//! constant time (the water figures from a tally of dwellings updated by the edited
+//! household alone), and is saved with each compaction of the journal: the report costs
+//! the number of months, not the number of edits ever made.
 
 use std::collections::BTreeMap;
 
 use geo::Geometry;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::Date;
 
-use crate::analysis::water::{WaterRow, water_connection};
 use crate::crs::geodesic_length_m;
 use crate::model::date::{self, property};
-use crate::model::{CanalStatus, ClearanceStatus, Contributions, LayerKind};
+use crate::model::{
+    CanalStatus, ClearanceStatus, Contributions, Household, LayerKind, WaterStatus,
+};
 use crate::store::Dataset;
 use crate::store::journal::JournalEntry;
 
 /// One month's progress.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Month {
     /// `YYYY-MM`, in Vietnam's time.
     pub month: String,
@@ -211,51 +217,192 @@ fn month_mut<'m>(months: &'m mut BTreeMap<String, Month>, key: &str) -> &'m mut 
 ///     },
 ///     before: Some(data.households.get("h5").ok_or("no h5")?.to_json()),
 /// };
-/// let r = monthly_progress(&data, &[entry], "Quỳnh Liên");
+/// let r = monthly_progress(&data, &[entry]);
 /// let months: Vec<_> = r.months.iter().map(|m| (m.month.as_str(), m.edits)).collect();
 /// assert_eq!(months, [("2026-10", 0), ("2026-12", 1)]);
 /// assert_eq!(r.months[0].contributions_added.money_pledged_vnd, 200_000.0);
 /// # Ok(()) }
 /// ```
-pub fn monthly_progress(base: &Dataset, journal: &[JournalEntry], commune: &str) -> ProgressReport {
+pub fn monthly_progress(base: &Dataset, journal: &[JournalEntry]) -> ProgressReport {
+    let mut ledger = ProgressLedger::new(base);
     let mut data = base.clone();
-    let at_start = water_connection(&data, commune).commune;
-    let mut months: BTreeMap<String, Month> = BTreeMap::new();
-    // The water figures after the last edit saved in each month.
-    let mut water_at_end: BTreeMap<String, WaterRow> = BTreeMap::new();
-    let datings: Vec<Dating> = journal.iter().map(Dating::new).collect();
-    for (i, d) in datings.iter().enumerate() {
-        let e = d.entry;
-        month_mut(&mut months, &d.saved_month);
+    for e in journal {
         // Entries were valid when made; one that no longer applies is skipped, not fatal.
         if data.apply(&e.edit).is_ok() {
-            month_mut(&mut months, &d.saved_month).edits += 1;
-            count(&mut months, d);
-        }
-        if datings.get(i + 1).map(|n| &n.saved_month) != Some(&d.saved_month) {
-            water_at_end.insert(
-                d.saved_month.clone(),
-                water_connection(&data, commune).commune,
-            );
+            ledger.add(e);
         }
     }
-    let months = months
-        .into_values()
-        .map(|mut m| {
-            let w = water_at_end
-                .range(..=m.month.clone())
-                .next_back()
-                .map_or(&at_start, |(_, w)| w);
-            m.water_registered_dwellings = w.registered;
-            m.dwellings = w.dwellings;
-            m.water_rate = w.rate;
-            m
-        })
-        .collect();
-    ProgressReport {
-        month_basis: MonthBasis::current(),
-        water_rate_at_start: at_start.rate,
-        months,
+    ledger.report()
+}
+
+/// The commune's piped-water figures at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct WaterFigures {
+    /// Dwellings registered (connected included).
+    pub registered: usize,
+    /// Dwellings.
+    pub dwellings: usize,
+}
+
+impl WaterFigures {
+    /// Registered over dwellings, as the water report computes it.
+    pub fn rate(self) -> f64 {
+        if self.dwellings == 0 {
+            0.0
+        } else {
+            self.registered as f64 / self.dwellings as f64
+        }
+    }
+}
+
+/// Households per dwelling and water status, kept up to date one household at a time:
+/// a dwelling is registered when any of its households is registered or connected (the
+/// rule of [`crate::analysis::water::water_connection`], which counts the same from
+/// scratch).
+#[derive(Debug, Clone, Default)]
+pub struct WaterTally {
+    // "village/dwelling" → households not registered, registered, connected
+    dwellings: std::collections::HashMap<String, [u32; 3]>,
+    registered: usize,
+}
+
+impl WaterTally {
+    /// The tally of a data set's households.
+    pub fn of(data: &Dataset) -> Self {
+        let mut t = WaterTally::default();
+        for h in data.household_records.iter() {
+            t.change(&dwelling_key(h), h.water_status, 1);
+        }
+        t
+    }
+
+    fn change(&mut self, dwelling: &str, status: WaterStatus, by: i32) {
+        let counts = self.dwellings.entry(dwelling.to_owned()).or_default();
+        let was = counts[1] + counts[2] > 0;
+        let slot = &mut counts[status as usize];
+        *slot = slot.saturating_add_signed(by);
+        let now = counts[1] + counts[2] > 0;
+        if counts.iter().all(|c| *c == 0) {
+            self.dwellings.remove(dwelling);
+        }
+        match (was, now) {
+            (false, true) => self.registered += 1,
+            (true, false) => self.registered -= 1,
+            _ => {}
+        }
+    }
+
+    /// Takes in a household edit: the household as it was and as it is (as journal
+    /// entries carry them).
+    pub fn apply(&mut self, id: &str, before: Option<&Value>, after: Option<&Value>) {
+        for (feature, by) in [(before, -1), (after, 1)] {
+            if let Some(h) = household(id, feature) {
+                self.change(&dwelling_key(&h), h.water_status, by);
+            }
+        }
+    }
+
+    /// The figures now.
+    pub fn figures(&self) -> WaterFigures {
+        WaterFigures {
+            registered: self.registered,
+            dwellings: self.dwellings.len(),
+        }
+    }
+}
+
+fn dwelling_key(h: &Household) -> String {
+    // As water_connection qualifies them: dwelling ids are per village.
+    format!("{}/{}", h.village_id, h.dwelling_id)
+}
+
+fn household(id: &str, feature: Option<&Value>) -> Option<Household> {
+    let props = feature?.get("properties")?.as_object()?;
+    Household::from_properties(id, props).ok()
+}
+
+/// The monthly progress, kept up to date edit by edit (see the module's steps).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProgressLedger {
+    /// The last journal entry taken in (0: none).
+    pub seq: u64,
+    /// Water figures before the first edit.
+    pub water_at_start: WaterFigures,
+    /// Months with edits saved or changes dated in them.
+    pub months: BTreeMap<String, Month>,
+    /// Water figures after the last edit saved in each month.
+    pub water_at_end: BTreeMap<String, WaterFigures>,
+    #[serde(skip)]
+    tally: WaterTally,
+}
+
+impl ProgressLedger {
+    /// A ledger with no edit yet, over the data as they are before the first one.
+    pub fn new(base: &Dataset) -> Self {
+        let tally = WaterTally::of(base);
+        ProgressLedger {
+            seq: 0,
+            water_at_start: tally.figures(),
+            months: BTreeMap::new(),
+            water_at_end: BTreeMap::new(),
+            tally,
+        }
+    }
+
+    /// Gives a ledger read back from a file the water tally of `data`, the data as they
+    /// stand at the ledger's last entry.
+    pub fn with_tally(mut self, tally: WaterTally) -> Self {
+        self.tally = tally;
+        self
+    }
+
+    /// The water tally (for an edit the ledger already counted but the tally has not
+    /// seen).
+    pub fn tally_mut(&mut self) -> &mut WaterTally {
+        &mut self.tally
+    }
+
+    /// Takes in one applied journal entry (entries come in order; one already taken in
+    /// is ignored).
+    pub fn add(&mut self, e: &JournalEntry) {
+        if e.seq != 0 && e.seq <= self.seq {
+            return;
+        }
+        let d = Dating::new(e);
+        month_mut(&mut self.months, &d.saved_month).edits += 1;
+        count(&mut self.months, &d);
+        if e.edit.collection == LayerKind::Households {
+            self.tally
+                .apply(&e.edit.id, e.before.as_ref(), e.edit.feature.as_ref());
+        }
+        self.water_at_end
+            .insert(d.saved_month.clone(), self.tally.figures());
+        self.seq = e.seq;
+    }
+
+    /// The report.
+    pub fn report(&self) -> ProgressReport {
+        let months = self
+            .months
+            .values()
+            .cloned()
+            .map(|mut m| {
+                let w = self
+                    .water_at_end
+                    .range(..=m.month.clone())
+                    .next_back()
+                    .map_or(self.water_at_start, |(_, w)| *w);
+                m.water_registered_dwellings = w.registered;
+                m.dwellings = w.dwellings;
+                m.water_rate = w.rate();
+                m
+            })
+            .collect();
+        ProgressReport {
+            month_basis: MonthBasis::current(),
+            water_rate_at_start: self.water_at_start.rate(),
+            months,
+        }
     }
 }
 
@@ -310,5 +457,78 @@ fn count(months: &mut BTreeMap<String, Month>, d: &Dating) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::water::water_connection;
+    use crate::store::edit::{Edit, EditOp};
+    use rand::{RngExt, SeedableRng};
+
+    /// The tally kept edit by edit agrees with the water report counted from scratch,
+    /// through random changes of status, dwelling and village, creations and deletions.
+    #[test]
+    fn the_water_tally_follows_every_edit() {
+        let mut data = Dataset::load(std::path::Path::new("tests/fixtures/small")).unwrap();
+        let mut tally = WaterTally::of(&data);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let statuses = ["not_registered", "registered", "connected"];
+        for step in 0..300 {
+            let ids: Vec<String> = data
+                .households
+                .features
+                .iter()
+                .map(|f| f.id.clone())
+                .collect();
+            let owned: Vec<String> = data
+                .parcel_records
+                .iter()
+                .filter_map(|p| p.owner_household.clone())
+                .collect();
+            let id = ids[rng.random_range(0..ids.len())].clone();
+            let before = data.households.get(&id).unwrap().to_json();
+            let (op, feature) = match rng.random_range(0..10) {
+                0 if !owned.contains(&id) && ids.len() > 2 => (EditOp::Delete, None),
+                1 => {
+                    let mut f = before.clone();
+                    f["id"] = format!("new{step}").into();
+                    (EditOp::Create, Some(f))
+                }
+                _ => {
+                    let mut f = before.clone();
+                    let p = &mut f["properties"];
+                    p["water_status"] = statuses[rng.random_range(0..3)].into();
+                    if rng.random_bool(0.3) {
+                        p["dwelling_id"] = format!("d{}", rng.random_range(1..5)).into();
+                    }
+                    if rng.random_bool(0.1) {
+                        p["village_id"] = ["vil-a", "vil-b"][rng.random_range(0..2)].into();
+                    }
+                    (EditOp::Replace, Some(f))
+                }
+            };
+            let edit_id = match (&op, &feature) {
+                (EditOp::Create, Some(f)) => f["id"].as_str().unwrap().to_owned(),
+                _ => id.clone(),
+            };
+            let edit = Edit {
+                op,
+                collection: LayerKind::Households,
+                id: edit_id.clone(),
+                feature: feature.clone(),
+                date: None,
+            };
+            data.apply(&edit).unwrap();
+            let old = (op != EditOp::Create).then_some(&before);
+            tally.apply(&edit_id, old, feature.as_ref());
+            let full = water_connection(&data, "x").commune;
+            assert_eq!(
+                (tally.figures().registered, tally.figures().dwellings),
+                (full.registered, full.dwellings),
+                "after step {step} ({op:?} {edit_id})"
+            );
+        }
     }
 }

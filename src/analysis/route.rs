@@ -80,23 +80,6 @@ pub enum RouteError {
     BadWidth(String),
 }
 
-/// Checks a corridor width given as a JSON value (a number, or a numeric string from a
-/// query string).
-pub fn parse_width(v: Option<&Value>) -> Result<f64, RouteError> {
-    let w = match v {
-        None | Some(Value::Null) => return Ok(DEFAULT_CORRIDOR_WIDTH_M),
-        Some(Value::Number(n)) => n.as_f64(),
-        Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
-        Some(_) => None,
-    };
-    match w {
-        Some(w) => check_width(w),
-        None => Err(RouteError::BadWidth(
-            v.map_or_else(String::new, |v| v.to_string()),
-        )),
-    }
-}
-
 /// Checks a corridor width in metres.
 pub fn check_width(w: f64) -> Result<f64, RouteError> {
     if w.is_finite() && w > 0.0 && w <= MAX_CORRIDOR_WIDTH_M {
@@ -305,18 +288,9 @@ mod tests {
 
     #[test]
     fn widths_must_be_positive_finite_and_sane() {
-        assert_eq!(parse_width(None).unwrap(), DEFAULT_CORRIDOR_WIDTH_M);
-        assert_eq!(parse_width(Some(&json!(4.5))).unwrap(), 4.5);
-        assert_eq!(parse_width(Some(&json!("3"))).unwrap(), 3.0);
-        for bad in [
-            json!(0),
-            json!(-2),
-            json!(1e9),
-            json!("NaN"),
-            json!("inf"),
-            json!(true),
-        ] {
-            assert!(parse_width(Some(&bad)).is_err(), "{bad}");
+        assert_eq!(check_width(4.5).unwrap(), 4.5);
+        for bad in [0.0, -2.0, 1e9, f64::NAN, f64::INFINITY] {
+            assert!(check_width(bad).is_err(), "{bad}");
         }
     }
 }

@@ -12,8 +12,9 @@ use geo::{Geometry, LineString};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::params::{width_from_body, width_from_query};
 use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
-use crate::analysis::route::{parse_route, parse_width};
+use crate::analysis::route::parse_route;
 use crate::analysis::route_impact::{RouteImpact, route_impact, route_impact_with_strips};
 use crate::auth::Caller;
 use crate::model::LayerKind;
@@ -84,8 +85,7 @@ async fn canal_impact(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let geojson = wants_geojson(q.format.as_deref(), &headers)?;
-    let width = parse_width(q.corridor_width_m.map(Value::String).as_ref())
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let width = width_from_query(q.corridor_width_m.as_deref())?;
     let data = state.dataset();
     let line = canal_route(&data, &id)?;
     let impact = impact_for(&caller, data, line, width, geojson).await?;
@@ -111,8 +111,7 @@ pub fn route_from_body(body: Value, data: &Dataset) -> Result<(LineString, f64),
         .get("route")
         .ok_or_else(|| ApiError::BadRequest("the body has no `route`".into()))?;
     let line = parse_route(route, data).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let width = parse_width(body.get("corridor_width_m"))
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let width = width_from_body(body.get("corridor_width_m"))?;
     Ok((line, width))
 }
 

@@ -3,16 +3,34 @@
 //! A request carries `Authorization: Bearer <token>` (from `POST /api/session`) or HTTP
 //! Basic credentials (for GIS clients such as QGIS and GDAL); without either it is the
 //! public. Wrong credentials are a 401, never a silent downgrade to public.
+//!
+//! A password check (argon2, about 19 MiB and tens of milliseconds) is the one thing an
+//! anonymous client can make the service do that is expensive, so each goes through the
+//! [`PasswordGate`]:
+//! 1. a client address or user name backing off after wrong passwords is refused with 429
+//!    and `Retry-After`, before anything is checked (see [`crate::auth::throttle`]);
+//! 2. at most [`PasswordGate::IN_FLIGHT`] checks run at once, on the blocking pool, never
+//!    on the async workers that serve everyone else; up to [`PasswordGate::QUEUE`] more
+//!    wait their turn, and beyond that a check is refused with 429 at once — so a flood
+//!    of sign-ins holds a bounded amount of memory and no worker.
 
-use axum::extract::{FromRequestParts, State};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 
 use super::{ApiError, ApiJson, AppState};
 use crate::auth::{Caller, Role};
@@ -22,6 +40,110 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/session", post(sign_in).get(whoami).delete(sign_out))
         .route("/api/users", get(list_users).post(set_user))
+        .route("/api/users/{name}", delete(remove_user))
+}
+
+/// The bound on password checks: how many run at once and how many may wait.
+#[derive(Debug)]
+pub struct PasswordGate {
+    slots: tokio::sync::Semaphore,
+    waiting: AtomicUsize,
+    /// Checks of the same HTTP Basic credentials in flight: a GIS client opening a layer
+    /// sends several requests at once with the same credentials, and they share one check
+    /// instead of each taking a turn.
+    basic: std::sync::Mutex<HashMap<[u8; 32], Arc<OnceCell<Caller>>>>,
+}
+
+impl Default for PasswordGate {
+    fn default() -> Self {
+        PasswordGate {
+            slots: tokio::sync::Semaphore::new(Self::IN_FLIGHT),
+            waiting: AtomicUsize::new(0),
+            basic: std::sync::Mutex::default(),
+        }
+    }
+}
+
+impl PasswordGate {
+    /// Password checks running at once: two, about 38 MiB of argon2 memory.
+    pub const IN_FLIGHT: usize = 2;
+    /// Checks allowed to wait for a turn; beyond them a check is refused at once.
+    pub const QUEUE: usize = 16;
+    /// The longest a check waits for its turn before it is refused.
+    pub const MAX_WAIT: Duration = Duration::from_secs(5);
+
+    fn lock_basic(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Arc<OnceCell<Caller>>>> {
+        self.basic
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `check` (a password verification) when a slot is free, on the blocking pool.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        check: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let busy = || ApiError::TooMany {
+            message: "too many sign-ins are being checked right now; try again shortly".into(),
+            retry_after: Duration::from_secs(1),
+        };
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= Self::QUEUE {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(busy());
+        }
+        let permit = tokio::time::timeout(Self::MAX_WAIT, self.slots.acquire()).await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let _permit = match permit {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return Err(ApiError::Internal(e.into())),
+            Err(_) => return Err(busy()),
+        };
+        tokio::task::spawn_blocking(check)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))
+    }
+}
+
+/// The address a request came from, as the throttles key it: an IPv4 address, or the
+/// /64 network of an IPv6 one (one host is usually given a whole /64). `None` when the
+/// service was not told (tests calling the router directly).
+pub fn client_key(parts: &axum::http::Extensions) -> Option<IpAddr> {
+    let ip = parts.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    Some(match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    })
+}
+
+/// Verifies `name`'s password through the throttles and the gate: `Ok(None)` when it is
+/// wrong.
+pub async fn verify_password(
+    state: &AppState,
+    client: Option<IpAddr>,
+    name: String,
+    password: String,
+) -> Result<Option<Caller>, ApiError> {
+    let auth = state.auth();
+    if let Some(wait) = auth.sign_in_wait(client, &name) {
+        return Err(ApiError::TooMany {
+            message: "too many wrong passwords: wait before trying again".into(),
+            retry_after: wait,
+        });
+    }
+    let checker = state.auth();
+    let user = name.clone();
+    let caller = state
+        .passwords()
+        .run(move || checker.verify(&user, &password))
+        .await?;
+    auth.record_sign_in(client, &name, caller.is_some());
+    Ok(caller)
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -33,7 +155,7 @@ impl FromRequestParts<AppState> for Caller {
     ) -> Result<Self, Self::Rejection> {
         match parts.extensions.get::<Caller>() {
             Some(c) => Ok(c.clone()),
-            None => caller_from_headers(&parts.headers, state),
+            None => caller_from_headers(&parts.headers, client_key(&parts.extensions), state).await,
         }
     }
 }
@@ -45,7 +167,8 @@ pub async fn identify(
     mut req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    match caller_from_headers(req.headers(), &state) {
+    let client = client_key(req.extensions());
+    match caller_from_headers(req.headers(), client, &state).await {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
             next.run(req).await
@@ -54,22 +177,20 @@ pub async fn identify(
     }
 }
 
-/// The caller named by a request's Authorization header.
-pub fn caller_from_headers(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Caller::public());
-    };
+/// The two schemes of the Authorization header, parsed.
+enum Credentials<'a> {
+    Bearer(&'a str),
+    Basic { name: String, password: String },
+}
+
+/// Reads an Authorization header: the scheme is case-insensitive (RFC 9110 §11.1).
+fn credentials(value: &axum::http::HeaderValue) -> Result<Credentials<'_>, ApiError> {
     let value = value
         .to_str()
         .map_err(|_| ApiError::Unauthorized("the Authorization header is not text".into()))?;
-    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    let auth = state.auth();
+    let (scheme, rest) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
     match scheme.to_ascii_lowercase().as_str() {
-        "bearer" => auth.from_token(rest.trim()).ok_or_else(|| {
-            ApiError::Unauthorized(
-                "the session token is unknown or has expired; sign in again".into(),
-            )
-        }),
+        "bearer" => Ok(Credentials::Bearer(rest.trim())),
         "basic" => {
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(rest.trim())
@@ -83,12 +204,72 @@ pub fn caller_from_headers(headers: &HeaderMap, state: &AppState) -> Result<Call
             let (name, password) = decoded.split_once(':').ok_or_else(|| {
                 ApiError::Unauthorized("the Basic credentials are not name:password".into())
             })?;
-            auth.from_basic(name, password)
-                .ok_or_else(|| ApiError::Unauthorized("wrong user name or password".into()))
+            Ok(Credentials::Basic {
+                name: name.to_owned(),
+                password: password.to_owned(),
+            })
         }
         other => Err(ApiError::Unauthorized(format!(
             "Authorization scheme `{other}` is not supported; use Bearer or Basic"
         ))),
+    }
+}
+
+/// The caller named by a request's Authorization header.
+pub async fn caller_from_headers(
+    headers: &HeaderMap,
+    client: Option<IpAddr>,
+    state: &AppState,
+) -> Result<Caller, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Caller::public());
+    };
+    let auth = state.auth();
+    match credentials(value)? {
+        Credentials::Bearer(token) => auth.from_token(token).ok_or_else(|| {
+            ApiError::Unauthorized(
+                "the session token is unknown or has expired; sign in again".into(),
+            )
+        }),
+        Credentials::Basic { name, password } => {
+            if let Some(c) = auth.cached_basic(&name, &password) {
+                return Ok(c);
+            }
+            let key: [u8; 32] = Sha256::new()
+                .chain_update(name.as_bytes())
+                .chain_update([0])
+                .chain_update(password.as_bytes())
+                .finalize()
+                .into();
+            let cell = Arc::clone(
+                state
+                    .passwords()
+                    .lock_basic()
+                    .entry(key)
+                    .or_insert_with(|| Arc::new(OnceCell::new())),
+            );
+            let result = cell
+                .get_or_try_init(|| async {
+                    let caller =
+                        verify_password(state, client, name.clone(), password.clone()).await?;
+                    let caller = caller.ok_or_else(|| {
+                        ApiError::Unauthorized("wrong user name or password".into())
+                    })?;
+                    auth.remember_basic(&name, &password, &caller);
+                    Ok::<_, ApiError>(caller)
+                })
+                .await
+                .cloned();
+            // The last one out forgets the check; a later request with the same
+            // credentials finds them in the cache (or checks a wrong password again).
+            let mut inflight = state.passwords().lock_basic();
+            if inflight.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell))
+                && Arc::strong_count(&cell) <= 2
+            {
+                inflight.remove(&key);
+            }
+            result
+        }
     }
 }
 
@@ -120,14 +301,13 @@ struct SignIn {
 
 async fn sign_in(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    let auth = state.auth();
-    let result = tokio::task::spawn_blocking(move || auth.sign_in(&body.name, &body.password))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let (token, caller) =
-        result.ok_or_else(|| ApiError::Unauthorized("wrong user name or password".into()))?;
+    let caller = verify_password(&state, client, body.name, body.password)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("wrong user name or password".into()))?;
+    let token = state.auth().new_session(&caller);
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -140,17 +320,26 @@ async fn sign_in(
         .into_response())
 }
 
+/// The throttles' key for the request's client (see [`client_key`]).
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_key(&parts.extensions)))
+    }
+}
+
 async fn whoami(caller: Caller) -> Json<serde_json::Value> {
     Json(json!({"name": caller.name, "role": caller.role}))
 }
 
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> StatusCode {
-    if let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+    if let Some(Ok(Credentials::Bearer(token))) =
+        headers.get(header::AUTHORIZATION).map(credentials)
     {
-        state.auth().sign_out(token.trim());
+        state.auth().sign_out(token);
     }
     StatusCode::NO_CONTENT
 }
@@ -196,16 +385,43 @@ async fn set_user(
     }
     let auth = state.auth();
     let name = body.name.clone();
-    tokio::task::spawn_blocking(move || auth.set_user(&body.name, role, &body.password))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| match e {
-            crate::auth::AuthError::Invalid(m) => ApiError::BadRequest(m),
-            other => ApiError::Internal(other.into()),
-        })?;
+    // Hashing a password is an argon2 run like a check: it takes a turn at the gate.
+    state
+        .passwords()
+        .run(move || auth.set_user(&body.name, role, &body.password))
+        .await??;
     Ok((
         StatusCode::CREATED,
         Json(json!({"name": name, "role": role})),
     )
         .into_response())
+}
+
+async fn remove_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    require(&caller, Role::Admin, "managing users")?;
+    if name == caller.name {
+        return Err(ApiError::Conflict(
+            "an admin cannot remove themselves; another admin can".into(),
+        ));
+    }
+    let auth = state.auth();
+    tokio::task::spawn_blocking(move || auth.remove_user(&name))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))??;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+impl From<crate::auth::AuthError> for ApiError {
+    fn from(e: crate::auth::AuthError) -> Self {
+        use crate::auth::AuthError;
+        match e {
+            AuthError::Invalid(m) => ApiError::BadRequest(m),
+            AuthError::NoSuchUser(_) => ApiError::NotFound(e.to_string()),
+            other => ApiError::Internal(other.into()),
+        }
+    }
 }

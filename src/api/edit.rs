@@ -14,13 +14,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::auth::require;
+use super::etag::{if_match, required_if_match};
 use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
 use crate::auth::{Caller, Role};
 use crate::model::{CanalStatus, ClearanceStatus, LayerKind, WaterStatus, date};
 use crate::store::Feature;
 use crate::store::edit::{Edit, EditError, EditOp};
 use crate::store::journal::JournalEntry;
-use crate::store::live::{Edited, StoreError};
+use crate::store::live::{Edited, Precondition, StoreError};
 
 /// The editing and history routes.
 pub fn routes() -> Router<AppState> {
@@ -52,29 +53,9 @@ fn collection(id: &str) -> Result<LayerKind, ApiError> {
     })
 }
 
-fn if_match(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
-    headers
-        .get(header::IF_MATCH)
-        .map(|v| {
-            v.to_str()
-                .map(str::to_owned)
-                .map_err(|_| ApiError::BadRequest("If-Match is not text".into()))
-        })
-        .transpose()
-}
-
-fn required_if_match(headers: &HeaderMap) -> Result<String, ApiError> {
-    if_match(headers)?.ok_or_else(|| {
-        ApiError::PreconditionRequired(
-            "send If-Match with the ETag of the feature you read, so that no one else's change is overwritten".into(),
-        )
-    })
-}
-
-/// The ETag header value of a feature.
+/// The ETag header value of a feature (for callers who see all of it).
 pub fn etag(f: &Feature) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{}\"", f.version()))
-        .unwrap_or(HeaderValue::from_static("\"\""))
+    super::etag::of_feature(f)
 }
 
 fn store_error(e: StoreError) -> ApiError {
@@ -83,7 +64,7 @@ fn store_error(e: StoreError) -> ApiError {
         StoreError::Edit(EditError::Exists { .. } | EditError::Referenced(_)) => {
             ApiError::Conflict(e.to_string())
         }
-        StoreError::Edit(EditError::Invalid(m)) => ApiError::Unprocessable(m),
+        StoreError::Edit(EditError::Invalid(i)) => ApiError::Invalid(i),
         StoreError::Stale { .. } => ApiError::PreconditionFailed(e.to_string()),
         StoreError::Journal(j) => ApiError::Internal(j.into()),
     }
@@ -92,17 +73,32 @@ fn store_error(e: StoreError) -> ApiError {
 async fn run_edit(
     state: &AppState,
     caller: &Caller,
-    if_match: Option<String>,
+    precondition: Option<Precondition>,
     make: impl FnOnce(&crate::store::Dataset) -> Result<Edit, EditError> + Send + 'static,
 ) -> Result<Edited, ApiError> {
     require(caller, Role::Officer, "editing")?;
     let state = state.clone();
     let user = caller.name.clone();
     // The journal fsync blocks; keep it off the async workers.
-    tokio::task::spawn_blocking(move || state.store().edit_with(&user, if_match.as_deref(), make))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(store_error)
+    let store = state.clone();
+    let edited = tokio::task::spawn_blocking(move || {
+        store.store().edit_with(&user, precondition.as_ref(), make)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(store_error)?;
+    if state.store().wants_compaction() {
+        // In the background: edits and reads go on while the snapshot is written.
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = state.store().compact() {
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "compaction failed; the journal is kept whole"
+                );
+            }
+        });
+    }
+    Ok(edited)
 }
 
 fn feature_response(status: StatusCode, collection: LayerKind, f: &Feature) -> Response {
@@ -577,13 +573,22 @@ fn filter_history<'a>(
         .collect())
 }
 
+/// Every edit ever made, archives included (a read of the disk, off the async workers).
+async fn read_history(state: &AppState) -> Result<Vec<JournalEntry>, ApiError> {
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.store().history())
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
 async fn history(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Response, ApiError> {
     require(&caller, Role::Viewer, "the change history")?;
-    let all = state.store().history();
+    let all = read_history(&state).await?;
     Ok(history_response(filter_history(&all, &q)?, &q))
 }
 
@@ -597,6 +602,6 @@ async fn feature_history(
     collection(&coll)?;
     q.collection = Some(coll);
     q.id = Some(fid);
-    let all = state.store().history();
+    let all = read_history(&state).await?;
     Ok(history_response(filter_history(&all, &q)?, &q))
 }

@@ -17,7 +17,6 @@ use super::ogc::crs::OgcCrs;
 use super::ogc::is_personal;
 use super::ogc::items::parse_bbox;
 use super::{ApiError, ApiJson, ApiQuery, AppState};
-use crate::analysis::route::parse_width;
 use crate::auth::{Caller, Role};
 use crate::export::{self, ExportCrs, ExportError, Format, Output};
 use crate::model::LayerKind;
@@ -161,8 +160,8 @@ fn width_param(rest: &Pairs) -> Result<f64, ApiError> {
     let w = rest
         .iter()
         .find(|(k, _)| k == "corridor_width_m")
-        .map(|(_, v)| Value::String(v.clone()));
-    parse_width(w.as_ref()).map_err(|e| ApiError::BadRequest(e.to_string()))
+        .map(|(_, v)| v.as_str());
+    super::params::width_from_query(w)
 }
 
 async fn canal_impact_export(

@@ -25,10 +25,13 @@ use crate::store::live::Store;
 pub mod analyses;
 pub mod auth;
 pub mod edit;
+pub mod etag;
 pub mod export;
 pub mod ogc;
 pub mod openapi;
+pub mod params;
 pub mod reports;
+pub mod serve;
 
 /// The largest request body accepted, in bytes. A route of 10 000 vertices is about 400 KB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -38,6 +41,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     store: Arc<Store>,
     auth: Arc<Auth>,
+    passwords: Arc<auth::PasswordGate>,
     /// Where the map page's files are.
     pub web_dir: PathBuf,
 }
@@ -58,6 +62,7 @@ impl AppState {
         AppState {
             store: Arc::new(store),
             auth: Arc::new(auth),
+            passwords: Arc::new(auth::PasswordGate::default()),
             web_dir,
         }
     }
@@ -65,6 +70,11 @@ impl AppState {
     /// Users and sessions.
     pub fn auth(&self) -> Arc<Auth> {
         Arc::clone(&self.auth)
+    }
+
+    /// The bound on password checks in flight.
+    pub fn passwords(&self) -> &auth::PasswordGate {
+        &self.passwords
     }
 
     /// The current snapshot of the data set.
@@ -95,6 +105,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::identify,
         ))
+        .layer(axum::middleware::from_fn(serve::body_deadline))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CorsLayer::permissive())
         .with_state(state)
@@ -116,6 +127,12 @@ pub enum ApiError {
     /// The request was well formed but its content cannot be processed (422).
     #[error("{0}")]
     Unprocessable(String),
+    /// A feature or value broke a rule of its layer (422, with the field and the rule).
+    #[error("{0}")]
+    Invalid(crate::model::schema::Invalid),
+    /// The body did not arrive in time (408).
+    #[error("{0}")]
+    RequestTimeout(String),
     /// The body is too large (413).
     #[error("{0}")]
     TooLarge(String),
@@ -125,6 +142,14 @@ pub enum ApiError {
     /// The caller's role does not allow this (403).
     #[error("{0}")]
     Forbidden(String),
+    /// Too many requests of this kind: try again after the delay (429 + Retry-After).
+    #[error("{message}")]
+    TooMany {
+        /// What to do.
+        message: String,
+        /// How long to wait.
+        retry_after: std::time::Duration,
+    },
     /// The edit conflicts with other data (409).
     #[error("{0}")]
     Conflict(String),
@@ -148,10 +173,12 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unprocessable(_) | ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
@@ -167,11 +194,29 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(e) = &self {
             tracing::error!(error = format!("{e:#}"), "request failed");
         }
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "error": self.to_string(),
             "status": status.as_u16(),
         });
+        if let ApiError::Invalid(i) = &self {
+            body["field"] = i.field.clone().into();
+            body["rule"] = serde_json::to_value(i.rule).unwrap_or_default();
+        }
+        let retry_after = match &self {
+            ApiError::TooMany { retry_after, .. } => {
+                // Whole seconds, rounded up, at least one.
+                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                let secs = secs.max(1);
+                body["retry_after_s"] = secs.into();
+                Some(secs)
+            }
+            _ => None,
+        };
         let mut resp = (status, axum::Json(body)).into_response();
+        if let Some(secs) = retry_after {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if status == StatusCode::UNAUTHORIZED {
             // Bearer, not Basic: a Basic challenge would make browsers pop up their own
             // sign-in dialog over the map. GIS clients send Basic credentials unasked.
@@ -198,7 +243,12 @@ impl From<JsonRejection> for ApiError {
                 "send the body with Content-Type: application/json".into(),
             ),
             JsonRejection::BytesRejection(e) => {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                if serve::is_body_timeout(&e) {
+                    ApiError::RequestTimeout(format!(
+                        "the request body did not arrive within {} s",
+                        serve::BODY_READ_TIMEOUT.as_secs()
+                    ))
+                } else if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::TooLarge(format!(
                         "the body is larger than the limit of {MAX_BODY_BYTES} bytes"
                     ))

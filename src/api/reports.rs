@@ -9,7 +9,6 @@ use super::auth::require;
 use super::{ApiError, ApiQuery, AppState, JSON, json_with_type};
 use crate::analysis::canal_length::{Grouping, canal_length};
 use crate::analysis::contributions::{ContributionError, Kind, contributions};
-use crate::analysis::route::parse_width;
 use crate::analysis::water::water_connection;
 use crate::auth::{Caller, Role};
 
@@ -94,8 +93,7 @@ async fn contributions_report(
             })
         })
         .transpose()?;
-    let width = parse_width(q.corridor_width_m.map(serde_json::Value::String).as_ref())
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let width = super::params::width_from_query(q.corridor_width_m.as_deref())?;
     let data = state.dataset();
     let report = contributions(&data, kind, q.village.as_deref(), width).map_err(|e| match e {
         ContributionError::UnknownVillage(_) => ApiError::NotFound(e.to_string()),
@@ -113,13 +111,7 @@ async fn progress_report(
     State(state): State<AppState>,
     ApiQuery(NoQuery {}): ApiQuery<NoQuery>,
 ) -> Result<Response, ApiError> {
-    let store_state = state.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        let store = store_state.store();
-        let base = store.base();
-        crate::analysis::progress::monthly_progress(&base, &store.history(), &commune_name(&base))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    // Kept up to date edit by edit: as cheap as the number of months.
+    let report = state.store().progress();
     to_json(&report)
 }

@@ -10,7 +10,10 @@
 //! Users live in `users.json` in the data directory, written atomically (temporary file,
 //! fsync, rename, fsync of the directory).
 
+pub mod throttle;
+
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -20,6 +23,8 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use throttle::{Policy, Throttle};
 
 /// The users file's name in the data directory.
 pub const USERS_FILE: &str = "users.json";
@@ -131,6 +136,9 @@ pub enum AuthError {
     /// The request is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// No user has this name.
+    #[error("no user `{0}`")]
+    NoSuchUser(String),
 }
 
 /// Hashes a password with argon2id and a random salt.
@@ -152,6 +160,57 @@ fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
+/// The users in a users file; none when it does not exist.
+fn read_users(path: &Path) -> Result<Vec<User>, AuthError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let file: UsersFile = serde_json::from_str(&text).map_err(|e| AuthError::BadFile {
+                path: path.to_owned(),
+                problem: e.to_string(),
+            })?;
+            Ok(file.users)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(AuthError::Io {
+            path: path.to_owned(),
+            op: "cannot read",
+            source,
+        }),
+    }
+}
+
+/// What tells that a file changed: its modification time and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    modified: std::time::SystemTime,
+    len: u64,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Option<FileStamp> {
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            modified: m.modified().ok()?,
+            len: m.len(),
+        })
+    }
+}
+
+/// Failures per client address and per user name (see [`throttle`]).
+struct Throttles {
+    clients: Mutex<Throttle<IpAddr>>,
+    users: Mutex<Throttle<String>>,
+}
+
+impl Default for Throttles {
+    fn default() -> Self {
+        Throttles {
+            clients: Mutex::new(Throttle::new(Policy::CLIENT, 100_000)),
+            users: Mutex::new(Throttle::new(Policy::USER, 100_000)),
+        }
+    }
+}
+
 fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
@@ -165,6 +224,10 @@ struct Session {
 pub struct Auth {
     path: Option<PathBuf>,
     users: Mutex<Vec<User>>,
+    // The users file's modification time and length when last read, to see a user added
+    // or removed from the shell while the service runs.
+    stamp: Mutex<Option<FileStamp>>,
+    throttles: Throttles,
     // SHA-256 of the token → session
     sessions: Mutex<HashMap<String, Session>>,
     // SHA-256 of "name:password" → session, for HTTP Basic
@@ -183,24 +246,7 @@ impl Auth {
     /// Users from `dir/users.json` (none if the file does not exist).
     pub fn open(dir: &Path) -> Result<Auth, AuthError> {
         let path = dir.join(USERS_FILE);
-        let users = match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let file: UsersFile =
-                    serde_json::from_str(&text).map_err(|e| AuthError::BadFile {
-                        path: path.clone(),
-                        problem: e.to_string(),
-                    })?;
-                file.users
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(source) => {
-                return Err(AuthError::Io {
-                    path,
-                    op: "cannot read",
-                    source,
-                });
-            }
-        };
+        let users = read_users(&path)?;
         Ok(Auth::new(Some(path), users))
     }
 
@@ -210,9 +256,12 @@ impl Auth {
     }
 
     fn new(path: Option<PathBuf>, users: Vec<User>) -> Auth {
+        let stamp = path.as_deref().and_then(FileStamp::of);
         Auth {
             path,
             users: Mutex::new(users),
+            stamp: Mutex::new(stamp),
+            throttles: Throttles::default(),
             sessions: Mutex::new(HashMap::new()),
             basic: Mutex::new(HashMap::new()),
         }
@@ -244,6 +293,7 @@ impl Auth {
             role,
             password_hash: hash_password(password)?,
         };
+        self.reload_if_changed();
         let mut users = lock(&self.users);
         let mut next = users.clone();
         match next.iter_mut().find(|u| u.name == name) {
@@ -265,15 +315,96 @@ impl Auth {
         let text = serde_json::to_vec_pretty(&UsersFile {
             users: users.to_vec(),
         })
-        .unwrap_or_default();
+        .map_err(|e| AuthError::Invalid(format!("cannot write the users file: {e}")))?;
         crate::store::write_atomically(path, &text).map_err(|source| AuthError::Io {
             path: path.clone(),
             op: "cannot save",
             source,
-        })
+        })?;
+        *lock(&self.stamp) = FileStamp::of(path);
+        Ok(())
     }
 
-    fn check(&self, name: &str, password: &str) -> Option<Caller> {
+    /// Reads the users file again if it changed since it was last read (a user added or
+    /// removed with `drainplan user` while the service runs). A file that cannot be read
+    /// keeps the users as they were, with a warning.
+    pub fn reload_if_changed(&self) {
+        let Some(path) = &self.path else {
+            return;
+        };
+        let now = FileStamp::of(path);
+        if *lock(&self.stamp) == now {
+            return;
+        }
+        match read_users(path) {
+            Ok(users) => {
+                let mut current = lock(&self.users);
+                let changed: Vec<String> = current
+                    .iter()
+                    .filter(|u| !users.contains(u))
+                    .map(|u| u.name.clone())
+                    .collect();
+                *current = users;
+                *lock(&self.stamp) = now;
+                drop(current);
+                // A removed user, or a changed password or role, must not live on.
+                if !changed.is_empty() {
+                    lock(&self.basic).clear();
+                    lock(&self.sessions).retain(|_, s| !changed.contains(&s.caller.name));
+                }
+                tracing::info!(path = %path.display(), "users file changed: read it again");
+            }
+            Err(e) => tracing::warn!("{e}: keeping the users as they were"),
+        }
+    }
+
+    /// Removes a user, ends their sessions and saves the file. Removing a user who does
+    /// not exist is an error that says so.
+    pub fn remove_user(&self, name: &str) -> Result<(), AuthError> {
+        self.reload_if_changed();
+        let mut users = lock(&self.users);
+        if !users.iter().any(|u| u.name == name) {
+            return Err(AuthError::NoSuchUser(name.to_owned()));
+        }
+        let next: Vec<User> = users.iter().filter(|u| u.name != name).cloned().collect();
+        self.save(&next)?;
+        *users = next;
+        lock(&self.basic).clear();
+        lock(&self.sessions).retain(|_, s| s.caller.name != name);
+        Ok(())
+    }
+
+    /// How long a sign-in from `client` as `name` must wait before a password may be
+    /// checked, if it must.
+    pub fn sign_in_wait(&self, client: Option<IpAddr>, name: &str) -> Option<Duration> {
+        let now = Instant::now();
+        let by_client = client.and_then(|c| lock(&self.throttles.clients).wait(&c, now));
+        let by_user = lock(&self.throttles.users).wait(&name.to_owned(), now);
+        by_client.max(by_user)
+    }
+
+    /// Records the outcome of a password check for the throttles.
+    pub fn record_sign_in(&self, client: Option<IpAddr>, name: &str, ok: bool) {
+        let now = Instant::now();
+        let name = name.to_owned();
+        if ok {
+            lock(&self.throttles.users).succeeded(&name);
+            if let Some(c) = client {
+                lock(&self.throttles.clients).succeeded(&c);
+            }
+        } else {
+            lock(&self.throttles.users).failed(&name, now);
+            if let Some(c) = client {
+                lock(&self.throttles.clients).failed(&c, now);
+            }
+        }
+    }
+
+    /// Checks a password (argon2: about 19 MiB and tens of milliseconds; call it off the
+    /// async workers, a bounded number at a time). Reads the users file again first if it
+    /// changed.
+    pub fn verify(&self, name: &str, password: &str) -> Option<Caller> {
+        self.reload_if_changed();
         let hash = lock(&self.users)
             .iter()
             .find(|u| u.name == name)
@@ -297,7 +428,13 @@ impl Auth {
 
     /// Signs in: a new session token (given once, stored only as its hash).
     pub fn sign_in(&self, name: &str, password: &str) -> Option<(String, Caller)> {
-        let caller = self.check(name, password)?;
+        let caller = self.verify(name, password)?;
+        Some((self.new_session(&caller), caller))
+    }
+
+    /// A new session for a caller whose password was verified: its token, given once and
+    /// stored only as its hash.
+    pub fn new_session(&self, caller: &Caller) -> String {
         let token = hex::encode(rand::rng().random::<[u8; 32]>());
         let mut sessions = lock(&self.sessions);
         let now = Instant::now();
@@ -309,7 +446,7 @@ impl Auth {
                 expires: now + SESSION_TTL,
             },
         );
-        Some((token, caller))
+        token
     }
 
     /// Ends a session.
@@ -319,6 +456,8 @@ impl Auth {
 
     /// The caller behind a session token.
     pub fn from_token(&self, token: &str) -> Option<Caller> {
+        // A user removed from the shell loses their sessions at their next request.
+        self.reload_if_changed();
         let sessions = lock(&self.sessions);
         sessions
             .get(&sha256_hex(token))
@@ -326,16 +465,30 @@ impl Auth {
             .map(|s| s.caller.clone())
     }
 
-    /// The caller behind HTTP Basic credentials.
+    /// The caller behind HTTP Basic credentials, verifying the password if they were not
+    /// verified in the last five minutes.
     pub fn from_basic(&self, name: &str, password: &str) -> Option<Caller> {
+        if let Some(c) = self.cached_basic(name, password) {
+            return Some(c);
+        }
+        let caller = self.verify(name, password)?;
+        self.remember_basic(name, password, &caller);
+        Some(caller)
+    }
+
+    /// The caller behind HTTP Basic credentials verified in the last five minutes, so
+    /// that a GIS client paging through a layer does not pay for argon2 on every request.
+    pub fn cached_basic(&self, name: &str, password: &str) -> Option<Caller> {
         let key = sha256_hex(&format!("{name}:{password}"));
-        if let Some(s) = lock(&self.basic)
+        lock(&self.basic)
             .get(&key)
             .filter(|s| s.expires > Instant::now())
-        {
-            return Some(s.caller.clone());
-        }
-        let caller = self.check(name, password)?;
+            .map(|s| s.caller.clone())
+    }
+
+    /// Remembers HTTP Basic credentials just verified.
+    pub fn remember_basic(&self, name: &str, password: &str, caller: &Caller) {
+        let key = sha256_hex(&format!("{name}:{password}"));
         let mut cache = lock(&self.basic);
         let now = Instant::now();
         cache.retain(|_, s| s.expires > now);
@@ -346,7 +499,6 @@ impl Auth {
                 expires: now + BASIC_CACHE_TTL,
             },
         );
-        Some(caller)
     }
 }
 

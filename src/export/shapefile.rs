@@ -2,9 +2,11 @@
 //! not write: the `.prj` (ESRI WKT of the CRS) and a `.cpg` saying the DBF text is UTF-8,
 //! so that Vietnamese names survive in QGIS, ArcGIS and GDAL.
 //!
-//! A shapefile holds one geometry family; DBF field names are at most 10 ASCII bytes, so
-//! longer property names are cut and, where two collide, numbered (`clearance_`,
-//! `fence_to_r`, `fence_to_1`). Text cells are cut at 254 bytes on a character boundary.
+//! A shapefile holds one geometry family; DBF field names are at most 10 ASCII bytes. The
+//! layers' long property names have fixed short names, [`SHORT_NAMES`], which the import
+//! reads back (`drainplan import` maps `owner_hous` to `owner_household`); any other long
+//! name is cut and, where two collide, numbered (`fence_to_r`, `fence_to_1`). Text cells
+//! are cut at 254 bytes on a character boundary.
 
 use std::io::Cursor;
 
@@ -16,6 +18,42 @@ use shapefile::{Point, Polygon, PolygonRing, Polyline};
 use super::{ColumnKind, ExportError, Shape, Table};
 
 const MAX_TEXT_BYTES: usize = 254;
+
+/// The DBF field name of each layer property longer than 10 bytes, written by the export
+/// and read back by the import. Most are the name cut to 10 bytes, as GDAL would cut it;
+/// `clearance_date` would collide with `clearance_status` and is `clear_date`.
+pub const SHORT_NAMES: &[(&str, &str)] = &[
+    // parcels
+    ("area_legal_m2", "area_legal"),
+    ("owner_household", "owner_hous"),
+    ("clearance_status", "clearance_"),
+    ("clearance_date", "clear_date"),
+    ("frontage_edge", "frontage_e"),
+    // canals
+    ("status_date", "status_dat"),
+    // villages
+    ("water_target_rate", "water_targ"),
+    // flood zones
+    ("duration_days", "duration_d"),
+    ("last_observed", "last_obser"),
+    // households
+    ("dwelling_id", "dwelling_i"),
+    ("water_status", "water_stat"),
+    ("land_pledged_m2", "land_pledg"),
+    ("land_donated_m2", "land_donat"),
+    ("labour_pledged_days", "labour_ple"),
+    ("labour_done_days", "labour_don"),
+    ("money_pledged_vnd", "money_pled"),
+    ("money_paid_vnd", "money_paid"),
+];
+
+/// The fixed DBF name of a long property name ([`SHORT_NAMES`]).
+pub fn short_name(property: &str) -> Option<&'static str> {
+    SHORT_NAMES
+        .iter()
+        .find(|(long, _)| *long == property)
+        .map(|(_, short)| *short)
+}
 
 /// The files of one shapefile named `stem.*`: (file name, bytes), `.shp` first.
 pub fn write(table: &Table, stem: &str) -> Result<Vec<(String, Vec<u8>)>, ExportError> {
@@ -110,6 +148,11 @@ pub fn dbf_columns(table: &Table) -> Vec<DbfColumn> {
 }
 
 fn unique_name(property: &str, used: &[String]) -> String {
+    if let Some(short) = short_name(property)
+        && !used.contains(&short.to_ascii_lowercase())
+    {
+        return short.to_owned();
+    }
     let ascii: String = property
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
@@ -216,6 +259,20 @@ mod tests {
         let b = unique_name("fence_to_rebuild_other", &used);
         assert_eq!(a, "fence_to_r");
         assert_eq!(b, "fence_to_1");
+    }
+
+    #[test]
+    fn fixed_short_names_are_unique_and_short() {
+        let mut seen = std::collections::HashSet::new();
+        for (long, short) in SHORT_NAMES {
+            assert!(
+                long.len() > 10 && short.len() <= 10 && short.is_ascii(),
+                "{long}"
+            );
+            assert!(seen.insert(short.to_ascii_lowercase()), "{short} twice");
+        }
+        let used = vec!["clearance_".to_owned()];
+        assert_eq!(unique_name("clearance_date", &used), "clear_date");
     }
 
     #[test]

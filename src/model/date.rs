@@ -18,6 +18,10 @@ pub const UTC_OFFSET: UtcOffset = time::macros::offset!(+7);
 /// and an earlier year is a typing mistake (1926 for 2026).
 pub const EARLIEST: Date = time::macros::date!(2000 - 01 - 01);
 
+/// The earliest date a date property may hold: a canal's status date can be its building
+/// in 1996, long before the programme.
+pub const STORED_EARLIEST: Date = time::macros::date!(1900 - 01 - 01);
+
 /// The properties that keep the day of a feature's latest one-step change, as entered.
 pub mod property {
     /// A canal's `status` step.
@@ -44,9 +48,10 @@ pub enum DateError {
         /// Which part does not exist.
         why: String,
     },
-    /// Before [`EARLIEST`].
-    #[error("`{0}` is before {EARLIEST}; give the day the change took place")]
-    TooEarly(String),
+    /// Before the earliest day allowed ([`EARLIEST`] for a change entered now,
+    /// [`STORED_EARLIEST`] for a date kept in the data).
+    #[error("`{0}` is before {1}; give the day it took place")]
+    TooEarly(String, Date),
     /// More than a day after today in Vietnam.
     #[error(
         "`{given}` is in the future (today is {today} in Vietnam, UTC+7); give the day the change took place, at most tomorrow"
@@ -98,6 +103,16 @@ pub fn local_date(rfc3339: &str) -> Option<Date> {
 /// assert!(matches!(entered_date("2026-11-30", today), Err(DateError::Future { .. })));
 /// ```
 pub fn entered_date(given: &str, today: Date) -> Result<Date, DateError> {
+    date_between(given, EARLIEST, today)
+}
+
+/// Reads a date property's value (`status_date`, `water_date`, …): `YYYY-MM-DD`, a day of
+/// the calendar from [`STORED_EARLIEST`] to the day after `today`.
+pub fn stored_date(given: &str, today: Date) -> Result<Date, DateError> {
+    date_between(given, STORED_EARLIEST, today)
+}
+
+fn date_between(given: &str, earliest: Date, today: Date) -> Result<Date, DateError> {
     let b = given.as_bytes();
     let shaped = b.len() == 10
         && b[4] == b'-'
@@ -129,8 +144,8 @@ pub fn entered_date(given: &str, today: Date) -> Result<Date, DateError> {
         .ok()
         .and_then(|d| Date::from_calendar_date(year, month, d).ok())
         .ok_or_else(|| no_such_day(format!("{month} {year} has no day {day}")))?;
-    if date < EARLIEST {
-        return Err(DateError::TooEarly(given.to_owned()));
+    if date < earliest {
+        return Err(DateError::TooEarly(given.to_owned(), earliest));
     }
     if today.next_day().is_some_and(|tomorrow| date > tomorrow) {
         return Err(DateError::Future {
@@ -194,7 +209,7 @@ mod tests {
         assert_eq!(entered_date("2000-01-01", TODAY), Ok(EARLIEST));
         assert_eq!(
             entered_date("1999-12-31", TODAY),
-            Err(DateError::TooEarly("1999-12-31".into()))
+            Err(DateError::TooEarly("1999-12-31".into(), EARLIEST))
         );
         assert_eq!(entered_date("2026-11-29", TODAY), Ok(date!(2026 - 11 - 29)));
         assert!(matches!(

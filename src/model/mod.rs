@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub mod date;
+pub mod geometry;
 mod intern;
+pub mod schema;
 
 pub use intern::intern;
 
@@ -100,6 +102,9 @@ macro_rules! status_enum {
         impl $name {
             /// Every value, in workflow order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// Every value's name, in workflow order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
 
             /// The value's name as stored in the data.
             pub fn as_str(self) -> &'static str {

@@ -4,10 +4,19 @@
 //! One line per edit: eight hex digits of the CRC-32 of the JSON that follows, a space,
 //! the JSON, a newline. An edit is acknowledged only after its line is written and
 //! `fsync`ed. At start-up:
-//! 1. every line is read and its CRC checked;
-//! 2. a last line that is incomplete or fails its CRC is a write cut short by a crash
-//!    (it was never acknowledged): the file is truncated to the last good line;
-//! 3. a bad line followed by good ones is corruption: the load stops and says where.
+//! 1. every line is read and its CRC checked, and the sequence numbers must follow on;
+//! 2. a last line without its newline was never completely written, so never
+//!    acknowledged (a *torn tail*): it is left out of the replay, its bytes are moved to a
+//!    quarantine file beside the journal (named in the log), and the journal is cut back
+//!    to the last whole line;
+//! 3. any whole line that is damaged — a bad checksum, not an entry, a sequence number out
+//!    of order — stops the start-up with a message naming the line and how to recover,
+//!    and the file is left byte for byte as it was: a whole line was written in full and
+//!    may be an acknowledged edit, and a valid line after a damaged one certainly is.
+//!
+//! A journal cut short exactly at a line boundary looks like a crash between two edits
+//! (PostgreSQL's WAL cannot tell either); compaction ([`super::snapshot`]) records the
+//! last sequence number the data files hold, and a journal that ends before it is refused.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -52,9 +61,10 @@ pub enum JournalError {
         #[source]
         source: std::io::Error,
     },
-    /// A line in the middle of the journal is damaged.
+    /// A whole line of the journal is damaged.
     #[error(
-        "{path}: line {line} is damaged ({problem}) and later lines follow it; restore the file from a backup"
+        "{path}: line {line} is damaged ({problem}); nothing was changed. Restore the journal from a backup, or, to give up line {line} and every edit after it, run `drainplan journal cut --data {dir} --line {line}`, which keeps the cut lines in a quarantine file",
+        dir = path.parent().map_or_else(|| ".".into(), |d| d.display().to_string())
     )]
     Corrupt {
         /// The file.
@@ -73,61 +83,72 @@ pub struct Journal {
     file: File,
     len: u64,
     last_seq: u64,
+    /// Where each entry's line ends, for the entries in the file.
+    ends: Vec<(u64, u64)>,
 }
 
-fn encode(entry: &JournalEntry) -> Vec<u8> {
-    let json = serde_json::to_string(entry).unwrap_or_default();
-    format!("{:08x} {json}\n", crc32fast::hash(json.as_bytes())).into_bytes()
+/// Why an entry could not be turned into a journal line.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the journal entry: {0}")]
+pub struct EncodeError(#[from] serde_json::Error);
+
+/// An entry as one journal line.
+pub fn encode(entry: &JournalEntry) -> Result<Vec<u8>, EncodeError> {
+    let json = serde_json::to_string(entry)?;
+    Ok(format!("{:08x} {json}\n", crc32fast::hash(json.as_bytes())).into_bytes())
 }
 
-/// Entries of a journal's bytes, the length of its good prefix, and the first damaged
-/// line of a torn tail, if any.
-type Parsed = (Vec<JournalEntry>, usize, Option<(usize, String)>);
+/// What a journal's bytes hold.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    /// The entries of the whole lines.
+    pub entries: Vec<JournalEntry>,
+    /// Where each entry's line ends.
+    pub ends: Vec<(u64, u64)>,
+    /// Length of the whole lines.
+    pub good_len: usize,
+    /// A torn tail: the bytes after the last newline, when there are any.
+    pub torn: Option<usize>,
+}
 
-fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, JournalError> {
-    let mut entries = Vec::new();
+pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Parsed, JournalError> {
+    let mut entries: Vec<JournalEntry> = Vec::new();
+    let mut ends = Vec::new();
     let mut good_len = 0usize;
-    let mut damaged: Option<(usize, String)> = None;
+    let mut torn = None;
     for (n, chunk) in bytes.split_inclusive(|b| *b == b'\n').enumerate() {
-        let complete = chunk.ends_with(b"\n");
-        let decoded = std::str::from_utf8(chunk)
-            .map_err(|_| "not UTF-8".to_owned())
-            .and_then(|s| {
-                if complete {
-                    decode(s.trim_end_matches('\n'))
-                } else {
-                    Err("incomplete line".into())
-                }
-            });
-        // After a damaged line, any line that decodes shows the damage is not a torn tail.
-        let parsed = match decoded {
-            Ok(e) if damaged.is_none() => {
-                let expected = entries.last().map_or(1, |l: &JournalEntry| l.seq + 1);
-                if e.seq == expected {
-                    Ok(e)
-                } else {
-                    Err(format!("sequence {} where {expected} was expected", e.seq))
-                }
-            }
-            other => other,
-        };
-        match (parsed, &damaged) {
-            (Ok(e), None) => {
-                good_len += chunk.len();
-                entries.push(e);
-            }
-            (Ok(_), Some((line, problem))) => {
-                return Err(JournalError::Corrupt {
-                    path: path.to_owned(),
-                    line: *line,
-                    problem: problem.clone(),
-                });
-            }
-            (Err(problem), None) => damaged = Some((n + 1, problem)),
-            (Err(_), Some(_)) => {}
+        if !chunk.ends_with(b"\n") {
+            // Only the last chunk can lack its newline.
+            torn = Some(chunk.len());
+            break;
         }
+        let corrupt = |problem: String| JournalError::Corrupt {
+            path: path.to_owned(),
+            line: n + 1,
+            problem,
+        };
+        let text = std::str::from_utf8(&chunk[..chunk.len() - 1])
+            .map_err(|_| corrupt("not UTF-8".into()))?;
+        let e = decode(text).map_err(corrupt)?;
+        if let Some(last) = entries.last()
+            && e.seq != last.seq + 1
+        {
+            return Err(corrupt(format!(
+                "sequence {} where {} was expected",
+                e.seq,
+                last.seq + 1
+            )));
+        }
+        good_len += chunk.len();
+        ends.push((e.seq, good_len as u64));
+        entries.push(e);
     }
-    Ok((entries, good_len, damaged))
+    Ok(Parsed {
+        entries,
+        ends,
+        good_len,
+        torn,
+    })
 }
 
 fn decode(line: &str) -> Result<JournalEntry, String> {
@@ -140,8 +161,8 @@ fn decode(line: &str) -> Result<JournalEntry, String> {
 }
 
 impl Journal {
-    /// Opens (or creates) the journal in `dir` and returns it with its entries, repairing a
-    /// torn last line.
+    /// Opens (or creates) the journal in `dir` and returns it with its entries, setting a
+    /// torn tail aside (see the module's steps).
     pub fn open(dir: &Path) -> Result<(Journal, Vec<JournalEntry>), JournalError> {
         let path = dir.join(FILE_NAME);
         let io = |op: &'static str, path: &Path| {
@@ -158,37 +179,44 @@ impl Journal {
         file.read_to_end(&mut bytes)
             .map_err(io("cannot read", &path))?;
 
-        let (entries, good_len, damaged) = parse(&path, &bytes)?;
-        if let Some((line, problem)) = damaged {
+        let parsed = parse(&path, &bytes)?;
+        if let Some(torn) = parsed.torn {
+            let tail = &bytes[parsed.good_len..];
+            let quarantine = quarantine_path(&path, parsed.good_len);
+            write_synced(&quarantine, tail)
+                .map_err(io("cannot keep the torn tail in", &quarantine))?;
+            sync_dir(dir);
             tracing::warn!(
-                "{}: dropping a torn last write at line {line} ({problem})",
-                path.display()
+                "{}: the last {torn} bytes are a write cut short by a crash (never acknowledged); they are kept in {} and left out of the replay",
+                path.display(),
+                quarantine.display()
             );
-            file.set_len(good_len as u64)
+            file.set_len(parsed.good_len as u64)
                 .map_err(io("cannot truncate", &path))?;
             file.sync_all().map_err(io("cannot sync", &path))?;
         }
         file.seek(SeekFrom::End(0))
             .map_err(io("cannot seek", &path))?;
         sync_dir(dir);
-        let last_seq = entries.last().map_or(0, |e| e.seq);
+        let last_seq = parsed.entries.last().map_or(0, |e| e.seq);
         Ok((
             Journal {
                 path,
                 file,
-                len: good_len as u64,
+                len: parsed.good_len as u64,
                 last_seq,
+                ends: parsed.ends,
             },
-            entries,
+            parsed.entries,
         ))
     }
 
     /// Reads the entries of the journal in `dir` without changing anything (a torn last
-    /// line is ignored); no journal means no entries.
+    /// line is left out); no journal means no entries.
     pub fn read(dir: &Path) -> Result<Vec<JournalEntry>, JournalError> {
         let path = dir.join(FILE_NAME);
         match std::fs::read(&path) {
-            Ok(bytes) => parse(&path, &bytes).map(|(entries, _, _)| entries),
+            Ok(bytes) => parse(&path, &bytes).map(|p| p.entries),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
             Err(source) => Err(JournalError::Io {
                 path,
@@ -196,6 +224,27 @@ impl Journal {
                 source,
             }),
         }
+    }
+
+    /// Makes the next entry's sequence number follow `seq` when the file holds no later
+    /// entry (after compaction the journal starts empty, its history archived).
+    pub fn continue_after(&mut self, seq: u64) {
+        self.last_seq = self.last_seq.max(seq);
+    }
+
+    /// The last sequence number written or continued from.
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// The first entry's sequence number in the file, if it holds any.
+    pub fn first_seq(&self) -> Option<u64> {
+        self.ends.first().map(|(s, _)| *s)
+    }
+
+    /// The journal's path.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The sequence number the next entry will get.
@@ -206,7 +255,11 @@ impl Journal {
     /// Appends an entry and waits until it is on disk. On failure the file is cut back to
     /// where it was, and the edit must not be applied.
     pub fn append(&mut self, entry: &JournalEntry) -> Result<(), JournalError> {
-        let line = encode(entry);
+        let line = encode(entry).map_err(|e| JournalError::Io {
+            path: self.path.clone(),
+            op: "cannot encode an entry for",
+            source: std::io::Error::other(e),
+        })?;
         let result = self
             .file
             .write_all(&line)
@@ -221,8 +274,105 @@ impl Journal {
         }
         self.len += line.len() as u64;
         self.last_seq = entry.seq;
+        self.ends.push((entry.seq, self.len));
         Ok(())
     }
+
+    /// Moves the entries up to `seq` out of the journal: their lines go to `archive`
+    /// (written and fsynced first), the later lines to a new journal file that then takes
+    /// the journal's name (an atomic rename), so that at every instant the journal holds
+    /// every entry after `seq` and the archive, once named, all before.
+    pub fn archive_through(&mut self, seq: u64, archive: &Path) -> Result<(), JournalError> {
+        let io = |op: &'static str, path: &Path| {
+            let path = path.to_owned();
+            move |source| JournalError::Io { path, op, source }
+        };
+        let cut = self
+            .ends
+            .iter()
+            .take_while(|(s, _)| *s <= seq)
+            .last()
+            .map_or(0, |(_, end)| *end);
+        if cut == 0 {
+            return Ok(());
+        }
+        let bytes = std::fs::read(&self.path).map_err(io("cannot read", &self.path))?;
+        let cut = usize::try_from(cut).unwrap_or(bytes.len()).min(bytes.len());
+        let dir = self.path.parent().unwrap_or(Path::new(".")).to_owned();
+        if let Some(parent) = archive.parent() {
+            std::fs::create_dir_all(parent).map_err(io("cannot create", parent))?;
+        }
+        write_synced(archive, &bytes[..cut]).map_err(io("cannot write", archive))?;
+        if let Some(parent) = archive.parent() {
+            sync_dir(parent);
+        }
+        let next = dir.join(format!("{FILE_NAME}.next"));
+        write_synced(&next, &bytes[cut..]).map_err(io("cannot write", &next))?;
+        std::fs::rename(&next, &self.path).map_err(io("cannot replace", &self.path))?;
+        sync_dir(&dir);
+        self.file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&self.path)
+            .map_err(io("cannot open", &self.path))?;
+        let cut = cut as u64;
+        self.len -= cut;
+        self.ends = self
+            .ends
+            .iter()
+            .filter(|(s, _)| *s > seq)
+            .map(|(s, end)| (*s, end - cut))
+            .collect();
+        Ok(())
+    }
+}
+
+/// Where a torn tail found at byte `at` is kept.
+fn quarantine_path(journal: &Path, at: usize) -> PathBuf {
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    journal.with_file_name(format!("{FILE_NAME}.torn-{stamp}-at-{at}"))
+}
+
+/// Writes a new file and fsyncs it.
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+/// Cuts the journal in `dir` at whole line `line` (1-based): that line and every one after
+/// it are moved to a quarantine file, whose path is returned. For an operator who has
+/// decided to give up a damaged line and the edits after it; refused while the lines
+/// before it are not all whole and valid.
+pub fn cut_at_line(dir: &Path, line: usize) -> Result<(PathBuf, usize), JournalError> {
+    let path = dir.join(FILE_NAME);
+    let io = |op: &'static str, path: &Path| {
+        let path = path.to_owned();
+        move |source| JournalError::Io { path, op, source }
+    };
+    let bytes = std::fs::read(&path).map_err(io("cannot read", &path))?;
+    let offset: usize = bytes
+        .split_inclusive(|b| *b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(<[u8]>::len)
+        .sum();
+    // The lines kept must stand on their own.
+    parse(&path, &bytes[..offset])?;
+    let cut = bytes.len() - offset;
+    let quarantine = path.with_file_name(format!(
+        "{FILE_NAME}.cut-{}-from-line-{line}",
+        time::OffsetDateTime::now_utc().unix_timestamp()
+    ));
+    write_synced(&quarantine, &bytes[offset..]).map_err(io("cannot write", &quarantine))?;
+    let file = OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .map_err(io("cannot open", &path))?;
+    file.set_len(offset as u64)
+        .map_err(io("cannot truncate", &path))?;
+    file.sync_all().map_err(io("cannot sync", &path))?;
+    sync_dir(dir);
+    Ok((quarantine, cut))
 }
 
 /// Makes a newly created file's directory entry durable (best effort: some file systems
@@ -285,37 +435,107 @@ mod tests {
     }
 
     #[test]
-    fn a_torn_last_line_is_dropped_and_appending_goes_on() {
+    fn a_torn_last_line_is_set_aside_and_appending_goes_on() {
         let dir = temp_dir("torn");
         let (mut j, _) = Journal::open(&dir).unwrap();
         j.append(&entry(1)).unwrap();
         drop(j);
-        let full = encode(&entry(2));
+        let full = encode(&entry(2)).unwrap();
+        let torn = &full[..full.len() / 2];
         let mut f = OpenOptions::new()
             .append(true)
             .open(dir.join(FILE_NAME))
             .unwrap();
-        f.write_all(&full[..full.len() / 2]).unwrap();
+        f.write_all(torn).unwrap();
         drop(f);
         let (mut j, entries) = Journal::open(&dir).unwrap();
         assert_eq!(entries, vec![entry(1)]);
+        // The torn bytes are kept, not deleted.
+        let kept: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains(".torn-"))
+            .collect();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(std::fs::read(&kept[0]).unwrap(), torn);
         j.append(&entry(2)).unwrap();
         drop(j);
         assert_eq!(Journal::open(&dir).unwrap().1, vec![entry(1), entry(2)]);
     }
 
-    #[test]
-    fn damage_in_the_middle_stops_the_load() {
-        let dir = temp_dir("corrupt");
-        let (mut j, _) = Journal::open(&dir).unwrap();
-        for s in 1..=3 {
+    fn journal_of(dir: &Path, n: u64) -> Vec<u8> {
+        let (mut j, _) = Journal::open(dir).unwrap();
+        for s in 1..=n {
             j.append(&entry(s)).unwrap();
         }
         drop(j);
-        let text = std::fs::read_to_string(dir.join(FILE_NAME)).unwrap();
-        let damaged = text.replacen("\"c2\"", "\"cX\"", 1);
-        std::fs::write(dir.join(FILE_NAME), damaged).unwrap();
+        std::fs::read(dir.join(FILE_NAME)).unwrap()
+    }
+
+    #[test]
+    fn a_damaged_whole_line_stops_the_load_and_changes_nothing() {
+        // In the middle, with a valid line after it; and as the last whole line.
+        for (name, target) in [("middle", "\"c2\""), ("last", "\"c3\"")] {
+            let dir = temp_dir(name);
+            let text = String::from_utf8(journal_of(&dir, 3)).unwrap();
+            let damaged = text.replacen(target, "\"cX\"", 1);
+            std::fs::write(dir.join(FILE_NAME), &damaged).unwrap();
+            let e = Journal::open(&dir).unwrap_err().to_string();
+            let line = if name == "middle" { 2 } else { 3 };
+            assert!(
+                e.contains(&format!("line {line} is damaged (checksum mismatch)")),
+                "{e}"
+            );
+            assert!(e.contains("drainplan journal cut"), "{e}");
+            assert_eq!(
+                std::fs::read_to_string(dir.join(FILE_NAME)).unwrap(),
+                damaged
+            );
+        }
+    }
+
+    #[test]
+    fn a_sequence_out_of_order_is_damage() {
+        let dir = temp_dir("sequence");
+        let mut bytes = journal_of(&dir, 1);
+        bytes.extend(encode(&entry(3)).unwrap());
+        std::fs::write(dir.join(FILE_NAME), &bytes).unwrap();
         let e = Journal::open(&dir).unwrap_err().to_string();
-        assert!(e.contains("line 2 is damaged (checksum mismatch)"), "{e}");
+        assert!(
+            e.contains("line 2 is damaged (sequence 3 where 2 was expected)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_operator_cuts_at_a_damaged_line_and_keeps_the_rest_aside() {
+        let dir = temp_dir("cut");
+        let text = String::from_utf8(journal_of(&dir, 3)).unwrap();
+        let damaged = text.replacen("\"c2\"", "\"cX\"", 1);
+        std::fs::write(dir.join(FILE_NAME), &damaged).unwrap();
+        // Cutting after the damage is refused: the kept lines must be valid.
+        assert!(cut_at_line(&dir, 3).is_err());
+        let (kept, n) = cut_at_line(&dir, 2).unwrap();
+        let tail = &damaged[damaged.find("\n").unwrap() + 1..];
+        assert_eq!(std::fs::read_to_string(kept).unwrap(), tail);
+        assert_eq!(n, tail.len());
+        assert_eq!(Journal::open(&dir).unwrap().1, vec![entry(1)]);
+    }
+
+    #[test]
+    fn archiving_moves_a_prefix_and_appending_goes_on() {
+        let dir = temp_dir("archive");
+        journal_of(&dir, 4);
+        let (mut j, _) = Journal::open(&dir).unwrap();
+        let archive = dir.join("history").join("a.ndjson");
+        j.archive_through(2, &archive).unwrap();
+        j.append(&entry(5)).unwrap();
+        drop(j);
+        assert_eq!(
+            Journal::read(&dir).unwrap(),
+            vec![entry(3), entry(4), entry(5)]
+        );
+        let archived = parse(&archive, &std::fs::read(&archive).unwrap()).unwrap();
+        assert_eq!(archived.entries, vec![entry(1), entry(2)]);
     }
 }

@@ -9,13 +9,23 @@
 //! 4. swaps the new snapshot in.
 //!
 //! A refused edit, or a journal write that fails, leaves the snapshot as it was.
+//!
+//! Every [`COMPACT_EVERY`] edits the data are written whole and the journal starts afresh
+//! ([`super::snapshot`]), so that start-up and the monthly report do not grow with the
+//! number of edits ever made.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::edit::{Edit, EditError, EditOp};
 use super::journal::{Journal, JournalEntry, JournalError, now_rfc3339};
-use super::{Dataset, Feature, LoadError};
+use super::snapshot::{self, Snapshot};
+use super::{Dataset, Feature, LoadError, Recovered};
+use crate::analysis::progress::{ProgressLedger, ProgressReport};
+
+/// Edits after which the journal is compacted.
+pub const COMPACT_EVERY: usize = 1_000;
 
 /// Why an edit was not made.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +50,32 @@ pub enum StoreError {
     Journal(#[from] JournalError),
 }
 
+/// Why a compaction failed (the data and the journal stay as they were).
+#[derive(Debug, thiserror::Error)]
+pub enum CompactError {
+    /// The snapshot could not be written.
+    #[error("{path}: cannot write the snapshot")]
+    Write {
+        /// The data directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The journal could not be archived.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+/// What a write requires of the feature it changes (HTTP's `If-Match`, parsed at the door).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// The feature must exist, at any version (`If-Match: *`).
+    Exists,
+    /// The feature must be at one of these versions ([`Feature::version`]).
+    OneOf(Vec<String>),
+}
+
 /// The outcome of an acknowledged edit.
 #[derive(Debug, Clone)]
 pub struct Edited {
@@ -52,43 +88,63 @@ pub struct Edited {
 /// The live, editable data set.
 #[derive(Debug)]
 pub struct Store {
-    base: Arc<Dataset>,
+    dir: Option<PathBuf>,
     current: RwLock<Arc<Dataset>>,
     journal: Mutex<Option<Journal>>,
-    history: RwLock<Arc<Vec<JournalEntry>>>,
+    /// The entries since the last snapshot, oldest first (older ones are in the archives).
+    recent: RwLock<Arc<Vec<JournalEntry>>>,
+    ledger: Mutex<ProgressLedger>,
+    /// The last entry the current snapshot holds.
+    snapshot_seq: AtomicU64,
+    compacting: AtomicBool,
+    compact_every: std::sync::atomic::AtomicUsize,
 }
 
 impl Store {
     /// Loads the data directory and replays its journal.
     pub fn open(dir: &Path) -> Result<Store, LoadError> {
-        // Open (and repair) the journal before reading the files it applies to.
-        let (journal, entries) = Journal::open(dir).map_err(|e| LoadError::Journal(Box::new(e)))?;
-        let base = Arc::new(Dataset::load_files(dir)?);
-        // Layers the journal never touches stay shared between the base and the current data.
-        let mut data = (*base).clone();
-        data.replay(&entries)?;
+        // Open (and set a torn tail aside) before reading the files it applies to.
+        let (mut journal, entries) =
+            Journal::open(dir).map_err(|e| LoadError::Journal(Box::new(e)))?;
+        let first = entries.first().map(|e| e.seq);
+        let r = Recovered::from(dir, entries)?;
+        if r.archive_pending
+            && let Some(first) = first
+        {
+            // A compaction stopped after its snapshot: archive what it covers now.
+            journal
+                .archive_through(
+                    r.snapshot_seq,
+                    &snapshot::archive_path(dir, first, r.snapshot_seq),
+                )
+                .map_err(|e| LoadError::Journal(Box::new(e)))?;
+        }
+        journal.continue_after(r.snapshot_seq);
         Ok(Store {
-            base,
-            current: RwLock::new(Arc::new(data)),
+            dir: Some(dir.to_owned()),
+            current: RwLock::new(Arc::new(r.data)),
             journal: Mutex::new(Some(journal)),
-            history: RwLock::new(Arc::new(entries)),
+            recent: RwLock::new(Arc::new(r.entries)),
+            ledger: Mutex::new(r.ledger),
+            snapshot_seq: AtomicU64::new(r.snapshot_seq),
+            compacting: AtomicBool::new(false),
+            compact_every: COMPACT_EVERY.into(),
         })
     }
 
     /// A store over a data set with no journal: edits live in memory only.
     pub fn in_memory(data: Dataset) -> Store {
-        let data = Arc::new(data);
+        let ledger = ProgressLedger::new(&data);
         Store {
-            base: Arc::clone(&data),
-            current: RwLock::new(data),
+            dir: None,
+            current: RwLock::new(Arc::new(data)),
             journal: Mutex::new(None),
-            history: RwLock::new(Arc::new(Vec::new())),
+            recent: RwLock::new(Arc::new(Vec::new())),
+            ledger: Mutex::new(ledger),
+            snapshot_seq: AtomicU64::new(0),
+            compacting: AtomicBool::new(false),
+            compact_every: COMPACT_EVERY.into(),
         }
-    }
-
-    /// The data as the files hold them, before the journal.
-    pub fn base(&self) -> Arc<Dataset> {
-        Arc::clone(&self.base)
     }
 
     /// The current snapshot.
@@ -101,25 +157,138 @@ impl Store {
         )
     }
 
-    /// Every acknowledged edit, oldest first.
-    pub fn history(&self) -> Arc<Vec<JournalEntry>> {
+    /// The edits since the last compaction, oldest first.
+    pub fn recent(&self) -> Arc<Vec<JournalEntry>> {
         Arc::clone(
             &self
-                .history
+                .recent
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         )
     }
 
-    /// Makes an edit as `user`; with `if_match`, only if the feature is still at that
-    /// version.
+    /// Every acknowledged edit, oldest first: the archived ones read from disk, then the
+    /// recent ones. For the change history; costs a read of the archives.
+    pub fn history(&self) -> Result<Vec<JournalEntry>, JournalError> {
+        let mut all = Vec::new();
+        if let Some(dir) = &self.dir {
+            let files = snapshot::archives(dir).map_err(|source| JournalError::Io {
+                path: dir.join(snapshot::HISTORY),
+                op: "cannot list",
+                source,
+            })?;
+            for f in files {
+                let bytes = std::fs::read(&f).map_err(|source| JournalError::Io {
+                    path: f.clone(),
+                    op: "cannot read",
+                    source,
+                })?;
+                all.extend(super::journal::parse(&f, &bytes)?.entries);
+            }
+        }
+        let recent = self.recent();
+        let first_recent = recent.first().map_or(u64::MAX, |e| e.seq);
+        all.retain(|e| e.seq < first_recent);
+        all.extend(recent.iter().cloned());
+        Ok(all)
+    }
+
+    /// The monthly progress now.
+    pub fn progress(&self) -> ProgressReport {
+        self.ledger
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .report()
+    }
+
+    /// The monthly-progress ledger now.
+    pub fn ledger(&self) -> ProgressLedger {
+        self.ledger
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Compacts after `n` edits instead of [`COMPACT_EVERY`].
+    pub fn set_compact_every(&self, n: usize) {
+        self.compact_every.store(n.max(1), Ordering::SeqCst);
+    }
+
+    /// Whether enough edits have been made since the last snapshot to compact.
+    pub fn wants_compaction(&self) -> bool {
+        self.dir.is_some()
+            && self.recent().len() >= self.compact_every.load(Ordering::SeqCst)
+            && !self.compacting.load(Ordering::SeqCst)
+    }
+
+    /// Writes a snapshot of the data as they stand and archives the journal entries it
+    /// holds (the steps of [`super::snapshot`]); edits go on meanwhile. Returns the
+    /// snapshot, or `None` when there is nothing to compact or another compaction runs.
+    pub fn compact(&self) -> Result<Option<Snapshot>, CompactError> {
+        let Some(dir) = &self.dir else {
+            return Ok(None);
+        };
+        if self.compacting.swap(true, Ordering::SeqCst) {
+            return Ok(None);
+        }
+        let result = self.compact_in(dir);
+        self.compacting.store(false, Ordering::SeqCst);
+        result
+    }
+
+    fn compact_in(&self, dir: &Path) -> Result<Option<Snapshot>, CompactError> {
+        // 1. the data, the ledger and the last entry at one instant.
+        let (data, ledger, seq, first) = {
+            let journal = self
+                .journal
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let Some(j) = journal.as_ref() else {
+                return Ok(None);
+            };
+            let ledger = self
+                .ledger
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            (self.snapshot(), ledger, j.last_seq(), j.first_seq())
+        };
+        let Some(first) = first else {
+            return Ok(None);
+        };
+        // 2–3, 5: written without the lock.
+        let snap =
+            snapshot::write(dir, &data, &ledger, seq).map_err(|source| CompactError::Write {
+                path: dir.to_owned(),
+                source,
+            })?;
+        self.snapshot_seq.store(seq, Ordering::SeqCst);
+        // 4. the covered entries leave the journal.
+        let mut journal = self
+            .journal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(j) = journal.as_mut() {
+            j.archive_through(seq, &snapshot::archive_path(dir, first, seq))?;
+        }
+        let mut recent = self
+            .recent
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let kept: Vec<JournalEntry> = recent.iter().filter(|e| e.seq > seq).cloned().collect();
+        *recent = Arc::new(kept);
+        tracing::info!(seq, snapshot = %snap.dir, "compacted the journal");
+        Ok(Some(snap))
+    }
+
+    /// Makes an edit as `user`; with a precondition, only if the feature meets it.
     pub fn edit(
         &self,
         edit: Edit,
         user: &str,
-        if_match: Option<&str>,
+        precondition: Option<&Precondition>,
     ) -> Result<Edited, StoreError> {
-        self.edit_with(user, if_match, |_| Ok(edit))
+        self.edit_with(user, precondition, |_| Ok(edit))
     }
 
     /// Makes the edit that `make` builds from the current data, with no other writer in
@@ -127,7 +296,7 @@ impl Store {
     pub fn edit_with(
         &self,
         user: &str,
-        if_match: Option<&str>,
+        precondition: Option<&Precondition>,
         make: impl FnOnce(&Dataset) -> Result<Edit, EditError>,
     ) -> Result<Edited, StoreError> {
         let mut journal = self
@@ -136,9 +305,7 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let snapshot = self.snapshot();
         let edit = make(&snapshot)?;
-        if let Some(given) = if_match
-            && given.trim() != "*"
-        {
+        if let Some(precondition) = precondition {
             let current = snapshot
                 .layer(edit.collection)
                 .get(&edit.id)
@@ -147,11 +314,12 @@ impl Store {
                     collection: edit.collection,
                     id: edit.id.clone(),
                 })?;
-            let given = given.trim().trim_start_matches("W/").trim_matches('"');
-            if given != current {
+            if let Precondition::OneOf(given) = precondition
+                && !given.contains(&current)
+            {
                 return Err(StoreError::Stale {
                     id: edit.id.clone(),
-                    given: given.to_owned(),
+                    given: given.join(", "),
                     current,
                 });
             }
@@ -162,9 +330,10 @@ impl Store {
             EditOp::Delete => None,
             _ => next.layer(edit.collection).get(&edit.id).cloned(),
         };
-        let seq = journal
-            .as_ref()
-            .map_or_else(|| self.history().len() as u64 + 1, Journal::next_seq);
+        let seq = journal.as_ref().map_or_else(
+            || self.recent().last().map_or(1, |e| e.seq + 1),
+            Journal::next_seq,
+        );
         let entry = JournalEntry {
             seq,
             at: now_rfc3339(),
@@ -182,11 +351,15 @@ impl Store {
             .current
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(next);
-        let mut history = self
-            .history
+        self.ledger
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .add(&entry);
+        let mut recent = self
+            .recent
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Arc::make_mut(&mut history).push(entry.clone());
+        Arc::make_mut(&mut recent).push(entry.clone());
         Ok(Edited { entry, feature })
     }
 }

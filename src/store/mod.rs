@@ -20,6 +20,7 @@ pub mod metric;
 mod parse;
 pub mod props;
 pub mod query;
+pub mod snapshot;
 
 pub use props::FeatureProperties;
 
@@ -240,6 +241,84 @@ pub struct Dataset {
     pub(crate) parcel_metric_cache: Arc<metric::PolygonCache>,
 }
 
+/// What a data directory holds: its latest snapshot (or its layer files) with the
+/// journal's later entries applied.
+#[derive(Debug)]
+pub struct Recovered {
+    /// The data after the last journal entry.
+    pub data: Dataset,
+    /// The monthly-progress ledger after it.
+    pub ledger: crate::analysis::progress::ProgressLedger,
+    /// The last entry the snapshot holds (0 without a snapshot).
+    pub snapshot_seq: u64,
+    /// The journal's entries after the snapshot.
+    pub entries: Vec<journal::JournalEntry>,
+    /// Whether the journal still holds entries the snapshot holds (a compaction cut short
+    /// before it archived them).
+    pub archive_pending: bool,
+}
+
+impl Recovered {
+    /// Loads `dir`'s snapshot or layer files and applies the journal `entries` after it.
+    ///
+    /// 1. the journal must reach the snapshot (else [`LoadError::JournalBehind`]) and
+    ///    follow on from it (else [`LoadError::JournalGap`]);
+    /// 2. the layers are read from the snapshot's folder, or the directory itself;
+    /// 3. the ledger is the snapshot's (given the loaded households' water tally), or a
+    ///    new one over the loaded data;
+    /// 4. entries after the snapshot are applied to both.
+    pub fn from(dir: &Path, entries: Vec<journal::JournalEntry>) -> Result<Recovered, LoadError> {
+        use crate::analysis::progress::{ProgressLedger, WaterTally};
+        let snapshot = snapshot::Snapshot::current(dir)?;
+        let snapshot_seq = snapshot.as_ref().map_or(0, |s| s.seq);
+        if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
+            if last.seq < snapshot_seq {
+                return Err(LoadError::JournalBehind {
+                    last: last.seq,
+                    snapshot: snapshot_seq,
+                });
+            }
+            if first.seq > snapshot_seq + 1 {
+                return Err(LoadError::JournalGap {
+                    first: first.seq,
+                    snapshot: snapshot_seq,
+                });
+            }
+        }
+        let (mut data, mut ledger) = match &snapshot {
+            Some(s) => {
+                let data = Dataset::load_files(&s.folder(dir))?;
+                let ledger = s.ledger(dir)?.with_tally(WaterTally::of(&data));
+                (data, ledger)
+            }
+            None => {
+                let data = Dataset::load_files(dir)?;
+                let ledger = ProgressLedger::new(&data);
+                (data, ledger)
+            }
+        };
+        let archive_pending = entries.first().is_some_and(|e| e.seq <= snapshot_seq);
+        let entries: Vec<_> = entries
+            .into_iter()
+            .filter(|e| e.seq > snapshot_seq)
+            .collect();
+        for e in &entries {
+            data.apply(&e.edit).map_err(|err| LoadError::Replay {
+                seq: e.seq,
+                problem: err.to_string(),
+            })?;
+            ledger.add(e);
+        }
+        Ok(Recovered {
+            data,
+            ledger,
+            snapshot_seq,
+            entries,
+            archive_pending,
+        })
+    }
+}
+
 /// Why a data directory could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -273,6 +352,28 @@ pub enum LoadError {
     /// The edit journal could not be read.
     #[error("the edit journal cannot be read")]
     Journal(#[source] Box<journal::JournalError>),
+    /// The journal ends before the last entry the snapshot holds.
+    #[error(
+        "the journal ends at edit {last}, but the snapshot holds edits up to {snapshot}: the journal has been cut short or replaced. Restore journal.ndjson from a backup; nothing was changed"
+    )]
+    JournalBehind {
+        /// The journal's last entry.
+        last: u64,
+        /// The snapshot's last entry.
+        snapshot: u64,
+    },
+    /// The journal's first entry does not follow the snapshot's last.
+    #[error(
+        "the journal starts at edit {first}, but the data files hold edits up to {snapshot} only: edits {from} to {to} are missing. Restore journal.ndjson from a backup; nothing was changed",
+        from = snapshot + 1,
+        to = first - 1
+    )]
+    JournalGap {
+        /// The journal's first entry.
+        first: u64,
+        /// The snapshot's last entry (0 without one).
+        snapshot: u64,
+    },
     /// A journal entry no longer applies to the data files.
     #[error("journal entry {seq} does not apply to the data files: {problem}")]
     Replay {
@@ -297,43 +398,50 @@ pub enum LoadError {
     },
 }
 
-/// Checks one feature's geometry against what its layer allows and returns it as geo.
-///
-/// Shared by loading and, later, editing: a geometry accepted here is finite, in lon/lat
-/// range, of an allowed type, with lines of two or more distinct points and closed rings
-/// of four or more.
-pub fn check_geometry(kind: LayerKind, g: &geojson::Geometry) -> Result<Geometry, String> {
-    check_type(kind, geometry_type_name(g))?;
-    let geom: Geometry = Geometry::try_from(g.clone()).map_err(|e| format!("bad geometry: {e}"))?;
-    check_shape(&geom)?;
+/// Checks a GeoJSON geometry against what its layer takes ([`crate::model::geometry`])
+/// and returns it as geo. The rings' closing is checked as written, before geo closes
+/// them.
+pub fn check_geometry(
+    kind: LayerKind,
+    g: &geojson::Geometry,
+) -> Result<Geometry, crate::model::schema::Invalid> {
+    use crate::model::geometry as rules;
+    use geojson::GeometryValue as V;
+    rules::check_type(kind, geometry_type_name(g))?;
+    let ring = |r: &Vec<geojson::Position>| -> Vec<Coord> {
+        r.iter()
+            .map(|p| Coord {
+                x: p.as_slice().first().copied().unwrap_or(f64::NAN),
+                y: p.as_slice().get(1).copied().unwrap_or(f64::NAN),
+            })
+            .collect()
+    };
+    let polygons: Vec<&Vec<Vec<geojson::Position>>> = match &g.value {
+        V::Polygon { coordinates } => vec![coordinates],
+        V::MultiPolygon { coordinates } => coordinates.iter().collect(),
+        _ => Vec::new(),
+    };
+    for (i, rings) in polygons.iter().enumerate() {
+        for (j, r) in rings.iter().enumerate() {
+            rules::check_closed(&ring(r), &ring_name(i, j))?;
+        }
+    }
+    let geom: Geometry = Geometry::try_from(g.clone()).map_err(|e| {
+        crate::model::schema::Invalid::new(
+            "geometry",
+            crate::model::schema::Rule::Geometry,
+            format!("bad geometry: {e}"),
+        )
+    })?;
+    rules::check_shape(&geom)?;
     Ok(geom)
 }
 
-/// Whether `kind`'s layer takes geometries of type `type_name`.
-pub(crate) fn check_type(kind: LayerKind, type_name: &str) -> Result<(), String> {
-    if kind.allowed_geometry().contains(&type_name) {
-        return Ok(());
-    }
-    Err(format!(
-        "geometry is a {type_name}; the {kind} layer takes {}",
-        kind.allowed_geometry().join(" or ")
-    ))
-}
-
-/// Finite lon/lat coordinates, lines of two or more distinct points, closed rings of four
-/// or more, and a MultiPolygon with at least one polygon.
-pub(crate) fn check_shape(geom: &Geometry) -> Result<(), String> {
-    check_coords(geom)?;
-    match geom {
-        Geometry::LineString(l) => check_line(l),
-        Geometry::Polygon(p) => check_polygon(p),
-        Geometry::MultiPolygon(mp) => {
-            if mp.0.is_empty() {
-                return Err("MultiPolygon has no polygon".into());
-            }
-            mp.0.iter().try_for_each(check_polygon)
-        }
-        _ => Ok(()),
+/// A ring's name in messages: "polygon 0's ring 1".
+pub(crate) fn ring_name(polygon: usize, ring: usize) -> String {
+    match ring {
+        0 => format!("polygon {polygon}'s exterior ring"),
+        r => format!("polygon {polygon}'s hole {}", r - 1),
     }
 }
 
@@ -348,46 +456,6 @@ fn geometry_type_name(g: &geojson::Geometry) -> &'static str {
         V::MultiPolygon { .. } => "MultiPolygon",
         V::GeometryCollection { .. } => "GeometryCollection",
     }
-}
-
-/// Checks every coordinate is a finite longitude/latitude.
-pub fn check_coords(g: &Geometry) -> Result<(), String> {
-    use geo::CoordsIter;
-    for c in g.coords_iter() {
-        if !c.x.is_finite() || !c.y.is_finite() {
-            return Err(format!(
-                "coordinate ({}, {}) is not a finite number",
-                c.x, c.y
-            ));
-        }
-        if !(-180.0..=180.0).contains(&c.x) || !(-90.0..=90.0).contains(&c.y) {
-            return Err(format!(
-                "coordinate ({}, {}) is not a longitude, latitude in WGS84",
-                c.x, c.y
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn check_line(l: &LineString) -> Result<(), String> {
-    let mut distinct = l.0.clone();
-    distinct.dedup();
-    if distinct.len() < 2 {
-        return Err("a line needs at least two distinct points".into());
-    }
-    Ok(())
-}
-
-fn check_polygon(p: &geo::Polygon) -> Result<(), String> {
-    for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-        let mut distinct = ring.0.clone();
-        distinct.dedup();
-        if distinct.len() < 4 {
-            return Err("a polygon ring needs at least three distinct corners".into());
-        }
-    }
-    Ok(())
 }
 
 /// Reads one layer file into features, checking each.
@@ -482,13 +550,11 @@ fn par_map<A: Sync, B: Send, E: Send>(
 }
 
 impl Dataset {
-    /// Loads the five layer files from `dir` and replays the edit journal beside them,
-    /// without changing any file: the state the server would start with.
+    /// Loads a data directory and replays the edit journal beside it, without changing
+    /// any file: the state the server would start with.
     pub fn load(dir: &Path) -> Result<Dataset, LoadError> {
         let entries = journal::Journal::read(dir).map_err(|e| LoadError::Journal(Box::new(e)))?;
-        let mut data = Dataset::load_files(dir)?;
-        data.replay(&entries)?;
-        Ok(data)
+        Ok(Recovered::from(dir, entries)?.data)
     }
 
     /// Applies journal entries in order.
@@ -591,44 +657,6 @@ impl Dataset {
         (households, household_records): (Vec<Feature>, Vec<Household>),
     ) -> Result<Dataset, LoadError> {
         let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
-        let household_ids: std::collections::HashSet<&str> =
-            households.iter().map(|h| h.id.as_str()).collect();
-        let village_ids: std::collections::HashSet<&str> =
-            village_records.iter().map(|v| v.id.as_str()).collect();
-        for (p, parcel_f) in parcel_records.iter().zip(&parcels) {
-            if let Some(owner) = &p.owner_household
-                && !household_ids.contains(owner.as_str())
-            {
-                return Err(LoadError::Feature {
-                    path: path_of(LayerKind::Parcels),
-                    id: parcel_f.id.clone(),
-                    problem: format!("owner_household `{owner}` is not in households.geojson"),
-                });
-            }
-            if let Some(edge) = p.frontage_edge {
-                let ring_edges =
-                    first_exterior(&parcel_f.geometry).map_or(0, |r| r.0.len().saturating_sub(1));
-                if edge as usize >= ring_edges {
-                    return Err(LoadError::Feature {
-                        path: path_of(LayerKind::Parcels),
-                        id: parcel_f.id.clone(),
-                        problem: format!(
-                            "frontage_edge {edge} but the ring has {ring_edges} edges"
-                        ),
-                    });
-                }
-            }
-        }
-        for (h, household_f) in household_records.iter().zip(&households) {
-            if !village_ids.contains(&*h.village_id) {
-                return Err(LoadError::Feature {
-                    path: path_of(LayerKind::Households),
-                    id: household_f.id.clone(),
-                    problem: format!("village_id `{}` is not in villages.geojson", h.village_id),
-                });
-            }
-        }
-
         let extent = union_rects(
             [&villages, &canals, &parcels, &flood_zones, &households]
                 .into_iter()
@@ -658,7 +686,7 @@ impl Dataset {
             (p, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
         });
 
-        Ok(Dataset {
+        let data = Dataset {
             dir: dir.to_owned(),
             villages: Arc::new(Layer::new(villages)),
             canals: Arc::new(Layer::new(canals)),
@@ -675,7 +703,15 @@ impl Dataset {
             metric_grid: Arc::new(grid),
             parcel_metric_cache: Arc::default(),
             extent,
-        })
+        };
+        // The rules between features, as an edit meets them.
+        data.check_all_links()
+            .map_err(|(kind, id, e)| LoadError::Feature {
+                path: dir.join(format!("{}.geojson", kind.id())),
+                id,
+                problem: e.to_string(),
+            })?;
+        Ok(data)
     }
 
     /// Parcel `i`'s polygons in the metric CRS.
@@ -727,13 +763,19 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
         std::process::id()
     ));
-    {
+    let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         use std::io::Write;
         f.write_all(bytes)?;
         f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        // Nothing half-written is left behind: the old file stands, the temporary goes.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
-    std::fs::rename(&tmp, path)?;
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
@@ -774,7 +816,7 @@ mod tests {
 
     #[test]
     fn duplicate_ids_are_refused() {
-        let f = r#"{"type":"Feature","id":"a","properties":{},"geometry":{"type":"Point","coordinates":[105.7,19.2]}}"#;
+        let f = r#"{"type":"Feature","id":"a","properties":{"head":"A","village_id":"v","water_status":"registered"},"geometry":{"type":"Point","coordinates":[105.7,19.2]}}"#;
         let e = parse(
             LayerKind::Households,
             &format!(r#"{{"type":"FeatureCollection","features":[{f},{f}]}}"#),

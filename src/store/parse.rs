@@ -16,7 +16,9 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::{Feature, FeatureProperties, LoadError, check_shape, check_type};
+use super::{Feature, FeatureProperties, LoadError};
+use crate::model::geometry::{check_closed, check_shape, check_type};
+use crate::model::schema::check_properties;
 use crate::model::{LayerKind, Properties, PropertyError};
 
 #[derive(Deserialize)]
@@ -72,7 +74,11 @@ fn line(ps: Vec<Pos>) -> LineString {
     LineString(coords)
 }
 
-fn polygon(rings: Vec<Vec<Pos>>) -> Result<Polygon, String> {
+fn polygon(rings: Vec<Vec<Pos>>, n: usize) -> Result<Polygon, String> {
+    for (j, r) in rings.iter().enumerate() {
+        let coords: Vec<Coord> = r.iter().map(|p| p.0).collect();
+        check_closed(&coords, &super::ring_name(n, j)).map_err(|e| e.problem)?;
+    }
     let mut rings = rings.into_iter();
     let exterior = rings
         .next()
@@ -85,7 +91,7 @@ fn polygon(rings: Vec<Vec<Pos>>) -> Result<Polygon, String> {
 /// Reads and checks a geometry as [`super::check_geometry`] does, without `geojson`.
 fn geometry(kind: LayerKind, g: &RawGeometry) -> Result<Geometry, String> {
     let type_name = g.kind.as_ref();
-    check_type(kind, type_name)?;
+    check_type(kind, type_name).map_err(|e| e.problem)?;
     let text = g
         .coordinates
         .map(RawValue::get)
@@ -94,17 +100,20 @@ fn geometry(kind: LayerKind, g: &RawGeometry) -> Result<Geometry, String> {
     let geom = match type_name {
         "Point" => Geometry::Point(Point(serde_json::from_str::<Pos>(text).map_err(bad)?.0)),
         "LineString" => Geometry::LineString(line(serde_json::from_str(text).map_err(bad)?)),
-        "Polygon" => Geometry::Polygon(polygon(serde_json::from_str(text).map_err(bad)?)?),
+        "Polygon" => Geometry::Polygon(polygon(serde_json::from_str(text).map_err(bad)?, 0)?),
         "MultiPolygon" => {
             let polys: Vec<Vec<Vec<Pos>>> = serde_json::from_str(text).map_err(bad)?;
-            let mut polys: Vec<Polygon> =
-                polys.into_iter().map(polygon).collect::<Result<_, _>>()?;
+            let mut polys: Vec<Polygon> = polys
+                .into_iter()
+                .enumerate()
+                .map(|(n, p)| polygon(p, n))
+                .collect::<Result<_, _>>()?;
             polys.shrink_to_fit();
             Geometry::MultiPolygon(MultiPolygon(polys))
         }
         other => return Err(format!("bad geometry: unsupported type {other}")),
     };
-    check_shape(&geom)?;
+    check_shape(&geom).map_err(|e| e.problem)?;
     Ok(geom)
 }
 
@@ -143,6 +152,7 @@ fn feature<T>(
     if crate::index::bounding_box(&geometry).is_none() {
         return Err(fail(id.clone(), "empty geometry".into()));
     }
+    check_properties(kind, &props).map_err(|e| fail(id.clone(), e.to_string()))?;
     let rec = record(&id, &props).map_err(|e| fail(id.clone(), e.to_string()))?;
     Ok((
         Feature {

@@ -163,9 +163,10 @@ export async function launchBrowser() {
 
 /**
  * A new page that records console errors, uncaught exceptions and failed requests
- * (other than ones the page aborted on purpose) in `page.problems`.
+ * (other than ones the page aborted on purpose) in `page.problems`. `prepare(page)` runs
+ * before the page is loaded (routes, init scripts).
  */
-export async function openPage(browser, url, { viewport = { width: 1440, height: 900 }, lang } = {}) {
+export async function openPage(browser, url, { viewport = { width: 1440, height: 900 }, lang, prepare } = {}) {
   // Officers work on Vietnam's clock: the date fields' today is the server's today.
   const context = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
   const page = await context.newPage();
@@ -179,6 +180,7 @@ export async function openPage(browser, url, { viewport = { width: 1440, height:
     const why = r.failure()?.errorText || '';
     if (!why.includes('ERR_ABORTED')) page.problems.push(`request failed: ${r.url()} ${why}`);
   });
+  if (prepare) await prepare(page);
   await page.goto(lang ? `${url}#lang=${lang}` : url);
   await page.waitForSelector('body[data-ready=true]', { timeout: 30000 });
   await waitIdle(page);

@@ -520,21 +520,24 @@ pub async fn item(
         Link::new(collection, "collection", JSON).titled(kind.title()),
     ];
     let geometry = output_geometry(f, crs)?;
+    let redact = redaction(kind, &caller);
     let out = FeatureOut {
         id: &f.id,
         geometry: &geometry,
         properties: &f.properties,
         length_m: length_m(kind, f),
         links: Some(&links),
-        redact: redaction(kind, &caller),
+        redact,
     };
     let bytes = serde_json::to_vec(&out).map_err(|e| ApiError::Internal(e.into()))?;
-    // The ETag an editor sends back in If-Match (Part 4, src/api/edit.rs).
-    Ok(geojson_response(
-        bytes,
-        crs,
-        Some(crate::api::edit::etag(f)),
-    ))
+    // A caller who sees the whole feature gets its version, which editors send back in
+    // If-Match (Part 4, src/api/edit.rs); a redacted answer gets a digest of its own
+    // bytes, which says nothing of what was left out.
+    let etag = match redact {
+        None => crate::api::etag::of_feature(f),
+        Some(_) => crate::api::etag::of_bytes(&bytes),
+    };
+    Ok(geojson_response(bytes, crs, Some(etag)))
 }
 
 #[cfg(test)]

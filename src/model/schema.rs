@@ -1,0 +1,582 @@
+//! Each layer's properties: their names, types, ranges, allowed values, and which are
+//! personal. The one table that loading, every edit, the import, the OGC API's
+//! queryables and the privacy rules read, so that they cannot drift apart.
+//!
+//! A property not in its layer's table is refused (a misspelt `clearence_status` would
+//! otherwise be kept and never counted); `null` counts as absent.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{CanalStatus, ClearanceStatus, FenceType, LayerKind, Properties, WaterStatus};
+use crate::model::date;
+
+/// What values a property takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueKind {
+    /// Any text (empty counts as absent).
+    Text,
+    /// A whole number in `min..=max` (JSON integer; 2.0 is accepted, 2.5 is not).
+    Integer {
+        /// Smallest allowed.
+        min: i64,
+        /// Largest allowed.
+        max: i64,
+    },
+    /// A finite number with `min` (inclusive unless `min_exclusive`) and `max` bounds.
+    Number {
+        /// Smallest allowed.
+        min: f64,
+        /// Whether `min` itself is refused.
+        min_exclusive: bool,
+        /// Largest allowed.
+        max: f64,
+    },
+    /// `true` or `false`.
+    Boolean,
+    /// A calendar day `YYYY-MM-DD` from 1900 to tomorrow in Vietnam.
+    Date,
+    /// One of these names.
+    Enum(&'static [&'static str]),
+    /// The id of a feature of this layer.
+    Id(LayerKind),
+}
+
+/// One property of a layer.
+#[derive(Debug, Clone, Copy)]
+pub struct PropertySpec {
+    /// Its name.
+    pub name: &'static str,
+    /// Its values.
+    pub kind: ValueKind,
+    /// Whether every feature must carry it.
+    pub required: bool,
+    /// Whether it identifies people or their money (served only to viewers and above).
+    pub personal: bool,
+    /// What it is, in a line.
+    pub description: &'static str,
+}
+
+const fn spec(name: &'static str, kind: ValueKind, description: &'static str) -> PropertySpec {
+    PropertySpec {
+        name,
+        kind,
+        required: false,
+        personal: false,
+        description,
+    }
+}
+
+const fn required(mut s: PropertySpec) -> PropertySpec {
+    s.required = true;
+    s
+}
+
+const fn personal(mut s: PropertySpec) -> PropertySpec {
+    s.personal = true;
+    s
+}
+
+const fn int(min: i64, max: i64) -> ValueKind {
+    ValueKind::Integer { min, max }
+}
+
+const fn at_least(min: f64, max: f64) -> ValueKind {
+    ValueKind::Number {
+        min,
+        min_exclusive: false,
+        max,
+    }
+}
+
+const fn above(min: f64, max: f64) -> ValueKind {
+    ValueKind::Number {
+        min,
+        min_exclusive: true,
+        max,
+    }
+}
+
+const VILLAGES: &[PropertySpec] = &[
+    required(spec("name", ValueKind::Text, "Village name, e.g. Đại Đồng")),
+    spec("code", ValueKind::Text, "Short code"),
+    spec(
+        "commune",
+        ValueKind::Text,
+        "The commune the village belongs to",
+    ),
+    spec(
+        "water_target_rate",
+        at_least(0.0, 1.0),
+        "The year's piped-water target, a share of dwellings (0.35 = 35 %)",
+    ),
+];
+
+const CANALS: &[PropertySpec] = &[
+    spec("name", ValueKind::Text, "Name of the canal section"),
+    required(spec(
+        "status",
+        ValueKind::Enum(CanalStatus::NAMES),
+        "Construction status",
+    )),
+    spec(
+        "status_date",
+        ValueKind::Date,
+        "Day of the last status step",
+    ),
+    spec(
+        "villages",
+        ValueKind::Text,
+        "Villages it runs through, as written",
+    ),
+    spec(
+        "village_id",
+        ValueKind::Id(LayerKind::Villages),
+        "The village it lies in",
+    ),
+    spec("funding", ValueKind::Text, "Who pays for it"),
+    spec("width_m", above(0.0, 100.0), "Width, metres"),
+    spec("depth_m", above(0.0, 20.0), "Depth, metres"),
+    spec(
+        "lining",
+        ValueKind::Text,
+        "Lining (earth, brick, concrete …)",
+    ),
+    spec("year", int(1900, 2100), "Year built or planned"),
+];
+
+const PARCELS: &[PropertySpec] = &[
+    required(spec(
+        "map_sheet",
+        int(0, 100_000),
+        "Map sheet number (tờ bản đồ)",
+    )),
+    required(spec(
+        "parcel_no",
+        int(1, 10_000_000),
+        "Parcel number on the sheet (thửa)",
+    )),
+    required(spec(
+        "land_use",
+        ValueKind::Text,
+        "Land-use code (ONT, CLN, LUC, DGT …)",
+    )),
+    spec(
+        "area_legal_m2",
+        above(0.0, 10_000_000.0),
+        "Area in the land register, m²",
+    ),
+    spec(
+        "village_id",
+        ValueKind::Id(LayerKind::Villages),
+        "The village it lies in",
+    ),
+    personal(spec(
+        "owner_household",
+        ValueKind::Id(LayerKind::Households),
+        "The owning household",
+    )),
+    personal(spec(
+        "owner_name",
+        ValueKind::Text,
+        "The land user's name as the cadastral map gives it",
+    )),
+    required(spec(
+        "clearance_status",
+        ValueKind::Enum(ClearanceStatus::NAMES),
+        "Site-clearance step",
+    )),
+    personal(spec(
+        "clearance_date",
+        ValueKind::Date,
+        "Day of the last clearance step",
+    )),
+    spec(
+        "fence_type",
+        ValueKind::Enum(FenceType::NAMES),
+        "What stands on the frontage",
+    ),
+    spec(
+        "gate",
+        ValueKind::Boolean,
+        "Whether the frontage has a gate",
+    ),
+    spec(
+        "frontage_edge",
+        int(0, 1_000_000),
+        "Index of the exterior ring's edge that is the frontage",
+    ),
+];
+
+const FLOOD_ZONES: &[PropertySpec] = &[
+    spec("name", ValueKind::Text, "Name of the flooded area"),
+    spec(
+        "village_id",
+        ValueKind::Id(LayerKind::Villages),
+        "The village it lies in",
+    ),
+    spec(
+        "depth_m",
+        at_least(0.0, 10.0),
+        "Typical flood depth, metres",
+    ),
+    spec("duration_days", int(0, 366), "Typical duration, days"),
+    spec("duration", ValueKind::Text, "Typical duration, as reported"),
+    spec("frequency", ValueKind::Text, "How often it floods"),
+    spec("last_observed", ValueKind::Date, "Last flood observed"),
+    spec("since_year", int(1900, 2100), "Flooding since"),
+];
+
+const HOUSEHOLDS: &[PropertySpec] = &[
+    personal(required(spec("head", ValueKind::Text, "Head of household"))),
+    required(spec(
+        "village_id",
+        ValueKind::Id(LayerKind::Villages),
+        "The village it lives in",
+    )),
+    personal(spec("members", int(1, 100), "People in the household")),
+    personal(spec(
+        "dwelling_id",
+        ValueKind::Text,
+        "The dwelling it lives in (several households may share one)",
+    )),
+    required(spec(
+        "water_status",
+        ValueKind::Enum(WaterStatus::NAMES),
+        "Piped-water connection",
+    )),
+    personal(spec(
+        "water_date",
+        ValueKind::Date,
+        "Day of the last water step",
+    )),
+    personal(spec(
+        "land_pledged_m2",
+        at_least(0.0, 1e7),
+        "Land promised, m²",
+    )),
+    personal(spec(
+        "land_donated_m2",
+        at_least(0.0, 1e7),
+        "Land signed over, m²",
+    )),
+    personal(spec(
+        "labour_pledged_days",
+        at_least(0.0, 1e5),
+        "Labour days promised",
+    )),
+    personal(spec(
+        "labour_done_days",
+        at_least(0.0, 1e5),
+        "Labour days worked",
+    )),
+    personal(spec(
+        "money_pledged_vnd",
+        at_least(0.0, 1e13),
+        "Money promised, VND",
+    )),
+    personal(spec(
+        "money_paid_vnd",
+        at_least(0.0, 1e13),
+        "Money paid, VND",
+    )),
+    personal(spec(
+        "contribution_date",
+        ValueKind::Date,
+        "Day of the last contribution recorded",
+    )),
+    personal(spec("note", ValueKind::Text, "Campaign notes")),
+];
+
+/// A layer's properties.
+pub fn properties(kind: LayerKind) -> &'static [PropertySpec] {
+    match kind {
+        LayerKind::Villages => VILLAGES,
+        LayerKind::Canals => CANALS,
+        LayerKind::Parcels => PARCELS,
+        LayerKind::FloodZones => FLOOD_ZONES,
+        LayerKind::Households => HOUSEHOLDS,
+    }
+}
+
+/// One property of a layer, if the layer has it.
+pub fn property(kind: LayerKind, name: &str) -> Option<&'static PropertySpec> {
+    properties(kind).iter().find(|p| p.name == name)
+}
+
+/// Whether a property identifies people or their money, and so is served only to callers
+/// who may see personal data. Anything not in the table is personal: a property added
+/// later stays private until decided otherwise.
+pub fn is_personal(kind: LayerKind, name: &str) -> bool {
+    property(kind, name).is_none_or(|p| p.personal)
+}
+
+/// Which rule a value broke.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rule {
+    /// A required property or member is missing.
+    Required,
+    /// The value has the wrong JSON type.
+    Type,
+    /// The number is outside its range.
+    Range,
+    /// The name is not one of the allowed values.
+    Enum,
+    /// Not a date, or a date out of range.
+    Date,
+    /// The layer has no such property.
+    Unknown,
+    /// The geometry is not valid.
+    Geometry,
+    /// It names a feature that does not exist.
+    Reference,
+    /// Another feature already has this key.
+    Duplicate,
+    /// It overlaps another feature.
+    Overlap,
+}
+
+/// Why a feature was refused: the field (`properties.members`, `geometry`, `id`), the rule
+/// and what was wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[error("{field}: {problem}")]
+pub struct Invalid {
+    /// The field.
+    pub field: String,
+    /// The rule.
+    pub rule: Rule,
+    /// What was wrong, in words.
+    pub problem: String,
+}
+
+impl Invalid {
+    /// A refusal of `field` under `rule`.
+    pub fn new(field: impl Into<String>, rule: Rule, problem: impl Into<String>) -> Invalid {
+        Invalid {
+            field: field.into(),
+            rule,
+            problem: problem.into(),
+        }
+    }
+
+    /// A refusal of property `name`.
+    pub fn property(name: &str, rule: Rule, problem: impl Into<String>) -> Invalid {
+        Invalid::new(format!("properties.{name}"), rule, problem)
+    }
+}
+
+/// Checks a feature's properties against its layer's table: every required one present,
+/// none unknown, each of its type and in its range. References to other features are
+/// checked by the data set, which knows them.
+pub fn check_properties(kind: LayerKind, props: &Properties) -> Result<(), Invalid> {
+    for (name, value) in props {
+        let spec = property(kind, name).ok_or_else(|| {
+            Invalid::property(
+                name,
+                Rule::Unknown,
+                format!(
+                    "the {kind} layer has no property `{name}`; its properties are {}",
+                    properties(kind)
+                        .iter()
+                        .map(|p| p.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        if !value.is_null() {
+            check_value(spec, value)?;
+        }
+    }
+    for spec in properties(kind).iter().filter(|s| s.required) {
+        let present = match props.get(spec.name) {
+            None | Some(Value::Null) => false,
+            Some(Value::String(s)) => !s.trim().is_empty(),
+            Some(_) => true,
+        };
+        if !present {
+            return Err(Invalid::property(spec.name, Rule::Required, "is required"));
+        }
+    }
+    Ok(())
+}
+
+fn check_value(spec: &PropertySpec, value: &Value) -> Result<(), Invalid> {
+    let name = spec.name;
+    let type_error = |wanted: &str| {
+        Invalid::property(name, Rule::Type, format!("must be {wanted}, found {value}"))
+    };
+    match spec.kind {
+        ValueKind::Text | ValueKind::Id(_) => {
+            if !value.is_string() {
+                return Err(type_error("a string"));
+            }
+        }
+        ValueKind::Boolean => {
+            if !value.is_boolean() {
+                return Err(type_error("true or false"));
+            }
+        }
+        ValueKind::Integer { min, max } => {
+            let n = value
+                .as_i64()
+                .or_else(|| {
+                    value
+                        .as_f64()
+                        .filter(|x| x.fract() == 0.0 && x.abs() < 9e15)
+                        .map(|x| x as i64)
+                })
+                .ok_or_else(|| type_error("a whole number"))?;
+            if n < min || n > max {
+                return Err(Invalid::property(
+                    name,
+                    Rule::Range,
+                    format!("must be from {min} to {max}, found {n}"),
+                ));
+            }
+        }
+        ValueKind::Number {
+            min,
+            min_exclusive,
+            max,
+        } => {
+            let x = value
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| type_error("a number"))?;
+            let low = if min_exclusive { x <= min } else { x < min };
+            if low || x > max {
+                let from = if min_exclusive {
+                    format!("more than {min}")
+                } else {
+                    format!("at least {min}")
+                };
+                return Err(Invalid::property(
+                    name,
+                    Rule::Range,
+                    format!("must be {from} and at most {max}, found {x}"),
+                ));
+            }
+        }
+        ValueKind::Date => {
+            let s = value
+                .as_str()
+                .ok_or_else(|| type_error("a date YYYY-MM-DD"))?;
+            date::stored_date(s, date::today())
+                .map_err(|e| Invalid::property(name, Rule::Date, e.to_string()))?;
+        }
+        ValueKind::Enum(names) => {
+            let s = value.as_str().ok_or_else(|| type_error("a string"))?;
+            if !names.contains(&s) {
+                return Err(Invalid::property(
+                    name,
+                    Rule::Enum,
+                    format!("`{s}` is not one of {}", names.join(", ")),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(kind: LayerKind, v: Value) -> Result<(), Invalid> {
+        check_properties(kind, v.as_object().unwrap())
+    }
+
+    fn household(extra: Value) -> Value {
+        let mut h =
+            json!({"head": "Nguyễn Văn An", "village_id": "vil-a", "water_status": "registered"});
+        for (k, v) in extra.as_object().unwrap() {
+            h[k] = v.clone();
+        }
+        h
+    }
+
+    #[test]
+    fn each_bad_value_names_its_field_and_rule() {
+        let cases = [
+            (json!({"members": -3}), "properties.members", Rule::Range),
+            (json!({"members": "four"}), "properties.members", Rule::Type),
+            (json!({"members": 2.5}), "properties.members", Rule::Type),
+            (
+                json!({"money_paid_vnd": -1}),
+                "properties.money_paid_vnd",
+                Rule::Range,
+            ),
+            (
+                json!({"water_date": "2099-01-01"}),
+                "properties.water_date",
+                Rule::Date,
+            ),
+            (
+                json!({"water_date": "2023-02-30"}),
+                "properties.water_date",
+                Rule::Date,
+            ),
+            (
+                json!({"water_status": "yes"}),
+                "properties.water_status",
+                Rule::Enum,
+            ),
+            (
+                json!({"nickname": "x"}),
+                "properties.nickname",
+                Rule::Unknown,
+            ),
+            (json!({"head": ""}), "properties.head", Rule::Required),
+        ];
+        for (extra, field, rule) in cases {
+            let e = check(LayerKind::Households, household(extra.clone())).unwrap_err();
+            assert_eq!((e.field.as_str(), e.rule), (field, rule), "{extra}: {e}");
+        }
+        assert!(
+            check(
+                LayerKind::Households,
+                household(json!({"members": 4, "water_date": null}))
+            )
+            .is_ok()
+        );
+        // A whole number written as 4.0 is a whole number.
+        assert!(check(LayerKind::Households, household(json!({"members": 4.0}))).is_ok());
+    }
+
+    #[test]
+    fn parcels_and_canals() {
+        let parcel = json!({"map_sheet": 12, "parcel_no": 345, "land_use": "ONT", "clearance_status": "awaiting"});
+        assert!(check(LayerKind::Parcels, parcel.clone()).is_ok());
+        for (k, v, rule) in [
+            ("area_legal_m2", json!("big"), Rule::Type),
+            ("area_legal_m2", json!(-10), Rule::Range),
+            ("area_legal_m2", json!(0), Rule::Range),
+            ("clearance_date", json!("2099-12-31"), Rule::Date),
+            ("gate", json!("yes"), Rule::Type),
+        ] {
+            let mut p = parcel.clone();
+            p[k] = v;
+            assert_eq!(check(LayerKind::Parcels, p).unwrap_err().rule, rule, "{k}");
+        }
+        let canal = json!({"status": "planned"});
+        for (v, rule) in [(json!("wide"), Rule::Type), (json!(-5), Rule::Range)] {
+            let mut c = canal.clone();
+            c["width_m"] = v;
+            let e = check(LayerKind::Canals, c).unwrap_err();
+            assert_eq!((e.field.as_str(), e.rule), ("properties.width_m", rule));
+        }
+    }
+
+    #[test]
+    fn personal_fields_come_from_the_table() {
+        assert!(is_personal(LayerKind::Households, "head"));
+        assert!(!is_personal(LayerKind::Households, "water_status"));
+        assert!(is_personal(LayerKind::Parcels, "owner_household"));
+        assert!(!is_personal(LayerKind::Parcels, "clearance_status"));
+        assert!(is_personal(LayerKind::Canals, "not in the table"));
+        assert!(!is_personal(LayerKind::Canals, "status"));
+    }
+}

@@ -1,0 +1,229 @@
+// Editing from the details popup (officers): a canal's status, a parcel's clearance step,
+// a household's contribution or water registration. The statuses offered are the ones
+// the server lists in the layer's queryables. Every edit is sent with the ETag of the
+// version the officer read, so that someone else's change in between is refused (412)
+// and shown, never overwritten.
+
+import * as api from './api.js';
+import { esc } from './dom.js';
+import { t, tStatus } from './i18n.js';
+import { currentPopup, isOpen, refresh } from './popup.js';
+import {
+  busy, canEdit, emit, enumValues, getUser,
+} from './state.js';
+
+/** The layers whose common changes an officer makes from the details popup. */
+const EDITABLE = new Set(['canals', 'parcels', 'households']);
+/** The step an edit form offers first: the one that usually follows the current status. */
+const NEXT_STEP = {
+  canal: { proposed: 'planned', planned: 'under_construction', under_construction: 'completed' },
+  clearance: { not_required: 'awaiting', awaiting: 'agreed', agreed: 'donated', donated: 'cleared', compensated: 'cleared' },
+  water: { not_registered: 'registered', registered: 'connected' },
+};
+/**
+ * What a household contributes, and whether it is pledged or done. These are arguments
+ * of the contributions endpoint, not properties of a layer, so no queryables list them;
+ * each kind also needs its unit (`edit.contribution.unit.<kind>`) and report fields here.
+ */
+const CONTRIBUTION_KINDS = ['land', 'labour', 'money'];
+const CONTRIBUTION_STATES = ['pledged', 'done'];
+
+/** The popup part (see popup.js); it keeps `etag` (the version the forms edit) and `msgs` (each form's last message) on the popup. */
+export const part = {
+  init(pop) {
+    pop.etag = null;
+    pop.msgs = {};
+  },
+  wide: (name) => canEdit() && EDITABLE.has(name),
+  attrs: (pop) => (pop.etag ? ` data-etag="${esc(pop.etag)}"` : ''),
+  html: editHtml,
+  wire(el) {
+    for (const form of el.querySelectorAll('form.edit-form')) {
+      form.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        submitEdit(form);
+      });
+      const kind = form.querySelector('select[name=kind]');
+      if (kind) kind.addEventListener('change', () => { form.querySelector('[data-unit]').textContent = t(`edit.contribution.unit.${kind.value}`); });
+    }
+  },
+  opened(pop) {
+    if (canEdit() && EDITABLE.has(pop.name)) loadForEdit(pop);
+  },
+};
+
+/** Today in the browser's time zone, as the YYYY-MM-DD a date input holds. */
+function todayIso() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+function msgHtml(pop, step) {
+  const m = pop?.msgs?.[step];
+  return `<p class="form-msg${m?.kind ? ` ${m.kind}` : ''}" data-msg="${step}" role="status"${m ? '' : ' hidden'}>${m ? esc(m.text) : ''}</p>`;
+}
+
+function formShell(pop, step, fields) {
+  // Disabled until the feature's version (ETag) is known, so that no edit goes out blind.
+  const ready = !!pop?.etag;
+  return `<form class="edit-form" data-step="${step}" novalidate>
+    <div class="edit-title">${esc(t(`edit.${step}.title`))}</div>
+    <div class="edit-row">${fields}</div>
+    <div class="edit-actions"><button type="submit" class="btn primary small"${ready ? '' : ' disabled'}>${esc(t('edit.save'))}</button>${msgHtml(pop, step)}</div>
+  </form>`;
+}
+
+/** A select of the values the server lists (with the current one, should it have dropped it) and a date. */
+function statusForm(pop, step, kind, values, current) {
+  const list = current && !values.includes(current) ? [...values, current] : values;
+  const next = NEXT_STEP[kind]?.[current];
+  const pick = list.includes(next) ? next : current ?? list[0];
+  const options = list.map((v) => `<option value="${esc(v)}"${v === pick ? ' selected' : ''}>${esc(tStatus(kind, v))}${v === current ? ` ${esc(t('edit.current'))}` : ''}</option>`).join('');
+  return formShell(pop, step, `<label class="grow"><span>${esc(t(`edit.${step}.status`))}</span><select name="status">${options}</select></label>
+    <label><span>${esc(t('edit.date'))}</span><input type="date" name="date" value="${todayIso()}" required></label>`);
+}
+
+function contributionForm(pop) {
+  const kinds = CONTRIBUTION_KINDS.map((k) => `<option value="${k}"${k === 'labour' ? ' selected' : ''}>${esc(t(`edit.contribution.kind.${k}`))}</option>`).join('');
+  const states = CONTRIBUTION_STATES.map((st) => `<option value="${st}"${st === 'done' ? ' selected' : ''}>${esc(t(`edit.contribution.state.${st}`))}</option>`).join('');
+  return formShell(pop, 'contribution', `<label class="grow"><span>${esc(t('edit.contribution.kind'))}</span><select name="kind">${kinds}</select></label>
+    <label class="amount"><span>${esc(t('edit.contribution.amount'))} (<span data-unit>${esc(t('edit.contribution.unit.labour'))}</span>)</span><input type="number" name="amount" min="0" step="any" inputmode="decimal" required></label>
+    <label class="grow"><span>${esc(t('edit.contribution.state'))}</span><select name="state">${states}</select></label>
+    <label><span>${esc(t('edit.date'))}</span><input type="date" name="date" value="${todayIso()}" required></label>`);
+}
+
+function editHtml(name, f, pop) {
+  if (!EDITABLE.has(name)) return '';
+  // Signed out while the popup was open (the session expired): no forms, only why.
+  if (!canEdit()) return pop?.msgs?.all ? `<div class="edit">${msgHtml(pop, 'all')}</div>` : '';
+  const p = f.properties || {};
+  let forms = '';
+  if (name === 'canals') forms = statusForm(pop, 'canal_status', 'canal', enumValues('canals', 'status'), p.status);
+  if (name === 'parcels') forms = statusForm(pop, 'clearance', 'clearance', enumValues('parcels', 'clearance_status'), p.clearance_status);
+  if (name === 'households') {
+    forms = contributionForm(pop) + statusForm(pop, 'water', 'water', enumValues('households', 'water_status'), p.water_status);
+  }
+  return `<div class="edit" data-edit="${esc(name)}">${forms}${msgHtml(pop, 'all')}</div>`;
+}
+
+/** Reads the feature and its ETag afresh when an officer opens it, and enables the forms. */
+async function loadForEdit(pop) {
+  try {
+    const r = await api.fetchItemForEdit(pop.name, pop.feature.id);
+    if (!isOpen(pop)) return;
+    if (!r) {
+      pop.msgs = { all: { text: t('edit.gone'), kind: 'error' } };
+      refresh();
+      return;
+    }
+    pop.etag = r.etag;
+    const changed = JSON.stringify(r.feature.properties) !== JSON.stringify(pop.feature.properties)
+      || JSON.stringify(r.feature.geometry) !== JSON.stringify(pop.feature.geometry);
+    if (changed) {
+      applyFeature(pop.name, r.feature);
+    } else {
+      // Unchanged: enable the forms in place, keeping whatever the officer already picked.
+      const el = pop.popup.getElement();
+      el?.querySelector('.pop')?.setAttribute('data-etag', r.etag || '');
+      for (const b of el?.querySelectorAll('form.edit-form button[type=submit]') || []) b.disabled = false;
+    }
+  } catch (e) {
+    if (!isOpen(pop)) return;
+    pop.msgs = { all: { text: t('edit.failed', { msg: e.message }), kind: 'error' } };
+    refresh();
+  }
+}
+
+function setFormMsg(form, text, kind = '') {
+  const p = form.querySelector('.form-msg');
+  if (!p) return;
+  p.hidden = !text;
+  p.textContent = text || '';
+  p.className = `form-msg${kind ? ` ${kind}` : ''}`;
+  currentPopup()?.popup.update();
+}
+
+function editBody(form) {
+  const step = form.dataset.step;
+  const fd = new FormData(form);
+  // The day it happened: the monthly progress counts a dated change in its month.
+  const date = String(fd.get('date') ?? '');
+  if (step === 'contribution') {
+    const raw = String(fd.get('amount') ?? '').trim().replace(',', '.');
+    const amount = Number(raw);
+    if (!raw || !Number.isFinite(amount) || amount <= 0) return { error: t('edit.contribution.amount_invalid') };
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return { error: t('edit.date_invalid') };
+    return { body: { kind: String(fd.get('kind')), amount, state: String(fd.get('state')), date } };
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return { error: t('edit.date_invalid') };
+  return { body: { status: String(fd.get('status')), date } };
+}
+
+async function submitEdit(form) {
+  const pop = currentPopup();
+  if (!pop || !pop.etag) return;
+  const step = form.dataset.step;
+  const { body, error } = editBody(form);
+  if (error) {
+    pop.msgs[step] = { text: error, kind: 'error' };
+    setFormMsg(form, error, 'error');
+    return;
+  }
+  const btn = form.querySelector('button[type=submit]');
+  btn.disabled = true;
+  setFormMsg(form, t('edit.saving'));
+  busy(1);
+  try {
+    const r = await api.editStep(step, pop.feature.id, body, pop.etag);
+    if (isOpen(pop)) {
+      pop.etag = r.etag;
+      pop.msgs = { [step]: { text: t('edit.saved'), kind: 'ok' } };
+    }
+    applyFeature(pop.name, r.feature);
+    emit('edited', { name: pop.name, id: String(r.feature.id) });
+  } catch (e) {
+    if (e.status === 412) {
+      // Someone else changed it since it was read: show theirs, and let the officer decide again.
+      pop.msgs = { [step]: { text: t('edit.stale'), kind: 'error' } };
+      await reloadFeature(pop);
+    } else if (e.status === 401 && !getUser()) {
+      // The session expired (a server restart forgets sessions): the forms go, and the page says why.
+      pop.msgs = { all: { text: t('auth.expired'), kind: 'error' } };
+      if (isOpen(pop)) refresh();
+    } else {
+      const text = e.status === 401 || e.status === 403 ? t('edit.not_allowed', { msg: e.message }) : t('edit.failed', { msg: e.message });
+      pop.msgs[step] = { text, kind: 'error' };
+      if (isOpen(pop)) {
+        setFormMsg(form, text, 'error');
+        btn.disabled = false;
+      }
+    }
+  } finally {
+    busy(-1);
+  }
+}
+
+/** Reads a feature again after a refused edit: the map, the details and the history show what the server has. */
+async function reloadFeature(pop) {
+  try {
+    const r = await api.fetchItemForEdit(pop.name, pop.feature.id);
+    if (!r) {
+      pop.msgs = { all: { text: t('edit.gone'), kind: 'error' } };
+      if (isOpen(pop)) refresh();
+      return;
+    }
+    if (isOpen(pop)) pop.etag = r.etag;
+    applyFeature(pop.name, r.feature, { force: true });
+  } catch (e) {
+    if (isOpen(pop)) {
+      pop.msgs = { all: { text: t('edit.failed', { msg: e.message }), kind: 'error' } };
+      refresh();
+    }
+  }
+}
+
+/** Tells every part of the page the feature as the server now has it (map, impact table, details, history). */
+function applyFeature(name, feature, { force = false } = {}) {
+  emit('feature', { name, feature, force });
+  document.body.dataset.edited = `${name}:${feature.id}`;
+}
