@@ -158,14 +158,13 @@ fn every_layer_export_opens_clean_and_framed() {
             .1
     };
     // Names as tests/fixtures/small holds them, read back by ezdxf.
-    let canals = get("canals_EPSG9208.dxf");
-    assert_eq!(
-        canals["texts"]["canals_completed"],
-        serde_json::json!(["Mương 1"])
-    );
-    assert_eq!(
-        canals["texts"]["canals_planned"],
-        serde_json::json!(["Mương 2"])
+    // Canals carry no label (the import would read text in a canal drawing as stray
+    // elements); their names are in the dossier below.
+    assert!(
+        get("canals_EPSG9208.dxf")["texts"]
+            .as_object()
+            .unwrap()
+            .is_empty()
     );
     let villages = get("villages_EPSG9208.dxf");
     let mut names: Vec<&str> = villages["texts"]["villages"]

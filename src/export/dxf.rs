@@ -3,7 +3,7 @@
 //! or later: an R12 file silently drops them), one DXF layer per table and status
 //! (`canals_planned`, `parcels_awaiting`, …), polygons as closed LWPOLYLINEs (one per
 //! ring), lines as open ones, points as POINTs, and each label (a parcel's `sheet/number`,
-//! a village's or canal's name, a taken strip's owner in the dossier) as TEXT at the
+//! a village's name, the canal's name and a taken strip's owner in the dossier) as TEXT at the
 //! geometry's interior point on its layer. DXF has no CRS: `$PROJECTNAME` and the file
 //! name say which it is.
 //!

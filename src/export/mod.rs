@@ -341,7 +341,7 @@ pub fn export(table: &Table, format: Format, crs: ExportCrs) -> Result<Output, E
 }
 
 /// The selected features of a layer as a table. Parcels are labelled `sheet/number`,
-/// villages, canals and flood zones by their name; canals are grouped in drawings by
+/// villages and flood zones by their name; canals are grouped in drawings by
 /// `status`, parcels by `clearance_status`.
 pub fn layer_table(data: &Dataset, kind: LayerKind, sel: &Selection) -> Table {
     let layer = data.layer(kind);
@@ -356,8 +356,10 @@ pub fn layer_table(data: &Dataset, kind: LayerKind, sel: &Selection) -> Table {
                 properties: f.properties.to_map(),
                 label: match kind {
                     LayerKind::Parcels => parcel_label(&f.properties),
-                    // Names of places and works, never of people (households are unlabelled).
-                    LayerKind::Villages | LayerKind::Canals | LayerKind::FloodZones => f
+                    // Names of places, never of people (households are unlabelled). Canals
+                    // stay unlabelled: the import reads text in a canal drawing as stray
+                    // elements, and a drawing must come back through it unchanged.
+                    LayerKind::Villages | LayerKind::FloodZones => f
                         .properties
                         .get("name")
                         .and_then(Value::as_str)
