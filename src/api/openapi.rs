@@ -36,6 +36,15 @@ fn json_ok(description: &str, media: &str) -> Value {
     json!({"description": description, "content": {media: {"schema": {"type": "object"}}}})
 }
 
+/// A report's answer: JSON, or with `format=xlsx` an Excel workbook.
+fn report_ok(description: &str, json_schema: Value) -> Value {
+    json!({"description": format!("{description}; with format=xlsx, the same as an Excel workbook (totals as formulas)"),
+    "content": {
+        "application/json": {"schema": json_schema},
+        crate::export::XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}
+    }})
+}
+
 /// The OpenAPI document.
 pub fn document() -> Value {
     let collection_id = param(
@@ -69,8 +78,15 @@ pub fn document() -> Value {
     let export_format = param(
         "format",
         "query",
-        "geojson (default), csv, kml, shp (zipped), gpkg or dxf",
-        json!({"type": "string", "enum": ["geojson", "csv", "kml", "shp", "gpkg", "dxf"]}),
+        "geojson (default), csv, kml, shp (zipped), gpkg, dxf or xlsx (attributes; for an impact, the land taken per parcel and per owner)",
+        json!({"type": "string", "enum": ["geojson", "csv", "kml", "shp", "gpkg", "dxf", "xlsx"]}),
+        false,
+    );
+    let report_format = param(
+        "format",
+        "query",
+        "json (default) or xlsx (an Excel workbook)",
+        json!({"type": "string", "enum": ["json", "xlsx"]}),
         false,
     );
     let export_crs = param(
@@ -119,17 +135,19 @@ pub fn document() -> Value {
                 "parameters": [collection_id, param("featureId", "path", "Feature id", json!({"type": "string"}), true), crs],
                 "responses": {"200": json_ok("GeoJSON Feature", "application/geo+json"), "404": {"$ref": "#/components/responses/Error"}}}},
             "/api/reports/canal-length": {"get": {"summary": "Metres of canal per status, village, or status and village", "operationId": "canalLength",
-                "parameters": [param("by", "query", "status (default), village, or status,village", json!({"type": "string"}), false)],
-                "responses": {"200": json_ok("Rows with status, village_id, village, length_m, canals; and total_length_m", "application/json"), "400": {"$ref": "#/components/responses/Error"}}}},
+                "parameters": [param("by", "query", "status (default), village, or status,village", json!({"type": "string"}), false), report_format.clone()],
+                "responses": {"200": report_ok("Rows with status, village_id, village, length_m, canals; and total_length_m", json!({"type": "object"})), "400": {"$ref": "#/components/responses/Error"}}}},
             "/api/reports/water-connection": {"get": {"summary": "Piped-water registration per village and for the commune", "operationId": "waterConnection",
-                "responses": {"200": json_ok("Households, dwellings, registered, connected, rate, target_rate, dwellings_to_target", "application/json")}}},
+                "parameters": [report_format.clone()],
+                "responses": {"200": report_ok("Households, dwellings, registered, connected, rate, target_rate, dwellings_to_target", json!({"type": "object"})), "400": {"$ref": "#/components/responses/Error"}}}},
             "/api/reports/contributions": {"get": {"summary": "Household contributions (land, labour, money; pledged and done) and households along canals to be built that have not agreed", "operationId": "contributions",
                 "parameters": [
                     param("kind", "query", "land, labour or money (all when absent)", json!({"type": "string", "enum": ["land", "labour", "money"]}), false),
                     param("village", "query", "Village id or name", json!({"type": "string"}), false),
-                    width.clone()
+                    width.clone(),
+                    report_format.clone()
                 ],
-                "responses": errors_with_ok(json_ok("households, totals, not_agreed", "application/json"))}},
+                "responses": errors_with_ok(report_ok("households, totals, not_agreed", json!({"type": "object"})))}},
             "/api/analyses/route-impact": {"post": {"summary": "Impact of a route: parcels and m² taken, owners, fences and gates, flood zones, served households", "operationId": "routeImpact",
                 "parameters": [format.clone()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RouteImpactRequest"}}}},
@@ -139,7 +157,8 @@ pub fn document() -> Value {
                 "responses": errors_with_ok(ok_impact)}},
             "/api/reports/monthly-progress": {"get": {"summary": "Month-by-month progress from the change history", "operationId": "monthlyProgress",
                 "description": "Months are calendar months in Vietnam (Asia/Ho_Chi_Minh, UTC+7): an edit saved at 2026-11-30T18:00Z counts in 2026-12. Canal metres, clearance steps and contributions count in the month of the date the officer entered for them (the one-step change's `date`, or a `status_date`, `clearance_date` or `contribution_date` an OGC API edit changed with them), else in the month the edit was saved; `edits` and the water figures (the state at the month's end) follow the save. The response's `month_basis` says so.",
-                "responses": {"200": {"description": "month_basis, water_rate_at_start and months", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ProgressReport"}}}}}}},
+                "parameters": [report_format],
+                "responses": {"200": report_ok("month_basis, water_rate_at_start and months", json!({"$ref": "#/components/schemas/ProgressReport"})), "400": {"$ref": "#/components/responses/Error"}}}},
             "/api/session": {
                 "post": {"summary": "Sign in; returns a bearer token", "operationId": "signIn",
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "password"], "properties": {"name": {"type": "string"}, "password": {"type": "string"}}}}}},

@@ -1,7 +1,10 @@
-//! `/api/reports/…`: canal length, the piped-water campaign, household contributions.
+//! `/api/reports/…`: canal length, the piped-water campaign, household contributions,
+//! monthly progress; each as JSON or, with `format=xlsx`, as an Excel workbook
+//! ([`crate::export::reports`]). Who may see a report does not depend on its format.
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum::{Router, routing::get};
 use serde::Deserialize;
 
@@ -11,6 +14,8 @@ use crate::analysis::canal_length::{Grouping, canal_length};
 use crate::analysis::contributions::{ContributionError, Kind, contributions};
 use crate::analysis::water::water_connection;
 use crate::auth::{Caller, Role};
+use crate::export::sheet::Workbook;
+use crate::export::{XLSX_MEDIA_TYPE, reports, xlsx};
 
 /// The report routes.
 pub fn routes() -> Router<AppState> {
@@ -25,6 +30,7 @@ pub fn routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct CanalLengthQuery {
     by: Option<String>,
+    format: Option<String>,
 }
 
 async fn canal_length_report(
@@ -40,20 +46,69 @@ async fn canal_length_report(
         })?,
     };
     let data = state.dataset();
+    let format = ReportFormat::parse(q.format.as_deref())?;
     let report = canal_length(&data, by).map_err(|e| ApiError::Internal(e.into()))?;
-    to_json(&report)
+    match format {
+        ReportFormat::Json => to_json(&report),
+        ReportFormat::Xlsx => to_xlsx(&reports::canal_length(&report), "canal_length"),
+    }
+}
+
+/// A report's `format=`: `json` (the default) or `xlsx`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReportFormat {
+    Json,
+    Xlsx,
+}
+
+impl ReportFormat {
+    fn parse(s: Option<&str>) -> Result<ReportFormat, ApiError> {
+        match s.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("json") => Ok(ReportFormat::Json),
+            Some("xlsx" | "excel") => Ok(ReportFormat::Xlsx),
+            Some(_) => Err(ApiError::BadRequest(format!(
+                "format=`{}` is not one of json, xlsx",
+                s.unwrap_or_default()
+            ))),
+        }
+    }
+}
+
+/// The workbook as a download named `<stem>.xlsx`.
+fn to_xlsx(book: &Workbook, stem: &str) -> Result<Response, ApiError> {
+    let bytes = xlsx::write(book).map_err(|e| ApiError::Internal(e.into()))?;
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{stem}.xlsx\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(XLSX_MEDIA_TYPE),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NoQuery {}
+struct FormatQuery {
+    format: Option<String>,
+}
 
 async fn water_report(
     State(state): State<AppState>,
-    ApiQuery(NoQuery {}): ApiQuery<NoQuery>,
+    ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
+    let format = ReportFormat::parse(q.format.as_deref())?;
     let data = state.dataset();
-    to_json(&water_connection(&data, &commune_name(&data)))
+    let report = water_connection(&data, &commune_name(&data));
+    match format {
+        ReportFormat::Json => to_json(&report),
+        ReportFormat::Xlsx => to_xlsx(&reports::water_connection(&report), "water_connection"),
+    }
 }
 
 /// The commune's name, from the villages' `commune` property.
@@ -72,6 +127,7 @@ struct ContributionsQuery {
     kind: Option<String>,
     village: Option<String>,
     corridor_width_m: Option<String>,
+    format: Option<String>,
 }
 
 async fn contributions_report(
@@ -94,12 +150,16 @@ async fn contributions_report(
         })
         .transpose()?;
     let width = super::params::width_from_query(q.corridor_width_m.as_deref())?;
+    let format = ReportFormat::parse(q.format.as_deref())?;
     let data = state.dataset();
     let report = contributions(&data, kind, q.village.as_deref(), width).map_err(|e| match e {
         ContributionError::UnknownVillage(_) => ApiError::NotFound(e.to_string()),
         ContributionError::Crs(e) => ApiError::Internal(e.into()),
     })?;
-    to_json(&report)
+    match format {
+        ReportFormat::Json => to_json(&report),
+        ReportFormat::Xlsx => to_xlsx(&reports::contributions(&report), "contributions"),
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
@@ -109,9 +169,13 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
 
 async fn progress_report(
     State(state): State<AppState>,
-    ApiQuery(NoQuery {}): ApiQuery<NoQuery>,
+    ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
+    let format = ReportFormat::parse(q.format.as_deref())?;
     // Kept up to date edit by edit: as cheap as the number of months.
     let report = state.store().progress();
-    to_json(&report)
+    match format {
+        ReportFormat::Json => to_json(&report),
+        ReportFormat::Xlsx => to_xlsx(&reports::monthly_progress(&report), "monthly_progress"),
+    }
 }
