@@ -515,12 +515,4 @@ mod tests {
         assert_eq!(landing_format(Some("html"), None).ok(), Some(Landing::Html));
         assert!(landing_format(Some("xml"), None).is_err());
     }
-
-    #[test]
-    fn property_types_merge() {
-        use PropertyType::*;
-        assert_eq!(Integer.merge(Number), Number);
-        assert_eq!(Integer.merge(Integer), Integer);
-        assert_eq!(String.merge(Integer), Mixed);
-    }
 }
