@@ -399,10 +399,10 @@ async fn route_impact_refuses_bad_input_with_a_reason() {
         (r#"{"route": {"type": "LineString", "coordinates": [[105.7005, 19.2205], [105.7015, 1e999]]}}"#.into(), StatusCode::BAD_REQUEST, "JSON"),
         (json!({"route": {"type": "LineString", "coordinates": [[19.2205, 105.7005], [19.2205, 105.7015]]}}).to_string(), StatusCode::BAD_REQUEST, "latitude, longitude"),
         (json!({"route": {"type": "LineString", "coordinates": [[106.7, 10.8], [106.71, 10.8]]}}).to_string(), StatusCode::BAD_REQUEST, "outside the area the data covers"),
-        (json!({"route": c2_route(), "corridor_width_m": -1}).to_string(), StatusCode::BAD_REQUEST, "corridor_width_m"),
-        (json!({"route": c2_route(), "corridor_width_m": 0}).to_string(), StatusCode::BAD_REQUEST, "corridor_width_m"),
-        (json!({"route": c2_route(), "corridor_width_m": 5000}).to_string(), StatusCode::BAD_REQUEST, "corridor_width_m"),
-        (json!({"route": c2_route(), "corridor_width_m": "wide"}).to_string(), StatusCode::BAD_REQUEST, "corridor_width_m"),
+        (json!({"route": c2_route(), "corridor_width_m": -1}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "corridor_width_m"),
+        (json!({"route": c2_route(), "corridor_width_m": 0}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "corridor_width_m"),
+        (json!({"route": c2_route(), "corridor_width_m": 5000}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "corridor_width_m"),
+        (json!({"route": c2_route(), "corridor_width_m": "wide"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "corridor_width_m"),
         (json!({"route": c2_route(), "width": 6}).to_string(), StatusCode::BAD_REQUEST, "unknown field `width`"),
     ];
     for (body, want_status, want_text) in cases {

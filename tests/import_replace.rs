@@ -58,7 +58,9 @@ fn replace_changes_only_what_the_source_carries_and_keeps_the_file_form() {
     let original: Value = serde_json::from_str(&original_text).unwrap();
 
     // The source: every parcel, without fence_type (a field it does not carry); p-20-0001
-    // cleared; p-20-0002's owner blank; p-20-0003 moved 1 m east and drawn clockwise.
+    // cleared; p-20-0002's owner blank; p-20-0003 moved 2 cm east (past the 2 mm
+    // that count as the same geometry, within the 1 m² of overlap a neighbour may take)
+    // and drawn clockwise.
     let mut source = original.clone();
     for f in source["features"].as_array_mut().unwrap() {
         f["properties"]
@@ -72,7 +74,7 @@ fn replace_changes_only_what_the_source_carries_and_keeps_the_file_form() {
             "p-20-0003" => {
                 let ring = f["geometry"]["coordinates"][0].as_array_mut().unwrap();
                 for p in ring.iter_mut() {
-                    p[0] = json!(p[0].as_f64().unwrap() + 1.0 / 105_000.0);
+                    p[0] = json!(p[0].as_f64().unwrap() + 0.02 / 105_000.0);
                 }
                 ring.reverse();
             }

@@ -380,10 +380,8 @@ fn items_page(
     redact: Option<LayerKind>,
 ) -> Result<Response, ApiError> {
     let layer = data.layer(kind);
-    let all = layer_properties(layer, None);
-    let (names, hidden): (Vec<&str>, Vec<&str>) = all
-        .iter()
-        .map(|(n, _)| n.as_str())
+    let (names, hidden): (Vec<&str>, Vec<&str>) = layer_properties(kind)
+        .into_iter()
         .partition(|n| redact.is_none_or(|k| !is_personal(k, n)));
     let q = ItemsQuery::parse(pairs, kind, &names, &hidden)?;
 
