@@ -27,8 +27,9 @@ pub const EVIL: &str = "=HYPERLINK(\"http://x\",\"click\")";
 
 /// tests/fixtures/small with h3's head set to [`EVIL`] and the village vil-a named
 /// `@Thôn A`, written under the test target directory.
-fn evil_data() -> Dataset {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("formula_injection_data");
+fn evil_data(test: &str) -> Dataset {
+    // One directory per test: the tests run at once.
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("formula_injection_{test}"));
     std::fs::create_dir_all(&dir).unwrap();
     for entry in std::fs::read_dir("tests/fixtures/small").unwrap() {
         let p = entry.unwrap().path();
@@ -47,7 +48,7 @@ fn evil_data() -> Dataset {
 
 /// The CSV's cells as Python's csv module reads them (BOM removed by `utf-8-sig`).
 fn read_csv(bytes: &[u8], name: &str) -> Vec<Vec<String>> {
-    let path: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let path: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("injection_{name}"));
     std::fs::write(&path, bytes).unwrap();
     let out = common::python::run_python(
         "import csv, json, sys\n\
@@ -72,7 +73,7 @@ fn quoted(s: &str) -> String {
 
 #[test]
 fn a_layer_csv_quotes_out_formulas_and_keeps_numbers() {
-    let data = evil_data();
+    let data = evil_data("layer");
     let t = export::layer_table(&data, LayerKind::Households, &Selection::default());
     let out = export::export(&t, Format::Csv, ExportCrs::Wgs84).unwrap();
     assert!(out.bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for Excel");
@@ -112,7 +113,7 @@ fn c2_impact(
 
 #[test]
 fn the_route_impact_csv_quotes_out_an_owner_name() {
-    let data = evil_data();
+    let data = evil_data("impact");
     let (_, impact) = c2_impact(&data);
     let out = export::impact_output(&impact, Format::Csv, ExportCrs::Tm3NgheAn).unwrap();
     assert!(out.bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for Excel");
@@ -138,7 +139,7 @@ pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn the_dossier_tables_quote_out_an_owner_name() {
-    let data = evil_data();
+    let data = evil_data("dossier");
     let (line, impact) = c2_impact(&data);
     let out = export::dossier::dossier(&data, "c2", &line, &impact).unwrap();
     let files = unzip(&out.bytes);

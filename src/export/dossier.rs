@@ -177,9 +177,10 @@ pub fn alignment_sheet(route: &LineString, crs: ExportCrs) -> Result<Sheet, Expo
     let mut sheet = Sheet::new(
         "Tọa độ tuyến (alignment)",
         vec![
-            Column::new("Đỉnh (vertex)", Unit::Number),
-            Column::new("Lý trình (chainage)", Unit::Text),
-            Column::new("Lý trình m (chainage_m)", Unit::Metres),
+            // The CSV keeps the plain names survey and CAD tools are set up to read.
+            Column::new("Đỉnh (vertex)", Unit::Number).csv_header("vertex"),
+            Column::new("Lý trình (chainage)", Unit::Text).csv_header("chainage"),
+            Column::new("Lý trình m (chainage_m)", Unit::Metres).csv_header("chainage_m"),
             Column::new("E", Unit::Coordinate),
             Column::new("N", Unit::Coordinate),
         ],

@@ -123,6 +123,9 @@ pub enum Total {
 pub struct Column {
     /// Header text (Vietnamese, with the English or the property name in brackets).
     pub header: String,
+    /// The header in CSV, when a program reads the file by it (`chainage_m`); else
+    /// [`Column::header`].
+    pub csv_header: Option<String>,
     /// What its numbers measure.
     pub unit: Unit,
     /// What its cell in the totals row holds.
@@ -134,9 +137,16 @@ impl Column {
     pub fn new(header: impl Into<String>, unit: Unit) -> Column {
         Column {
             header: header.into(),
+            csv_header: None,
             unit,
             total: Total::None,
         }
+    }
+
+    /// The column with a header of its own in CSV.
+    pub fn csv_header(mut self, header: impl Into<String>) -> Column {
+        self.csv_header = Some(header.into());
+        self
     }
 
     /// The column with `total` in the totals row.
@@ -313,7 +323,12 @@ impl Sheet {
     /// The sheet as CSV (UTF-8 with a byte-order mark): header, rows, totals row.
     pub fn to_csv(&self) -> Vec<u8> {
         let mut out = BOM.to_owned();
-        push_record(&mut out, self.columns.iter().map(|c| c.header.clone()));
+        push_record(
+            &mut out,
+            self.columns
+                .iter()
+                .map(|c| c.csv_header.clone().unwrap_or_else(|| c.header.clone())),
+        );
         for r in &self.rows {
             push_record(
                 &mut out,
