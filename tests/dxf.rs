@@ -25,7 +25,7 @@ use drainplan::model::LayerKind;
 use drainplan::store::Dataset;
 use drainplan::store::query::Selection;
 use geo::Geometry;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn small() -> Dataset {
     Dataset::load(Path::new("tests/fixtures/small")).expect("fixture loads")
@@ -53,8 +53,13 @@ for path in sys.argv[1:]:
     msp = doc.modelspace()
     box = bbox.extents(msp)
     vp = doc.viewports.get("*ACTIVE")[0]
-    texts, closed = {}, {}
+    texts, closed, hatches = {}, {}, {}
     for e in msp:
+        if e.dxftype() == "HATCH":
+            paths = [len(p.vertices) for p in e.paths]
+            hatches.setdefault(e.dxf.layer, []).append(
+                {"solid": bool(e.dxf.solid_fill), "paths": paths,
+                 "transparency": round(e.transparency, 2)})
         if e.dxftype() == "TEXT":
             texts.setdefault(e.dxf.layer, []).append(e.dxf.text)
         if e.dxftype() == "LWPOLYLINE":
@@ -73,6 +78,8 @@ for path in sys.argv[1:]:
         "vport_aspect": vp.dxf.aspect_ratio,
         "texts": texts,
         "closed": closed,
+        "hatches": hatches,
+        "layers": sorted(l.dxf.name for l in doc.layers),
     }
 print(json.dumps(out))
 "#;
@@ -223,6 +230,34 @@ fn the_sample_parcels_open_clean_and_framed() {
     );
 }
 
+#[test]
+fn parcels_hatched_by_clearance_step_open_clean() {
+    let data = small();
+    let mut t = export::layer_table(&data, LayerKind::Parcels, &Selection::default());
+    t.hatch = true;
+    let out = export::export(&t, Format::Dxf, ExportCrs::Tm3NgheAn).unwrap();
+    let results = inspect(&[save("parcels_hatched_EPSG9208.dxf", &out.bytes)]);
+    let (p, r) = &results[0];
+    assert_clean_and_framed(p, r);
+    // p1 awaiting, p2 donated, p3 not required (tests/fixtures/small/parcels.geojson):
+    // one see-through solid fill each, on a hatch layer per step, four corners each.
+    for layer in [
+        "parcels_awaiting_hatch",
+        "parcels_donated_hatch",
+        "parcels_not_required_hatch",
+    ] {
+        assert_eq!(
+            r["hatches"][layer],
+            json!([{"solid": true, "paths": [4], "transparency": 0.7}]),
+            "{layer}: {r}"
+        );
+        assert!(r["layers"].as_array().unwrap().contains(&json!(layer)));
+    }
+    // The outlines and labels are still there, unchanged.
+    assert_eq!(r["texts"]["parcels_awaiting"], json!(["5/12"]));
+    assert_eq!(r["entities"], 9, "3 outlines, 3 labels, 3 hatches");
+}
+
 fn c2(data: &Dataset) -> geo::LineString {
     match data.canals.get("c2").map(|f| f.geometry.clone()) {
         Some(Geometry::LineString(l)) => l,
@@ -265,6 +300,17 @@ fn the_route_impact_and_the_dossier_open_clean_with_owner_names() {
     owners.sort_unstable();
     assert_eq!(owners, ["Nguyễn Văn An", "Trần Văn Cường"]);
     assert_eq!(d["texts"]["route"], serde_json::json!(["Mương 2"]));
+    // The affected parcels are hatched by clearance step: p1 awaiting, p2 donated.
+    for layer in [
+        "parcels_affected_awaiting_hatch",
+        "parcels_affected_donated_hatch",
+    ] {
+        assert_eq!(
+            d["hatches"][layer].as_array().map(Vec::len),
+            Some(1),
+            "{layer}"
+        );
+    }
     // Whoever may not see owners gets strips without names.
     let public = &results[2].1;
     assert!(public["texts"].get("taken_strips").is_none(), "{public}");

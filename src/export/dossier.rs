@@ -1,7 +1,8 @@
 //! The dossier bundle for a planned canal or a drawn route (hồ sơ thiết kế): one zip with
 //!
 //! 1. `<name>_EPSG9208.dxf`: route (labelled with the canal's name), corridor, affected
-//!    parcels (one layer per clearance status, `sheet/number` labels) and the taken strips
+//!    parcels (one layer per clearance status, `sheet/number` labels, hatched on a
+//!    `_hatch` layer per status) and the taken strips
 //!    (labelled with the owner's name), in VN-2000 / TM-3 104-45;
 //! 2. the same as shapefiles (`route`, `corridor`, `parcels_affected`, `taken_strips`,
 //!    each with its `.prj` and `.cpg`);
@@ -123,6 +124,7 @@ fn drawing_tables(
             label: None,
         }],
         layer_by: None,
+        hatch: false,
         crs: ExportCrs::Wgs84,
     };
     let mut route_table = one(
@@ -152,6 +154,8 @@ fn drawing_tables(
         let mut strips = impact_table(impact);
         let mut parcels = strips.clone();
         parcels.name = "parcels_affected".into();
+        // The designer sees at a glance which parcels are cleared and which still wait.
+        parcels.hatch = true;
         for r in &mut parcels.rows {
             let f = data.parcels.get(&r.id).ok_or_else(|| {
                 ExportError::Geometry(format!("parcel {} vanished from the data set", r.id))

@@ -3,8 +3,10 @@
 //! or later: an R12 file silently drops them), one DXF layer per table and status
 //! (`canals_planned`, `parcels_awaiting`, …), polygons as closed LWPOLYLINEs (one per
 //! ring), lines as open ones, points as POINTs, and each label (a parcel's `sheet/number`,
-//! a village's name, the canal's name and a taken strip's owner in the dossier) as TEXT at the
-//! geometry's interior point on its layer. DXF has no CRS: `$PROJECTNAME` and the file
+//! a village's name, the canal's name and a taken strip's owner in the dossier) as TEXT at
+//! the geometry's interior point on its layer. A table may ask for its polygons to be
+//! hatched: see-through solid fills on a `<layer>_hatch` layer, as the dossier's affected
+//! parcels are, by clearance step. DXF has no CRS: `$PROJECTNAME` and the file
 //! name say which it is.
 //!
 //! A drawing opens where the features are: `$EXTMIN`/`$EXTMAX` are the extents of every
@@ -49,6 +51,7 @@ pub fn write(tables: &[&Table]) -> Result<Vec<u8>, ExportError> {
         };
     }
     let mut layers: Vec<String> = Vec::new();
+    let mut hatches: Vec<Hatch> = Vec::new();
     let mut extents = Extents::default();
     for t in tables {
         let height = if t.crs.is_metric() {
@@ -64,6 +67,9 @@ pub fn write(tables: &[&Table]) -> Result<Vec<u8>, ExportError> {
             for e in entities(&r.geometry) {
                 add(&mut drawing, e, &layer);
             }
+            if t.hatch {
+                hatches.extend(hatches_of(&r.geometry, &layer));
+            }
             extents.add_geometry(&r.geometry);
             if let (Some(label), Some(at)) = (&r.label, r.geometry.interior_point()) {
                 extents.add_text(at.0, label, height);
@@ -78,10 +84,19 @@ pub fn write(tables: &[&Table]) -> Result<Vec<u8>, ExportError> {
         }
     }
     for (i, name) in layers.iter().enumerate() {
+        // AutoCAD colour indices 1..6 (red, yellow, green, cyan, blue, magenta).
+        let color = Color::from_index(u8::try_from(i % 6 + 1).unwrap_or(7));
+        let hatch_layer = format!("{name}{HATCH_LAYER_SUFFIX}");
+        if hatches.iter().any(|h| h.layer == hatch_layer) {
+            drawing.add_layer(Layer {
+                name: hatch_layer,
+                color: color.clone(),
+                ..Default::default()
+            });
+        }
         drawing.add_layer(Layer {
             name: name.clone(),
-            // AutoCAD colour indices 1..6 (red, yellow, green, cyan, blue, magenta).
-            color: Color::from_index(u8::try_from(i % 6 + 1).unwrap_or(7)),
+            color,
             ..Default::default()
         });
     }
@@ -109,7 +124,88 @@ pub fn write(tables: &[&Table]) -> Result<Vec<u8>, ExportError> {
     drawing
         .save(&mut out)
         .map_err(|e| ExportError::write("DXF", e))?;
-    tidy(&out, view.as_ref())
+    tidy(&out, view.as_ref(), &hatches)
+}
+
+/// What a hatch layer's name adds to its polygons' layer.
+const HATCH_LAYER_SUFFIX: &str = "_hatch";
+
+/// DXF transparency of the hatches: 70 % see-through (`0x02000000` says a value is set,
+/// the low byte is the opacity, 0..255).
+const HATCH_TRANSPARENCY: u32 = 0x0200_0000 | 76;
+
+/// A solid fill of one polygon: its rings (the first the outer one), on its layer.
+#[derive(Debug, Clone, PartialEq)]
+struct Hatch {
+    layer: String,
+    rings: Vec<Vec<Coord>>,
+}
+
+fn hatches_of(g: &Geometry, layer: &str) -> Vec<Hatch> {
+    let polygons: Vec<&geo::Polygon> = match g {
+        Geometry::Polygon(p) => vec![p],
+        Geometry::MultiPolygon(mp) => mp.0.iter().collect(),
+        _ => Vec::new(),
+    };
+    polygons
+        .into_iter()
+        .map(|p| Hatch {
+            layer: format!("{layer}{HATCH_LAYER_SUFFIX}"),
+            rings: std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(|r| {
+                    let mut c = r.0.clone();
+                    if c.len() > 1 && c.first() == c.last() {
+                        c.pop();
+                    }
+                    c
+                })
+                .filter(|c| c.len() >= 3)
+                .collect(),
+        })
+        .filter(|h| !h.rings.is_empty())
+        .collect()
+}
+
+/// The HATCH entity's pairs (the `dxf` crate has no HATCH): a solid fill by polyline
+/// boundary paths, the outer ring flagged external, 70 % transparent, colour ByLayer.
+fn hatch_pairs(h: &Hatch, handle: u64) -> Vec<Pair<'static>> {
+    let mut p = vec![
+        Pair::new(0, "HATCH".into()),
+        Pair::new(5, format!("{handle:X}")),
+        Pair::new(100, "AcDbEntity".into()),
+        Pair::new(8, h.layer.clone()),
+        Pair::new(440, HATCH_TRANSPARENCY.to_string()),
+        Pair::new(100, "AcDbHatch".into()),
+        Pair::new(10, "0.0".into()),
+        Pair::new(20, "0.0".into()),
+        Pair::new(30, "0.0".into()),
+        Pair::new(210, "0.0".into()),
+        Pair::new(220, "0.0".into()),
+        Pair::new(230, "1.0".into()),
+        Pair::new(2, "SOLID".into()),
+        Pair::new(70, "1".into()),
+        Pair::new(71, "0".into()),
+        Pair::new(91, h.rings.len().to_string()),
+    ];
+    for (i, ring) in h.rings.iter().enumerate() {
+        // Boundary path flags: 2 polyline, + 1 external for the outer ring.
+        p.push(Pair::new(92, if i == 0 { "3" } else { "2" }.into()));
+        p.push(Pair::new(72, "0".into()));
+        p.push(Pair::new(73, "1".into()));
+        p.push(Pair::new(93, ring.len().to_string()));
+        for c in ring {
+            p.push(Pair::new(10, format!("{:.3}", c.x)));
+            p.push(Pair::new(20, format!("{:.3}", c.y)));
+        }
+        p.push(Pair::new(97, "0".into()));
+    }
+    p.extend([
+        Pair::new(75, "0".into()),
+        Pair::new(76, "1".into()),
+        Pair::new(98, "0".into()),
+    ]);
+    p
 }
 
 /// What the active viewport shows: its centre and height in drawing units.
@@ -260,8 +356,10 @@ impl<'a> Pair<'a> {
 /// 2. the `440` (transparency) pairs of value 0 go from entities: absent is ByLayer;
 /// 3. the `*ACTIVE` viewport gets its view height (40) and aspect ratio (41), the codes
 ///    AutoCAD and ezdxf read, before its lens length (42);
-/// 4. the pairs are written back as they came, `code\r\nvalue\r\n`.
-fn tidy(dxf: &[u8], view: Option<&View>) -> Result<Vec<u8>, ExportError> {
+/// 4. the hatches go first in ENTITIES, so that lines and labels are drawn over them,
+///    with handles of their own;
+/// 5. the pairs are written back as they came, `code\r\nvalue\r\n`.
+fn tidy(dxf: &[u8], view: Option<&View>, hatches: &[Hatch]) -> Result<Vec<u8>, ExportError> {
     let text = std::str::from_utf8(dxf).map_err(|e| ExportError::write("DXF", e))?;
     let lines: Vec<&str> = text.split("\r\n").collect();
     let mut pairs = Vec::with_capacity(lines.len() / 2);
@@ -316,7 +414,15 @@ fn tidy(dxf: &[u8], view: Option<&View>) -> Result<Vec<u8>, ExportError> {
             }
         }
         let table_head = p.code == 2 && out.last().is_some_and(|l| l.is(0, "TABLE"));
+        let entities_start = p.is(2, "ENTITIES") && out.last().is_some_and(|l| l.is(0, "SECTION"));
         out.push(p);
+        // Step 4.
+        if entities_start {
+            for h in hatches {
+                out.extend(hatch_pairs(h, next));
+                next += 1;
+            }
+        }
         if table_head && iter.peek().is_none_or(|n| n.code != 5) {
             out.push(Pair::new(5, format!("{next:X}")));
             next += 1;
@@ -324,7 +430,7 @@ fn tidy(dxf: &[u8], view: Option<&View>) -> Result<Vec<u8>, ExportError> {
     }
     out[seed_at].value = format!("{next:X}").into();
 
-    // Step 4.
+    // Step 5.
     let mut s = String::with_capacity(text.len() + 1024);
     for p in &out {
         if p.code_text.is_empty() {

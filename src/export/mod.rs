@@ -219,6 +219,11 @@ pub struct Table {
     /// The property whose value picks each feature's DXF layer (`status`,
     /// `clearance_status`).
     pub layer_by: Option<&'static str>,
+    /// Whether a drawing fills each polygon with a see-through solid hatch on a layer
+    /// of its own (`parcels_awaiting_hatch`), coloured as the polygon's layer: the
+    /// clearance steps at a glance. Off unless asked for, since a GIS reading the DXF
+    /// takes each hatch for one more polygon.
+    pub hatch: bool,
     /// The CRS the geometries are in.
     pub crs: ExportCrs,
 }
@@ -377,6 +382,7 @@ pub fn layer_table(data: &Dataset, kind: LayerKind, sel: &Selection) -> Table {
             LayerKind::Parcels => Some("clearance_status"),
             _ => None,
         },
+        hatch: false,
         crs: ExportCrs::Wgs84,
     }
 }
@@ -411,6 +417,7 @@ pub fn impact_table(impact: &RouteImpact) -> Table {
         name: "taken_strips".into(),
         rows,
         layer_by: Some("clearance_status"),
+        hatch: false,
         crs: ExportCrs::Wgs84,
     }
 }
