@@ -91,6 +91,10 @@ enum Command {
         /// Only features whose property equals a value: --where status=planned (repeatable).
         #[arg(long = "where")]
         filters: Vec<String>,
+        /// With --format dxf and --layer: fill each polygon with a see-through solid hatch
+        /// on a <layer>_hatch layer (parcels by clearance step).
+        #[arg(long)]
+        hatch: bool,
         /// Corridor width in metres, for --canal and --route.
         #[arg(long, allow_negative_numbers = true, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
         width: f64,
@@ -366,6 +370,7 @@ fn run() -> anyhow::Result<()> {
             crs,
             bbox,
             filters,
+            hatch,
             width,
             out,
             data,
@@ -376,6 +381,7 @@ fn run() -> anyhow::Result<()> {
                 crs,
                 bbox,
                 filters,
+                hatch,
                 width,
             };
             write_output(run_export(target, options, &data)?, out)?;
@@ -691,6 +697,7 @@ struct ExportOptions {
     crs: Option<String>,
     bbox: Option<String>,
     filters: Vec<String>,
+    hatch: bool,
     width: f64,
 }
 
@@ -728,11 +735,16 @@ fn run_export(
         sel.equals
             .push(export::parse_where(f).map_err(anyhow::Error::msg)?);
     }
+    anyhow::ensure!(
+        !o.hatch || format == Format::Dxf,
+        "--hatch fills polygons in a drawing: it goes with --format dxf"
+    );
     let layer_only = |what: &str| -> anyhow::Result<()> {
         anyhow::ensure!(
             o.bbox.is_none() && o.filters.is_empty(),
             "--bbox and --where select features of a --layer, not of {what}"
         );
+        anyhow::ensure!(!o.hatch, "--hatch is for a --layer, not for {what}");
         Ok(())
     };
     let ds = load(data_dir)?;
@@ -744,7 +756,9 @@ fn run_export(
                     drainplan::model::LayerKind::ALL.map(|k| k.id()).join(", ")
                 )
             })?;
-            export::export(&export::layer_table(&ds, kind, &sel), format, crs)?
+            let mut table = export::layer_table(&ds, kind, &sel);
+            table.hatch = o.hatch;
+            export::export(&table, format, crs)?
         }
         ExportTarget::Canal(id) => {
             layer_only("--canal")?;

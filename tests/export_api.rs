@@ -503,3 +503,25 @@ async fn the_public_gets_no_owners_in_any_export() {
         );
     }
 }
+
+#[tokio::test]
+async fn hatch_goes_with_dxf_only() {
+    let r = get("/api/export/parcels?format=dxf&hatch=true").await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    // One HATCH per parcel of tests/fixtures/small (p1, p2, p3), on the hatch layers.
+    assert_eq!(text.matches("\r\nHATCH\r\n").count(), 3);
+    assert!(text.contains("parcels_awaiting_hatch"));
+    let r = get("/api/export/parcels?format=dxf").await;
+    assert!(!String::from_utf8_lossy(&r.bytes).contains("\r\nHATCH\r\n"));
+    let r = get("/api/export/parcels?format=csv&hatch=true").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&r.bytes).contains("format=dxf"));
+    let r = get("/api/export/parcels?format=dxf&hatch=maybe").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}

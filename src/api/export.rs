@@ -104,9 +104,25 @@ async fn layer_export(
     })?;
     let (format, crs, rest) = format_and_crs(q)?;
     let mut sel = Selection::default();
+    let mut hatch = false;
     for (k, v) in rest {
         if k == "bbox" {
             sel.bbox = Some(parse_bbox(&v, OgcCrs::Crs84)?);
+        } else if k == "hatch" {
+            hatch = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(ApiError::BadRequest(format!(
+                        "hatch=`{v}`: use true or false"
+                    )));
+                }
+            };
+            if hatch && format != Format::Dxf {
+                return Err(ApiError::BadRequest(
+                    "hatch=true fills polygons in a drawing: it goes with format=dxf".into(),
+                ));
+            }
         } else {
             if is_personal(kind, &k) {
                 require(
@@ -122,6 +138,7 @@ async fn layer_export(
     let data = state.dataset();
     let out = blocking(move || {
         let mut table = export::layer_table(&data, kind, &sel);
+        table.hatch = hatch;
         if redact {
             table.drop_properties(|name| is_personal(kind, name));
         }
