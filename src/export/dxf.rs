@@ -14,8 +14,8 @@
 //! centred on them, tall enough to show them all in a 4:3 window. Text uses the STANDARD
 //! style with Arial, a font with Vietnamese letters (AutoCAD's `txt.shx` has none).
 //!
-//! The `dxf` crate leaves three things that ezdxf's `audit()` repairs and AutoCAD warns
-//! about; [`tidy`] mends them in the written text: TABLE heads without a handle, a
+//! The `dxf` crate leaves three things that ezdxf's `audit()` repairs (a CAD program
+//! reading the file has to as well); `tidy` mends them in the written text: TABLE heads without a handle, a
 //! transparency of 0 (not a valid value: absent means ByLayer) on every entity, and the
 //! view height and aspect ratio of VPORT written under R2007 codes that readers ignore.
 
