@@ -2,8 +2,10 @@
 //! Injection"): on a copy of tests/fixtures/small whose household h3 (owner of p1, on the
 //! planned canal c2) is named `=HYPERLINK("http://x","click")`, every CSV drainplan writes
 //! (a layer export, the route-impact export and the dossier's tables) holds that name with
-//! a leading `'`, and numbers, negative ones included, stay numbers. The files are read
-//! back with Python's `csv` module, not with drainplan's code.
+//! a leading `'`, and numbers, negative ones included, stay numbers; every workbook (the
+//! route impact's, the dossier's, a layer's) holds it as a string cell with Excel's quote
+//! prefix, never as a formula. The files are read back with Python's `csv` module and
+//! openpyxl, not with drainplan's code.
 
 #![expect(
     clippy::unwrap_used,
@@ -168,4 +170,42 @@ fn the_dossier_tables_quote_out_an_owner_name() {
         }
     }
     assert_eq!(seen, 3, "alignment, land taken by parcel and by owner");
+}
+
+/// Every cell of every sheet of a workbook whose value is `text`, as openpyxl reads it:
+/// (data type, quote prefix).
+fn xlsx_cells_equal(bytes: &[u8], name: &str, text: &str) -> Vec<(String, bool)> {
+    let path: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("injection_{name}"));
+    std::fs::write(&path, bytes).unwrap();
+    let out = common::python::run_python(
+        "import json, sys, openpyxl\n\
+         wb = openpyxl.load_workbook(sys.argv[1])\n\
+         print(json.dumps([[c.data_type, bool(c.quotePrefix)] for ws in wb.worksheets\n\
+         \x20   for row in ws.iter_rows() for c in row if c.value == sys.argv[2]]))",
+        &[&path.display().to_string(), text],
+    );
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn the_workbooks_hold_an_owner_name_as_text() {
+    let data = evil_data("xlsx");
+    let (line, impact) = c2_impact(&data);
+    // The route-impact workbook: the owner per parcel and per owner.
+    let out = export::impact_output(&impact, Format::Xlsx, ExportCrs::Tm3NgheAn).unwrap();
+    let cells = xlsx_cells_equal(&out.bytes, "impact.xlsx", EVIL);
+    assert_eq!(cells, [("s".to_owned(), true), ("s".to_owned(), true)]);
+    // The dossier's workbooks.
+    let out = export::dossier::dossier(&data, "c2", &line, &impact).unwrap();
+    for (name, bytes) in unzip(&out.bytes) {
+        if name.starts_with("land_taken") && name.ends_with(".xlsx") {
+            let cells = xlsx_cells_equal(&bytes, &name, EVIL);
+            assert_eq!(cells, [("s".to_owned(), true)], "{name}");
+        }
+    }
+    // A layer's workbook: the households' heads.
+    let t = export::layer_table(&data, LayerKind::Households, &Selection::default());
+    let out = export::export(&t, Format::Xlsx, ExportCrs::Wgs84).unwrap();
+    let cells = xlsx_cells_equal(&out.bytes, "households.xlsx", EVIL);
+    assert_eq!(cells, [("s".to_owned(), true)]);
 }
