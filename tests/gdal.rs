@@ -151,10 +151,10 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
 
     let listing = ogrinfo(&["-ro", "-q", &ds]);
     for expected in [
-        "1: villages (title: Villages (thôn)) (Polygon)",
+        "1: villages (title: Villages (thôn)) (Multi Polygon)",
         "2: canals (title: Drainage canals (mương tiêu thoát nước)) (Line String)",
-        "3: parcels (title: Cadastral parcels (thửa đất)) (Polygon)",
-        "4: flood_zones (title: Flooded residential areas (vùng ngập úng)) (Polygon)",
+        "3: parcels (title: Cadastral parcels (thửa đất)) (Multi Polygon)",
+        "4: flood_zones (title: Flooded residential areas (vùng ngập úng)) (Multi Polygon)",
         "5: households (title: Households (hộ gia đình)) (Point)",
     ] {
         assert!(
@@ -167,7 +167,7 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
         (
             "villages",
             3,
-            "Polygon",
+            "Multi Polygon",
             &["id: String", "name: String", "water_target_rate: Real"][..],
         ),
         (
@@ -179,7 +179,7 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
         (
             "parcels",
             5,
-            "Polygon",
+            "Multi Polygon",
             &[
                 "map_sheet: Integer",
                 "clearance_status: String",
@@ -189,7 +189,7 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
         (
             "flood_zones",
             2,
-            "Polygon",
+            "Multi Polygon",
             &["depth_m: Real", "duration: String"][..],
         ),
         // `note` is only on the eleventh household, beyond GDAL's first page of ten: GDAL
