@@ -23,15 +23,27 @@
 //! results say when an unverified constant (the rain constants, so far all of them) was
 //! used.
 
+pub mod canal;
 pub mod design;
 pub mod network;
+pub mod profile;
+pub mod routes;
 pub mod runoff;
 pub mod section;
+pub mod storm;
+pub mod swmm;
 pub mod tables;
 
+pub use canal::{
+    CanalSection, PropertyProblem, catchment_from_parcels, section_from_canal, section_properties,
+};
 pub use design::{DesignError, DesignOptions, Resize, SectionResult, Verdict, design};
 pub use network::{
     Catchment, Downstream, LandUseArea, Levels, Network, NetworkError, NetworkProblem, Section,
 };
+pub use profile::{GroundPoint, Profile, ProfileError, longitudinal_profile};
+pub use routes::{Cost, ProposedSection, RouteCandidate, RouteError, RouteRow, compare_routes};
 pub use section::{CrossSection, SectionRule, Shape};
+pub use storm::DesignStorm;
+pub use swmm::{Routing, SwmmOptions, SwmmReadError, SwmmWriteError, read_inp, write_inp};
 pub use tables::{TableError, Tables};

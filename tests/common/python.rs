@@ -36,11 +36,21 @@ pub fn python() -> PathBuf {
             return py;
         }
         if !py.exists() {
-            run(Command::new("python3").args(["-m", "venv"]).arg(&env), "python3 -m venv target/pyenv (install python3 and python3-venv)");
+            run(
+                Command::new("python3").args(["-m", "venv"]).arg(&env),
+                "python3 -m venv target/pyenv (install python3 and python3-venv)",
+            );
         }
         run(
             Command::new(&py)
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
                 .arg(&requirements),
             "pip install -r tests/requirements.txt",
         );
