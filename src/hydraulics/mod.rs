@@ -11,7 +11,7 @@
 //! - [`network`]: sections, links, outfalls and catchments, checked (no guessing), in
 //!   flow order;
 //! - [`runoff`]: the area-weighted runoff coefficient ψ of a catchment;
-//! - [`design`]: design flow by the rational method (TCVN 7957's intensity formula) against
+//! - [`mod@design`]: design flow by the rational method (TCVN 7957's intensity formula) against
 //!   capacity, velocity limits and a verdict for every section;
 //! - [`storm`]: the design storm as an alternating-block hyetograph;
 //! - [`swmm`]: an EPA SWMM 5 input file from a network, and a network from one;

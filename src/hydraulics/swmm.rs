@@ -11,7 +11,7 @@
 //!    deepest conduit end it holds.
 //! 2. Cross-sections: RECT_OPEN (depth, width), TRAPEZOIDAL (depth, bottom width, side
 //!    slope both sides), CIRCULAR (diameter); roughness is the section's Manning's n, and
-//!    its lining is kept as the conduit's tag ([TAGS]) so that reading the file back knows
+//!    its lining is kept as the conduit's tag (`[TAGS]`) so that reading the file back knows
 //!    it.
 //! 3. Each catchment is a subcatchment draining to its section's upstream junction:
 //!    imperviousness = ψ × 100 % at the storm's return period, with no depression storage
@@ -27,7 +27,7 @@
 //!    KINWAVE (no backwater, like the rational method) can be asked for.
 //! 6. Coordinates in VN-2000 / TM-3 104°45′ metres (EPSG:9208): junctions at the first
 //!    vertex of their section, outfalls at the last vertex of the first section reaching
-//!    them, interior vertices as [VERTICES], catchment outlines as [Polygons].
+//!    them, interior vertices as `[VERTICES]`, catchment outlines as `[Polygons]`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
