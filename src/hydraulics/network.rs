@@ -366,7 +366,7 @@ impl Network {
                     problems.push(NetworkProblem::LiningShape {
                         canal_id: id.clone(),
                         lining: s.lining.clone(),
-                        shape: format!("{:?}", s.cross_section.shape),
+                        shape: s.cross_section.shape.name().to_owned(),
                     })
                 }
                 Some(_) => {}
@@ -746,6 +746,23 @@ pub(crate) mod tests {
             got.iter().any(
                 |p| matches!(p, NetworkProblem::Backfall { canal_id, .. } if canal_id == "low")
             )
+        );
+    }
+
+    #[test]
+    fn a_pipe_lining_on_an_open_channel_is_a_problem() {
+        let mut s = section("a", outfall("o"));
+        s.lining = "pipe_concrete".into();
+        let mut p = section("p", outfall("o"));
+        p.cross_section = CrossSection::circular(0.6);
+        p.lining = "concrete".into();
+        let text: Vec<String> = problems(vec![s, p]).iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "canal a: lining \"pipe_concrete\" does not fit a rectangular_open section",
+                "canal p: lining \"concrete\" does not fit a circular_pipe section",
+            ]
         );
     }
 

@@ -32,6 +32,15 @@ impl Shape {
         }
     }
 
+    /// The shape's name as serialised (`rectangular_open`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::RectangularOpen => "rectangular_open",
+            Shape::TrapezoidalOpen => "trapezoidal_open",
+            Shape::CircularPipe => "circular_pipe",
+        }
+    }
+
     /// Whether the section is an open channel (freeboard applies).
     pub fn is_open(self) -> bool {
         !matches!(self, Shape::CircularPipe)
