@@ -123,6 +123,36 @@ pub struct Catchment {
     pub polygon: Option<Polygon<f64>>,
 }
 
+impl Catchment {
+    /// A catchment of `area_m2` from land-use shares (fractions of the area, e.g.
+    /// `[("ONT", 0.7), ("LUC", 0.3)]`); what the shares leave goes to the remainder land use.
+    /// Times, lengths and slope take the defaults; the outline is unknown.
+    pub fn from_shares(
+        id: &str,
+        drains_to: &str,
+        area_m2: f64,
+        shares: &[(&str, f64)],
+    ) -> Catchment {
+        Catchment {
+            id: id.to_owned(),
+            drains_to: drains_to.to_owned(),
+            area_m2,
+            land_use: shares
+                .iter()
+                .map(|&(code, share)| LandUseArea {
+                    code: code.to_owned(),
+                    area_m2: area_m2 * share,
+                })
+                .collect(),
+            surface_time_min: None,
+            gutter_time_min: None,
+            overland_length_m: None,
+            slope_percent: None,
+            polygon: None,
+        }
+    }
+}
+
 /// A rule the network breaks.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
@@ -746,6 +776,23 @@ pub(crate) mod tests {
             got.iter().any(
                 |p| matches!(p, NetworkProblem::Backfall { canal_id, .. } if canal_id == "low")
             )
+        );
+    }
+
+    #[test]
+    fn shares_that_add_up_to_more_than_the_area_are_a_problem() {
+        let c = Catchment::from_shares("k", "a", 10_000.0, &[("ONT", 0.7), ("LUC", 0.4)]);
+        assert_eq!(c.land_use[1].area_m2, 4_000.0);
+        let err = Network::new(
+            vec![section("a", outfall("o"))],
+            vec![c],
+            &Tables::bundled().unwrap(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("cover 11000.0 m², more than its area 10000.0 m²"),
+            "{err}"
         );
     }
 
