@@ -8,26 +8,12 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::data_copy;
 use drainplan::ingest::{ImportOptions, import};
 use drainplan::model::LayerKind;
 use serde_json::{Value, json};
-
-fn fresh_copy(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("import_replace")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    for e in std::fs::read_dir("data").unwrap() {
-        let e = e.unwrap();
-        if e.path().extension().is_some_and(|x| x == "geojson") {
-            std::fs::copy(e.path(), dir.join("data").join(e.file_name())).unwrap();
-        }
-    }
-    dir
-}
 
 fn signed_area(ring: &[Value]) -> f64 {
     let pts: Vec<(f64, f64)> = ring
@@ -51,7 +37,7 @@ fn feature<'a>(fc: &'a Value, id: &str) -> &'a Value {
 
 #[test]
 fn replace_changes_only_what_the_source_carries_and_keeps_the_file_form() {
-    let dir = fresh_copy("edit");
+    let dir = data_copy("data", "edit");
     let data = dir.join("data");
     let parcels = data.join("parcels.geojson");
     let original_text = std::fs::read_to_string(&parcels).unwrap();

@@ -152,6 +152,52 @@ const CANALS: &[PropertySpec] = &[
         "Lining (earth, brick, concrete …)",
     ),
     spec("year", int(1900, 2100), "Year built or planned"),
+    spec(
+        "shape",
+        ValueKind::Enum(&["rectangular", "trapezoidal", "circular"]),
+        "Cross-section: rectangular or trapezoidal open channel, or circular pipe",
+    ),
+    spec("diameter_m", above(0.0, 10.0), "Pipe diameter, metres"),
+    spec(
+        "side_slope",
+        at_least(0.0, 10.0),
+        "Trapezoid side slope, horizontal per vertical",
+    ),
+    spec(
+        "manning_n",
+        above(0.0, 0.1),
+        "Manning's n, when not the lining's (data/hydraulics/manning_n.csv)",
+    ),
+    spec(
+        "invert_start_m",
+        at_least(-100.0, 1000.0),
+        "Bed level at the start of the line, metres",
+    ),
+    spec(
+        "invert_end_m",
+        at_least(-100.0, 1000.0),
+        "Bed level at the end of the line, metres",
+    ),
+    spec(
+        "slope",
+        above(0.0, 1.0),
+        "Bed slope along the line, downhill (m/m), when the levels are not given",
+    ),
+    spec(
+        "flows_to",
+        ValueKind::Id(LayerKind::Canals),
+        "The canal it flows into",
+    ),
+    spec(
+        "outfall",
+        ValueKind::Text,
+        "Where it flows out (the river, the sea), when not into another canal",
+    ),
+    spec(
+        "drainage_class",
+        ValueKind::Text,
+        "Canal class for the design return period (data/hydraulics/return_periods.csv)",
+    ),
     computed(spec(
         "length_m",
         at_least(0.0, 1e7),

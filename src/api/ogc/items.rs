@@ -406,6 +406,7 @@ fn items_page(
                 length_m: length_m(kind, f),
                 links: None,
                 redact,
+                multi: kind.is_polygonal(),
             }
         })
         .collect();
@@ -526,6 +527,7 @@ pub async fn item(
         length_m: length_m(kind, f),
         links: Some(&links),
         redact,
+        multi: kind.is_polygonal(),
     };
     let bytes = serde_json::to_vec(&out).map_err(|e| ApiError::Internal(e.into()))?;
     // A caller who sees the whole feature gets its version, which editors send back in

@@ -446,7 +446,7 @@ fn geometry_schema(kind: LayerKind) -> &'static str {
         LayerKind::Canals => "https://geojson.org/schema/LineString.json",
         LayerKind::Households => "https://geojson.org/schema/Point.json",
         LayerKind::Villages | LayerKind::Parcels | LayerKind::FloodZones => {
-            "https://geojson.org/schema/Geometry.json"
+            "https://geojson.org/schema/MultiPolygon.json"
         }
     }
 }
