@@ -476,6 +476,8 @@ async fn the_public_gets_no_owners_in_any_export() {
 
 #[tokio::test]
 async fn hatch_goes_with_dxf_only() {
+    let s = shared_memory_state(FIXTURE);
+    let get = |uri: &'static str| Req::get(uri).user("viewer").send(&s);
     let r = get("/api/export/parcels?format=dxf&hatch=true").await;
     assert_eq!(
         r.status,
