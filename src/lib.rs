@@ -13,6 +13,7 @@ pub mod cli;
 pub mod crs;
 pub mod export;
 pub mod generate;
+pub mod hydraulics;
 pub mod index;
 pub mod ingest;
 pub mod model;

@@ -65,7 +65,8 @@ enum Command {
         data: PathBuf,
     },
     /// Write a layer, a filtered subset, or the land a canal or route takes, as GeoJSON,
-    /// CSV, KML, a zipped Shapefile, GeoPackage or DXF, in WGS84 or VN-2000.
+    /// CSV, KML, a zipped Shapefile, GeoPackage, DXF or an Excel workbook, in WGS84 or
+    /// VN-2000.
     Export {
         /// Layer to export: villages, canals, parcels, flood_zones or households.
         #[arg(long, required_unless_present_any = ["canal", "route"], conflicts_with_all = ["canal", "route"])]
@@ -76,7 +77,8 @@ enum Command {
         /// Export the strips the route in this GeoJSON file takes.
         #[arg(long)]
         route: Option<PathBuf>,
-        /// geojson, csv, kml, shp, gpkg or dxf.
+        /// geojson, csv, kml, shp, gpkg, dxf or xlsx (attributes; for --canal and --route
+        /// the land taken per parcel and per owner).
         #[arg(long, default_value = "geojson")]
         format: String,
         /// EPSG:4326, EPSG:9208, EPSG:3405 or VN2000-TM3-104.75-towgs84 (default: EPSG:9208
@@ -89,6 +91,10 @@ enum Command {
         /// Only features whose property equals a value: --where status=planned (repeatable).
         #[arg(long = "where")]
         filters: Vec<String>,
+        /// With --format dxf and --layer: fill each polygon with a see-through solid hatch
+        /// on a <layer>_hatch layer (parcels by clearance step).
+        #[arg(long)]
+        hatch: bool,
         /// Corridor width in metres, for --canal and --route.
         #[arg(long, allow_negative_numbers = true, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
         width: f64,
@@ -277,18 +283,40 @@ enum UserCommand {
 
 #[derive(clap::Args)]
 struct ReportArgs {
-    /// Output format.
+    /// Output format: a table or JSON on standard output, or an Excel workbook written to
+    /// --out.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    /// The workbook to write with --format xlsx (default: the report's name, e.g.
+    /// canal_length.xlsx).
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// The data directory.
     #[arg(long, default_value = "data")]
     data: PathBuf,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     Table,
     Json,
+    Xlsx,
+}
+
+/// Writes a report's workbook to `out` (or `<stem>.xlsx`) and says so.
+fn write_workbook(
+    book: &drainplan::export::sheet::Workbook,
+    stem: &str,
+    out: Option<PathBuf>,
+) -> anyhow::Result<String> {
+    let bytes = drainplan::export::xlsx::write(book)?;
+    let path = out.unwrap_or_else(|| PathBuf::from(format!("{stem}.xlsx")));
+    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    Ok(format!(
+        "wrote {} ({} bytes)\n",
+        path.display(),
+        bytes.len()
+    ))
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -342,6 +370,7 @@ fn run() -> anyhow::Result<()> {
             crs,
             bbox,
             filters,
+            hatch,
             width,
             out,
             data,
@@ -352,6 +381,7 @@ fn run() -> anyhow::Result<()> {
                 crs,
                 bbox,
                 filters,
+                hatch,
                 width,
             };
             write_output(run_export(target, options, &data)?, out)?;
@@ -548,6 +578,14 @@ fn json_text<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
 fn run_report(report: ReportCommand) -> anyhow::Result<String> {
     use drainplan::analysis::{canal_length, contributions, water};
     use drainplan::cli;
+    use drainplan::export::reports as sheets;
+    let (ReportCommand::CanalLength { common, .. }
+    | ReportCommand::WaterConnection { common }
+    | ReportCommand::Contributions { common, .. }) = &report;
+    anyhow::ensure!(
+        common.out.is_none() || common.format == Format::Xlsx,
+        "--out is for --format xlsx; tables and JSON go to standard output"
+    );
     match report {
         ReportCommand::CanalLength { by, common } => {
             let grouping = canal_length::Grouping::parse(&by)
@@ -557,6 +595,9 @@ fn run_report(report: ReportCommand) -> anyhow::Result<String> {
             match common.format {
                 Format::Table => Ok(cli::canal_length_table(&r)),
                 Format::Json => json_text(&r),
+                Format::Xlsx => {
+                    write_workbook(&sheets::canal_length(&r), "canal_length", common.out)
+                }
             }
         }
         ReportCommand::WaterConnection { common } => {
@@ -565,6 +606,11 @@ fn run_report(report: ReportCommand) -> anyhow::Result<String> {
             match common.format {
                 Format::Table => Ok(cli::water_table(&r)),
                 Format::Json => json_text(&r),
+                Format::Xlsx => write_workbook(
+                    &sheets::water_connection(&r),
+                    "water_connection",
+                    common.out,
+                ),
             }
         }
         ReportCommand::Contributions {
@@ -585,6 +631,9 @@ fn run_report(report: ReportCommand) -> anyhow::Result<String> {
             match common.format {
                 Format::Table => Ok(cli::contributions_table(&r)),
                 Format::Json => json_text(&r),
+                Format::Xlsx => {
+                    write_workbook(&sheets::contributions(&r), "contributions", common.out)
+                }
             }
         }
     }
@@ -648,6 +697,7 @@ struct ExportOptions {
     crs: Option<String>,
     bbox: Option<String>,
     filters: Vec<String>,
+    hatch: bool,
     width: f64,
 }
 
@@ -685,11 +735,16 @@ fn run_export(
         sel.equals
             .push(export::parse_where(f).map_err(anyhow::Error::msg)?);
     }
+    anyhow::ensure!(
+        !o.hatch || format == Format::Dxf,
+        "--hatch fills polygons in a drawing: it goes with --format dxf"
+    );
     let layer_only = |what: &str| -> anyhow::Result<()> {
         anyhow::ensure!(
             o.bbox.is_none() && o.filters.is_empty(),
             "--bbox and --where select features of a --layer, not of {what}"
         );
+        anyhow::ensure!(!o.hatch, "--hatch is for a --layer, not for {what}");
         Ok(())
     };
     let ds = load(data_dir)?;
@@ -701,7 +756,9 @@ fn run_export(
                     drainplan::model::LayerKind::ALL.map(|k| k.id()).join(", ")
                 )
             })?;
-            export::export(&export::layer_table(&ds, kind, &sel), format, crs)?
+            let mut table = export::layer_table(&ds, kind, &sel);
+            table.hatch = o.hatch;
+            export::export(&table, format, crs)?
         }
         ExportTarget::Canal(id) => {
             layer_only("--canal")?;

@@ -18,16 +18,12 @@
     reason = "helpers outside #[test] fns unwrap too: a test fails loudly on a broken fixture"
 )]
 
+mod common;
+
 use approx::assert_relative_eq;
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use drainplan::api::{AppState, app};
-use drainplan::auth::{Auth, Role};
-use drainplan::store::Dataset;
-use drainplan::store::live::Store;
-use http_body_util::BodyExt;
+use axum::http::{StatusCode, header};
+use common::{Req, basic_with, shared_memory_state};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const C1_LENGTH_M: f64 = 210.304_449_58;
 const C1_HALF_M: f64 = 105.152_224_79;
@@ -38,67 +34,20 @@ const P1_AREA_M2: f64 = 651.856_141_03;
 const P1_FRONTAGE_M: f64 = 42.061_019_67;
 const C2_IN_FLOOD_ZONE_M: f64 = 57.833_898_54;
 
-const VIEWER: &str = "Basic dmlld2VyOnZpZXdlci1wYXNzd29yZA=="; // viewer:viewer-password
-
-fn router() -> axum::Router {
-    static STATE: std::sync::OnceLock<AppState> = std::sync::OnceLock::new();
-    let state = STATE.get_or_init(|| {
-        let data =
-            Dataset::load(std::path::Path::new("tests/fixtures/small")).expect("fixture loads");
-        let auth = Auth::in_memory(Vec::new());
-        auth.set_user("viewer", Role::Viewer, "viewer-password")
-            .expect("user");
-        AppState::with_store(Store::in_memory(data), auth, "web".into())
-    });
-    app(state.clone())
-}
-
-/// Sends as a signed-in viewer unless the request already says who it is.
-async fn send(mut req: Request<Body>) -> (StatusCode, String, Value) {
-    if !req.headers().contains_key(header::AUTHORIZATION) {
-        req.headers_mut()
-            .insert(header::AUTHORIZATION, VIEWER.parse().expect("header"));
-    }
-    send_as_is(req).await
-}
-
-async fn send_as_is(req: Request<Body>) -> (StatusCode, String, Value) {
-    let resp = router().oneshot(req).await.expect("router answers");
-    let status = resp.status();
-    let ctype = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, ctype, body)
-}
-
-async fn get(uri: &str) -> (StatusCode, String, Value) {
-    send(Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
-async fn post(uri: &str, body: impl Into<Body>) -> (StatusCode, String, Value) {
-    send(
-        Request::post(uri)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(body.into())
-            .unwrap(),
-    )
-    .await
-}
-
 fn c2_route() -> Value {
     json!({"type": "LineString", "coordinates": [[105.7005, 19.2205], [105.7015, 19.2205]]})
 }
 
 #[tokio::test]
 async fn canal_length_by_status() {
-    let (status, ctype, body) = get("/api/reports/canal-length?by=status").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(ctype, "application/json");
+    let s = shared_memory_state("small");
+    let r = Req::get("/api/reports/canal-length?by=status")
+        .user("viewer")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.content_type(), "application/json");
+    let body = r.json();
     let rows = body["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0]["status"], "completed");
@@ -123,8 +72,13 @@ async fn canal_length_by_status() {
 
 #[tokio::test]
 async fn canal_length_splits_a_canal_at_the_village_boundary() {
-    let (status, _, body) = get("/api/reports/canal-length?by=status,village").await;
-    assert_eq!(status, StatusCode::OK);
+    let s = shared_memory_state("small");
+    let r = Req::get("/api/reports/canal-length?by=status,village")
+        .user("viewer")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.json();
     let rows: Vec<(String, String, f64)> = body["rows"]
         .as_array()
         .unwrap()
@@ -158,14 +112,23 @@ async fn canal_length_splits_a_canal_at_the_village_boundary() {
 
 #[tokio::test]
 async fn canal_length_refuses_an_unknown_grouping() {
-    let (status, _, body) = get("/api/reports/canal-length?by=owner").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let s = shared_memory_state("small");
+    let r = Req::get("/api/reports/canal-length?by=owner")
+        .user("viewer")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let body = r.json();
     assert!(
         body["error"].as_str().unwrap().contains("by=`owner`"),
         "{body}"
     );
-    let (status, _, body) = get("/api/reports/canal-length?bye=status").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let r = Req::get("/api/reports/canal-length?bye=status")
+        .user("viewer")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let body = r.json();
     assert!(body["error"].as_str().unwrap().contains("bye"), "{body}");
 }
 
@@ -175,8 +138,13 @@ async fn water_connection_counts_dwellings() {
     // 4 households, 3 dwellings, 2 registered, 1 connected; 35 % of 3 = 1.05 → 2 needed, met.
     // B: 2 households in 2 dwellings, none registered; 35 % of 2 → 1 needed.
     // Commune: 6, 5, 2, 1, rate 0.4; 35 % of 5 = 1.75 → 2 needed, met.
-    let (status, _, body) = get("/api/reports/water-connection").await;
-    assert_eq!(status, StatusCode::OK);
+    let s = shared_memory_state("small");
+    let r = Req::get("/api/reports/water-connection")
+        .user("viewer")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.json();
     let a = &body["villages"][0];
     assert_eq!(a["village"], "Thôn A");
     assert_eq!(
@@ -207,8 +175,13 @@ async fn water_connection_counts_dwellings() {
 
 #[tokio::test]
 async fn contributions_by_kind_and_village_and_who_has_not_agreed() {
-    let (status, _, body) = get("/api/reports/contributions?kind=labour").await;
-    assert_eq!(status, StatusCode::OK);
+    let s = shared_memory_state("small");
+    let r = Req::get("/api/reports/contributions?kind=labour")
+        .user("viewer")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.json();
     let ids: Vec<&str> = body["households"]
         .as_array()
         .unwrap()
@@ -224,7 +197,11 @@ async fn contributions_by_kind_and_village_and_who_has_not_agreed() {
     assert_eq!(body["not_agreed"][0]["parcels"][0]["canal_id"], "c2");
     assert_eq!(body["not_agreed"].as_array().unwrap().len(), 1);
 
-    let (_, _, body) = get("/api/reports/contributions?village=Th%C3%B4n%20B").await;
+    let body = Req::get("/api/reports/contributions?village=Th%C3%B4n%20B")
+        .user("viewer")
+        .send(&s)
+        .await
+        .json();
     let ids: Vec<&str> = body["households"]
         .as_array()
         .unwrap()
@@ -234,11 +211,17 @@ async fn contributions_by_kind_and_village_and_who_has_not_agreed() {
     assert_eq!(ids, ["h5"]);
     assert!(body["not_agreed"].as_array().unwrap().is_empty());
 
-    let (status, _, body) = get("/api/reports/contributions?village=nowhere").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body["error"].as_str().unwrap().contains("nowhere"));
-    let (status, _, _) = get("/api/reports/contributions?kind=gold").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let r = Req::get("/api/reports/contributions?village=nowhere")
+        .user("viewer")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].as_str().unwrap().contains("nowhere"));
+    let r = Req::get("/api/reports/contributions?kind=gold")
+        .user("viewer")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
 fn check_c2_impact(body: &Value) {
@@ -319,48 +302,60 @@ fn check_c2_impact(body: &Value) {
 
 #[tokio::test]
 async fn route_impact_of_a_drawn_route() {
-    let (status, ctype, body) = post(
-        "/api/analyses/route-impact",
-        json!({"route": c2_route(), "corridor_width_m": 6}).to_string(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(ctype, "application/json");
+    let r = Req::post("/api/analyses/route-impact")
+        .user("viewer")
+        .json(&json!({"route": c2_route(), "corridor_width_m": 6}))
+        .send(&shared_memory_state("small"))
+        .await;
+    let body = r.json();
+    assert_eq!(r.status, StatusCode::OK, "{body}");
+    assert_eq!(r.content_type(), "application/json");
     check_c2_impact(&body);
 }
 
 #[tokio::test]
 async fn route_impact_accepts_a_feature_and_defaults_to_6_m() {
     let feature = json!({"type": "Feature", "properties": {"name": "x"}, "geometry": c2_route()});
-    let (status, _, body) = post(
-        "/api/analyses/route-impact",
-        json!({"route": feature}).to_string(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let r = Req::post("/api/analyses/route-impact")
+        .user("viewer")
+        .json(&json!({"route": feature}))
+        .send(&shared_memory_state("small"))
+        .await;
+    let body = r.json();
+    assert_eq!(r.status, StatusCode::OK, "{body}");
     assert_eq!(body["corridor_width_m"], 6.0);
     check_c2_impact(&body);
 }
 
 #[tokio::test]
 async fn impact_of_a_stored_canal_equals_the_drawn_route() {
-    let (status, _, body) = get("/api/canals/c2/impact?corridor_width_m=6").await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    let s = shared_memory_state("small");
+    let r = Req::get("/api/canals/c2/impact?corridor_width_m=6")
+        .user("viewer")
+        .send(&s)
+        .await;
+    let body = r.json();
+    assert_eq!(r.status, StatusCode::OK, "{body}");
     check_c2_impact(&body);
-    let (status, _, body) = get("/api/canals/nope/impact").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body["error"].as_str().unwrap().contains("nope"));
+    let r = Req::get("/api/canals/nope/impact")
+        .user("viewer")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.json()["error"].as_str().unwrap().contains("nope"));
 }
 
 #[tokio::test]
 async fn route_impact_as_geojson_strips() {
-    let (status, ctype, body) = post(
-        "/api/analyses/route-impact?format=geojson",
-        json!({"route": c2_route(), "corridor_width_m": 6}).to_string(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(ctype, "application/geo+json");
+    let s = shared_memory_state("small");
+    let r = Req::post("/api/analyses/route-impact?format=geojson")
+        .user("viewer")
+        .json(&json!({"route": c2_route(), "corridor_width_m": 6}))
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.content_type(), "application/geo+json");
+    let body = r.json();
     assert_eq!(body["type"], "FeatureCollection");
     let features = body["features"].as_array().unwrap();
     assert_eq!(features.len(), 2);
@@ -377,14 +372,12 @@ async fn route_impact_as_geojson_strips() {
             assert!((lat - 19.2205).abs() < 0.000028, "{lat}");
         }
     }
-    let (_, ctype, _) = send(
-        Request::get("/api/canals/c2/impact")
-            .header(header::ACCEPT, "application/geo+json")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(ctype, "application/geo+json");
+    let r = Req::get("/api/canals/c2/impact")
+        .user("viewer")
+        .header(header::ACCEPT.as_str(), "application/geo+json")
+        .send(&s)
+        .await;
+    assert_eq!(r.content_type(), "application/geo+json");
 }
 
 #[tokio::test]
@@ -399,16 +392,23 @@ async fn route_impact_refuses_bad_input_with_a_reason() {
         (r#"{"route": {"type": "LineString", "coordinates": [[105.7005, 19.2205], [105.7015, 1e999]]}}"#.into(), StatusCode::BAD_REQUEST, "JSON"),
         (json!({"route": {"type": "LineString", "coordinates": [[19.2205, 105.7005], [19.2205, 105.7015]]}}).to_string(), StatusCode::BAD_REQUEST, "latitude, longitude"),
         (json!({"route": {"type": "LineString", "coordinates": [[106.7, 10.8], [106.71, 10.8]]}}).to_string(), StatusCode::BAD_REQUEST, "outside the area the data covers"),
-        (json!({"route": c2_route(), "corridor_width_m": -1}).to_string(), StatusCode::BAD_REQUEST, "corridor_width_m"),
-        (json!({"route": c2_route(), "corridor_width_m": 0}).to_string(), StatusCode::BAD_REQUEST, "corridor_width_m"),
-        (json!({"route": c2_route(), "corridor_width_m": 5000}).to_string(), StatusCode::BAD_REQUEST, "corridor_width_m"),
-        (json!({"route": c2_route(), "corridor_width_m": "wide"}).to_string(), StatusCode::BAD_REQUEST, "corridor_width_m"),
+        (json!({"route": c2_route(), "corridor_width_m": -1}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "corridor_width_m"),
+        (json!({"route": c2_route(), "corridor_width_m": 0}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "corridor_width_m"),
+        (json!({"route": c2_route(), "corridor_width_m": 5000}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "corridor_width_m"),
+        (json!({"route": c2_route(), "corridor_width_m": "wide"}).to_string(), StatusCode::UNPROCESSABLE_ENTITY, "corridor_width_m"),
         (json!({"route": c2_route(), "width": 6}).to_string(), StatusCode::BAD_REQUEST, "unknown field `width`"),
     ];
+    let s = shared_memory_state("small");
     for (body, want_status, want_text) in cases {
-        let (status, ctype, answer) = post("/api/analyses/route-impact", body.clone()).await;
-        assert_eq!(status, want_status, "{body}: {answer}");
-        assert_eq!(ctype, "application/json", "{body}");
+        let r = Req::post("/api/analyses/route-impact")
+            .user("viewer")
+            .header(header::CONTENT_TYPE.as_str(), "application/json")
+            .body(body.clone())
+            .send(&s)
+            .await;
+        let answer = r.json();
+        assert_eq!(r.status, want_status, "{body}: {answer}");
+        assert_eq!(r.content_type(), "application/json", "{body}");
         let msg = answer["error"].as_str().unwrap_or_default();
         assert!(msg.contains(want_text), "{body}: {msg}");
         assert_eq!(answer["status"], want_status.as_u16());
@@ -418,27 +418,34 @@ async fn route_impact_refuses_bad_input_with_a_reason() {
 #[tokio::test]
 async fn oversized_and_untyped_bodies_are_refused() {
     let big = format!(r#"{{"route": "{}"}}"#, "x".repeat(2 * 1024 * 1024));
-    let (status, _, body) = post("/api/analyses/route-impact", big).await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let s = shared_memory_state("small");
+    let r = Req::post("/api/analyses/route-impact")
+        .user("viewer")
+        .header(header::CONTENT_TYPE.as_str(), "application/json")
+        .body(big)
+        .send(&s)
+        .await;
+    let body = r.json();
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert!(body["error"].as_str().unwrap().contains("limit"));
 
-    let (status, _, _) = send(
-        Request::post("/api/analyses/route-impact")
-            .body(Body::from(json!({"route": c2_route()}).to_string()))
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = Req::post("/api/analyses/route-impact")
+        .user("viewer")
+        .body(json!({"route": c2_route()}).to_string())
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 
     let coords: Vec<[f64; 2]> = (0..10_001)
         .map(|i| [105.7005 + i as f64 * 1e-7, 19.2205])
         .collect();
-    let (status, _, body) = post(
-        "/api/analyses/route-impact",
-        json!({"route": {"type": "LineString", "coordinates": coords}}).to_string(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let r = Req::post("/api/analyses/route-impact")
+        .user("viewer")
+        .json(&json!({"route": {"type": "LineString", "coordinates": coords}}))
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let body = r.json();
     assert!(
         body["error"].as_str().unwrap().contains("limit is 10000"),
         "{body}"
@@ -447,9 +454,14 @@ async fn oversized_and_untyped_bodies_are_refused() {
 
 #[tokio::test]
 async fn openapi_lists_every_route_and_unknown_paths_are_json_404() {
-    let (status, ctype, doc) = get("/api/openapi.json").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(ctype, "application/vnd.oai.openapi+json;version=3.0");
+    let s = shared_memory_state("small");
+    let r = Req::get("/api/openapi.json").user("viewer").send(&s).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.content_type(),
+        "application/vnd.oai.openapi+json;version=3.0"
+    );
+    let doc = r.json();
     assert_eq!(doc["openapi"], "3.0.3");
     for path in [
         "/api/reports/canal-length",
@@ -461,11 +473,11 @@ async fn openapi_lists_every_route_and_unknown_paths_are_json_404() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
-    let (status, ctype, body) = get("/api/nothing-here").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(ctype, "application/json");
+    let r = Req::get("/api/nothing-here").user("viewer").send(&s).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.content_type(), "application/json");
     assert!(
-        body["error"]
+        r.json()["error"]
             .as_str()
             .unwrap()
             .contains("/api/nothing-here")
@@ -474,9 +486,10 @@ async fn openapi_lists_every_route_and_unknown_paths_are_json_404() {
 
 #[tokio::test]
 async fn the_public_sees_no_owners_and_no_names() {
-    let anonymous = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
-    let (status, _, body) = send_as_is(anonymous("/api/canals/c2/impact")).await;
-    assert_eq!(status, StatusCode::OK);
+    let s = shared_memory_state("small");
+    let r = Req::get("/api/canals/c2/impact").send(&s).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = r.json();
     let text = body.to_string();
     for personal in ["Trần Văn Cường", "Nguyễn Thị Bình", "\"h3\"", "\"h2\""] {
         assert!(!text.contains(personal), "{personal} in {text}");
@@ -484,24 +497,29 @@ async fn the_public_sees_no_owners_and_no_names() {
     // The numbers stay.
     assert_eq!(body["totals"]["parcels"], 2);
     assert_eq!(body["totals"]["served_households"], 2);
-    let (status, _, body) = send_as_is(anonymous("/api/reports/contributions")).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(body["error"].as_str().unwrap().contains("viewer"));
-    let (status, _, _) = send_as_is(anonymous("/api/reports/water-connection")).await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _, _) = send_as_is(
-        Request::get("/api/reports/water-connection")
-            .header(header::AUTHORIZATION, "Basic dmlld2VyOndyb25n")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let r = Req::get("/api/reports/contributions").send(&s).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.json()["error"].as_str().unwrap().contains("viewer"));
+    let r = Req::get("/api/reports/water-connection").send(&s).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = Req::get("/api/reports/water-connection")
+        .header(
+            header::AUTHORIZATION.as_str(),
+            &basic_with("viewer", "wrong"),
+        )
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn every_documented_operation_is_routed() {
-    let (_, _, doc) = get("/api/openapi.json").await;
+    let s = shared_memory_state("small");
+    let doc = Req::get("/api/openapi.json")
+        .user("viewer")
+        .send(&s)
+        .await
+        .json();
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 20, "{}", paths.len());
     for (path, ops) in paths {
@@ -512,13 +530,12 @@ async fn every_documented_operation_is_routed() {
             .replace("{parcelId}", "p1")
             .replace("{householdId}", "h1");
         for method in ops.as_object().unwrap().keys() {
-            let req = Request::builder()
-                .method(method.to_uppercase().as_str())
-                .uri(&uri)
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from("{}"))
-                .unwrap();
-            let (status, _, body) = send(req).await;
+            let r = Req::new(&method.to_uppercase(), &uri)
+                .user("viewer")
+                .json(&json!({}))
+                .send(&s)
+                .await;
+            let (status, body) = (r.status, r.json());
             let error = body["error"].as_str().unwrap_or_default();
             assert!(
                 !error.starts_with("no such resource") && status != StatusCode::METHOD_NOT_ALLOWED,

@@ -1,8 +1,12 @@
 //! The command line on the hand-made data set of tests/fixtures/small (see tests/api.rs
 //! for its layout and how the expected numbers were computed).
 
-use std::process::Command;
+mod common;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use drainplan::auth::{Auth, Role};
 use serde_json::Value;
 
 fn drainplan(args: &[&str]) -> (bool, String, String) {
@@ -159,4 +163,35 @@ fn mistakes_are_explained_on_stderr() {
         "{err}"
     );
     assert!(!err.contains("stack backtrace"), "{err}");
+}
+
+/// `drainplan user add` reads the password from standard input and stores a user who
+/// signs in with it (tests/gdal.rs made its viewer this way before it took the harness's
+/// users).
+#[test]
+fn user_add_reads_the_password_from_standard_input() {
+    let data = common::data_copy("tests/fixtures/small", "user-add").join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_drainplan"))
+        .args(["user", "add", "lan", "--role", "viewer", "--data"])
+        .arg(&data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all("mật khẩu dài\n".as_bytes())
+        .expect("the password is written");
+    assert!(
+        child.wait().expect("it ends").success(),
+        "drainplan user add failed"
+    );
+    let auth = Auth::open(&data).expect("users file");
+    assert_eq!(auth.list(), [("lan".to_owned(), Role::Viewer)]);
+    assert_eq!(
+        auth.verify("lan", "mật khẩu dài").map(|c| c.role),
+        Some(Role::Viewer)
+    );
 }

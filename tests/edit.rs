@@ -6,105 +6,13 @@
     reason = "helpers outside #[test] fns unwrap too: a test fails loudly on a broken fixture"
 )]
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use base64::Engine;
-use drainplan::api::{AppState, app};
-use drainplan::auth::{Auth, Role};
+use axum::http::StatusCode;
+use common::{PASSWORD, Req, copy_fixture, disk_state};
+use drainplan::api::AppState;
 use drainplan::store::live::Store;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
-
-const PASSWORD: &str = "mật khẩu thử";
-
-fn copy_fixture(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drainplan-edit-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir("tests/fixtures/small").unwrap() {
-        let p = entry.unwrap().path();
-        std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
-    }
-    let auth = Auth::open(&dir).unwrap();
-    for (user, role) in [
-        ("viewer", Role::Viewer),
-        ("officer", Role::Officer),
-        ("admin", Role::Admin),
-    ] {
-        auth.set_user(user, role, PASSWORD).unwrap();
-    }
-    dir
-}
-
-fn state(dir: &Path) -> AppState {
-    AppState::with_store(
-        Store::open(dir).unwrap(),
-        Auth::open(dir).unwrap(),
-        "web".into(),
-    )
-}
-
-fn basic(user: &str) -> String {
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{PASSWORD}"))
-    )
-}
-
-struct Answer {
-    status: StatusCode,
-    etag: Option<String>,
-    location: Option<String>,
-    body: Value,
-}
-
-async fn call(
-    state: &AppState,
-    method: &str,
-    uri: &str,
-    user: Option<&str>,
-    if_match: Option<&str>,
-    body: Option<Value>,
-) -> Answer {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(u) = user {
-        req = req.header(header::AUTHORIZATION, basic(u));
-    }
-    if let Some(t) = if_match {
-        req = req.header(header::IF_MATCH, t);
-    }
-    let req = match body {
-        Some(b) => req
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(b.to_string())),
-        None => req.body(Body::empty()),
-    }
-    .unwrap();
-    let resp = app(state.clone()).oneshot(req).await.unwrap();
-    let (status, etag, location) = {
-        let header_of = |h: header::HeaderName| {
-            resp.headers()
-                .get(h)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        (
-            resp.status(),
-            header_of(header::ETAG),
-            header_of(header::LOCATION),
-        )
-    };
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        etag,
-        location,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    }
-}
 
 /// The date `days` after today in Vietnam (UTC+7, no daylight saving), `YYYY-MM-DD`.
 fn vietnam_day(days: i64) -> String {
@@ -122,172 +30,123 @@ fn new_household() -> Value {
 
 #[tokio::test]
 async fn only_officers_edit() {
-    let dir = copy_fixture("roles");
-    let s = state(&dir);
-    let a = call(
-        &s,
-        "POST",
-        "/collections/households/items",
-        None,
-        None,
-        Some(new_household()),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{}", a.body);
-    let a = call(
-        &s,
-        "POST",
-        "/collections/households/items",
-        Some("viewer"),
-        None,
-        Some(new_household()),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.body);
-    assert!(a.body["error"].as_str().unwrap().contains("officer"));
-    let a = call(
-        &s,
-        "POST",
-        "/collections/households/items",
-        Some("officer"),
-        None,
-        Some(new_household()),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let dir = copy_fixture("small", "roles");
+    let s = disk_state(&dir);
+    let a = Req::post("/collections/households/items")
+        .json(&new_household())
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{}", a.json());
+    let a = Req::post("/collections/households/items")
+        .user("viewer")
+        .json(&new_household())
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.json());
+    assert!(a.json()["error"].as_str().unwrap().contains("officer"));
+    let a = Req::post("/collections/households/items")
+        .user("officer")
+        .json(&new_household())
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.json());
     assert_eq!(
-        a.location.as_deref(),
+        a.header("location").as_deref(),
         Some("/collections/households/items/h7")
     );
-    assert!(a.etag.is_some());
-    let a = call(
-        &s,
-        "POST",
-        "/collections/households/items",
-        Some("officer"),
-        None,
-        Some(new_household()),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
-    let bad = call(
-        &s,
-        "POST",
-        "/collections/households/items",
-        Some("nobody"),
-        None,
-        Some(new_household()),
-    )
-    .await;
+    assert!(a.header("etag").is_some());
+    let a = Req::post("/collections/households/items")
+        .user("officer")
+        .json(&new_household())
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.json());
+    let bad = Req::post("/collections/households/items")
+        .user("nobody")
+        .json(&new_household())
+        .send(&s)
+        .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn stale_writes_are_refused() {
-    let dir = copy_fixture("etag");
-    let s = state(&dir);
-    let created = call(
-        &s,
-        "POST",
-        "/collections/households/items",
-        Some("officer"),
-        None,
-        Some(new_household()),
-    )
-    .await;
-    let tag = created.etag.unwrap();
+    let dir = copy_fixture("small", "etag");
+    let s = disk_state(&dir);
+    let created = Req::post("/collections/households/items")
+        .user("officer")
+        .json(&new_household())
+        .send(&s)
+        .await;
+    let tag = created.header("etag").unwrap();
     let mut changed = new_household();
     changed["properties"]["members"] = json!(4);
 
-    let a = call(
-        &s,
-        "PUT",
-        "/collections/households/items/h7",
-        Some("officer"),
-        None,
-        Some(changed.clone()),
-    )
-    .await;
+    let a = Req::new("PUT", "/collections/households/items/h7")
+        .user("officer")
+        .json(&changed)
+        .send(&s)
+        .await;
     assert_eq!(a.status, StatusCode::PRECONDITION_REQUIRED);
-    let a = call(
-        &s,
-        "PUT",
-        "/collections/households/items/h7",
-        Some("officer"),
-        Some(&tag),
-        Some(changed.clone()),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let new_tag = a.etag.unwrap();
+    let a = Req::new("PUT", "/collections/households/items/h7")
+        .user("officer")
+        .header("if-match", &tag)
+        .json(&changed)
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json());
+    let new_tag = a.header("etag").unwrap();
     assert_ne!(new_tag, tag);
     // A second officer still holding the first version is refused and changes nothing.
     let mut other = new_household();
     other["properties"]["members"] = json!(9);
-    let a = call(
-        &s,
-        "PUT",
-        "/collections/households/items/h7",
-        Some("officer"),
-        Some(&tag),
-        Some(other),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::PRECONDITION_FAILED, "{}", a.body);
+    let a = Req::new("PUT", "/collections/households/items/h7")
+        .user("officer")
+        .header("if-match", &tag)
+        .json(&other)
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::PRECONDITION_FAILED, "{}", a.json());
     assert_eq!(
         s.dataset().households.get("h7").unwrap().properties["members"],
         4
     );
 
-    let a = call(
-        &s,
-        "PATCH",
-        "/collections/households/items/h7",
-        Some("officer"),
-        Some(&new_tag),
-        Some(json!({"properties": {"water_status": "maybe"}})),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
-    assert!(a.body["error"].as_str().unwrap().contains("water_status"));
-    let a = call(
-        &s,
-        "PATCH",
-        "/collections/households/items/h7",
-        Some("officer"),
-        Some(&new_tag),
-        Some(json!({"properties": {"water_status": "registered", "members": null}})),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    assert_eq!(a.body["properties"]["water_status"], "registered");
-    assert!(a.body["properties"].get("members").is_none());
+    let a = Req::new("PATCH", "/collections/households/items/h7")
+        .user("officer")
+        .header("if-match", &new_tag)
+        .json(&json!({"properties": {"water_status": "maybe"}}))
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.json());
+    assert!(a.json()["error"].as_str().unwrap().contains("water_status"));
+    let a = Req::new("PATCH", "/collections/households/items/h7")
+        .user("officer")
+        .header("if-match", &new_tag)
+        .json(&json!({"properties": {"water_status": "registered", "members": null}}))
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json());
+    assert_eq!(a.json()["properties"]["water_status"], "registered");
+    assert!(a.json()["properties"].get("members").is_none());
 
-    let a = call(
-        &s,
-        "DELETE",
-        "/collections/households/items/h1",
-        Some("officer"),
-        Some("*"),
-        None,
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    let a = Req::new("DELETE", "/collections/households/items/h1")
+        .user("officer")
+        .header("if-match", "*")
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.json());
     assert!(
-        a.body["error"]
+        a.json()["error"]
             .as_str()
             .unwrap()
             .contains("owns parcel `p2`")
     );
-    let a = call(
-        &s,
-        "DELETE",
-        "/collections/households/items/h7",
-        Some("officer"),
-        Some(&a_tag(&s, "h7")),
-        None,
-    )
-    .await;
+    let a = Req::new("DELETE", "/collections/households/items/h7")
+        .user("officer")
+        .header("if-match", &a_tag(&s, "h7"))
+        .send(&s)
+        .await;
     assert_eq!(a.status, StatusCode::NO_CONTENT);
     assert!(s.dataset().households.get("h7").is_none());
 }
@@ -298,62 +157,42 @@ fn a_tag(s: &AppState, id: &str) -> String {
 
 #[tokio::test]
 async fn one_step_changes_and_history() {
-    let dir = copy_fixture("steps");
-    let s = state(&dir);
+    let dir = copy_fixture("small", "steps");
+    let s = disk_state(&dir);
     // Dated today, so that the steps and the saves fall in one month of the report.
     let today = vietnam_day(0);
-    let a = call(
-        &s,
-        "POST",
-        "/api/canals/c2/status",
-        Some("officer"),
-        None,
-        Some(json!({"status": "under_construction", "date": today})),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    assert_eq!(a.body["properties"]["status"], "under_construction");
-    let a = call(
-        &s,
-        "POST",
-        "/api/canals/c2/status",
-        Some("officer"),
-        None,
-        Some(json!({"status": "done", "date": "2026-11-02"})),
-    )
-    .await;
+    let a = Req::post("/api/canals/c2/status")
+        .user("officer")
+        .json(&json!({"status": "under_construction", "date": today}))
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json());
+    assert_eq!(a.json()["properties"]["status"], "under_construction");
+    let a = Req::post("/api/canals/c2/status")
+        .user("officer")
+        .json(&json!({"status": "done", "date": "2026-11-02"}))
+        .send(&s)
+        .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let a = call(
-        &s,
-        "POST",
-        "/api/parcels/p1/clearance",
-        Some("officer"),
-        None,
-        Some(json!({"status": "agreed", "date": "2026-13-40"})),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.body);
-    assert!(a.body["error"].as_str().unwrap().contains("not a date"));
-    let a = call(
-        &s,
-        "POST",
-        "/api/parcels/p1/clearance",
-        Some("officer"),
-        None,
-        Some(json!({"status": "agreed", "date": today})),
-    )
-    .await;
+    let a = Req::post("/api/parcels/p1/clearance")
+        .user("officer")
+        .json(&json!({"status": "agreed", "date": "2026-13-40"}))
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.json());
+    assert!(a.json()["error"].as_str().unwrap().contains("not a date"));
+    let a = Req::post("/api/parcels/p1/clearance")
+        .user("officer")
+        .json(&json!({"status": "agreed", "date": today}))
+        .send(&s)
+        .await;
     assert_eq!(a.status, StatusCode::OK);
     for _ in 0..2 {
-        let a = call(
-            &s,
-            "POST",
-            "/api/households/h5/contributions",
-            Some("officer"),
-            None,
-            Some(json!({"kind": "labour", "amount": 1.5, "state": "done"})),
-        )
-        .await;
+        let a = Req::post("/api/households/h5/contributions")
+            .user("officer")
+            .json(&json!({"kind": "labour", "amount": 1.5, "state": "done"}))
+            .send(&s)
+            .await;
         assert_eq!(a.status, StatusCode::OK);
     }
     // h5 had 3 labour days done in the fixture; 3 + 1.5 + 1.5 = 6.
@@ -361,50 +200,37 @@ async fn one_step_changes_and_history() {
         s.dataset().households.get("h5").unwrap().properties["labour_done_days"],
         6.0
     );
-    let a = call(
-        &s,
-        "POST",
-        "/api/households/h5/contributions",
-        Some("officer"),
-        None,
-        Some(json!({"kind": "labour", "amount": -1, "state": "done"})),
-    )
-    .await;
+    let a = Req::post("/api/households/h5/contributions")
+        .user("officer")
+        .json(&json!({"kind": "labour", "amount": -1, "state": "done"}))
+        .send(&s)
+        .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let a = call(
-        &s,
-        "POST",
-        "/api/households/h6/water",
-        Some("officer"),
-        None,
-        Some(json!({"status": "registered", "date": today})),
-    )
-    .await;
+    let a = Req::post("/api/households/h6/water")
+        .user("officer")
+        .json(&json!({"status": "registered", "date": today}))
+        .send(&s)
+        .await;
     assert_eq!(a.status, StatusCode::OK);
 
-    let a = call(&s, "GET", "/api/history", None, None, None).await;
+    let a = Req::get("/api/history").send(&s).await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    let a = call(&s, "GET", "/api/history", Some("viewer"), None, None).await;
+    let a = Req::get("/api/history").user("viewer").send(&s).await;
     assert_eq!(a.status, StatusCode::OK);
-    assert_eq!(a.body["numberMatched"], 5);
-    let newest = &a.body["entries"][0];
+    assert_eq!(a.json()["numberMatched"], 5);
+    let newest = &a.json()["entries"][0];
     assert_eq!(newest["user"], "officer");
     assert_eq!(newest["id"], "h6");
     assert!(newest["changes"].as_array().unwrap().contains(
         &json!({"property": "water_status", "from": "not_registered", "to": "registered"})
     ));
-    let a = call(
-        &s,
-        "GET",
-        "/collections/canals/items/c2/history",
-        Some("viewer"),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(a.body["numberMatched"], 1);
+    let a = Req::get("/collections/canals/items/c2/history")
+        .user("viewer")
+        .send(&s)
+        .await;
+    assert_eq!(a.json()["numberMatched"], 1);
     assert!(
-        a.body["entries"][0]["changes"]
+        a.json()["entries"][0]["changes"]
             .as_array()
             .unwrap()
             .contains(
@@ -415,10 +241,11 @@ async fn one_step_changes_and_history() {
     // The month's progress, by hand: c2 (105.1525 m by pyproj Geod, see tests/api.rs) went
     // under construction; p1 reached `agreed`; h5 gained 3 labour days done; h6 registered,
     // so 3 of 5 dwellings are registered (the fixture starts at 2 of 5).
-    let a = call(&s, "GET", "/api/reports/monthly-progress", None, None, None).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    assert_eq!(a.body["water_rate_at_start"], 0.4);
-    let months = a.body["months"].as_array().unwrap();
+    let a = Req::get("/api/reports/monthly-progress").send(&s).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json());
+    assert_eq!(a.json()["water_rate_at_start"], 0.4);
+    let body = a.json();
+    let months = body["months"].as_array().unwrap();
     assert_eq!(months.len(), 1);
     let m = &months[0];
     assert_eq!(m["edits"], 5);
@@ -433,7 +260,7 @@ async fn one_step_changes_and_history() {
     assert_eq!(m["water_rate"], 0.6);
 
     // The same state after a restart.
-    let again = state(&dir);
+    let again = disk_state(&dir);
     assert_eq!(
         again.dataset().households.get("h5").unwrap().properties["labour_done_days"],
         6.0
@@ -447,25 +274,21 @@ async fn one_step_changes_and_history() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn many_writers_and_readers_at_once() {
-    let dir = copy_fixture("concurrent");
-    let s = state(&dir);
+    let dir = copy_fixture("small", "concurrent");
+    let s = disk_state(&dir);
     let mut tasks = Vec::new();
     for i in 0..40 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
             if i % 2 == 0 {
-                let a = call(
-                    &s,
-                    "POST",
-                    "/api/households/h6/contributions",
-                    Some("officer"),
-                    None,
-                    Some(json!({"kind": "money", "amount": 1000, "state": "done"})),
-                )
-                .await;
-                assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+                let a = Req::post("/api/households/h6/contributions")
+                    .user("officer")
+                    .json(&json!({"kind": "money", "amount": 1000, "state": "done"}))
+                    .send(&s)
+                    .await;
+                assert_eq!(a.status, StatusCode::OK, "{}", a.json());
             } else {
-                let a = call(&s, "GET", "/api/reports/water-connection", None, None, None).await;
+                let a = Req::get("/api/reports/water-connection").send(&s).await;
                 assert_eq!(a.status, StatusCode::OK);
                 // A reader sees a whole snapshot: money is always a multiple of 1000.
                 let paid = s
@@ -494,65 +317,45 @@ async fn many_writers_and_readers_at_once() {
 
 #[tokio::test]
 async fn sessions_and_users() {
-    let dir = copy_fixture("session");
-    let s = state(&dir);
-    let a = call(
-        &s,
-        "POST",
-        "/api/session",
-        None,
-        None,
-        Some(json!({"name": "officer", "password": "nope"})),
-    )
-    .await;
+    let dir = copy_fixture("small", "session");
+    let s = disk_state(&dir);
+    let a = Req::post("/api/session")
+        .json(&json!({"name": "officer", "password": "nope"}))
+        .send(&s)
+        .await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    let a = call(
-        &s,
-        "POST",
-        "/api/session",
-        None,
-        None,
-        Some(json!({"name": "officer", "password": PASSWORD})),
-    )
-    .await;
+    let a = Req::post("/api/session")
+        .json(&json!({"name": "officer", "password": PASSWORD}))
+        .send(&s)
+        .await;
     assert_eq!(a.status, StatusCode::CREATED);
-    let token = a.body["token"].as_str().unwrap().to_owned();
-    let req = Request::get("/api/session")
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::empty())
-        .unwrap();
-    let resp = app(s.clone()).oneshot(req).await.unwrap();
-    let body: Value =
-        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let token = a.json()["token"].as_str().unwrap().to_owned();
+    let body = Req::get("/api/session")
+        .header("authorization", &format!("Bearer {token}"))
+        .send(&s)
+        .await
+        .json();
     assert_eq!(body, json!({"name": "officer", "role": "officer"}));
     // The token is not stored anywhere on disk.
     for entry in std::fs::read_dir(&dir).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
         assert!(!text.contains(&token));
     }
-    let a = call(
-        &s,
-        "POST",
-        "/api/users",
-        Some("officer"),
-        None,
-        Some(json!({"name": "lan", "role": "viewer", "password": "đủ dài rồi"})),
-    )
-    .await;
+    let a = Req::post("/api/users")
+        .user("officer")
+        .json(&json!({"name": "lan", "role": "viewer", "password": "đủ dài rồi"}))
+        .send(&s)
+        .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
-    let a = call(
-        &s,
-        "POST",
-        "/api/users",
-        Some("admin"),
-        None,
-        Some(json!({"name": "lan", "role": "viewer", "password": "đủ dài rồi"})),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
-    let a = call(&s, "GET", "/api/users", Some("admin"), None, None).await;
+    let a = Req::post("/api/users")
+        .user("admin")
+        .json(&json!({"name": "lan", "role": "viewer", "password": "đủ dài rồi"}))
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.json());
+    let a = Req::get("/api/users").user("admin").send(&s).await;
     assert!(
-        a.body["users"]
+        a.json()["users"]
             .as_array()
             .unwrap()
             .contains(&json!({"name": "lan", "role": "viewer"}))
@@ -577,7 +380,7 @@ async fn months_are_vietnams_and_an_entered_date_dates_its_change() {
     use drainplan::store::edit::{Edit, EditOp};
     use drainplan::store::journal::{Journal, JournalEntry};
 
-    let dir = copy_fixture("months");
+    let dir = copy_fixture("small", "months");
     let mut data = Dataset::load(&dir).unwrap();
     let (mut journal, _) = Journal::open(&dir).unwrap();
     let mut seq = 0;
@@ -651,10 +454,10 @@ async fn months_are_vietnams_and_an_entered_date_dates_its_change() {
     );
     drop(journal);
 
-    let s = state(&dir);
-    let a = call(&s, "GET", "/api/reports/monthly-progress", None, None, None).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let r = &a.body;
+    let s = disk_state(&dir);
+    let a = Req::get("/api/reports/monthly-progress").send(&s).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json());
+    let r = &a.json();
     assert_eq!(r["month_basis"]["time_zone"], "Asia/Ho_Chi_Minh");
     assert_eq!(r["month_basis"]["utc_offset"], "+07:00");
     assert!(
@@ -725,64 +528,51 @@ async fn months_are_vietnams_and_an_entered_date_dates_its_change() {
     assert_eq!(dec["water_rate"], 0.6);
 
     // The history shows the date the officer entered, and none for the others.
-    let a = call(&s, "GET", "/api/history?id=h4", Some("viewer"), None, None).await;
-    assert_eq!(a.body["entries"][0]["date"], "2026-10-15");
-    let a = call(&s, "GET", "/api/history?id=h5", Some("viewer"), None, None).await;
-    assert_eq!(a.body["entries"][0]["date"], Value::Null);
+    let a = Req::get("/api/history?id=h4").user("viewer").send(&s).await;
+    assert_eq!(a.json()["entries"][0]["date"], "2026-10-15");
+    let a = Req::get("/api/history?id=h5").user("viewer").send(&s).await;
+    assert_eq!(a.json()["entries"][0]["date"], Value::Null);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn a_contribution_carries_its_date() {
-    let dir = copy_fixture("contribution-date");
-    let s = state(&dir);
-    let a = call(
-        &s,
-        "POST",
-        "/api/households/h4/contributions",
-        Some("officer"),
-        None,
-        Some(json!({"kind": "money", "amount": 200000, "state": "done", "date": "2026-10-15"})),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let dir = copy_fixture("small", "contribution-date");
+    let s = disk_state(&dir);
+    let a = Req::post("/api/households/h4/contributions")
+        .user("officer")
+        .json(&json!({"kind": "money", "amount": 200000, "state": "done", "date": "2026-10-15"}))
+        .send(&s)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json());
     // 300 000 in the fixture + 200 000.
-    assert_eq!(a.body["properties"]["money_paid_vnd"], 500000.0);
-    assert_eq!(a.body["properties"]["contribution_date"], "2026-10-15");
+    assert_eq!(a.json()["properties"]["money_paid_vnd"], 500000.0);
+    assert_eq!(a.json()["properties"]["contribution_date"], "2026-10-15");
 
     // No date: today in Vietnam.
     let before = vietnam_day(0);
-    let a = call(
-        &s,
-        "POST",
-        "/api/households/h5/contributions",
-        Some("officer"),
-        None,
-        Some(json!({"kind": "labour", "amount": 1.5, "state": "pledged"})),
-    )
-    .await;
+    let a = Req::post("/api/households/h5/contributions")
+        .user("officer")
+        .json(&json!({"kind": "labour", "amount": 1.5, "state": "pledged"}))
+        .send(&s)
+        .await;
     let after = vietnam_day(0);
-    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let given = a.body["properties"]["contribution_date"].as_str().unwrap();
+    assert_eq!(a.status, StatusCode::OK, "{}", a.json());
+    let given = a.json()["properties"]["contribution_date"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(given == before || given == after, "{given}");
 
     // The public never sees it: households show only their village and water status.
-    let a = call(
-        &s,
-        "GET",
-        "/collections/households/items/h4",
-        None,
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(a.body["properties"].get("contribution_date"), None);
+    let a = Req::get("/collections/households/items/h4").send(&s).await;
+    assert_eq!(a.json()["properties"].get("contribution_date"), None);
 
-    let a = call(&s, "GET", "/api/history", Some("viewer"), None, None).await;
-    assert_eq!(a.body["entries"][0]["date"], given);
-    assert_eq!(a.body["entries"][1]["date"], "2026-10-15");
+    let a = Req::get("/api/history").user("viewer").send(&s).await;
+    assert_eq!(a.json()["entries"][0]["date"], given);
+    assert_eq!(a.json()["entries"][1]["date"], "2026-10-15");
     assert!(
-        a.body["entries"][1]["changes"]
+        a.json()["entries"][1]["changes"]
             .as_array()
             .unwrap()
             .contains(&json!({"property": "contribution_date", "from": null, "to": "2026-10-15"}))
@@ -790,9 +580,10 @@ async fn a_contribution_carries_its_date() {
 
     // The money counts in October, when it was paid; the labour in this month, both
     // edits were saved in this month.
-    let a = call(&s, "GET", "/api/reports/monthly-progress", None, None, None).await;
-    let months = a.body["months"].as_array().unwrap();
-    assert_eq!(months.len(), 2, "{}", a.body);
+    let a = Req::get("/api/reports/monthly-progress").send(&s).await;
+    let body = a.json();
+    let months = body["months"].as_array().unwrap();
+    assert_eq!(months.len(), 2, "{body}");
     assert_eq!(months[0]["month"], "2026-10");
     assert_eq!(months[0]["edits"], 0);
     assert_eq!(months[0]["contributions_added"]["money_paid_vnd"], 200000.0);
@@ -806,8 +597,8 @@ async fn a_contribution_carries_its_date() {
 
 #[tokio::test]
 async fn an_impossible_date_is_refused_and_nothing_is_stored() {
-    let dir = copy_fixture("bad-dates");
-    let s = state(&dir);
+    let dir = copy_fixture("small", "bad-dates");
+    let s = disk_state(&dir);
     let h4 = a_tag(&s, "h4");
     let in_two_days = vietnam_day(2);
     let cases = [
@@ -819,39 +610,32 @@ async fn an_impossible_date_is_refused_and_nothing_is_stored() {
         (in_two_days.as_str(), "is in the future"),
     ];
     for (date, why) in cases {
-        let a = call(
-            &s,
-            "POST",
-            "/api/households/h4/contributions",
-            Some("officer"),
-            None,
-            Some(json!({"kind": "labour", "amount": 1, "state": "done", "date": date})),
-        )
-        .await;
+        let a = Req::post("/api/households/h4/contributions")
+            .user("officer")
+            .json(&json!({"kind": "labour", "amount": 1, "state": "done", "date": date}))
+            .send(&s)
+            .await;
         assert_eq!(
             a.status,
             StatusCode::UNPROCESSABLE_ENTITY,
             "{date}: {}",
-            a.body
+            a.json()
         );
-        let msg = a.body["error"].as_str().unwrap();
+        let body = a.json();
+        let msg = body["error"].as_str().unwrap();
         assert!(msg.starts_with(&format!("date `{date}` ")), "{msg}");
         assert!(msg.contains(why), "{date}: {msg}");
     }
     // A date that is not a string at all.
-    let a = call(
-        &s,
-        "POST",
-        "/api/households/h4/contributions",
-        Some("officer"),
-        None,
-        Some(json!({"kind": "labour", "amount": 1, "state": "done", "date": 20261015})),
-    )
-    .await;
+    let a = Req::post("/api/households/h4/contributions")
+        .user("officer")
+        .json(&json!({"kind": "labour", "amount": 1, "state": "done", "date": 20261015}))
+        .send(&s)
+        .await;
     assert!(
         [StatusCode::BAD_REQUEST, StatusCode::UNPROCESSABLE_ENTITY].contains(&a.status),
         "{}",
-        a.body
+        a.json()
     );
     // The status steps check their dates the same way.
     for (uri, body) in [
@@ -868,12 +652,12 @@ async fn an_impossible_date_is_refused_and_nothing_is_stored() {
             json!({"status": "registered", "date": "2999-01-01"}),
         ),
     ] {
-        let a = call(&s, "POST", uri, Some("officer"), None, Some(body)).await;
+        let a = Req::post(uri).user("officer").json(&body).send(&s).await;
         assert_eq!(
             a.status,
             StatusCode::UNPROCESSABLE_ENTITY,
             "{uri}: {}",
-            a.body
+            a.json()
         );
     }
 

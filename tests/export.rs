@@ -196,7 +196,9 @@ fn wkt_constants_are_what_projinfo_prints() {
 
 #[test]
 fn every_format_opens_in_gdal_with_count_crs_and_fields() {
-    for format in Format::ALL {
+    // A spreadsheet is no GIS file (its header, number formats and totals row are read
+    // back with openpyxl in tests/xlsx.rs).
+    for format in Format::ALL.into_iter().filter(|f| *f != Format::Xlsx) {
         let crs = if format == Format::Kml {
             ExportCrs::Wgs84
         } else {
@@ -229,7 +231,7 @@ fn every_format_opens_in_gdal_with_count_crs_and_fields() {
                 );
             }
             Format::Kml => assert!(summary.contains("WGS 84"), "{summary}"),
-            Format::Csv | Format::Dxf => {}
+            Format::Csv | Format::Dxf | Format::Xlsx => {}
         }
         let fields: &[&str] = match format {
             Format::Shapefile => &["clearance_", "map_sheet", "parcel_no", "owner_hous"],

@@ -8,116 +8,34 @@
     reason = "helpers outside #[test] fns unwrap too: a test fails loudly on a broken fixture"
 )]
 
+mod common;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use drainplan::api::{AppState, app};
-use drainplan::auth::{Auth, Role};
-use drainplan::store::Dataset;
-use drainplan::store::live::Store;
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use axum::http::StatusCode;
+use common::{Reply, Req, shared_memory_state};
+use serde_json::json;
 
+const FIXTURE: &str = "small";
 const P1_TAKEN_M2: f64 = 79.621_709_15;
 const P2_TAKEN_M2: f64 = 79.627_029_54;
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    bytes: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: impl axum::http::header::AsHeaderName) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
-    }
-
-    fn file_name(&self) -> String {
-        let d = self.header(header::CONTENT_DISPOSITION);
-        d.split("filename=\"")
-            .nth(1)
-            .and_then(|s| s.strip_suffix('"'))
-            .unwrap_or_else(|| panic!("no filename in `{d}`"))
-            .to_owned()
-    }
-}
-
-const VIEWER: &str = "Basic dmlld2VyOnZpZXdlci1wYXNzd29yZA=="; // viewer:viewer-password
-
-fn router() -> axum::Router {
-    static STATE: std::sync::OnceLock<AppState> = std::sync::OnceLock::new();
-    let state = STATE.get_or_init(|| {
-        let data = Dataset::load(Path::new("tests/fixtures/small")).expect("fixture loads");
-        let auth = Auth::in_memory(Vec::new());
-        auth.set_user("viewer", Role::Viewer, "viewer-password")
-            .expect("user");
-        AppState::with_store(Store::in_memory(data), auth, "web".into())
-    });
-    app(state.clone())
-}
-
-/// Sends as a signed-in viewer unless the request says `Authorization: none` (public).
-async fn send(mut req: Request<Body>) -> Reply {
-    match req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.as_bytes())
-    {
-        None => {
-            req.headers_mut()
-                .insert(header::AUTHORIZATION, VIEWER.parse().unwrap());
-        }
-        Some(b"none") => {
-            req.headers_mut().remove(header::AUTHORIZATION);
-        }
-        Some(_) => {}
-    }
-    let resp = router().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Reply {
-        status,
-        headers,
-        bytes,
-    }
-}
-
-async fn get(uri: &str) -> Reply {
-    send(Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
-async fn post(uri: &str, body: Value) -> Reply {
-    send(
-        Request::post(uri)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-    )
-    .await
+/// The file name an attachment's `Content-Disposition` gives.
+fn file_name(r: &Reply) -> String {
+    let d = r.header("content-disposition").unwrap_or_default();
+    d.split("filename=\"")
+        .nth(1)
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("no filename in `{d}`"))
+        .to_owned()
 }
 
 fn save(r: &Reply) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("export_api_tests");
     std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(r.file_name());
+    let p = dir.join(file_name(r));
     std::fs::write(&p, &r.bytes).unwrap();
     p
 }
@@ -145,22 +63,23 @@ fn feature_count(summary: &str) -> usize {
 
 #[tokio::test]
 async fn layer_export_is_an_attachment_named_by_its_crs() {
-    let r = get("/api/export/parcels?format=gpkg&crs=EPSG:9208&clearance_status=awaiting").await;
+    let s = shared_memory_state(FIXTURE);
+    let r = Req::get("/api/export/parcels?format=gpkg&crs=EPSG:9208&clearance_status=awaiting")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(
         r.status,
         StatusCode::OK,
         "{}",
         String::from_utf8_lossy(&r.bytes)
     );
-    assert_eq!(r.file_name(), "parcels_EPSG9208.gpkg");
+    assert_eq!(file_name(&r), "parcels_EPSG9208.gpkg");
     assert_eq!(
-        r.header("content-crs"),
-        "<http://www.opengis.net/def/crs/EPSG/0/9208>"
+        r.header("content-crs").as_deref(),
+        Some("<http://www.opengis.net/def/crs/EPSG/0/9208>")
     );
-    assert_eq!(
-        r.header(header::CONTENT_TYPE),
-        "application/geopackage+sqlite3"
-    );
+    assert_eq!(r.content_type(), "application/geopackage+sqlite3");
     let p = save(&r);
     let s = ogrinfo(&["-ro", "-al", "-so", &p.display().to_string()]);
     assert_eq!(feature_count(&s), 1, "{s}");
@@ -169,16 +88,20 @@ async fn layer_export_is_an_attachment_named_by_its_crs() {
 
 #[tokio::test]
 async fn bbox_selects_and_csv_names_its_crs_in_the_file_name() {
-    let r =
-        get("/api/export/canals?format=csv&crs=EPSG:3405&bbox=105.7004,19.2204,105.7016,19.2206")
-            .await;
+    let s = shared_memory_state(FIXTURE);
+    let r = Req::get(
+        "/api/export/canals?format=csv&crs=EPSG:3405&bbox=105.7004,19.2204,105.7016,19.2206",
+    )
+    .user("viewer")
+    .send(&s)
+    .await;
     assert_eq!(
         r.status,
         StatusCode::OK,
         "{}",
         String::from_utf8_lossy(&r.bytes)
     );
-    assert_eq!(r.file_name(), "canals_EPSG3405.csv");
+    assert_eq!(file_name(&r), "canals_EPSG3405.csv");
     let text = String::from_utf8(r.bytes.clone()).unwrap();
     assert_eq!(text.lines().count(), 2, "header and c2 only:\n{text}");
     assert!(text.contains(",c2,"), "{text}");
@@ -186,14 +109,18 @@ async fn bbox_selects_and_csv_names_its_crs_in_the_file_name() {
 
 #[tokio::test]
 async fn canal_impact_export_has_the_taken_strips_and_their_areas() {
-    let r = get("/api/export/canals/c2/impact?format=shp&crs=EPSG:9208&corridor_width_m=6").await;
+    let s = shared_memory_state(FIXTURE);
+    let r = Req::get("/api/export/canals/c2/impact?format=shp&crs=EPSG:9208&corridor_width_m=6")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(
         r.status,
         StatusCode::OK,
         "{}",
         String::from_utf8_lossy(&r.bytes)
     );
-    assert_eq!(r.file_name(), "taken_strips_EPSG9208.zip");
+    assert_eq!(file_name(&r), "taken_strips_EPSG9208.zip");
     let p = save(&r);
     let full = ogrinfo(&["-ro", "-al", &format!("/vsizip/{}", p.display())]);
     assert_eq!(feature_count(&full), 2, "{full}");
@@ -210,9 +137,14 @@ async fn canal_impact_export_has_the_taken_strips_and_their_areas() {
 
 #[tokio::test]
 async fn route_impact_export_takes_the_route_body() {
+    let s = shared_memory_state(FIXTURE);
     let body = json!({"route": {"type": "LineString",
         "coordinates": [[105.7005, 19.2205], [105.7015, 19.2205]]}, "corridor_width_m": 6});
-    let r = post("/api/export/route-impact?format=dxf", body).await;
+    let r = Req::post("/api/export/route-impact?format=dxf")
+        .user("viewer")
+        .json(&body)
+        .send(&s)
+        .await;
     assert_eq!(
         r.status,
         StatusCode::OK,
@@ -220,7 +152,7 @@ async fn route_impact_export_takes_the_route_body() {
         String::from_utf8_lossy(&r.bytes)
     );
     assert_eq!(
-        r.file_name(),
+        file_name(&r),
         "taken_strips_EPSG9208.dxf",
         "DXF defaults to VN-2000"
     );
@@ -235,12 +167,19 @@ async fn route_impact_export_takes_the_route_body() {
 
 #[tokio::test]
 async fn mistakes_get_clear_errors() {
-    let r = get("/api/export/parcels?format=pdf").await;
+    let s = shared_memory_state(FIXTURE);
+    let r = Req::get("/api/export/parcels?format=pdf")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let e = r.json()["error"].as_str().unwrap().to_owned();
     assert!(e.contains("geojson, csv, kml, shp, gpkg, dxf"), "{e}");
 
-    let r = get("/api/export/parcels?format=shp&crs=EPSG:3857").await;
+    let r = Req::get("/api/export/parcels?format=shp&crs=EPSG:3857")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let e = r.json()["error"].as_str().unwrap().to_owned();
     assert!(
@@ -248,7 +187,10 @@ async fn mistakes_get_clear_errors() {
         "{e}"
     );
 
-    let r = get("/api/export/parcels?format=csv&clearance_status=cleared").await;
+    let r = Req::get("/api/export/parcels?format=csv&clearance_status=cleared")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(
         r.json()["error"]
@@ -257,21 +199,36 @@ async fn mistakes_get_clear_errors() {
             .contains("nothing to export")
     );
 
-    let r = get("/api/export/parcels?bbox=19.22,105.70,19.23,105.71").await;
+    let r = Req::get("/api/export/parcels?bbox=19.22,105.70,19.23,105.71")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.json()["error"].as_str().unwrap().contains("swapped"));
 
-    let r = get("/api/export/roads?format=csv").await;
+    let r = Req::get("/api/export/roads?format=csv")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
-    let r = get("/api/export/parcels?format=kml&crs=EPSG:9208").await;
+    let r = Req::get("/api/export/parcels?format=kml&crs=EPSG:9208")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 
-    let r = get("/api/export/canals/nope/impact?format=csv").await;
+    let r = Req::get("/api/export/canals/nope/impact?format=csv")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
     // c1 crosses no parcel.
-    let r = get("/api/export/canals/c1/impact?format=csv").await;
+    let r = Req::get("/api/export/canals/c1/impact?format=csv")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.json()["error"].as_str().unwrap().contains("no parcel"));
 }
@@ -290,14 +247,18 @@ fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 
 #[tokio::test]
 async fn canal_dossier_bundles_drawings_tables_and_readme() {
-    let r = get("/api/dossier/canals/c2?corridor_width_m=6").await;
+    let s = shared_memory_state(FIXTURE);
+    let r = Req::get("/api/dossier/canals/c2?corridor_width_m=6")
+        .user("viewer")
+        .send(&s)
+        .await;
     assert_eq!(
         r.status,
         StatusCode::OK,
         "{}",
         String::from_utf8_lossy(&r.bytes)
     );
-    assert_eq!(r.file_name(), "dossier_c2_EPSG9208.zip");
+    assert_eq!(file_name(&r), "dossier_c2_EPSG9208.zip");
     let files = unzip(&r.bytes);
     let names: Vec<&str> = files.iter().map(|f| f.0.as_str()).collect();
     for want in [
@@ -403,41 +364,44 @@ async fn canal_dossier_bundles_drawings_tables_and_readme() {
 
 #[tokio::test]
 async fn route_dossier_takes_a_drawn_route() {
+    let s = shared_memory_state(FIXTURE);
     let body = json!({"route": {"type": "LineString",
         "coordinates": [[105.7005, 19.2205], [105.7015, 19.2205]]}, "corridor_width_m": 6});
-    let r = post("/api/dossier", body).await;
+    let r = Req::post("/api/dossier")
+        .user("viewer")
+        .json(&body)
+        .send(&s)
+        .await;
     assert_eq!(
         r.status,
         StatusCode::OK,
         "{}",
         String::from_utf8_lossy(&r.bytes)
     );
-    assert_eq!(r.file_name(), "dossier_route_EPSG9208.zip");
-    let r = post("/api/dossier", json!({"route": null})).await;
+    assert_eq!(file_name(&r), "dossier_route_EPSG9208.zip");
+    let r = Req::post("/api/dossier")
+        .user("viewer")
+        .json(&json!({"route": null}))
+        .send(&s)
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-}
-
-async fn get_public(uri: &str) -> Reply {
-    send(
-        Request::get(uri)
-            .header(header::AUTHORIZATION, "none")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
 }
 
 #[tokio::test]
 async fn the_public_gets_no_owners_in_any_export() {
+    let s = shared_memory_state(FIXTURE);
     // A viewer sees owners.
-    let r = get("/api/export/parcels?format=csv").await;
+    let r = Req::get("/api/export/parcels?format=csv")
+        .user("viewer")
+        .send(&s)
+        .await;
     let text = String::from_utf8(r.bytes.clone()).unwrap();
     assert!(
         text.lines().next().unwrap().contains("owner_household"),
         "{text}"
     );
 
-    let r = get_public("/api/export/parcels?format=csv").await;
+    let r = Req::get("/api/export/parcels?format=csv").send(&s).await;
     assert_eq!(r.status, StatusCode::OK);
     let text = String::from_utf8(r.bytes.clone()).unwrap();
     assert!(
@@ -445,7 +409,9 @@ async fn the_public_gets_no_owners_in_any_export() {
         "{text}"
     );
 
-    let r = get_public("/api/export/households?format=geojson").await;
+    let r = Req::get("/api/export/households?format=geojson")
+        .send(&s)
+        .await;
     let fc = r.json();
     for f in fc["features"].as_array().unwrap() {
         let keys: Vec<&String> = f["properties"].as_object().unwrap().keys().collect();
@@ -456,19 +422,23 @@ async fn the_public_gets_no_owners_in_any_export() {
         );
     }
 
-    let r = get_public("/api/export/parcels?format=csv&owner_household=h3").await;
+    let r = Req::get("/api/export/parcels?format=csv&owner_household=h3")
+        .send(&s)
+        .await;
     assert_eq!(
         r.status,
         StatusCode::UNAUTHORIZED,
         "filtering on an owner reveals it"
     );
 
-    let r = get_public("/api/export/canals/c2/impact?format=csv").await;
+    let r = Req::get("/api/export/canals/c2/impact?format=csv")
+        .send(&s)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     let text = String::from_utf8(r.bytes.clone()).unwrap();
     assert!(!text.contains(",h1") && !text.contains(",h3"), "{text}");
 
-    let r = get_public("/api/dossier/canals/c2").await;
+    let r = Req::get("/api/dossier/canals/c2").send(&s).await;
     assert_eq!(r.status, StatusCode::OK);
     for (name, bytes) in unzip(&r.bytes) {
         if name.ends_with(".csv") || name.ends_with(".dbf") {
@@ -478,5 +448,52 @@ async fn the_public_gets_no_owners_in_any_export() {
                 "{name}: {text}"
             );
         }
+        // The drawing labels strips with owners' names only for those who may see them
+        // (h1 and h3 of tests/fixtures/small/households.geojson); a workbook keeps its
+        // text in xl/sharedStrings.xml, inside its own zip.
+        let bytes = if name.ends_with(".xlsx") {
+            unzip(&bytes)
+                .into_iter()
+                .find(|f| f.0 == "xl/sharedStrings.xml")
+                .map(|f| f.1)
+                .unwrap_or_default()
+        } else {
+            bytes
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        if name.starts_with("land_taken") && name.ends_with(".xlsx") {
+            assert!(
+                text.contains("TOTAL") && !text.contains(">h1<") && !text.contains(">h3<"),
+                "{name}: {text}"
+            );
+        }
+        assert!(
+            !text.contains("Nguyễn Văn An") && !text.contains("Trần Văn Cường"),
+            "{name}"
+        );
     }
+}
+
+#[tokio::test]
+async fn hatch_goes_with_dxf_only() {
+    let s = shared_memory_state(FIXTURE);
+    let get = |uri: &'static str| Req::get(uri).user("viewer").send(&s);
+    let r = get("/api/export/parcels?format=dxf&hatch=true").await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    let text = String::from_utf8(r.bytes.clone()).unwrap();
+    // One HATCH per parcel of tests/fixtures/small (p1, p2, p3), on the hatch layers.
+    assert_eq!(text.matches("\r\nHATCH\r\n").count(), 3);
+    assert!(text.contains("parcels_awaiting_hatch"));
+    let r = get("/api/export/parcels?format=dxf").await;
+    assert!(!String::from_utf8_lossy(&r.bytes).contains("\r\nHATCH\r\n"));
+    let r = get("/api/export/parcels?format=csv&hatch=true").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&r.bytes).contains("format=dxf"));
+    let r = get("/api/export/parcels?format=dxf&hatch=maybe").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }

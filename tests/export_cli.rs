@@ -171,3 +171,93 @@ fn export_mistakes_are_explained() {
         assert!(stderr.contains(want), "{args:?}: {stderr}");
     }
 }
+
+mod common;
+
+/// The first sheet of a workbook as openpyxl reads it: rows of cell values (formulas as
+/// written).
+fn xlsx_rows(path: &Path) -> Vec<Vec<serde_json::Value>> {
+    let out = common::python::run_python(
+        "import json, sys, openpyxl\n\
+         ws = openpyxl.load_workbook(sys.argv[1]).worksheets[0]\n\
+         print(json.dumps([list(r) for r in ws.iter_rows(values_only=True)], default=str))",
+        &[path.to_str().unwrap()],
+    );
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn reports_and_exports_write_workbooks() {
+    // drainplan report water-connection --format xlsx --out F
+    let out = out_dir().join("water.xlsx");
+    let (ok, stdout, stderr) = drainplan(&[
+        "report",
+        "water-connection",
+        "--format",
+        "xlsx",
+        "--out",
+        out.to_str().unwrap(),
+        DATA[0],
+        DATA[1],
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.starts_with("wrote "), "{stdout}");
+    let rows = xlsx_rows(&out);
+    // Thôn A and Thôn B, then the commune (tests/fixtures/small/villages.geojson).
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert_eq!(rows[1][0], "Thôn A");
+    assert_eq!(rows[3][1], "=SUM(B2:B3)");
+
+    // Contributions, as a viewer would see them: names (the CLI reads the files).
+    let out = out_dir().join("contributions.xlsx");
+    let (ok, _, stderr) = drainplan(&[
+        "report",
+        "contributions",
+        "--format",
+        "xlsx",
+        "--out",
+        out.to_str().unwrap(),
+        DATA[0],
+        DATA[1],
+    ]);
+    assert!(ok, "{stderr}");
+    let rows = xlsx_rows(&out);
+    assert!(
+        rows.iter().any(|r| r[1] == "Lê Thị Dung"),
+        "h4 gave labour and money: {rows:?}"
+    );
+
+    // --out only for a workbook.
+    let (ok, _, stderr) = drainplan(&[
+        "report",
+        "canal-length",
+        "--format",
+        "json",
+        "--out",
+        "x.json",
+        DATA[0],
+        DATA[1],
+    ]);
+    assert!(
+        !ok && stderr.contains("--out is for --format xlsx"),
+        "{stderr}"
+    );
+
+    // drainplan export --canal c2 --format xlsx: the land taken per parcel and per owner.
+    let out = out_dir().join("c2_land_taken.xlsx");
+    let (ok, _, stderr) = drainplan(&[
+        "export",
+        "--canal",
+        "c2",
+        "--format",
+        "xlsx",
+        "--out",
+        out.to_str().unwrap(),
+        DATA[0],
+        DATA[1],
+    ]);
+    assert!(ok, "{stderr}");
+    let rows = xlsx_rows(&out);
+    assert_eq!(rows.len(), 4, "p1, p2 and the totals: {rows:?}");
+    assert_eq!(rows[3][8], "=SUM(I2:I3)");
+}

@@ -10,94 +10,21 @@
     reason = "helpers outside #[test] fns unwrap too: a test fails loudly on a broken setup"
 )]
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{PASSWORD, Server, copy_fixture, data_copy};
 
 /// The viewer's credentials, for GDAL's `-oo USERPWD=…` (HTTP Basic).
-const VIEWER_USERPWD: &str = "USERPWD=lan:mật khẩu dài";
-
-/// A copy of the `.geojson` files of `from` in a fresh temporary directory, so that the
-/// journal and users file the server writes never land in the repository.
-fn copy_layers(from: &Path, name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("drainplan-gdal-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "geojson") {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    dir
+fn viewer_userpwd() -> String {
+    format!("USERPWD=viewer:{PASSWORD}")
 }
 
-/// A copy of the fixture with a viewer `lan` added through `drainplan user add`.
-fn fixture_copy(name: &str) -> PathBuf {
-    let dir = copy_layers(Path::new("tests/fixtures/ogc"), name);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_drainplan"))
-        .args(["user", "add", "lan", "--role", "viewer", "--data"])
-        .arg(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all("mật khẩu dài\n".as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "drainplan user add failed");
-    dir
-}
-
-/// A running `drainplan serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(data: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_drainplan"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-            .arg(data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the drainplan binary starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let url = loop {
-            match lines.next() {
-                Some(Ok(line)) => {
-                    if let Some(rest) = line.strip_prefix("drainplan listening on ") {
-                        break rest.trim().trim_end_matches('/').to_owned();
-                    }
-                }
-                _ => {
-                    let _ = child.kill();
-                    panic!(
-                        "drainplan serve --data {} never said where it listens",
-                        data.display()
-                    );
-                }
-            }
-        };
-        Server { child, url }
-    }
-
-    fn oapif(&self) -> String {
-        format!("OAPIF:{}", self.url)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The server as a GDAL OGC API – Features data source.
+fn oapif(server: &Server) -> String {
+    format!("OAPIF:{}", server.url())
 }
 
 /// Runs ogrinfo with `args` and returns its standard output; fails the test when ogrinfo is
@@ -145,16 +72,17 @@ fn fields(summary: &str) -> Vec<String> {
 
 #[test]
 fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
-    let dir = fixture_copy("list");
-    let server = Server::start(&dir);
-    let ds = server.oapif();
+    let dir = copy_fixture("ogc", "list");
+    let server = Server::start(&dir, &[]);
+    let ds = oapif(&server);
+    let viewer = viewer_userpwd();
 
     let listing = ogrinfo(&["-ro", "-q", &ds]);
     for expected in [
-        "1: villages (title: Villages (thôn)) (Polygon)",
+        "1: villages (title: Villages (thôn)) (Multi Polygon)",
         "2: canals (title: Drainage canals (mương tiêu thoát nước)) (Line String)",
-        "3: parcels (title: Cadastral parcels (thửa đất)) (Polygon)",
-        "4: flood_zones (title: Flooded residential areas (vùng ngập úng)) (Polygon)",
+        "3: parcels (title: Cadastral parcels (thửa đất)) (Multi Polygon)",
+        "4: flood_zones (title: Flooded residential areas (vùng ngập úng)) (Multi Polygon)",
         "5: households (title: Households (hộ gia đình)) (Point)",
     ] {
         assert!(
@@ -167,7 +95,7 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
         (
             "villages",
             3,
-            "Polygon",
+            "Multi Polygon",
             &["id: String", "name: String", "water_target_rate: Real"][..],
         ),
         (
@@ -179,7 +107,7 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
         (
             "parcels",
             5,
-            "Polygon",
+            "Multi Polygon",
             &[
                 "map_sheet: Integer",
                 "clearance_status: String",
@@ -189,7 +117,7 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
         (
             "flood_zones",
             2,
-            "Polygon",
+            "Multi Polygon",
             &["depth_m: Real", "duration: String"][..],
         ),
         // `note` is only on the eleventh household, beyond GDAL's first page of ten: GDAL
@@ -201,7 +129,7 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
             &["head: String", "water_status: String", "note: String"][..],
         ),
     ] {
-        let summary = ogrinfo(&["-ro", "-so", "-oo", VIEWER_USERPWD, &ds, layer]);
+        let summary = ogrinfo(&["-ro", "-so", "-oo", &viewer, &ds, layer]);
         assert_eq!(feature_count(&summary), count, "{layer}:\n{summary}");
         assert!(
             summary.contains(&format!("Geometry: {geometry}\n")),
@@ -227,9 +155,10 @@ fn ogrinfo_lists_and_reads_the_five_fixture_layers() {
 
 #[test]
 fn ogrinfo_reads_features_with_where_and_spat() {
-    let dir = fixture_copy("read");
-    let server = Server::start(&dir);
-    let ds = server.oapif();
+    let dir = copy_fixture("ogc", "read");
+    let server = Server::start(&dir, &[]);
+    let ds = oapif(&server);
+    let viewer = viewer_userpwd();
 
     let out = ogrinfo(&[
         "-ro",
@@ -246,7 +175,7 @@ fn ogrinfo_reads_features_with_where_and_spat() {
     let out = ogrinfo(&[
         "-ro",
         "-oo",
-        VIEWER_USERPWD,
+        &viewer,
         &ds,
         "households",
         "-spat",
@@ -280,9 +209,9 @@ fn ogrinfo_reads_the_sample_data_set_when_present() {
         return;
     }
     let expected = drainplan::store::Dataset::load(data).expect("the sample data set loads");
-    let dir = copy_layers(data, "sample");
-    let server = Server::start(&dir);
-    let ds = server.oapif();
+    let dir = data_copy(data, "sample");
+    let server = Server::start(&dir.join("data"), &[]);
+    let ds = oapif(&server);
     for kind in drainplan::model::LayerKind::ALL {
         let summary = ogrinfo(&["-ro", "-so", &ds, kind.id()]);
         assert_eq!(

@@ -9,9 +9,12 @@
     reason = "helpers outside #[test] fns unwrap too: a test fails loudly on a broken fixture"
 )]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
+use common::data_copy;
 use drainplan::export::import::{ImportOptions, import};
 use drainplan::export::{self, ExportCrs, Format};
 use drainplan::model::LayerKind;
@@ -21,20 +24,6 @@ use drainplan::store::query::Selection;
 const SOURCE: &str = "tests/fixtures/export/import_parcels.geojson";
 /// The first vertex of parcel 7/21 in the source.
 const P7_21: (f64, f64) = (105.7020, 19.2212);
-
-/// A fresh copy of the small data set in its own directory.
-fn data_copy(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("import_tests")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    for e in std::fs::read_dir("tests/fixtures/small").unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), dir.join("data").join(e.file_name())).unwrap();
-    }
-    dir
-}
 
 fn ogr2ogr(args: &[&str]) {
     let out = Command::new("ogr2ogr")
@@ -76,7 +65,7 @@ fn assert_lands(got: (f64, f64), want: (f64, f64)) {
 
 #[test]
 fn a_vn2000_shapefile_from_gdal_imports_and_lands_where_drawn() {
-    let dir = data_copy("shp");
+    let dir = data_copy("tests/fixtures/small", "shp");
     let shp = dir.join("cadastre.shp");
     ogr2ogr(&[
         "-f",
@@ -115,7 +104,7 @@ fn a_vn2000_shapefile_from_gdal_imports_and_lands_where_drawn() {
 
 #[test]
 fn a_zipped_utm_shapefile_imports() {
-    let dir = data_copy("zip");
+    let dir = data_copy("tests/fixtures/small", "zip");
     let zip = dir.join("cadastre.shp.zip");
     ogr2ogr(&[
         "-f",
@@ -134,7 +123,7 @@ fn a_zipped_utm_shapefile_imports() {
 
 #[test]
 fn a_wrong_crs_puts_it_outside_vietnam_and_nothing_changes() {
-    let dir = data_copy("outside");
+    let dir = data_copy("tests/fixtures/small", "outside");
     let shp = dir.join("cadastre.shp");
     ogr2ogr(&[
         "-f",
@@ -170,7 +159,7 @@ fn a_wrong_crs_puts_it_outside_vietnam_and_nothing_changes() {
 fn a_dxf_with_sheet_number_labels_imports() {
     // A DXF as drainplan writes it (closed LWPOLYLINEs, "sheet/number" TEXT), of the
     // three fixture parcels, imported beside them (their ids p1… differ from p-5-0012…).
-    let dir = data_copy("dxf");
+    let dir = data_copy("tests/fixtures/small", "dxf");
     let data = dir.join("data");
     let small = Dataset::load(Path::new("tests/fixtures/small")).unwrap();
     let table = export::layer_table(&small, LayerKind::Parcels, &Selection::default());
@@ -212,7 +201,7 @@ fn a_dxf_with_sheet_number_labels_imports() {
 
 #[test]
 fn cli_import_prints_the_report_and_a_dry_run_writes_nothing() {
-    let dir = data_copy("cli");
+    let dir = data_copy("tests/fixtures/small", "cli");
     let data = dir.join("data");
     let before = std::fs::read(data.join("parcels.geojson")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_drainplan"))

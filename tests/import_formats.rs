@@ -17,26 +17,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::data_copy;
 use drainplan::export::ExportCrs;
 use drainplan::ingest::{ImportOptions, ImportReport, import, parse_pairs};
 use drainplan::model::LayerKind;
 use drainplan::store::Dataset;
-
-fn data_copy(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("import_formats")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    for e in std::fs::read_dir("tests/fixtures/small").unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), dir.join("data").join(e.file_name())).unwrap();
-    }
-    dir
-}
 
 fn run(cmd: &str, args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
     use std::io::Write;
@@ -77,11 +64,12 @@ fn label(x: f64, y: f64, text: &str) -> String {
 
 #[test]
 fn a_dgn_sheet_from_gdal_imports_with_numbers_land_uses_and_areas() {
-    let dir = data_copy("dgn");
+    let dir = data_copy("tests/fixtures/small", "dgn");
     // Three parcels as shapes; their labels as text elements: separate texts (21 / ONT /
     // 245,6), one text with slashes and a decimal point, and separate texts with a
     // thousands point; a road drawn as an open line; a stray text outside every parcel.
-    let (y0, ya, yb, yc) = (19.2205, 19.22065, 19.2206, 19.22055);
+    // North of the fixture's parcels p1 and p2, so that no shape overlaps them.
+    let (y0, ya, yb, yc) = (19.2208, 19.22095, 19.2209, 19.22085);
     let features = [
         format!(r#"{{"type":"Feature","properties":{{"style":null}},"geometry":{{"type":"Polygon","coordinates":{}}}}}"#, square(105.7010, y0)),
         format!(r#"{{"type":"Feature","properties":{{"style":null}},"geometry":{{"type":"Polygon","coordinates":{}}}}}"#, square(105.7015, y0)),
@@ -161,12 +149,12 @@ fn a_dgn_sheet_from_gdal_imports_with_numbers_land_uses_and_areas() {
     let f = ds.parcels.get("p-7-0021").unwrap();
     let c = geo::CoordsIter::coords_iter(&f.geometry).next().unwrap();
     assert!(
-        (c.x - 105.7010).abs() < 2e-7 && (c.y - 19.2205).abs() < 2e-7,
+        (c.x - 105.7010).abs() < 2e-7 && (c.y - 19.2208).abs() < 2e-7,
         "{c:?}"
     );
 
     // --sheet overrides the file name.
-    let dir2 = data_copy("dgn_sheet");
+    let dir2 = data_copy("tests/fixtures/small", "dgn_sheet");
     let report = import(
         &dir2.join("data"),
         &dgn,
@@ -185,7 +173,7 @@ const MAP: &str = "sheet=SOTO,number=SOTHUA,land_use=MDSD,id=MA";
 #[test]
 fn mapinfo_tab_and_mif_from_gdal_import() {
     for (name, extra) in [("tab", &[][..]), ("mif", &["-dsco", "FORMAT=MIF"][..])] {
-        let dir = data_copy(name);
+        let dir = data_copy("tests/fixtures/small", name);
         let out = dir.join(format!("cadastre.{name}"));
         let mut args = vec!["-f", "MapInfo File", "-t_srs", "EPSG:9208"];
         args.extend_from_slice(extra);
@@ -248,7 +236,7 @@ fn import_canal_names(
     names: &Names,
     encoding: Option<&str>,
 ) -> (ImportReport, Vec<String>) {
-    let dir = data_copy(name);
+    let dir = data_copy("tests/fixtures/small", name);
     let csv = dir.join("canals.csv");
     let mut bytes = b"WKT,id,name,status\n".to_vec();
     for (i, n) in names.bytes.iter().enumerate() {

@@ -8,26 +8,12 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::data_copy;
 use drainplan::ingest::{ImportOptions, import};
 use drainplan::model::LayerKind;
 use serde_json::{Value, json};
-
-fn fresh_copy(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("import_replace")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    for e in std::fs::read_dir("data").unwrap() {
-        let e = e.unwrap();
-        if e.path().extension().is_some_and(|x| x == "geojson") {
-            std::fs::copy(e.path(), dir.join("data").join(e.file_name())).unwrap();
-        }
-    }
-    dir
-}
 
 fn signed_area(ring: &[Value]) -> f64 {
     let pts: Vec<(f64, f64)> = ring
@@ -51,14 +37,16 @@ fn feature<'a>(fc: &'a Value, id: &str) -> &'a Value {
 
 #[test]
 fn replace_changes_only_what_the_source_carries_and_keeps_the_file_form() {
-    let dir = fresh_copy("edit");
+    let dir = data_copy("data", "edit");
     let data = dir.join("data");
     let parcels = data.join("parcels.geojson");
     let original_text = std::fs::read_to_string(&parcels).unwrap();
     let original: Value = serde_json::from_str(&original_text).unwrap();
 
     // The source: every parcel, without fence_type (a field it does not carry); p-20-0001
-    // cleared; p-20-0002's owner blank; p-20-0003 moved 1 m east and drawn clockwise.
+    // cleared; p-20-0002's owner blank; p-20-0003 moved 2 cm east (past the 2 mm
+    // that count as the same geometry, within the 1 m² of overlap a neighbour may take)
+    // and drawn clockwise.
     let mut source = original.clone();
     for f in source["features"].as_array_mut().unwrap() {
         f["properties"]
@@ -72,7 +60,7 @@ fn replace_changes_only_what_the_source_carries_and_keeps_the_file_form() {
             "p-20-0003" => {
                 let ring = f["geometry"]["coordinates"][0].as_array_mut().unwrap();
                 for p in ring.iter_mut() {
-                    p[0] = json!(p[0].as_f64().unwrap() + 1.0 / 105_000.0);
+                    p[0] = json!(p[0].as_f64().unwrap() + 0.02 / 105_000.0);
                 }
                 ring.reverse();
             }

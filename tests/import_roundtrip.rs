@@ -10,29 +10,17 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly")]
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::Path;
+
+use common::data_copy;
 use drainplan::export::{self, ExportCrs, Format};
 use drainplan::ingest::{ImportOptions, import};
 use drainplan::model::LayerKind;
 use drainplan::store::Dataset;
 use drainplan::store::query::Selection;
 use serde_json::Value;
-
-fn fresh_copy(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("import_roundtrip")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("data")).unwrap();
-    for e in std::fs::read_dir("data").unwrap() {
-        let e = e.unwrap();
-        if e.path().extension().is_some_and(|x| x == "geojson") {
-            std::fs::copy(e.path(), dir.join("data").join(e.file_name())).unwrap();
-        }
-    }
-    dir
-}
 
 /// The features of a layer file as serde_json reads them: id → (geometry, properties).
 fn features(path: &Path) -> Vec<(String, Value, Value)> {
@@ -92,7 +80,7 @@ fn max_shift(a: &Value, b: &Value) -> Option<f64> {
 
 fn round_trip(kind: LayerKind, format: Format, crs: ExportCrs) {
     let name = format!("{}_{}_{}", kind.id(), format.name(), crs.file_tag());
-    let dir = fresh_copy(&name);
+    let dir = data_copy("data", &name);
     let data = dir.join("data");
     let file = data.join(format!("{}.geojson", kind.id()));
     let before = features(&file);

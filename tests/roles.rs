@@ -6,33 +6,15 @@
 //! users need an admin; everything else is open, with personal fields left out for the
 //! public.
 
-#![expect(
-    clippy::unwrap_used,
-    reason = "helpers outside #[test] fns unwrap too: a test fails loudly on a broken fixture"
-)]
+mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use base64::Engine;
-use drainplan::api::{AppState, app};
-use drainplan::auth::{Auth, Role};
-use drainplan::store::Dataset;
-use drainplan::store::live::Store;
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
+use common::{PASSWORD, Req, memory_state};
+use drainplan::api::AppState;
+use drainplan::auth::Role;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-const PASSWORD: &str = "role-test-password";
 const ROLES: [Role; 4] = [Role::Public, Role::Viewer, Role::Officer, Role::Admin];
-
-fn state() -> AppState {
-    let data = Dataset::load(std::path::Path::new("tests/fixtures/small")).unwrap();
-    let auth = Auth::in_memory(Vec::new());
-    for role in &ROLES[1..] {
-        auth.set_user(role.as_str(), *role, PASSWORD).unwrap();
-    }
-    AppState::with_store(Store::in_memory(data), auth, "web".into())
-}
 
 fn needed(method: &str, path: &str) -> Role {
     let officer_writes = [
@@ -82,6 +64,8 @@ fn body_for(method: &str, path: &str) -> Value {
     }
 }
 
+/// `method uri` as the test user named after `role` (the public sends no credentials),
+/// with `If-Match: *`.
 async fn call(
     state: &AppState,
     method: &str,
@@ -89,31 +73,20 @@ async fn call(
     role: Role,
     body: &Value,
 ) -> (StatusCode, String) {
-    let mut req = Request::builder()
-        .method(method.to_uppercase().as_str())
-        .uri(uri)
-        .header(header::IF_MATCH, "*");
+    let mut req = Req::new(&method.to_uppercase(), uri).header("if-match", "*");
     if role != Role::Public {
-        let cred = base64::engine::general_purpose::STANDARD
-            .encode(format!("{}:{PASSWORD}", role.as_str()));
-        req = req.header(header::AUTHORIZATION, format!("Basic {cred}"));
+        req = req.user(role.as_str());
     }
-    let req = if body.is_null() {
-        req.body(Body::empty())
-    } else {
-        req.header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
+    if !body.is_null() {
+        req = req.json(body);
     }
-    .unwrap();
-    let resp = app(state.clone()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    let r = req.send(state).await;
+    (r.status, r.text())
 }
 
 #[tokio::test]
 async fn every_operation_follows_the_role_rules() {
-    let state = state();
+    let state = memory_state("small");
     let (_, doc) = call(
         &state,
         "get",
@@ -160,7 +133,7 @@ async fn every_operation_follows_the_role_rules() {
 
 #[tokio::test]
 async fn the_public_reads_no_personal_field_anywhere() {
-    let state = state();
+    let state = memory_state("small");
     let data = state.dataset();
     let heads: Vec<String> = data
         .household_records

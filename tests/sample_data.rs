@@ -137,3 +137,60 @@ fn the_planned_canal_agrees_with_geos_parcel_by_parcel() {
         );
     }
 }
+
+/// The README's examples that name coordinates of the sample data still fall on it: the
+/// route-impact curl example takes land from lots of a named village, and the export's
+/// bbox meets parcels.
+#[test]
+fn the_readme_examples_fall_on_the_sample_data() {
+    let readme = std::fs::read_to_string("README.md").expect("README.md");
+    let json_after = |marker: &str| -> serde_json::Value {
+        let at = readme
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} in README.md"))
+            + marker.len();
+        let end = readme[at..].find("]]").expect("]]") + at + 2;
+        serde_json::from_str(&readme[at..end]).expect("coordinates")
+    };
+    let coords = json_after(
+        r#"api/analyses/route-impact \
+  -H 'Content-Type: application/json' \
+  -d '{"route": {"type": "LineString", "coordinates": "#,
+    );
+    let route: geo::LineString = coords
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| (c[0].as_f64().expect("lon"), c[1].as_f64().expect("lat")))
+        .collect::<Vec<_>>()
+        .into();
+    let d = sample();
+    let impact = route_impact(&d, &route, 6.0).expect("impact");
+    let lots: Vec<_> = impact
+        .parcels
+        .iter()
+        .filter(|p| p.land_use == "ONT")
+        .collect();
+    assert!(lots.len() >= 5, "{} lots", lots.len());
+    assert!(
+        lots.iter().all(|p| p
+            .village
+            .as_deref()
+            .is_some_and(|v| v == "Thành Công" || v == "vil-tc")),
+        "the example runs through Thành Công"
+    );
+    assert!(!impact.flood_zones.is_empty());
+
+    let marker = "api/export/parcels?format=dxf&crs=EPSG:9208&bbox=";
+    let at = readme.find(marker).expect("the export bbox example") + marker.len();
+    let bbox: Vec<f64> = readme[at..readme[at..].find('\'').expect("'") + at]
+        .split(',')
+        .map(|x| x.parse().expect("number"))
+        .collect();
+    let rect = geo::Rect::new(
+        geo::coord! { x: bbox[0], y: bbox[1] },
+        geo::coord! { x: bbox[2], y: bbox[3] },
+    );
+    let n = d.parcels.intersecting(rect).len();
+    assert!(n > 500, "{n} parcels in the export example's bbox");
+}

@@ -9,7 +9,7 @@ export const LANGS = ['vi', 'en'];
 
 const vi = {
   'app.title': 'Bản đồ quy hoạch tiêu thoát nước',
-  'app.commune': 'Xã Quỳnh Liên · TX Hoàng Mai · Nghệ An',
+  'app.commune': 'Quỳnh Liên (nay thuộc phường Quỳnh Mai), tỉnh Nghệ An',
   'app.loading': 'Đang tải dữ liệu…',
   'app.load_error': 'Không tải được dữ liệu: {msg}',
   'lang.switch': 'Ngôn ngữ',
@@ -307,7 +307,7 @@ const vi = {
 
 const en = {
   'app.title': 'Drainage planning map',
-  'app.commune': 'Quỳnh Liên commune · Hoàng Mai · Nghệ An',
+  'app.commune': 'Quỳnh Liên (since July 2025 part of Quỳnh Mai ward), Nghệ An',
   'app.loading': 'Loading data…',
   'app.load_error': 'Could not load the data: {msg}',
   'lang.switch': 'Language',

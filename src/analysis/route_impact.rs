@@ -147,7 +147,8 @@ fn geojson_geometry<S: serde::Serializer>(g: &MultiPolygon, s: S) -> Result<S::O
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// use drainplan::{analysis::route_impact::route_impact, store::Dataset};
 /// let data = Dataset::load(std::path::Path::new("data"))?;
-/// let route = geo::LineString::from(vec![(105.700, 19.220), (105.701, 19.220)]);
+/// // 105 m through the lots of Thành Công in the sample data (the README's example).
+/// let route = geo::LineString::from(vec![(105.7258, 19.2094), (105.7268, 19.2094)]);
 /// let impact = route_impact(&data, &route, 6.0)?;
 /// println!("{} m² from {} parcels", impact.totals.taken_area_m2, impact.totals.parcels);
 /// # Ok(()) }

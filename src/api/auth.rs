@@ -520,6 +520,9 @@ impl From<crate::auth::AuthError> for ApiError {
         match e {
             AuthError::Invalid(m) => ApiError::BadRequest(m),
             AuthError::NoSuchUser(_) => ApiError::NotFound(e.to_string()),
+            ref io @ AuthError::Io { .. } if super::is_disk_full(io) => ApiError::DiskFull(
+                "the disk is full: the user was not saved; free some space and try again".into(),
+            ),
             other => ApiError::Internal(other.into()),
         }
     }

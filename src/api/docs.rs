@@ -78,7 +78,8 @@ code_enum!(
     ExportFormat,
     Format::ALL.map(Format::name),
     "The file format: geojson (the default), csv, kml, shp (a zipped Shapefile), gpkg \
-     (GeoPackage) or dxf"
+     (GeoPackage), dxf or xlsx (an Excel workbook of the attributes; for an impact, the \
+     land taken per parcel and per owner)"
 );
 
 code_enum!(
@@ -212,6 +213,15 @@ error_response!(
     "The body is larger than 1 MB"
 );
 error_response!(
+    /// 414.
+    UriTooLong,
+    format!(
+        "The request target (path and query) is longer than {} bytes: send a long route in \
+         a POST body",
+        super::MAX_URI_BYTES
+    )
+);
+error_response!(
     /// 415.
     UnsupportedMediaType,
     "The body was not sent as JSON (Content-Type: application/json, or another \
@@ -336,6 +346,7 @@ pub fn responses() -> Vec<(String, RefOr<utoipa::openapi::Response>)> {
         one::<Conflict>(),
         one::<PreconditionFailed>(),
         one::<PayloadTooLarge>(),
+        one::<UriTooLong>(),
         one::<UnsupportedMediaType>(),
         one::<UnprocessableEntity>(),
         one::<PreconditionRequired>(),

@@ -58,6 +58,9 @@ fn store_error(e: StoreError) -> ApiError {
         }
         StoreError::Edit(EditError::Invalid(i)) => ApiError::Invalid(i),
         StoreError::Stale { .. } => ApiError::PreconditionFailed(e.to_string()),
+        StoreError::Journal(j) if super::is_disk_full(&j) => ApiError::DiskFull(
+            "the disk is full: the edit was not stored; free some space and send it again".into(),
+        ),
         StoreError::Journal(j) => ApiError::Internal(j.into()),
     }
 }
@@ -913,4 +916,31 @@ async fn feature_history(
     q.id = Some(fid);
     let all = read_history(&state).await?;
     Ok(history_response(filter_history(&all, &q)?, &q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::journal::JournalError;
+
+    #[test]
+    fn a_full_disk_is_a_507_that_says_nothing_was_stored() {
+        let full = StoreError::Journal(JournalError::Io {
+            path: "journal.ndjson".into(),
+            op: "cannot write",
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        });
+        let e = store_error(full);
+        assert_eq!(e.status(), StatusCode::INSUFFICIENT_STORAGE);
+        assert!(e.to_string().contains("not stored"), "{e}");
+        let other = StoreError::Journal(JournalError::Io {
+            path: "journal.ndjson".into(),
+            op: "cannot write",
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        });
+        assert_eq!(
+            store_error(other).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
 }

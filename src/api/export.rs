@@ -106,6 +106,8 @@ async fn blocking<T: Send + 'static>(
         ("crs" = Option<docs::ExportCrsName>, Query, description = "The CRS of the file (the format's default when absent)"),
         ("bbox" = Option<Vec<f64>>, Query, style = Form, explode = false, min_items = 4, max_items = 6,
             description = "minlon,minlat,maxlon,maxlat in CRS84; minx ≤ maxx, miny ≤ maxy"),
+        ("hatch" = Option<bool>, Query,
+            description = "With format=dxf: fill each polygon with a see-through solid hatch on a `<layer>_hatch` layer (parcels by clearance step); true with another format is a 400"),
     ),
     responses(
         (status = 200, description = "The file, as an attachment whose name carries the CRS; in the media type of the format", body = Vec<u8>,
@@ -133,9 +135,25 @@ async fn layer_export(
     })?;
     let (format, crs, rest) = format_and_crs(q)?;
     let mut sel = Selection::default();
+    let mut hatch = false;
     for (k, v) in rest {
         if k == "bbox" {
             sel.bbox = Some(parse_bbox(&v, OgcCrs::Crs84)?);
+        } else if k == "hatch" {
+            hatch = match v.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(ApiError::BadRequest(format!(
+                        "hatch=`{v}`: use true or false"
+                    )));
+                }
+            };
+            if hatch && format != Format::Dxf {
+                return Err(ApiError::BadRequest(
+                    "hatch=true fills polygons in a drawing: it goes with format=dxf".into(),
+                ));
+            }
         } else {
             if is_personal(kind, &k) {
                 require(
@@ -151,6 +169,7 @@ async fn layer_export(
     let data = state.dataset();
     let out = blocking(move || {
         let mut table = export::layer_table(&data, kind, &sel);
+        table.hatch = hatch;
         if redact {
             table.drop_properties(|name| is_personal(kind, name));
         }

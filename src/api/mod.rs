@@ -18,6 +18,23 @@ use serde::de::DeserializeOwned;
 use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 
+/// Whether an error was caused by a full disk (or a quota), anywhere in its chain.
+pub fn is_disk_full(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 use crate::auth::Auth;
 use crate::store::Dataset;
 use crate::store::live::Store;
@@ -33,6 +50,11 @@ pub mod openapi;
 pub mod params;
 pub mod reports;
 pub mod serve;
+
+/// The longest request target (path and query) accepted, in bytes; longer is a JSON 414.
+/// (Past 64 KB hyper refuses the request line itself, with a 414 and no body, before
+/// the service sees it.)
+pub const MAX_URI_BYTES: usize = 8 * 1024;
 
 /// The largest request body accepted, in bytes. A route of 10 000 vertices is about 400 KB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -89,13 +111,36 @@ impl AppState {
     }
 }
 
+/// The Content-Security-Policy of every answer: the map page loads its own scripts and
+/// styles only, OpenStreetMap's tiles as images, and may not be framed.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org https://*.tile.openstreetmap.org; connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
 /// Builds the whole router over `state`.
+///
+/// Cross-origin requests may read (GET, HEAD) what the public may read, without
+/// credentials: another site's map can show the canals and the reports, but a page on
+/// another site cannot write, sign in, or read what a signed-in user sees.
 pub fn app(state: AppState) -> Router {
-    let static_files = ServeDir::new(state.web_dir.clone());
+    use axum::http::{HeaderName, Method};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let static_files = axum::routing::get_service(
+        ServeDir::new(state.web_dir.clone()).not_found_service(axum::routing::any(not_found)),
+    );
+    let cors = CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            HeaderName::from_static("content-crs"),
+        ]);
     Router::new()
         // Every operation, routed from the annotations that document it.
         .merge(openapi::routes())
-        .nest_service("/static", static_files)
+        .nest_service(
+            "/static",
+            static_files.layer(axum::middleware::from_fn(only_page_files)),
+        )
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -103,8 +148,84 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(serve::body_deadline))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(CorsLayer::permissive())
+        .layer(axum::middleware::from_fn(json_errors))
+        .layer(axum::middleware::from_fn(uri_limit))
+        .layer(cors)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .with_state(state)
+}
+
+/// Middleware on `/static`: serves the map page's own files and Leaflet's, nothing else
+/// of the web folder (its package.json, lock file, test tools).
+async fn only_page_files(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path().trim_start_matches('/');
+    let served_type = [".js", ".css", ".html", ".png", ".svg", ".ico"]
+        .iter()
+        .any(|ext| path.ends_with(ext));
+    let allowed = served_type
+        && !path.contains("..")
+        && (!path.contains('/') || path.starts_with("node_modules/leaflet/dist/"));
+    if allowed {
+        next.run(req).await
+    } else {
+        ApiError::NotFound(format!("no such resource: /static/{path}")).into_response()
+    }
+}
+
+/// Middleware: refuses a request target longer than [`MAX_URI_BYTES`].
+async fn uri_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if len > MAX_URI_BYTES {
+        return ApiError::UriTooLong(format!(
+            "the request target is {len} bytes; at most {MAX_URI_BYTES} are accepted (send a long route in a POST body)"
+        ))
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// Middleware: an error answer with no body of its own (a 405 from routing, a 413 from
+/// the body limit, a 404 of a static file) gets the JSON error body every other error has.
+async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || resp.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return resp;
+    }
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => format!("{method} is not allowed on {path}"),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("the body is larger than the limit of {MAX_BODY_BYTES} bytes")
+        }
+        s => s.canonical_reason().unwrap_or("error").to_owned(),
+    };
+    let (mut parts, _) = resp.into_parts();
+    let body = serde_json::json!({"error": message, "status": status.as_u16()});
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
 }
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {
@@ -129,6 +250,9 @@ pub enum ApiError {
     /// The body did not arrive in time (408).
     #[error("{0}")]
     RequestTimeout(String),
+    /// The request target is too long (414).
+    #[error("{0}")]
+    UriTooLong(String),
     /// The body is too large (413).
     #[error("{0}")]
     TooLarge(String),
@@ -158,6 +282,9 @@ pub enum ApiError {
     /// The media type asked for or sent is not supported (406/415).
     #[error("{1}")]
     Media(StatusCode, String),
+    /// The disk is full: nothing was stored (507).
+    #[error("{0}")]
+    DiskFull(String),
     /// Something broke on our side (500); the cause is logged, not sent.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -172,6 +299,7 @@ impl ApiError {
             ApiError::Unprocessable(_) | ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -179,6 +307,7 @@ impl ApiError {
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::Media(s, _) => *s,
+            ApiError::DiskFull(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -189,6 +318,9 @@ impl IntoResponse for ApiError {
         let status = self.status();
         if let ApiError::Internal(e) = &self {
             tracing::error!(error = format!("{e:#}"), "request failed");
+        }
+        if let ApiError::DiskFull(m) = &self {
+            tracing::error!("{m}");
         }
         let mut body = serde_json::json!({
             "error": self.to_string(),

@@ -118,6 +118,7 @@ pub fn document() -> &'static Value {
     DOC.get_or_init(|| {
         let mut doc = serde_json::to_value(documented().into_openapi()).unwrap_or_default();
         export_media_types(&mut doc);
+        report_media_types(&mut doc);
         common_responses(&mut doc);
         downgrade(&mut doc);
         doc
@@ -168,8 +169,32 @@ fn export_media_types(doc: &mut Value) {
     });
 }
 
+/// The reports answer, with `format=xlsx`, an Excel workbook of the same figures.
+fn report_media_types(doc: &mut Value) {
+    for_each_operation(doc, |op| {
+        let is_report = op
+            .get("tags")
+            .and_then(Value::as_array)
+            .is_some_and(|t| t.iter().any(|t| t == TAG_REPORTS));
+        if let (true, Some(Value::Object(ok))) = (is_report, op.pointer_mut("/responses/200")) {
+            if let Some(Value::String(d)) = ok.get_mut("description") {
+                d.push_str(
+                    "; with format=xlsx, the same as an Excel workbook (totals as formulas)",
+                );
+            }
+            if let Some(Value::Object(content)) = ok.get_mut("content") {
+                content.insert(
+                    crate::export::XLSX_MEDIA_TYPE.into(),
+                    json!({"schema": {"type": "string", "format": "binary"}}),
+                );
+            }
+        }
+    });
+}
+
 /// The answers every operation can give, whatever its handler does, added where the
 /// annotation left them out:
+/// - a request target longer than [`super::MAX_URI_BYTES`] is a 414 before routing;
 /// - the caller is identified before any handler runs ([`super::auth::identify`]):
 ///   wrong credentials are a 401, and a password check refused by the throttles a 429;
 /// - a body is read by [`super::ApiJson`] under the body limits: a body that is not JSON
@@ -181,7 +206,11 @@ fn common_responses(doc: &mut Value) {
         let Some(Value::Object(responses)) = op.get_mut("responses") else {
             return;
         };
-        let mut add = vec![("401", "Unauthorized"), ("429", "TooManyRequests")];
+        let mut add = vec![
+            ("401", "Unauthorized"),
+            ("414", "UriTooLong"),
+            ("429", "TooManyRequests"),
+        ];
         if has_body {
             add.extend([
                 ("400", "BadRequest"),

@@ -1,7 +1,10 @@
-//! `/api/reports/…`: canal length, the piped-water campaign, household contributions.
+//! `/api/reports/…`: canal length, the piped-water campaign, household contributions,
+//! monthly progress; each as JSON or, with `format=xlsx`, as an Excel workbook
+//! ([`crate::export::reports`]). Who may see a report does not depend on its format.
 
 use axum::extract::State;
-use axum::response::Response;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -13,6 +16,8 @@ use crate::analysis::canal_length::{Grouping, canal_length};
 use crate::analysis::contributions::{ContributionError, Kind, contributions};
 use crate::analysis::water::water_connection;
 use crate::auth::{Caller, Role};
+use crate::export::sheet::Workbook;
+use crate::export::{XLSX_MEDIA_TYPE, reports, xlsx};
 
 /// The report routes, each with its documentation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -30,6 +35,9 @@ struct CanalLengthQuery {
     /// The grouping: `status` (the default), `village`, or `status,village`.
     #[param(value_type = Option<docs::LengthGrouping>, inline)]
     by: Option<String>,
+    /// JSON (the default) or an Excel workbook.
+    #[param(value_type = Option<ReportFormat>, inline)]
+    format: Option<String>,
 }
 
 /// Metres of canal per status, village, or status and village
@@ -60,13 +68,63 @@ async fn canal_length_report(
         })?,
     };
     let data = state.dataset();
+    let format = ReportFormat::parse(q.format.as_deref())?;
     let report = canal_length(&data, by).map_err(|e| ApiError::Internal(e.into()))?;
-    to_json(&report)
+    match format {
+        ReportFormat::Json => to_json(&report),
+        ReportFormat::Xlsx => to_xlsx(&reports::canal_length(&report), "canal_length"),
+    }
 }
 
-#[derive(Deserialize)]
+/// A report's `format=`: `json` (the default) or `xlsx` (`excel` too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormat {
+    /// JSON.
+    Json,
+    /// An Excel workbook, totals as formulas.
+    Xlsx,
+}
+
+impl ReportFormat {
+    fn parse(s: Option<&str>) -> Result<ReportFormat, ApiError> {
+        match s.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("json") => Ok(ReportFormat::Json),
+            Some("xlsx" | "excel") => Ok(ReportFormat::Xlsx),
+            Some(_) => Err(ApiError::BadRequest(format!(
+                "format=`{}` is not one of json, xlsx",
+                s.unwrap_or_default()
+            ))),
+        }
+    }
+}
+
+/// The workbook as a download named `<stem>.xlsx`.
+fn to_xlsx(book: &Workbook, stem: &str) -> Result<Response, ApiError> {
+    let bytes = xlsx::write(book).map_err(|e| ApiError::Internal(e.into()))?;
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{stem}.xlsx\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(XLSX_MEDIA_TYPE),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-struct NoQuery {}
+struct FormatQuery {
+    /// JSON (the default) or an Excel workbook.
+    #[param(value_type = Option<ReportFormat>, inline)]
+    format: Option<String>,
+}
 
 /// Piped-water registration per village and for the commune
 ///
@@ -77,6 +135,7 @@ struct NoQuery {}
     path = "/api/reports/water-connection",
     tag = TAG_REPORTS,
     operation_id = "waterConnection",
+    params(FormatQuery),
     responses(
         (status = 200, description = "Households, dwellings, registered, connected, rate, target_rate, dwellings_to_target", body = crate::analysis::water::WaterReport),
         (status = 400, response = docs::BadRequest),
@@ -84,10 +143,15 @@ struct NoQuery {}
 )]
 async fn water_report(
     State(state): State<AppState>,
-    ApiQuery(NoQuery {}): ApiQuery<NoQuery>,
+    ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
+    let format = ReportFormat::parse(q.format.as_deref())?;
     let data = state.dataset();
-    to_json(&water_connection(&data, &commune_name(&data)))
+    let report = water_connection(&data, &commune_name(&data));
+    match format {
+        ReportFormat::Json => to_json(&report),
+        ReportFormat::Xlsx => to_xlsx(&reports::water_connection(&report), "water_connection"),
+    }
 }
 
 /// The commune's name, from the villages' `commune` property.
@@ -113,6 +177,9 @@ struct ContributionsQuery {
     /// as not agreed, metres: above 0, at most 200; 6 when absent.
     #[param(value_type = Option<f64>, exclusive_minimum = 0.0, maximum = 200.0)]
     corridor_width_m: Option<String>,
+    /// JSON (the default) or an Excel workbook.
+    #[param(value_type = Option<ReportFormat>, inline)]
+    format: Option<String>,
 }
 
 /// Household contributions and who has not agreed (viewer)
@@ -153,12 +220,16 @@ async fn contributions_report(
         })
         .transpose()?;
     let width = super::params::width_from_query(q.corridor_width_m.as_deref())?;
+    let format = ReportFormat::parse(q.format.as_deref())?;
     let data = state.dataset();
     let report = contributions(&data, kind, q.village.as_deref(), width).map_err(|e| match e {
         ContributionError::UnknownVillage(_) => ApiError::NotFound(e.to_string()),
         ContributionError::Crs(e) => ApiError::Internal(e.into()),
     })?;
-    to_json(&report)
+    match format {
+        ReportFormat::Json => to_json(&report),
+        ReportFormat::Xlsx => to_xlsx(&reports::contributions(&report), "contributions"),
+    }
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
@@ -180,6 +251,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
     path = "/api/reports/monthly-progress",
     tag = TAG_REPORTS,
     operation_id = "monthlyProgress",
+    params(FormatQuery),
     responses(
         (status = 200, description = "month_basis, water_rate_at_start and months", body = crate::analysis::progress::ProgressReport),
         (status = 400, response = docs::BadRequest),
@@ -187,9 +259,13 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
 )]
 async fn progress_report(
     State(state): State<AppState>,
-    ApiQuery(NoQuery {}): ApiQuery<NoQuery>,
+    ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> Result<Response, ApiError> {
+    let format = ReportFormat::parse(q.format.as_deref())?;
     // Kept up to date edit by edit: as cheap as the number of months.
     let report = state.store().progress();
-    to_json(&report)
+    match format {
+        ReportFormat::Json => to_json(&report),
+        ReportFormat::Xlsx => to_xlsx(&reports::monthly_progress(&report), "monthly_progress"),
+    }
 }

@@ -1,14 +1,21 @@
 //! The dossier bundle for a planned canal or a drawn route (hồ sơ thiết kế): one zip with
 //!
-//! 1. `<name>_EPSG9208.dxf`: route, corridor, affected parcels (one layer per clearance
-//!    status, `sheet/number` labels) and the taken strips, in VN-2000 / TM-3 104-45;
+//! 1. `<name>_EPSG9208.dxf`: route (labelled with the canal's name), corridor, affected
+//!    parcels (one layer per clearance status, `sheet/number` labels, hatched on a
+//!    `_hatch` layer per status) and the taken strips
+//!    (labelled with the owner's name), in VN-2000 / TM-3 104-45;
 //! 2. the same as shapefiles (`route`, `corridor`, `parcels_affected`, `taken_strips`,
 //!    each with its `.prj` and `.cpg`);
 //! 3. `alignment_EPSG9208.csv`: each vertex with its chainage `Km0+000.00` and E, N to the
 //!    millimetre;
-//! 4. `land_taken_by_parcel.csv` and `land_taken_by_owner.csv` with totals, UTF-8 with a
-//!    byte-order mark so that Excel shows Vietnamese names;
+//! 4. `land_taken_by_parcel.csv` and `land_taken_by_owner.csv` with totals;
+//!
+//! each of the tables 3 and 4 also as an Excel workbook beside its CSV
+//! (`land_taken_by_parcel.xlsx`, …) with number formats and totals as formulas;
 //! 5. `README.txt` saying what each file is and which CRS it uses.
+//!
+//! The CSVs are UTF-8 with a byte-order mark so that Excel shows Vietnamese names, and
+//! text that a spreadsheet would run as a formula is quoted out (see [`super::csv`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -16,8 +23,8 @@ use std::fmt::Write as _;
 use geo::{Geometry, LineString};
 use serde_json::{Value, json};
 
-use super::csv::push_record;
-use super::{ExportCrs, ExportError, Output, Row, Table, impact_table, shapefile, zipfile};
+use super::sheet::{Column, Sheet, Total, Unit, Workbook};
+use super::{ExportCrs, ExportError, Output, Row, Table, impact_table, shapefile, xlsx, zipfile};
 use crate::analysis::route_impact::RouteImpact;
 use crate::crs::geodesic_length_m;
 use crate::store::Dataset;
@@ -70,9 +77,19 @@ pub fn dossier(
     for t in &projected {
         files.extend(shapefile::write(t, &format!("{}_{tag}", t.name))?);
     }
-    files.push((format!("alignment_{tag}.csv"), alignment_csv(route, crs)?));
-    files.push(("land_taken_by_parcel.csv".into(), by_parcel_csv(impact)));
-    files.push(("land_taken_by_owner.csv".into(), by_owner_csv(impact)));
+    // Each table as CSV and, beside it, as an Excel workbook with totals as formulas.
+    let alignment = alignment_sheet(route, crs)?;
+    let by_parcel = land_taken_by_parcel(impact);
+    let by_owner = land_taken_by_owner(impact);
+    for (stem, sheet) in [
+        (format!("alignment_{tag}"), alignment),
+        ("land_taken_by_parcel".to_owned(), by_parcel),
+        ("land_taken_by_owner".to_owned(), by_owner),
+    ] {
+        files.push((format!("{stem}.csv"), sheet.to_csv()));
+        let book = Workbook::new(sheet.name.clone(), vec![sheet]);
+        files.push((format!("{stem}.xlsx"), xlsx::write(&book)?));
+    }
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
     files.insert(
         0,
@@ -107,16 +124,25 @@ fn drawing_tables(
             label: None,
         }],
         layer_by: None,
+        hatch: false,
         crs: ExportCrs::Wgs84,
     };
+    let mut route_table = one(
+        "route",
+        name,
+        Geometry::LineString(route.clone()),
+        json!({"name": name, "length_m": impact.route_length_m,
+               "width_m": impact.corridor_width_m}),
+    );
+    // A stored canal's route is labelled with the canal's own name (`Mương 2`).
+    route_table.rows[0].label = data
+        .canals
+        .get(name)
+        .and_then(|c| c.properties.get("name"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let mut tables = vec![
-        one(
-            "route",
-            name,
-            Geometry::LineString(route.clone()),
-            json!({"name": name, "length_m": impact.route_length_m,
-                   "width_m": impact.corridor_width_m}),
-        ),
+        route_table,
         one(
             "corridor",
             name,
@@ -128,6 +154,8 @@ fn drawing_tables(
         let mut strips = impact_table(impact);
         let mut parcels = strips.clone();
         parcels.name = "parcels_affected".into();
+        // The designer sees at a glance which parcels are cleared and which still wait.
+        parcels.hatch = true;
         for r in &mut parcels.rows {
             let f = data.parcels.get(&r.id).ok_or_else(|| {
                 ExportError::Geometry(format!("parcel {} vanished from the data set", r.id))
@@ -135,8 +163,10 @@ fn drawing_tables(
             r.geometry = f.geometry.clone();
         }
         strips.layer_by = None;
-        for r in &mut strips.rows {
-            r.label = None;
+        // Each strip carries its owner's name (absent when the caller may not see it, as
+        // `impact` is redacted then), the parcel beside it its `sheet/number`.
+        for (r, p) in strips.rows.iter_mut().zip(&impact.parcels) {
+            r.label = p.owner_name.clone();
         }
         tables.push(parcels);
         tables.push(strips);
@@ -144,12 +174,20 @@ fn drawing_tables(
     Ok(tables)
 }
 
-fn alignment_csv(route: &LineString, crs: ExportCrs) -> Result<Vec<u8>, ExportError> {
+/// The alignment table of `route`: each vertex with its chainage (`Km0+000.00`, ground
+/// distance along the route) and its E, N in `crs` to the mm.
+pub fn alignment_sheet(route: &LineString, crs: ExportCrs) -> Result<Sheet, ExportError> {
     let p = crs.projector()?;
-    let mut out = String::new();
-    push_record(
-        &mut out,
-        ["vertex", "chainage", "chainage_m", "E", "N"].map(String::from),
+    let mut sheet = Sheet::new(
+        "Tọa độ tuyến (alignment)",
+        vec![
+            // The CSV keeps the plain names survey and CAD tools are set up to read.
+            Column::new("Đỉnh (vertex)", Unit::Number).csv_header("vertex"),
+            Column::new("Lý trình (chainage)", Unit::Text).csv_header("chainage"),
+            Column::new("Lý trình m (chainage_m)", Unit::Metres).csv_header("chainage_m"),
+            Column::new("E", Unit::Coordinate),
+            Column::new("N", Unit::Coordinate),
+        ],
     );
     let mut along = 0.0;
     for (i, c) in route.0.iter().enumerate() {
@@ -157,85 +195,69 @@ fn alignment_csv(route: &LineString, crs: ExportCrs) -> Result<Vec<u8>, ExportEr
             along += geodesic_length_m(&LineString(vec![route.0[i - 1], *c]));
         }
         let en = p.coord(*c)?;
-        push_record(
-            &mut out,
-            [
-                (i + 1).to_string(),
-                chainage(along),
-                format!("{along:.2}"),
-                format!("{:.3}", en.x),
-                format!("{:.3}", en.y),
-            ],
-        );
+        sheet.push(vec![
+            (i + 1).into(),
+            chainage(along).into(),
+            along.into(),
+            en.x.into(),
+            en.y.into(),
+        ]);
     }
-    Ok(out.into_bytes())
+    Ok(sheet)
 }
 
-const BOM: &str = "\u{feff}";
+/// The label of the totals row.
+const TOTAL: &str = "TỔNG CỘNG (TOTAL)";
 
-fn by_parcel_csv(impact: &RouteImpact) -> Vec<u8> {
-    let mut out = BOM.to_owned();
-    push_record(
-        &mut out,
-        [
-            "Tờ bản đồ (map sheet)",
-            "Thửa số (parcel no)",
-            "parcel id",
-            "Chủ hộ (owner)",
-            "owner household",
-            "Thôn (village)",
-            "land use",
-            "parcel area m2",
-            "Diện tích thu hồi (taken m2)",
-            "taken %",
-            "clearance status",
-            "fence to rebuild m",
-            "gate to rebuild",
-        ]
-        .map(String::from),
+/// The land `impact` takes, one row per parcel (by map sheet and number), with totals:
+/// parcels and households counted, areas, fences and gates summed, the share of the
+/// affected parcels' land taken.
+pub fn land_taken_by_parcel(impact: &RouteImpact) -> Sheet {
+    let t = &impact.totals;
+    let mut sheet = Sheet::new(
+        "Thu hồi theo thửa (by parcel)",
+        vec![
+            Column::new("Tờ bản đồ (map sheet)", Unit::Number).total(Total::Text(TOTAL.into())),
+            Column::new("Thửa số (parcel no)", Unit::Number)
+                .total(Total::Text(format!("{} thửa (parcels)", t.parcels))),
+            Column::new("Mã thửa (parcel id)", Unit::Text),
+            Column::new("Chủ hộ (owner)", Unit::Text).total(Total::Text(format!(
+                "{} hộ (households)",
+                t.households_affected
+            ))),
+            Column::new("Hộ sử dụng (owner household)", Unit::Text),
+            Column::new("Thôn (village)", Unit::Text),
+            Column::new("Mục đích sử dụng (land use)", Unit::Text),
+            Column::new("Diện tích thửa m2 (parcel area)", Unit::SquareMetres).sum(),
+            Column::new("Diện tích thu hồi m2 (taken)", Unit::SquareMetres).sum(),
+            Column::new("Tỷ lệ thu hồi % (taken)", Unit::Percent)
+                .total(Total::Ratio { num: 8, den: 7 }),
+            Column::new("Trạng thái GPMB (clearance status)", Unit::Text),
+            Column::new("Tường rào làm lại m (fence to rebuild)", Unit::Metres).sum(),
+            Column::new("Cổng làm lại (gate to rebuild)", Unit::Text)
+                .total(Total::CountIf("yes".into())),
+        ],
     );
     let mut rows: Vec<_> = impact.parcels.iter().collect();
     rows.sort_by_key(|p| (p.map_sheet, p.parcel_no, p.id.clone()));
     for p in rows {
-        push_record(
-            &mut out,
-            [
-                p.map_sheet.to_string(),
-                p.parcel_no.to_string(),
-                p.id.clone(),
-                p.owner_name.clone().unwrap_or_default(),
-                p.owner_household.clone().unwrap_or_default(),
-                p.village.clone().unwrap_or_default(),
-                p.land_use.clone(),
-                format!("{:.2}", p.parcel_area_m2),
-                format!("{:.2}", p.taken_area_m2),
-                format!("{:.1}", p.taken_share * 100.0),
-                p.clearance_status.to_string(),
-                format!("{:.2}", p.fence_to_rebuild_m),
-                if p.gate_to_rebuild { "yes" } else { "no" }.into(),
-            ],
-        );
+        sheet.push(vec![
+            p.map_sheet.into(),
+            p.parcel_no.into(),
+            p.id.clone().into(),
+            p.owner_name.clone().into(),
+            p.owner_household.clone().into(),
+            p.village.clone().into(),
+            p.land_use.clone().into(),
+            p.parcel_area_m2.into(),
+            p.taken_area_m2.into(),
+            p.taken_share.into(),
+            super::reports::clearance_status_vi(p.clearance_status).into(),
+            p.fence_to_rebuild_m.into(),
+            if p.gate_to_rebuild { "yes" } else { "no" }.into(),
+        ]);
     }
-    let t = &impact.totals;
-    push_record(
-        &mut out,
-        [
-            "TOTAL (Tổng)".to_owned(),
-            format!("{} parcels", t.parcels),
-            String::new(),
-            format!("{} households", t.households_affected),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            format!("{:.2}", t.taken_area_m2),
-            String::new(),
-            String::new(),
-            format!("{:.2}", t.fence_to_rebuild_m),
-            t.gates_to_rebuild.to_string(),
-        ],
-    );
-    out.into_bytes()
+    sheet
 }
 
 /// The group of parcels with no owner household (roads, public land) or whose owner the
@@ -244,69 +266,77 @@ const NO_OWNER: &str = "(no owner)";
 
 #[derive(Default)]
 struct OwnerSum {
-    name: String,
+    name: Option<String>,
     parcels: Vec<String>,
     taken_m2: f64,
     fence_m: f64,
     gates: usize,
 }
 
-fn by_owner_csv(impact: &RouteImpact) -> Vec<u8> {
+/// The land `impact` takes, one row per owner household (parcels without a visible
+/// owner together), with totals.
+pub fn land_taken_by_owner(impact: &RouteImpact) -> Sheet {
     let mut owners: BTreeMap<String, OwnerSum> = BTreeMap::new();
     for p in &impact.parcels {
         let key = p.owner_household.clone().unwrap_or_else(|| NO_OWNER.into());
         let s = owners.entry(key).or_default();
-        s.name = p.owner_name.clone().unwrap_or_default();
+        s.name = p.owner_name.clone();
         s.parcels.push(format!("{}/{}", p.map_sheet, p.parcel_no));
-        s.taken_m2 += p.taken_area_m2;
-        s.fence_m += p.fence_to_rebuild_m;
+        // Each parcel's figures as the by-parcel table shows them, so both totals agree.
+        s.taken_m2 += Unit::SquareMetres.round(p.taken_area_m2);
+        s.fence_m += Unit::Metres.round(p.fence_to_rebuild_m);
         s.gates += usize::from(p.gate_to_rebuild);
     }
-    let mut out = BOM.to_owned();
-    push_record(
-        &mut out,
-        [
-            "owner household",
-            "Chủ hộ (owner)",
-            "parcels (sheet/number)",
-            "Diện tích thu hồi (taken m2)",
-            "fence to rebuild m",
-            "gates to rebuild",
-        ]
-        .map(String::from),
-    );
-    let (mut taken, mut fence, mut gates) = (0.0, 0.0, 0);
-    for (id, s) in &owners {
-        taken += s.taken_m2;
-        fence += s.fence_m;
-        gates += s.gates;
-        push_record(
-            &mut out,
-            [
-                id.clone(),
-                s.name.clone(),
-                s.parcels.join(" "),
-                format!("{:.2}", s.taken_m2),
-                format!("{:.2}", s.fence_m),
-                s.gates.to_string(),
-            ],
-        );
-    }
-    push_record(
-        &mut out,
-        [
-            "TOTAL (Tổng)".to_owned(),
-            format!(
-                "{} households",
-                owners.keys().filter(|k| *k != NO_OWNER).count()
-            ),
-            format!("{} parcels", impact.parcels.len()),
-            format!("{taken:.2}"),
-            format!("{fence:.2}"),
-            gates.to_string(),
+    let households = owners.keys().filter(|k| *k != NO_OWNER).count();
+    let mut sheet = Sheet::new(
+        "Thu hồi theo chủ hộ (by owner)",
+        vec![
+            Column::new("Hộ sử dụng (owner household)", Unit::Text)
+                .total(Total::Text(TOTAL.into())),
+            Column::new("Chủ hộ (owner)", Unit::Text)
+                .total(Total::Text(format!("{households} hộ (households)"))),
+            Column::new("Các thửa, tờ/thửa (parcels sheet/number)", Unit::Text).total(Total::Text(
+                format!("{} thửa (parcels)", impact.parcels.len()),
+            )),
+            Column::new("Diện tích thu hồi m2 (taken)", Unit::SquareMetres).sum(),
+            Column::new("Tường rào làm lại m (fence to rebuild)", Unit::Metres).sum(),
+            Column::new("Cổng làm lại (gates to rebuild)", Unit::Count).sum(),
         ],
     );
-    out.into_bytes()
+    for (id, s) in owners {
+        sheet.push(vec![
+            id.into(),
+            s.name.into(),
+            s.parcels.join(" ").into(),
+            s.taken_m2.into(),
+            s.fence_m.into(),
+            s.gates.into(),
+        ]);
+    }
+    sheet
+}
+
+/// The land-taken workbook of a route-impact result: per parcel and per owner.
+pub fn land_taken_workbook(impact: &RouteImpact) -> Workbook {
+    Workbook::new(
+        "Diện tích thu hồi đất (land taken)",
+        vec![land_taken_by_parcel(impact), land_taken_by_owner(impact)],
+    )
+    .note(
+        "Tuyến (route)",
+        format!(
+            "{:.2} m, hành lang (corridor) {} m",
+            impact.route_length_m, impact.corridor_width_m
+        ),
+    )
+    .note(
+        "Diện tích (areas)",
+        format!(
+            "m², tính trong hệ {} (computed in {})",
+            DOSSIER_CRS.name(),
+            DOSSIER_CRS.name()
+        ),
+    )
 }
 
 fn readme(name: &str, impact: &RouteImpact, files: &[String], tables: &[Table]) -> String {
@@ -346,11 +376,20 @@ fn readme(name: &str, impact: &RouteImpact, files: &[String], tables: &[Table]) 
     );
     let _ = writeln!(
         s,
-        "\nThe CSV tables are UTF-8 with a byte-order mark, so Excel opens Vietnamese names\n\
-         correctly. Land-taken tables hold personal data: share them only with the people\n\
-         working on this dossier."
+        "\nEach table comes twice: as CSV (UTF-8 with a byte-order mark, so Excel opens\n\
+         Vietnamese names correctly) and as an Excel workbook (.xlsx) with number formats,\n\
+         filters and totals written as formulas over the rows. Land-taken tables hold\n\
+         personal data: share them only with the people working on this dossier."
     );
     s
+}
+
+fn as_what(ext: &str) -> &'static str {
+    if ext == "xlsx" {
+        " (Excel workbook, totals as formulas)"
+    } else {
+        " (CSV)"
+    }
 }
 
 fn describe(file: &str, tables: &[Table]) -> String {
@@ -370,15 +409,15 @@ fn describe(file: &str, tables: &[Table]) -> String {
         other => other.to_owned(),
     };
     match (ext, table) {
-        ("dxf", _) => "AutoCAD DXF (2007) drawing: layers route, corridor, parcels_affected_<clearance status> with sheet/number labels, taken_strips".into(),
+        ("dxf", _) => "AutoCAD DXF (2007) drawing: layers route, corridor, parcels_affected_<clearance status> with sheet/number labels, taken_strips labelled with the owner's name".into(),
         ("shp", Some(t)) => format!("Shapefile geometry of {}", what(t)),
         ("shx", Some(_)) => "Shapefile index".into(),
         ("dbf", Some(t)) => format!("Shapefile attributes of {} (UTF-8)", what(t)),
         ("prj", Some(_)) => format!("Shapefile CRS, ESRI WKT of {}", DOSSIER_CRS.name()),
         ("cpg", Some(_)) => "Shapefile text encoding (UTF-8)".into(),
-        _ if file.starts_with("alignment") => "alignment coordinate table: vertex, chainage Km0+000.00, chainage in metres, E, N".into(),
-        _ if file.contains("by_parcel") => "land taken per parcel (sheet, number, owner, areas, clearance status, fences) with totals".into(),
-        _ if file.contains("by_owner") => "land taken per owner household with totals".into(),
+        _ if file.starts_with("alignment") => format!("alignment coordinate table: vertex, chainage Km0+000.00, chainage in metres, E, N{}", as_what(ext)),
+        _ if file.contains("by_parcel") => format!("land taken per parcel (sheet, number, owner, areas, clearance status, fences) with totals{}", as_what(ext)),
+        _ if file.contains("by_owner") => format!("land taken per owner household with totals{}", as_what(ext)),
         _ => String::new(),
     }
 }

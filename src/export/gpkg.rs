@@ -104,8 +104,9 @@ fn write_table(conn: &Connection, table: &Table) -> Result<(), ExportError> {
         (Shape::Point, _) => "POINT",
         (Shape::Line, false) => "LINESTRING",
         (Shape::Line, true) => "MULTILINESTRING",
-        (Shape::Polygon, false) => "POLYGON",
-        (Shape::Polygon, true) => "MULTIPOLYGON",
+        // Polygon tables are MULTIPOLYGON whatever the selection holds: a parcels layer
+        // mixes both, and one export and the next of the same layer must agree.
+        (Shape::Polygon, _) => "MULTIPOLYGON",
     };
     let columns: Vec<String> = table
         .columns()
@@ -151,7 +152,7 @@ fn write_table(conn: &Connection, table: &Table) -> Result<(), ExportError> {
     );
     let mut stmt = conn.prepare(&insert).map_err(err)?;
     for r in &table.rows {
-        let g = if multi {
+        let g = if multi || shape == Shape::Polygon {
             promote(&r.geometry)
         } else {
             r.geometry.clone()

@@ -10,6 +10,8 @@
 //! - [`shapefile`]: `.shp/.shx/.dbf` with the `.prj` and a `.cpg` of `UTF-8`, zipped;
 //! - [`gpkg`]: a GeoPackage 1.3 written table by table over SQLite;
 //! - [`dxf`]: one DXF layer per status, closed polylines, parcel labels;
+//! - [`xlsx`]: Excel workbooks of any table or report ([`sheet`], [`reports`]), totals as
+//!   formulas;
 //! - [`dossier`]: the zip for a planned canal or a drawn route.
 //!
 //! Every writer takes a [`Table`] already projected by [`Table::project`], so that each
@@ -32,7 +34,10 @@ pub mod geojson;
 pub mod gpkg;
 pub mod import;
 pub mod kml;
+pub mod reports;
 pub mod shapefile;
+pub mod sheet;
+pub mod xlsx;
 mod zipfile;
 
 pub use self::crs::ExportCrs;
@@ -52,17 +57,20 @@ pub enum Format {
     GeoPackage,
     /// AutoCAD DXF (R2007, UTF-8).
     Dxf,
+    /// Excel workbook (Office Open XML): attributes, no geometry but a label point.
+    Xlsx,
 }
 
 impl Format {
     /// Every format.
-    pub const ALL: [Format; 6] = [
+    pub const ALL: [Format; 7] = [
         Format::GeoJson,
         Format::Csv,
         Format::Kml,
         Format::Shapefile,
         Format::GeoPackage,
         Format::Dxf,
+        Format::Xlsx,
     ];
 
     /// The name a user passes as `format=`.
@@ -74,6 +82,7 @@ impl Format {
             Format::Shapefile => "shp",
             Format::GeoPackage => "gpkg",
             Format::Dxf => "dxf",
+            Format::Xlsx => "xlsx",
         }
     }
 
@@ -89,6 +98,7 @@ impl Format {
             "shapefile" | "zip" => return Ok(Format::Shapefile),
             "json" => return Ok(Format::GeoJson),
             "geopackage" => return Ok(Format::GeoPackage),
+            "excel" => return Ok(Format::Xlsx),
             _ => {}
         }
         Format::ALL
@@ -114,6 +124,7 @@ impl Format {
             Format::Shapefile => "application/zip",
             Format::GeoPackage => "application/geopackage+sqlite3",
             Format::Dxf => "image/vnd.dxf",
+            Format::Xlsx => XLSX_MEDIA_TYPE,
         }
     }
 
@@ -125,6 +136,10 @@ impl Format {
         }
     }
 }
+
+/// The media type of an .xlsx file.
+pub const XLSX_MEDIA_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Why an export could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +219,11 @@ pub struct Table {
     /// The property whose value picks each feature's DXF layer (`status`,
     /// `clearance_status`).
     pub layer_by: Option<&'static str>,
+    /// Whether a drawing fills each polygon with a see-through solid hatch on a layer
+    /// of its own (`parcels_awaiting_hatch`), coloured as the polygon's layer: the
+    /// clearance steps at a glance. Off unless asked for, since a GIS reading the DXF
+    /// takes each hatch for one more polygon.
+    pub hatch: bool,
     /// The CRS the geometries are in.
     pub crs: ExportCrs,
 }
@@ -315,6 +335,7 @@ pub fn export(table: &Table, format: Format, crs: ExportCrs) -> Result<Output, E
         Format::Shapefile => zipfile::zip(&shapefile::write(&projected, &stem)?)?,
         Format::GeoPackage => gpkg::write(&[&projected])?,
         Format::Dxf => dxf::write(&[&projected])?,
+        Format::Xlsx => xlsx::write(&xlsx::table_workbook(&projected))?,
     };
     Ok(Output {
         file_name: format!("{stem}.{}", format.extension()),
@@ -324,8 +345,9 @@ pub fn export(table: &Table, format: Format, crs: ExportCrs) -> Result<Output, E
     })
 }
 
-/// The selected features of a layer as a table. Parcels are labelled `sheet/number`;
-/// canals are grouped in drawings by `status`, parcels by `clearance_status`.
+/// The selected features of a layer as a table. Parcels are labelled `sheet/number`,
+/// villages and flood zones by their name; canals are grouped in drawings by
+/// `status`, parcels by `clearance_status`.
 pub fn layer_table(data: &Dataset, kind: LayerKind, sel: &Selection) -> Table {
     let layer = data.layer(kind);
     let rows = layer
@@ -337,9 +359,18 @@ pub fn layer_table(data: &Dataset, kind: LayerKind, sel: &Selection) -> Table {
                 id: f.id.clone(),
                 geometry: f.geometry.clone(),
                 properties: f.properties.to_map(),
-                label: (kind == LayerKind::Parcels)
-                    .then(|| parcel_label(&f.properties))
-                    .flatten(),
+                label: match kind {
+                    LayerKind::Parcels => parcel_label(&f.properties),
+                    // Names of places, never of people (households are unlabelled). Canals
+                    // stay unlabelled: the import reads text in a canal drawing as stray
+                    // elements, and a drawing must come back through it unchanged.
+                    LayerKind::Villages | LayerKind::FloodZones => f
+                        .properties
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    _ => None,
+                },
             }
         })
         .collect();
@@ -351,6 +382,7 @@ pub fn layer_table(data: &Dataset, kind: LayerKind, sel: &Selection) -> Table {
             LayerKind::Parcels => Some("clearance_status"),
             _ => None,
         },
+        hatch: false,
         crs: ExportCrs::Wgs84,
     }
 }
@@ -385,6 +417,7 @@ pub fn impact_table(impact: &RouteImpact) -> Table {
         name: "taken_strips".into(),
         rows,
         layer_by: Some("clearance_status"),
+        hatch: false,
         crs: ExportCrs::Wgs84,
     }
 }
@@ -400,6 +433,16 @@ pub fn impact_output(
         return Err(ExportError::Empty(
             "the route takes land from no parcel".into(),
         ));
+    }
+    if format == Format::Xlsx {
+        // A spreadsheet of the land taken, per parcel and per owner, with totals; the
+        // strips' shapes are for the geometry formats.
+        return Ok(Output {
+            file_name: "land_taken.xlsx".into(),
+            media_type: XLSX_MEDIA_TYPE,
+            crs,
+            bytes: xlsx::write(&dossier::land_taken_workbook(impact))?,
+        });
     }
     export(&impact_table(impact), format, crs)
 }
@@ -507,6 +550,6 @@ mod tests {
             assert_eq!(Format::parse(f.name()).unwrap(), f);
         }
         let e = Format::parse("pdf").unwrap_err().to_string();
-        assert!(e.contains("geojson, csv, kml, shp, gpkg, dxf"), "{e}");
+        assert!(e.contains("geojson, csv, kml, shp, gpkg, dxf, xlsx"), "{e}");
     }
 }

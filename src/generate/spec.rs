@@ -37,11 +37,27 @@ pub(crate) const COMMUNE_PITCH_Y: i64 = 1000 * MM;
 /// Communes per row when tiled.
 pub(crate) const COMMUNES_PER_ROW: u32 = 20;
 
-/// South-west corner of commune 1 (Quỳnh Liên) in EPSG:9208: its centre is at
-/// E 599 700, N 2 126 200 (lon 105.700, lat 19.220).
-pub(crate) const ORIGIN_1: (i64, i64) = (598_580 * MM, 2_125_800 * MM);
+/// South-west corner of commune 1 (Quỳnh Liên) in EPSG:9208.
+///
+/// Public administrative-boundary data put the commune at lon 105.7121–105.7387,
+/// lat 19.1854–19.2227, centroid about lon 105.724, lat 19.209 (../shared/FIELD.md, "Where
+/// the commune is"). The 2 240 m × 800 m drawing is centred on lon 105.7254, the middle of
+/// that extent (the drawing nearly fills its width, so this leaves the same margin, about
+/// 277 m, east and west), and on lat 19.209, the centroid's (1.1 km to the north edge, 2.2 km
+/// to the south). With PROJ 9.1.1:
+///
+/// ```text
+/// echo "19.209 105.7254" | cs2cs -d 3 EPSG:4326 EPSG:9208   →  602370.240 2124986.515
+/// ```
+///
+/// less half the drawing (1 120 m, 400 m), rounded to 10 m: E 601 250, N 2 124 590. Back
+/// through `cs2cs -f %.6f EPSG:9208 EPSG:4326` its corners are lon 105.714727–105.736069,
+/// lat 19.205361–19.212701 (`tests.rs` checks it). The point lon 105.70, lat 19.22, where
+/// the drawing stood before, is in the neighbouring Quỳnh Xuân.
+pub(crate) const ORIGIN_1: (i64, i64) = (601_250 * MM, 2_124_590 * MM);
 /// South-west corner of the first benchmark commune (lon ≈ 105.55, inland), the others
-/// tiled westward and southward from it, all inside Nghệ An.
+/// tiled westward and southward from it, all inside Nghệ An and all west of commune 1
+/// (E 584 000 + 2 240 m < E 601 250).
 pub(crate) const ORIGIN_BENCH: (i64, i64) = (584_000 * MM, 2_125_800 * MM);
 
 /// What a village's bands are, from south to north.

@@ -417,3 +417,54 @@ fn more_communes_tile_beside_the_first_inside_nghe_an() {
         }
     }
 }
+
+#[test]
+fn the_first_commune_lies_inside_quynh_lien_and_apart_from_the_benchmark_ones() {
+    let l = sample();
+    let b = l
+        .villages
+        .iter()
+        .map(|v| v.geometry.bounding_rect().unwrap())
+        .reduce(|a, b| {
+            geo::Rect::new(
+                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+            )
+        })
+        .unwrap();
+    // The drawing's corners through PROJ 9.1.1, independently of the generator:
+    // printf "601250 2124590\n603490 2124590\n601250 2125390\n603490 2125390\n" |
+    //   cs2cs -f %.6f EPSG:9208 EPSG:4326
+    // → (19.205474 105.714727) (19.205361 105.736026) (19.212701 105.714769)
+    //   (19.212588 105.736069).
+    for (got, want) in [
+        (b.min().x, 105.714727),
+        (b.max().x, 105.736069),
+        (b.min().y, 19.205361),
+        (b.max().y, 19.212701),
+    ] {
+        assert!((got - want).abs() < 1e-6, "{b:?}");
+    }
+    // Public boundary data: Quỳnh Liên spans lon 105.7121–105.7387, lat 19.1854–19.2227
+    // (../shared/FIELD.md). The drawing keeps more than 250 m inside it on every side
+    // (0.0024° of longitude, 0.0023° of latitude at 19.2° N).
+    assert!(
+        b.min().x > 105.7121 + 0.0024 && b.max().x < 105.7387 - 0.0024,
+        "{b:?}"
+    );
+    assert!(
+        b.min().y > 19.1854 + 0.0023 && b.max().y < 19.2227 - 0.0023,
+        "{b:?}"
+    );
+    // Where it used to be drawn, in Quỳnh Xuân, is outside it.
+    assert!(!b.contains(&geo::coord! { x: 105.70, y: 19.22 }));
+
+    // The benchmark communes, however many, stay clear of it (in the grid, by millimetres).
+    let (w, h) = (4 * spec::VILLAGE_W, 2 * spec::VILLAGE_H);
+    let one = commune::origin(1);
+    for k in 2..=2000 {
+        let o = commune::origin(k);
+        let apart = o.0 + w <= one.0 || one.0 + w <= o.0 || o.1 + h <= one.1 || one.1 + h <= o.1;
+        assert!(apart, "commune {k} overlaps commune 1");
+    }
+}

@@ -74,6 +74,15 @@ impl LayerKind {
         }
     }
 
+    /// Whether the layer holds polygons (Polygon or MultiPolygon features, served and
+    /// exported as MultiPolygon, the one type that holds both).
+    pub fn is_polygonal(self) -> bool {
+        matches!(
+            self,
+            LayerKind::Villages | LayerKind::Parcels | LayerKind::FloodZones
+        )
+    }
+
     /// The geometry types a feature of this layer may have.
     pub fn allowed_geometry(self) -> &'static [&'static str] {
         match self {

@@ -53,6 +53,9 @@ pub struct PropertySpec {
     pub required: bool,
     /// Whether it identifies people or their money (served only to viewers and above).
     pub personal: bool,
+    /// Whether the service computes it (served, never stored: a client that sends it
+    /// back, as GIS clients do, has it dropped).
+    pub computed: bool,
     /// What it is, in a line.
     pub description: &'static str,
 }
@@ -63,6 +66,7 @@ const fn spec(name: &'static str, kind: ValueKind, description: &'static str) ->
         kind,
         required: false,
         personal: false,
+        computed: false,
         description,
     }
 }
@@ -74,6 +78,11 @@ const fn required(mut s: PropertySpec) -> PropertySpec {
 
 const fn personal(mut s: PropertySpec) -> PropertySpec {
     s.personal = true;
+    s
+}
+
+const fn computed(mut s: PropertySpec) -> PropertySpec {
+    s.computed = true;
     s
 }
 
@@ -143,6 +152,57 @@ const CANALS: &[PropertySpec] = &[
         "Lining (earth, brick, concrete …)",
     ),
     spec("year", int(1900, 2100), "Year built or planned"),
+    spec(
+        "shape",
+        ValueKind::Enum(&["rectangular", "trapezoidal", "circular"]),
+        "Cross-section: rectangular or trapezoidal open channel, or circular pipe",
+    ),
+    spec("diameter_m", above(0.0, 10.0), "Pipe diameter, metres"),
+    spec(
+        "side_slope",
+        at_least(0.0, 10.0),
+        "Trapezoid side slope, horizontal per vertical",
+    ),
+    spec(
+        "manning_n",
+        above(0.0, 0.1),
+        "Manning's n, when not the lining's (data/hydraulics/manning_n.csv)",
+    ),
+    spec(
+        "invert_start_m",
+        at_least(-100.0, 1000.0),
+        "Bed level at the start of the line, metres",
+    ),
+    spec(
+        "invert_end_m",
+        at_least(-100.0, 1000.0),
+        "Bed level at the end of the line, metres",
+    ),
+    spec(
+        "slope",
+        above(0.0, 1.0),
+        "Bed slope along the line, downhill (m/m), when the levels are not given",
+    ),
+    spec(
+        "flows_to",
+        ValueKind::Id(LayerKind::Canals),
+        "The canal it flows into",
+    ),
+    spec(
+        "outfall",
+        ValueKind::Text,
+        "Where it flows out (the river, the sea), when not into another canal",
+    ),
+    spec(
+        "drainage_class",
+        ValueKind::Text,
+        "Canal class for the design return period (data/hydraulics/return_periods.csv)",
+    ),
+    computed(spec(
+        "length_m",
+        at_least(0.0, 1e7),
+        "Length on the ground, metres (geodesic; computed)",
+    )),
 ];
 
 const PARCELS: &[PropertySpec] = &[
@@ -311,6 +371,14 @@ pub fn is_personal(kind: LayerKind, name: &str) -> bool {
     property(kind, name).is_none_or(|p| p.personal)
 }
 
+/// Drops the properties the service computes (a client that read a feature and sends it
+/// back carries them).
+pub fn strip_computed(kind: LayerKind, props: &mut Properties) {
+    for spec in properties(kind).iter().filter(|p| p.computed) {
+        props.remove(spec.name);
+    }
+}
+
 /// Which rule a value broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -385,7 +453,7 @@ pub fn check_properties(kind: LayerKind, props: &Properties) -> Result<(), Inval
                 ),
             )
         })?;
-        if !value.is_null() {
+        if !value.is_null() && !spec.computed {
             check_value(spec, value)?;
         }
     }

@@ -300,6 +300,8 @@ impl Dataset {
                 )));
             }
         };
+        let mut properties = properties;
+        crate::model::schema::strip_computed(kind, &mut properties);
         check_properties(kind, &properties)?;
         let f = Feature {
             id: id.to_owned(),

@@ -523,6 +523,23 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_is_an_error_that_says_so_and_leaves_the_journal() {
+        let dir = temp_dir("full");
+        let (mut j, _) = Journal::open(&dir).unwrap();
+        j.append(&entry(1)).unwrap();
+        // /dev/full refuses every write with ENOSPC, as a full disk does.
+        j.file = OpenOptions::new().append(true).open("/dev/full").unwrap();
+        let e = j.append(&entry(2)).unwrap_err();
+        let JournalError::Io { source, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(source.kind(), std::io::ErrorKind::StorageFull);
+        assert_eq!(j.next_seq(), 2, "the failed entry took no number");
+        drop(j);
+        assert_eq!(Journal::open(&dir).unwrap().1, vec![entry(1)]);
+    }
+
+    #[test]
     fn archiving_moves_a_prefix_and_appending_goes_on() {
         let dir = temp_dir("archive");
         journal_of(&dir, 4);

@@ -132,7 +132,8 @@ fn feature<T>(
     };
     let f: RawFeature = serde_json::from_str(raw.get())
         .map_err(|e| fail(format!("#{pos}"), format!("not a GeoJSON Feature: {e}")))?;
-    let props = f.properties.unwrap_or_default();
+    let mut props = f.properties.unwrap_or_default();
+    crate::model::schema::strip_computed(kind, &mut props);
     let id = match (&f.id, props.get("id")) {
         (Some(Value::String(s)), _) => s.clone(),
         (Some(Value::Number(n)), _) => n.to_string(),

@@ -19,7 +19,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use base64::Engine;
 use drainplan::api::{AppState, app};
-use drainplan::auth::{Auth, Role};
+use drainplan::auth::{Auth, Role, User, hash_password};
 use drainplan::store::Dataset;
 use drainplan::store::live::Store;
 use http_body_util::BodyExt;
@@ -49,6 +49,47 @@ pub fn copy_fixture(fixture: &str, name: &str) -> PathBuf {
     dir
 }
 
+/// The three test users with their password hashed, once per test binary: argon2 takes
+/// 19 MiB and tens of milliseconds a hash, and a state per test would pay it three times.
+fn test_users() -> Vec<User> {
+    static USERS: std::sync::OnceLock<Vec<User>> = std::sync::OnceLock::new();
+    USERS
+        .get_or_init(|| {
+            let hash = hash_password(PASSWORD).unwrap();
+            [
+                ("viewer", Role::Viewer),
+                ("officer", Role::Officer),
+                ("admin", Role::Admin),
+            ]
+            .into_iter()
+            .map(|(name, role)| User {
+                name: name.into(),
+                role,
+                password_hash: hash.clone(),
+            })
+            .collect()
+        })
+        .clone()
+}
+
+/// A fresh directory `name` of this test binary under cargo's temporary directory, with a
+/// copy of the layer files (`*.geojson`) of `from` in its `data/`, and room beside it for
+/// the files a test makes (import sources, exports). No users file: nothing signs in.
+pub fn data_copy(from: impl AsRef<Path>, name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(env!("CARGO_CRATE_NAME"))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    for entry in std::fs::read_dir(from.as_ref()).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "geojson") {
+            std::fs::copy(&p, dir.join("data").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
 fn add_users(auth: &Auth) {
     for (user, role) in [
         ("viewer", Role::Viewer),
@@ -69,12 +110,36 @@ pub fn disk_state(dir: &Path) -> AppState {
 }
 
 /// The service over `tests/fixtures/<fixture>` held in memory (edits are not saved),
-/// with the three test users.
+/// with the three test users, serving the map page from `web/`.
 pub fn memory_state(fixture: &str) -> AppState {
+    memory_state_with_web(fixture, Path::new("web"))
+}
+
+/// [`memory_state`] made once per test binary and fixture, and shared by its tests: for
+/// tests that only read, so that a signed-in user's password is checked (argon2, tens of
+/// milliseconds) once and not in every test. An edit made through it is seen by every
+/// other test of the binary: a test that edits takes its own [`memory_state`].
+pub fn shared_memory_state(fixture: &str) -> AppState {
+    static STATES: std::sync::Mutex<std::collections::BTreeMap<String, AppState>> =
+        std::sync::Mutex::new(std::collections::BTreeMap::new());
+    STATES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(fixture.to_owned())
+        .or_insert_with(|| memory_state(fixture))
+        .clone()
+}
+
+/// [`memory_state`] serving the map page from `web_dir`: a directory without an
+/// `index.html` (or none at all) gets the small built-in page that links to the
+/// collections.
+pub fn memory_state_with_web(fixture: &str, web_dir: &Path) -> AppState {
     let data = Dataset::load(&Path::new("tests/fixtures").join(fixture)).unwrap();
-    let auth = Auth::in_memory(Vec::new());
-    add_users(&auth);
-    AppState::with_store(Store::in_memory(data), auth, "web".into())
+    AppState::with_store(
+        Store::in_memory(data),
+        Auth::in_memory(test_users()),
+        web_dir.to_owned(),
+    )
 }
 
 /// `Authorization: Basic` for a test user.
@@ -190,6 +255,12 @@ impl Reply {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     }
+
+    /// `Content-Type`, empty when there is none.
+    pub fn content_type(&self) -> String {
+        self.header(header::CONTENT_TYPE.as_str())
+            .unwrap_or_default()
+    }
 }
 
 /// A `drainplan serve` process on a free loopback port, killed when dropped.
@@ -204,6 +275,11 @@ impl Server {
     /// Starts the binary cargo built for this test run on `dir`. `wrapper` runs it
     /// through another program first (e.g. `prlimit --nofile=256:256 --`).
     pub fn start(dir: &Path, wrapper: &[&str]) -> Server {
+        Server::start_with_args(dir, wrapper, &[])
+    }
+
+    /// [`Server::start`] with more `drainplan serve` options (e.g. `--compact-every 25`).
+    pub fn start_with_args(dir: &Path, wrapper: &[&str], serve_args: &[&str]) -> Server {
         use std::io::BufRead;
         let bin = env!("CARGO_BIN_EXE_drainplan");
         let mut cmd = match wrapper.split_first() {
@@ -215,7 +291,9 @@ impl Server {
             None => std::process::Command::new(bin),
         };
         let mut child = cmd
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(serve_args)
+            .arg("--data")
             .arg(dir)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -232,6 +310,11 @@ impl Server {
             .to_owned();
         assert!(addr.starts_with("127.0.0.1:"), "the server said: {line}");
         Server { child, addr }
+    }
+
+    /// `http://127.0.0.1:port`, for clients that take a URL (GDAL, curl).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     /// The server's resident memory now, in bytes (VmRSS).
@@ -253,25 +336,35 @@ impl Server {
         head: &str,
         body: &str,
     ) -> (u16, String) {
-        use std::io::{Read, Write};
-        let mut s = connect_from(&self.addr, from);
-        s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
-            .unwrap();
-        let req = format!(
-            "{head}\r\nHost: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        s.write_all(req.as_bytes()).unwrap();
-        let mut answer = String::new();
-        let _ = s.read_to_string(&mut answer);
-        let status = answer.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-        let body = answer
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        (status, body)
+        http_request(&self.addr, from, head, body).unwrap()
     }
+}
+
+/// [`Server::request`] to any `addr`, for a server that may be gone (killed in the
+/// middle of a test): a refused connection or a failed write is an error, not a panic. An
+/// answer cut short is returned as far as it came (status 0 when not even that).
+pub fn http_request(
+    addr: &str,
+    from: Option<std::net::Ipv4Addr>,
+    head: &str,
+    body: &str,
+) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = try_connect_from(addr, from)?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))?;
+    let req = format!(
+        "{head}\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes())?;
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    let status = answer.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
 }
 
 impl Drop for Server {
@@ -284,14 +377,19 @@ impl Drop for Server {
 /// A TCP connection to `addr` from a chosen loopback address (every 127.0.0.0/8 address
 /// is this machine), to play a different client.
 pub fn connect_from(addr: &str, from: Option<std::net::Ipv4Addr>) -> std::net::TcpStream {
+    try_connect_from(addr, from).unwrap()
+}
+
+fn try_connect_from(
+    addr: &str,
+    from: Option<std::net::Ipv4Addr>,
+) -> std::io::Result<std::net::TcpStream> {
     use socket2::{Domain, Socket, Type};
-    let to: std::net::SocketAddr = addr.parse().unwrap();
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let to: std::net::SocketAddr = addr.parse().map_err(std::io::Error::other)?;
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
     if let Some(ip) = from {
-        socket
-            .bind(&std::net::SocketAddr::from((ip, 0)).into())
-            .unwrap();
+        socket.bind(&std::net::SocketAddr::from((ip, 0)).into())?;
     }
-    socket.connect(&to.into()).unwrap();
-    socket.into()
+    socket.connect(&to.into())?;
+    Ok(socket.into())
 }

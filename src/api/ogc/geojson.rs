@@ -58,6 +58,10 @@ pub struct FeatureOut<'a> {
     pub links: Option<&'a [Link]>,
     /// The layer whose personal properties are left out, for callers who may not see them.
     pub redact: Option<LayerKind>,
+    /// Whether a Polygon is written as a one-part MultiPolygon: a polygon layer holds
+    /// both, and serves one type so that a client (GDAL writing a GeoPackage from the
+    /// first features it sees) does not declare Polygon and then meet a MultiPolygon.
+    pub multi: bool,
 }
 
 impl Serialize for FeatureOut<'_> {
@@ -65,7 +69,12 @@ impl Serialize for FeatureOut<'_> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("type", "Feature")?;
         m.serialize_entry("id", self.id)?;
-        m.serialize_entry("geometry", &GeometryOut(self.geometry))?;
+        match self.geometry {
+            Geometry::Polygon(p) if self.multi => {
+                m.serialize_entry("geometry", &OnePartMultiPolygon(p))?;
+            }
+            g => m.serialize_entry("geometry", &GeometryOut(g))?,
+        }
         m.serialize_entry(
             "properties",
             &PropertiesOut {
@@ -120,6 +129,18 @@ impl Serialize for PropertiesOut<'_> {
 
 /// A geo geometry as an RFC 7946 geometry object.
 pub struct GeometryOut<'a>(pub &'a Geometry);
+
+/// A Polygon written as a MultiPolygon of one part, without a copy.
+struct OnePartMultiPolygon<'a>(&'a geo::Polygon);
+
+impl Serialize for OnePartMultiPolygon<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("type", "MultiPolygon")?;
+        m.serialize_entry("coordinates", &[Rings(self.0)])?;
+        m.end()
+    }
+}
 
 impl Serialize for GeometryOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -247,6 +268,7 @@ mod tests {
             length_m: Some(12.3456),
             links: None,
             redact: None,
+            multi: false,
         };
         let v = serde_json::to_value(&f).expect("serialises");
         assert_eq!(v["properties"], json!({"name": "Mương", "length_m": 12.35}));

@@ -381,10 +381,8 @@ fn items_page(
     redact: Option<LayerKind>,
 ) -> Result<Response, ApiError> {
     let layer = data.layer(kind);
-    let all = layer_properties(layer, None);
-    let (names, hidden): (Vec<&str>, Vec<&str>) = all
-        .iter()
-        .map(|(n, _)| n.as_str())
+    let (names, hidden): (Vec<&str>, Vec<&str>) = layer_properties(kind)
+        .into_iter()
         .partition(|n| redact.is_none_or(|k| !is_personal(k, n)));
     let q = ItemsQuery::parse(pairs, kind, &names, &hidden)?;
 
@@ -409,6 +407,7 @@ fn items_page(
                 length_m: length_m(kind, f),
                 links: None,
                 redact,
+                multi: kind.is_polygonal(),
             }
         })
         .collect();
@@ -589,6 +588,7 @@ pub async fn item(
         length_m: length_m(kind, f),
         links: Some(&links),
         redact,
+        multi: kind.is_polygonal(),
     };
     let bytes = serde_json::to_vec(&out).map_err(|e| ApiError::Internal(e.into()))?;
     // A caller who sees the whole feature gets its version, which editors send back in

@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use super::openapi::{OPENAPI_JSON, TAG_OGC};
 use super::{ApiError, ApiQuery, AppState, GEOJSON, JSON, docs, json_with_type};
 use crate::auth::Caller;
-use crate::model::{CanalStatus, ClearanceStatus, FenceType, LayerKind, WaterStatus};
+use crate::model::LayerKind;
 use crate::store::Layer;
 
 pub mod crs;
@@ -75,23 +75,7 @@ pub fn collection_kind(id: &str) -> Result<LayerKind, ApiError> {
     })
 }
 
-/// Whether a property identifies people or their money, and so is served only to callers
-/// who may see personal data (DESIGN: household names, contributions and clearance
-/// details need a signed-in role; the public sees canals, flood zones and aggregates).
-///
-/// Households keep only their village and water status, what the public water-campaign
-/// map needs (an allow-list, so a property added later is private until decided
-/// otherwise); parcels lose their owner and the dates of the owner's clearance steps.
-pub fn is_personal(kind: LayerKind, name: &str) -> bool {
-    match kind {
-        LayerKind::Households => !matches!(name, "village_id" | "water_status"),
-        LayerKind::Parcels => matches!(
-            name,
-            "owner_household" | "owner" | "owner_name" | "clearance_date"
-        ),
-        LayerKind::Villages | LayerKind::Canals | LayerKind::FloodZones => false,
-    }
-}
+pub use crate::model::schema::is_personal;
 
 /// The layer to redact for `caller`, if any: `Some(kind)` when personal properties of
 /// `kind` must be hidden.
@@ -394,101 +378,13 @@ async fn collection(
     ))
 }
 
-/// The JSON type of a property across a layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PropertyType {
-    /// Text.
-    String,
-    /// Whole numbers only.
-    Integer,
-    /// Numbers.
-    Number,
-    /// true / false.
-    Boolean,
-    /// Values of different or composite types.
-    Mixed,
-}
-
-impl PropertyType {
-    fn of(v: &Value) -> Option<PropertyType> {
-        match v {
-            Value::Null => None,
-            Value::String(_) => Some(PropertyType::String),
-            Value::Number(n) if n.is_i64() || n.is_u64() => Some(PropertyType::Integer),
-            Value::Number(_) => Some(PropertyType::Number),
-            Value::Bool(_) => Some(PropertyType::Boolean),
-            Value::Array(_) | Value::Object(_) => Some(PropertyType::Mixed),
-        }
-    }
-
-    fn merge(self, other: PropertyType) -> PropertyType {
-        use PropertyType::*;
-        match (self, other) {
-            (a, b) if a == b => a,
-            (Integer, Number) | (Number, Integer) => Number,
-            _ => Mixed,
-        }
-    }
-
-    fn json_schema_type(self) -> Option<&'static str> {
-        match self {
-            PropertyType::String => Some("string"),
-            PropertyType::Integer => Some("integer"),
-            PropertyType::Number => Some("number"),
-            PropertyType::Boolean => Some("boolean"),
-            PropertyType::Mixed => None,
-        }
-    }
-}
-
-/// The properties present in a layer's features, in order of first appearance, with their
-/// JSON type (`None` when only nulls were seen).
-/// Personal properties are left out when `redact` names the layer.
-pub fn layer_properties(
-    layer: &Layer,
-    redact: Option<LayerKind>,
-) -> Vec<(String, Option<PropertyType>)> {
-    let mut out: Vec<(String, Option<PropertyType>)> = Vec::new();
-    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    // The layer keeps a sample of each kind of value per property: no scan of a million
-    // features per request.
-    for (name, samples) in layer.property_samples() {
-        for value in samples {
-            if redact.is_some_and(|k| is_personal(k, name)) {
-                continue;
-            }
-            let t = PropertyType::of(value);
-            match position.get(name.as_str()) {
-                Some(&i) => {
-                    out[i].1 = match (out[i].1, t) {
-                        (Some(a), Some(b)) => Some(a.merge(b)),
-                        (a, b) => a.or(b),
-                    }
-                }
-                None => {
-                    position.insert(name, out.len());
-                    out.push((name.clone(), t));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The allowed values of a status-like property, from the model.
-fn status_values(kind: LayerKind, name: &str) -> Option<Vec<&'static str>> {
-    fn names<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Option<Vec<&'static str>> {
-        Some(all.iter().map(|v| f(*v)).collect())
-    }
-    match (kind, name) {
-        (LayerKind::Canals, "status") => names(CanalStatus::ALL, CanalStatus::as_str),
-        (LayerKind::Parcels, "clearance_status") => {
-            names(ClearanceStatus::ALL, ClearanceStatus::as_str)
-        }
-        (LayerKind::Parcels, "fence_type") => names(FenceType::ALL, FenceType::as_str),
-        (LayerKind::Households, "water_status") => names(WaterStatus::ALL, WaterStatus::as_str),
-        _ => None,
-    }
+/// The names of a layer's stored properties, from its table (for filters).
+pub fn layer_properties(kind: LayerKind) -> Vec<&'static str> {
+    crate::model::schema::properties(kind)
+        .iter()
+        .filter(|p| !p.computed)
+        .map(|p| p.name)
+        .collect()
 }
 
 /// What a property schema lists.
@@ -500,29 +396,67 @@ enum SchemaKind {
     Features,
 }
 
-/// The JSON Schema of a layer's properties, derived from the data: every property seen,
-/// its JSON type when all values agree, and the allowed values of status fields.
+/// The JSON Schema of a layer's properties, from the layer's table
+/// ([`crate::model::schema`]): every property with its type, range and allowed values,
+/// personal ones only for callers who may see them, computed ones only in the feature
+/// schema (read-only).
 fn properties_schema(
     kind: LayerKind,
-    layer: &Layer,
     base: &str,
     which: SchemaKind,
     redact: Option<LayerKind>,
 ) -> Value {
+    use crate::model::schema::{ValueKind, properties as table};
     let mut properties = Map::new();
-    for (name, t) in layer_properties(layer, redact) {
-        if which == SchemaKind::Features && kind == LayerKind::Canals && name == "length_m" {
+    for spec in table(kind) {
+        if redact.is_some() && spec.personal {
+            continue;
+        }
+        if spec.computed && which == SchemaKind::Queryables {
             continue;
         }
         let mut schema = Map::new();
-        schema.insert("title".into(), Value::String(name.clone()));
-        if let Some(t) = t.and_then(PropertyType::json_schema_type) {
-            schema.insert("type".into(), Value::String(t.into()));
+        schema.insert("title".into(), Value::String(spec.name.into()));
+        schema.insert("description".into(), Value::String(spec.description.into()));
+        match spec.kind {
+            ValueKind::Text | ValueKind::Id(_) => {
+                schema.insert("type".into(), "string".into());
+            }
+            ValueKind::Date => {
+                schema.insert("type".into(), "string".into());
+                schema.insert("format".into(), "date".into());
+            }
+            ValueKind::Boolean => {
+                schema.insert("type".into(), "boolean".into());
+            }
+            ValueKind::Integer { min, max } => {
+                schema.insert("type".into(), "integer".into());
+                schema.insert("minimum".into(), min.into());
+                schema.insert("maximum".into(), max.into());
+            }
+            ValueKind::Number {
+                min,
+                min_exclusive,
+                max,
+            } => {
+                schema.insert("type".into(), "number".into());
+                let bound = if min_exclusive {
+                    "exclusiveMinimum"
+                } else {
+                    "minimum"
+                };
+                schema.insert(bound.into(), json!(min));
+                schema.insert("maximum".into(), json!(max));
+            }
+            ValueKind::Enum(names) => {
+                schema.insert("type".into(), "string".into());
+                schema.insert("enum".into(), json!(names));
+            }
         }
-        if let Some(values) = status_values(kind, &name) {
-            schema.insert("enum".into(), json!(values));
+        if spec.computed {
+            schema.insert("readOnly".into(), Value::Bool(true));
         }
-        properties.insert(name, Value::Object(schema));
+        properties.insert(spec.name.into(), Value::Object(schema));
     }
     let (path, description) = match which {
         SchemaKind::Queryables => (
@@ -536,12 +470,6 @@ fn properties_schema(
              by the server (geodesic, metres) and cannot be filtered on.",
         ),
     };
-    if which == SchemaKind::Features && kind == LayerKind::Canals {
-        properties.insert(
-            "length_m".into(),
-            json!({"title": "length_m", "type": "number", "readOnly": true}),
-        );
-    }
     let id = format!("{base}/collections/{}/{path}", kind.id());
     match which {
         SchemaKind::Queryables => json!({
@@ -581,7 +509,7 @@ fn geometry_schema(kind: LayerKind) -> &'static str {
         LayerKind::Canals => "https://geojson.org/schema/LineString.json",
         LayerKind::Households => "https://geojson.org/schema/Point.json",
         LayerKind::Villages | LayerKind::Parcels | LayerKind::FloodZones => {
-            "https://geojson.org/schema/Geometry.json"
+            "https://geojson.org/schema/MultiPolygon.json"
         }
     }
 }
@@ -606,7 +534,6 @@ fn geometry_schema(kind: LayerKind) -> &'static str {
     )
 )]
 async fn queryables(
-    State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -614,10 +541,8 @@ async fn queryables(
 ) -> Result<Response, ApiError> {
     let kind = collection_kind(&id)?;
     json_only(&q)?;
-    let data = state.dataset();
     let doc = properties_schema(
         kind,
-        data.layer(kind),
         &base_url(&headers),
         SchemaKind::Queryables,
         redaction(kind, &caller),
@@ -646,7 +571,6 @@ async fn queryables(
     )
 )]
 async fn schema(
-    State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -654,10 +578,8 @@ async fn schema(
 ) -> Result<Response, ApiError> {
     let kind = collection_kind(&id)?;
     json_only(&q)?;
-    let data = state.dataset();
     let doc = properties_schema(
         kind,
-        data.layer(kind),
         &base_url(&headers),
         SchemaKind::Features,
         redaction(kind, &caller),
@@ -692,13 +614,5 @@ mod tests {
         );
         assert_eq!(landing_format(Some("html"), None).ok(), Some(Landing::Html));
         assert!(landing_format(Some("xml"), None).is_err());
-    }
-
-    #[test]
-    fn property_types_merge() {
-        use PropertyType::*;
-        assert_eq!(Integer.merge(Number), Number);
-        assert_eq!(Integer.merge(Integer), Integer);
-        assert_eq!(String.merge(Integer), Mixed);
     }
 }
