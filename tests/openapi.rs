@@ -235,3 +235,265 @@ fn the_config_names_only_documented_operations() {
         }
     }
 }
+
+/// Every operation the document lists, with `{…}` filled from the fixture.
+fn documented_requests() -> Vec<(String, String)> {
+    let fill = |path: &str| {
+        path.replace("{collectionId}", "canals")
+            .replace("{featureId}", "c1")
+            .replace("{canalId}", "c1")
+            .replace("{parcelId}", "p1")
+            .replace("{householdId}", "h1")
+            .replace("{name}", "viewer")
+    };
+    documented_operations()
+        .into_iter()
+        .map(|op| {
+            let (method, path) = op.split_once(' ').unwrap();
+            (method.to_owned(), fill(path))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_routed() {
+    // An operation the document lists but the router does not serve would answer 405, or
+    // the fallback's 404 "no such resource". Sent as an admin without a body: each handler
+    // is reached and refuses or answers on its own terms.
+    let state = common::memory_state("small");
+    let requests = documented_requests();
+    assert!(requests.len() > 30, "{requests:?}");
+    for (method, uri) in requests {
+        if method == "DELETE" {
+            // Deleting is routed like PUT and PATCH on the same path; the users' DELETE
+            // is checked below without removing anyone the other requests need.
+            continue;
+        }
+        let reply = Req::new(&method, &uri).user("admin").send(&state).await;
+        assert_ne!(
+            reply.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {uri}"
+        );
+        assert!(
+            !reply.text().contains("no such resource"),
+            "{method} {uri}: {}",
+            reply.text()
+        );
+    }
+    let reply = Req::new("DELETE", "/api/users/nobody")
+        .user("admin")
+        .send(&state)
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(
+        !reply.text().contains("no such resource"),
+        "{}",
+        reply.text()
+    );
+}
+
+/// The paths the source registers outside the annotations (`.route("…"`,
+/// `.route_service("…"`, `.nest("…"`, `.nest_service("…"`), from the files of src/api.
+fn routes_outside_annotations() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root().join("src"), &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        // The call and its path may sit on separate lines once formatted.
+        let squeezed: String = text.split_whitespace().collect::<Vec<_>>().join("");
+        for call in [
+            ".route(\"",
+            ".route_service(\"",
+            ".nest(\"",
+            ".nest_service(\"",
+        ] {
+            for rest in squeezed.split(call).skip(1) {
+                let path = rest.split('"').next().unwrap().to_owned();
+                found.push((file.display().to_string(), path));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn every_route_the_router_serves_is_documented() {
+    // The operations are routed from their annotations (utoipa_axum::routes!), so they
+    // cannot be missing from the document; what the source registers by hand must be an
+    // alias of a documented path (the same path with a trailing slash, answering the
+    // same), GDAL's `/api` (this document again) or the map page's files.
+    let doc = drainplan::api::openapi::document();
+    let paths = doc["paths"].as_object().unwrap();
+    let by_hand = routes_outside_annotations();
+    assert!(
+        by_hand.iter().any(|(_, p)| p == "/conformance/"),
+        "{by_hand:?}"
+    );
+    let state = common::memory_state("small");
+    for (file, path) in by_hand {
+        let documented = match path.as_str() {
+            "/api" => "/api/openapi.json".to_owned(),
+            "/static" => continue,
+            p => p.strip_suffix('/').unwrap_or(p).to_owned(),
+        };
+        assert!(
+            paths.contains_key(&documented),
+            "{file} routes `{path}`, which is neither documented nor an alias of a documented path"
+        );
+        let uri = |p: &str| p.replace("{collectionId}", "canals");
+        let alias = Req::get(&uri(&path)).send(&state).await;
+        let original = Req::get(&uri(&documented)).send(&state).await;
+        assert_eq!(alias.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            alias.content_type(),
+            original.content_type(),
+            "{path} answers as {documented} does"
+        );
+    }
+}
+
+#[test]
+fn the_document_states_the_answers_each_operation_can_give() {
+    let doc = drainplan::api::openapi::document();
+    let op = |method: &str, path: &str| -> &serde_json::Value {
+        let o = &doc["paths"][path][method];
+        assert!(o.is_object(), "{method} {path} is not documented");
+        o
+    };
+    let statuses = |o: &serde_json::Value| -> Vec<String> {
+        o["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    // What any request can meet before its handler: a long target, wrong credentials,
+    // the sign-in throttles.
+    for ops in doc["paths"].as_object().unwrap().values() {
+        for o in ops.as_object().unwrap().values() {
+            let have = statuses(o);
+            assert!(
+                have.iter().any(|s| s.starts_with('2')),
+                "{} lacks a 2xx",
+                o["operationId"]
+            );
+            for s in ["401", "414", "429"] {
+                assert!(
+                    have.contains(&s.to_owned()),
+                    "{} lacks {s}",
+                    o["operationId"]
+                );
+            }
+        }
+    }
+    // The OGC API – Features Part 4 edits: versions, conflicts, rules, a full disk.
+    let items = "/collections/{collectionId}/items";
+    let item = "/collections/{collectionId}/items/{featureId}";
+    for (method, path, more) in [
+        ("post", items, vec!["201", "409"]),
+        ("put", item, vec!["200", "412", "428"]),
+        ("patch", item, vec!["200", "412", "428"]),
+        ("delete", item, vec!["204", "409", "412", "428"]),
+    ] {
+        let have = statuses(op(method, path));
+        for s in ["400", "403", "404", "415", "422", "507"]
+            .into_iter()
+            .chain(more)
+        {
+            if method == "delete" && matches!(s, "415" | "422") {
+                continue; // no body
+            }
+            assert!(
+                have.contains(&s.to_owned()),
+                "{method} {path} lacks {s}: {have:?}"
+            );
+        }
+    }
+    for (method, path) in [
+        ("post", items),
+        ("put", item),
+        ("patch", item),
+        ("post", "/api/canals/{canalId}/status"),
+    ] {
+        assert!(
+            statuses(op(method, path)).contains(&"413".to_owned()),
+            "{method} {path}"
+        );
+    }
+    // The history, users and sessions.
+    op(
+        "get",
+        "/collections/{collectionId}/items/{featureId}/history",
+    );
+    op("get", "/api/history");
+    op("get", "/api/users");
+    op("post", "/api/users");
+    op("delete", "/api/users/{name}");
+    op("post", "/api/session");
+    // The downloads name every format, xlsx and dxf among them, with their media types.
+    let format = op("get", "/api/export/{collectionId}")["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "format")
+        .unwrap()
+        .clone();
+    let format_schema = &format["schema"];
+    let enum_of = |s: &serde_json::Value| -> serde_json::Value {
+        match s.get("$ref").and_then(|r| r.as_str()) {
+            Some(r) => doc.pointer(r.trim_start_matches('#')).unwrap()["enum"].clone(),
+            None => s["enum"].clone(),
+        }
+    };
+    let formats = enum_of(format_schema);
+    for f in ["geojson", "csv", "kml", "shp", "gpkg", "dxf", "xlsx"] {
+        assert!(
+            formats.as_array().unwrap().iter().any(|x| x == f),
+            "{f}: {formats}"
+        );
+    }
+    let ok = &op("get", "/api/export/{collectionId}")["responses"]["200"]["content"];
+    for media in [
+        "image/vnd.dxf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/zip",
+    ] {
+        assert!(ok.get(media).is_some(), "{media}: {ok}");
+    }
+    // And the reports offer their workbooks.
+    for report in [
+        "canal-length",
+        "water-connection",
+        "contributions",
+        "monthly-progress",
+    ] {
+        let o = op("get", &format!("/api/reports/{report}"));
+        assert!(
+            o["responses"]["200"]["content"]
+                .get("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .is_some(),
+            "{report}"
+        );
+        assert!(
+            o["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "format"),
+            "{report}"
+        );
+    }
+}
