@@ -42,8 +42,8 @@ struct FormatQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct CanalImpactQuery {
-    /// The corridor's width in metres: above 0, at most 200; 6 when absent.
-    #[param(value_type = Option<f64>, exclusive_minimum = 0.0, maximum = 200.0)]
+    /// The corridor's width in metres: from 0.1 to 200; 6 when absent.
+    #[param(value_type = Option<f64>, minimum = 0.1, maximum = 200.0)]
     corridor_width_m: Option<String>,
     /// json, or geojson (the taken strips as a FeatureCollection); by the Accept header
     /// when absent.

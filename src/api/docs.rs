@@ -803,9 +803,9 @@ pub struct RouteImpactRequest {
     /// The route, in WGS84 longitude, latitude (latitude, longitude is refused with a
     /// message that says so).
     pub route: Route,
-    /// The corridor's width in metres: above 0, at most 200; 6 when absent or null.
+    /// The corridor's width in metres: from 0.1 to 200; 6 when absent or null.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(exclusive_minimum = 0.0, maximum = 200.0, default = 6.0)]
+    #[schema(minimum = 0.1, maximum = 200.0, default = 6.0)]
     pub corridor_width_m: Option<f64>,
 }
 

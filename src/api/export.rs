@@ -245,7 +245,7 @@ fn width_param(rest: &Pairs) -> Result<f64, ApiError> {
         ("canalId" = String, Path, description = "The canal id"),
         ("format" = Option<docs::ExportFormat>, Query, description = "The file format (geojson by default)"),
         ("crs" = Option<docs::ExportCrsName>, Query, description = "The CRS of the file (the format's default when absent)"),
-        ("corridor_width_m" = Option<f64>, Query, exclusive_minimum = 0.0, maximum = 200.0, description = "The corridor's width in metres: above 0, at most 200; 6 when absent"),
+        ("corridor_width_m" = Option<f64>, Query, minimum = 0.1, maximum = 200.0, description = "The corridor's width in metres: from 0.1 to 200; 6 when absent"),
     ),
     responses(
         (status = 200, description = "The file, as an attachment whose name carries the CRS; in the media type of the format", body = Vec<u8>,
@@ -285,7 +285,7 @@ async fn canal_impact_export(
     operation_id = "canalDossier",
     params(
         ("canalId" = String, Path, description = "The canal id"),
-        ("corridor_width_m" = Option<f64>, Query, exclusive_minimum = 0.0, maximum = 200.0, description = "The corridor's width in metres: above 0, at most 200; 6 when absent"),
+        ("corridor_width_m" = Option<f64>, Query, minimum = 0.1, maximum = 200.0, description = "The corridor's width in metres: from 0.1 to 200; 6 when absent"),
     ),
     responses(
         (status = 200, description = "The dossier: one zip with DXF, Shapefile, alignment and land-taken tables in VN-2000", body = Vec<u8>, content_type = "application/zip",

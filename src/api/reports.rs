@@ -174,8 +174,8 @@ struct ContributionsQuery {
     /// A village id or name.
     village: Option<String>,
     /// The width of the corridor of the canals to be built whose parcels' owners count
-    /// as not agreed, metres: above 0, at most 200; 6 when absent.
-    #[param(value_type = Option<f64>, exclusive_minimum = 0.0, maximum = 200.0)]
+    /// as not agreed, metres: from 0.1 to 200; 6 when absent.
+    #[param(value_type = Option<f64>, minimum = 0.1, maximum = 200.0)]
     corridor_width_m: Option<String>,
     /// JSON (the default) or an Excel workbook.
     #[param(value_type = Option<ReportFormat>, inline)]
