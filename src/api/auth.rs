@@ -420,8 +420,13 @@ async fn list_users(
 #[schema(example = json!({"name": "lan", "role": "officer", "password": "a long password"}))]
 #[serde(deny_unknown_fields)]
 struct SetUser {
-    /// The user name: 1 to 64 characters, without `:`.
-    #[schema(min_length = 1, max_length = 64, pattern = "^[^:]+$")]
+    /// The user name: 1 to 64 characters, not all spaces (leading and trailing spaces are
+    /// dropped), without `:` or control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^:\x00-\x1f\x7f-\x9f]*[^:\s\x00-\x1f\x7f-\x9f][^:\x00-\x1f\x7f-\x9f]*$"
+    )]
     name: String,
     /// viewer, officer or admin.
     #[schema(value_type = docs::UserRole)]
@@ -465,7 +470,8 @@ async fn set_user(
         ));
     }
     let auth = state.auth();
-    let name = body.name.clone();
+    // The name as stored: leading and trailing spaces dropped.
+    let name = body.name.trim().to_owned();
     // Hashing a password is an argon2 run like a check: it takes a turn at the gate.
     state
         .passwords()
