@@ -770,10 +770,14 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
         ..Default::default()
     };
     let header_of = |f: Field| -> String {
-        columns
-            .iter()
-            .find(|(_, _, g)| *g == f)
-            .map_or_else(|| f.name().to_owned(), |(_, h, _)| h.clone())
+        columns.iter().find(|(_, _, g)| *g == f).map_or_else(
+            || match f {
+                Field::Lon => "Kinh độ (lon)".to_owned(),
+                Field::Lat => "Vĩ độ (lat)".to_owned(),
+                other => other.name().to_owned(),
+            },
+            |(_, h, _)| h.clone(),
+        )
     };
     let mut accepted: Vec<(String, Geometry, Map<String, Value>)> = Vec::new();
     let mut rows_of_ids: HashMap<String, u32> = HashMap::new();
@@ -819,6 +823,7 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
         let mut id: Option<String> = None;
         let mut carried: Vec<(String, Value)> = Vec::new();
         let (mut x, mut y) = (None, None);
+        let mut village_given = false;
         for (c, header, field) in &columns {
             let d = cell(*c);
             let col = Some(header.clone());
@@ -836,10 +841,13 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
                     Err(e) => problem(col, e),
                 },
                 Field::Village => match cell_text(d) {
-                    Ok(Some(t)) => match villages.find(&t) {
-                        Ok(v) => carried.push(("village_id".into(), json!(v))),
-                        Err(e) => problem(col, e),
-                    },
+                    Ok(Some(t)) => {
+                        village_given = true;
+                        match villages.find(&t) {
+                            Ok(v) => carried.push(("village_id".into(), json!(v))),
+                            Err(e) => problem(col, e),
+                        }
+                    }
                     Ok(None) => carried.push(("village_id".into(), Value::Null)),
                     Err(e) => problem(col, e),
                 },
@@ -979,7 +987,7 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
                     "a new household (no id) needs its head".into(),
                 );
             }
-            if !has_value("village_id") {
+            if !has_value("village_id") && !village_given {
                 problem(
                     Some(header_of(Field::Village)),
                     "a new household (no id) needs its village".into(),
