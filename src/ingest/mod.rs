@@ -98,7 +98,7 @@ pub enum ImportError {
     Mapping(String),
     /// The layer has edits in the journal.
     #[error(
-        "{layer} has {edits} edits in the journal; importing rewrites {layer}.geojson, under which they would no longer replay. Nothing was imported"
+        "{layer} has {edits} edits in the journal; importing rewrites {layer}.geojson, under which they would no longer replay. Nothing was imported: stop the service, run `drainplan journal compact`, then import"
     )]
     Journalled {
         /// The layer.

@@ -793,7 +793,8 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
         if blank {
             continue;
         }
-        // A totals row (drainplan's own `Tổng cộng (total)`, or a list's `Cộng`).
+        // A totals row (drainplan's own `Tổng cộng (total)`, or a list's `Cộng`): no
+        // head, no id, a total's label.
         let head_blank = columns
             .iter()
             .filter(|(_, _, f)| *f == Field::Prop("head"))
@@ -804,7 +805,18 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
                 || matches!(t.as_str(), "tổng" | "cộng" | "total" | "tổng số"))
             .then_some(t)
         });
-        if head_blank && let Some(label) = total_label {
+        let id_blank = columns
+            .iter()
+            .filter(|(_, _, f)| *f == Field::Id)
+            .all(|(c, ..)| match cell_text(cell(*c)).ok().flatten() {
+                None => true,
+                // drainplan's export writes its label in the id column.
+                Some(t) => total_label.as_deref() == Some(fold(&t).as_str()),
+            });
+        if head_blank
+            && id_blank
+            && let Some(label) = total_label
+        {
             if let Some(w) = report.workbook.as_mut() {
                 w.not_households
                     .push((row_no, format!("a totals row (`{label}`)")));
