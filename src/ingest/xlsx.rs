@@ -136,7 +136,7 @@ impl Field {
     }
 }
 
-/// The properties a row carries besides the village (the schema's, less none).
+/// The household properties a column may give, besides the village.
 const PROPS: &[&str] = &[
     "head",
     "members",
