@@ -133,6 +133,10 @@ pub struct RouteImpact {
     /// The corridor, WGS84 (a GeoJSON geometry in JSON).
     #[serde(serialize_with = "geojson_geometry")]
     pub corridor: MultiPolygon,
+    /// Whether owners and served households were removed for a caller who may not see
+    /// them ([`RouteImpact::redact_personal`]); the counts in `totals` still hold.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub owners_withheld: bool,
 }
 
 fn geojson_geometry<S: serde::Serializer>(g: &MultiPolygon, s: S) -> Result<S::Ok, S::Error> {
@@ -331,6 +335,7 @@ fn impact(
         flood_zones,
         served_households,
         totals,
+        owners_withheld: false,
     })
 }
 
@@ -455,8 +460,11 @@ fn geodesic_length_of_metric(grid: &MetricGrid, lines: &MultiLineString) -> Resu
 
 impl RouteImpact {
     /// Removes what identifies people — parcel owners, the served households' ids and
-    /// heads — for callers who may see only aggregates. Counts and areas stay.
+    /// heads — for callers who may see only aggregates. Counts and areas stay, and
+    /// `owners_withheld` says the owners were removed (not absent), so that a table built
+    /// from the result says "withheld" and takes its household count from `totals`.
     pub fn redact_personal(&mut self) {
+        self.owners_withheld = true;
         for p in &mut self.parcels {
             p.owner_household = None;
             p.owner_name = None;
