@@ -212,7 +212,7 @@ fn impact(
             (true, Some(t)) => Some(grid.geometry_to_wgs84(&t)?),
             (true, None) => Some(grid.geometry_to_wgs84(&shape.intersection(&corridor))?),
         };
-        let rec = &data.parcel_records[i];
+        let rec = &data.parcels.records[i];
         let parcel_area_m2 = shape.unsigned_area();
         let fence_to_rebuild_m = match (rec.fence_type, rec.frontage_edge) {
             (FenceType::None, _) | (_, None) => 0.0,
@@ -232,7 +232,7 @@ fn impact(
                 .as_deref()
                 .map(|v| data.village_name(v).to_owned()),
             owner_household: rec.owner_household.clone(),
-            owner_name: owner.map(|h| data.household_records[h].head.clone()),
+            owner_name: owner.map(|h| data.households.records[h].head.clone()),
             parcel_area_m2,
             taken_area_m2,
             taken_share: if parcel_area_m2 > 0.0 {
@@ -258,7 +258,7 @@ fn impact(
     let mut flood_zones = Vec::new();
     let mut crossed = Vec::new();
     for i in data.flood_zones.intersecting(route_bbox) {
-        let zone = &data.flood_zone_metric[i];
+        let zone = &data.flood_zones.metric[i];
         let mut length_inside_m = 0.0;
         for w in metric_route.0.windows(2) {
             length_inside_m += geodesic_length_of_metric(grid, &segment_inside(w[0], w[1], zone))?;
@@ -266,7 +266,7 @@ fn impact(
         if length_inside_m <= 0.0 {
             continue;
         }
-        let z = &data.flood_zone_records[i];
+        let z = &data.flood_zones.records[i];
         crossed.push(i);
         flood_zones.push(CrossedFloodZone {
             id: z.id.clone(),
@@ -289,7 +289,7 @@ fn impact(
     for &z in &crossed {
         let zone = &data.flood_zones.features[z];
         for h in data.households.intersecting(zone.bbox()) {
-            let rec = &data.household_records[h];
+            let rec = &data.households.records[h];
             let Some(point) = data.household_point(h) else {
                 continue;
             };
@@ -304,7 +304,7 @@ fn impact(
                 id: id.clone(),
                 head: rec.head.clone(),
                 village: data.village_name(&rec.village_id).to_owned(),
-                flood_zone: data.flood_zone_records[z].id.clone(),
+                flood_zone: data.flood_zones.records[z].id.clone(),
             });
         }
     }
