@@ -665,7 +665,7 @@ fn run_impact(
     };
     Ok(match format {
         ImpactFormat::Table => drainplan::cli::impact_table(&impact),
-        ImpactFormat::Json => json_text(&impact.to_json())?,
+        ImpactFormat::Json => json_text(&impact.to_json()?)?,
         ImpactFormat::Geojson => json_text(&impact.to_geojson())?,
     })
 }

@@ -477,8 +477,8 @@ impl RouteImpact {
 
     /// The answer as JSON: every field, and the corridor as a GeoJSON geometry (WGS84).
     /// (The type serialises to the same directly, which is what the HTTP answer does.)
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
+    pub fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
     }
 
     /// The taken strips as a GeoJSON FeatureCollection (WGS84), one feature per parcel

@@ -34,16 +34,6 @@ pub fn routes() -> Router<AppState> {
 
 type Pairs = Vec<(String, String)>;
 
-impl From<ExportError> for ApiError {
-    fn from(e: ExportError) -> Self {
-        match e {
-            ExportError::Empty(_) => ApiError::NotFound(e.to_string()),
-            e if e.is_client_error() => ApiError::BadRequest(e.to_string()),
-            e => ApiError::Internal(e.into()),
-        }
-    }
-}
-
 /// `format=` and `crs=` from the query; everything else is returned for the caller.
 fn format_and_crs(q: Pairs) -> Result<(Format, ExportCrs, Pairs), ApiError> {
     let mut format = None;
@@ -84,10 +74,7 @@ fn attachment(out: Output) -> Response {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ExportError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(ApiError::from)
+    Ok(tokio::task::spawn_blocking(f).await??)
 }
 
 async fn layer_export(

@@ -284,8 +284,7 @@ fn select(layer: &Layer, q: &ItemsQuery) -> Result<Vec<usize>, ApiError> {
         if !sel.matches_properties(f) {
             continue;
         }
-        let g = transform_geometry(&f.geometry, OgcCrs::Crs84, q.bbox_crs)
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        let g = transform_geometry(&f.geometry, OgcCrs::Crs84, q.bbox_crs)?;
         if g.intersects(&rect) {
             out.push(i);
         }
@@ -298,9 +297,11 @@ fn output_geometry(f: &Feature, crs: OgcCrs) -> Result<Cow<'_, Geometry>, ApiErr
     if crs.is_geographic() {
         return Ok(Cow::Borrowed(&f.geometry));
     }
-    transform_geometry(&f.geometry, OgcCrs::Crs84, crs)
-        .map(Cow::Owned)
-        .map_err(|e| ApiError::Internal(e.into()))
+    Ok(Cow::Owned(transform_geometry(
+        &f.geometry,
+        OgcCrs::Crs84,
+        crs,
+    )?))
 }
 
 /// The computed length of a canal.
@@ -447,7 +448,7 @@ fn items_page(
         time_stamp: now_rfc3339(),
         links,
     };
-    let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
+    let bytes = serde_json::to_vec(&body)?;
     Ok(geojson_response(bytes, q.crs, None))
 }
 
@@ -529,7 +530,7 @@ pub async fn item(
         redact,
         multi: kind.is_polygonal(),
     };
-    let bytes = serde_json::to_vec(&out).map_err(|e| ApiError::Internal(e.into()))?;
+    let bytes = serde_json::to_vec(&out)?;
     // A caller who sees the whole feature gets its version, which editors send back in
     // If-Match (Part 4, src/api/edit.rs); a redacted answer gets a digest of its own
     // bytes, which says nothing of what was left out.
