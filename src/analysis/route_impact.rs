@@ -22,10 +22,10 @@ use geo::{
 use serde::Serialize;
 
 use super::clip::{ClipScratch, ConvexTiles, segment_inside};
+use crate::crs::MetricGrid;
 use crate::crs::{self, CrsError};
 use crate::model::{ClearanceStatus, FenceType};
 use crate::store::Dataset;
-use crate::store::metric::MetricGrid;
 
 /// Taken areas at or below this are edge contacts, not takings (m²).
 pub const MIN_TAKEN_AREA_M2: f64 = 0.01;

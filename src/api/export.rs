@@ -13,12 +13,12 @@ use serde_json::Value;
 
 use super::analyses::{canal_route, impact_for, route_from_body};
 use super::auth::require;
-use super::ogc::crs::OgcCrs;
 use super::ogc::is_personal;
 use super::ogc::items::parse_bbox;
 use super::{ApiError, ApiJson, ApiQuery, AppState};
 use crate::auth::{Caller, Role};
-use crate::export::{self, ExportCrs, ExportError, Format, Output};
+use crate::crs::Crs;
+use crate::export::{self, ExportError, Format, Output};
 use crate::model::LayerKind;
 use crate::store::query::Selection;
 
@@ -35,14 +35,14 @@ pub fn routes() -> Router<AppState> {
 type Pairs = Vec<(String, String)>;
 
 /// `format=` and `crs=` from the query; everything else is returned for the caller.
-fn format_and_crs(q: Pairs) -> Result<(Format, ExportCrs, Pairs), ApiError> {
+fn format_and_crs(q: Pairs) -> Result<(Format, Crs, Pairs), ApiError> {
     let mut format = None;
     let mut crs = None;
     let mut rest = Vec::new();
     for (k, v) in q {
         match k.as_str() {
             "format" | "f" => format = Some(Format::parse(&v)?),
-            "crs" => crs = Some(ExportCrs::parse(&v).map_err(ExportError::from)?),
+            "crs" => crs = Some(Crs::parse(&v).map_err(ExportError::from)?),
             _ => rest.push((k, v)),
         }
     }
@@ -94,7 +94,7 @@ async fn layer_export(
     let mut hatch = false;
     for (k, v) in rest {
         if k == "bbox" {
-            sel.bbox = Some(parse_bbox(&v, OgcCrs::Crs84)?);
+            sel.bbox = Some(parse_bbox(&v, Crs::Wgs84)?);
         } else if k == "hatch" {
             hatch = match v.as_str() {
                 "true" | "1" => true,

@@ -280,7 +280,7 @@ impl Dataset {
     /// and its geometry projects ([`AnyLayer::check`]), its references and keys hold, and
     /// a parcel does not overlap another.
     fn check_rules(&self, kind: LayerKind, f: &Feature) -> Result<(), EditError> {
-        self.typed(kind).check(f)?;
+        self.typed(kind).check(f, &self.metric_grid)?;
         self.check_links(kind, f)?;
         if kind == LayerKind::Parcels {
             let unchanged = self
@@ -393,7 +393,7 @@ impl Dataset {
     /// [`PARCEL_OVERLAP_TOLERANCE_M2`] (areas in the metric CRS).
     pub fn check_parcel_overlap(&self, f: &Feature) -> Result<(), Invalid> {
         use geo::{Area, BooleanOps};
-        let mine = edit_metric(f).map_err(|e| match e {
+        let mine = edit_metric(&self.metric_grid, f).map_err(|e| match e {
             EditError::Invalid(i) => i,
             other => Invalid::new("geometry", Rule::Geometry, other.to_string()),
         })?;
@@ -487,13 +487,14 @@ impl Dataset {
         if edit.collection == LayerKind::Parcels {
             self.parcel_metric_cache = Arc::default();
         }
+        let grid = Arc::clone(&self.metric_grid);
         let layer = self.typed_mut(edit.collection);
         match (edit.op, new, pos) {
             (EditOp::Delete, _, Some(p)) => {
                 layer.remove(p);
             }
-            (EditOp::Create, Some(f), None) => layer.put(None, f)?,
-            (EditOp::Replace, Some(f), Some(p)) => layer.put(Some(p), f)?,
+            (EditOp::Create, Some(f), None) => layer.put(None, f, &grid)?,
+            (EditOp::Replace, Some(f), Some(p)) => layer.put(Some(p), f, &grid)?,
             _ => return Err(invalid("inconsistent edit")),
         }
         if let Some(f) = self.layer(edit.collection).get(&edit.id) {
