@@ -571,6 +571,26 @@ mod tests {
     }
 
     #[test]
+    fn an_edited_village_is_projected_as_a_loaded_one() {
+        // Put back vil-a as it is: its metric polygon must be the one loading made,
+        // coordinate for coordinate (edits once went through PROJ, loads through the
+        // grid, and the two differ by up to half a millimetre).
+        let mut d = small();
+        let i = d.villages.position("vil-a").unwrap();
+        let loaded = d.villages.metric[i].clone();
+        let edit = Edit {
+            op: EditOp::Replace,
+            collection: LayerKind::Villages,
+            id: "vil-a".into(),
+            feature: Some(d.villages.features[i].to_json()),
+            date: None,
+        };
+        d.apply(&edit).unwrap();
+        let i = d.villages.position("vil-a").unwrap();
+        assert_eq!(d.villages.metric[i], loaded);
+    }
+
+    #[test]
     fn create_replace_delete_keep_index_ids_and_records_in_step() {
         let mut d = small();
         let before = d.households.features.len();
