@@ -161,7 +161,7 @@ pub fn route_from_body(body: Value, data: &Dataset) -> Result<(LineString, f64),
     let route = body
         .get("route")
         .ok_or_else(|| ApiError::BadRequest("the body has no `route`".into()))?;
-    let line = parse_route(route, data).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let line = parse_route(route, data)?;
     let width = width_from_body(body.get("corridor_width_m"))?;
     Ok((line, width))
 }
@@ -193,8 +193,7 @@ pub async fn impact_for(
             route_impact(&data, &line, width)
         }
     })
-    .await?
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    .await??;
     if !caller.sees_personal_data() {
         impact.redact_personal();
     }

@@ -97,12 +97,10 @@ impl PasswordGate {
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let _permit = match permit {
             Ok(Ok(p)) => p,
-            Ok(Err(e)) => return Err(ApiError::Internal(e.into())),
+            Ok(Err(e)) => return Err(e.into()),
             Err(_) => return Err(busy()),
         };
-        tokio::task::spawn_blocking(check)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))
+        Ok(tokio::task::spawn_blocking(check).await?)
     }
 }
 
@@ -514,22 +512,6 @@ async fn remove_user(
         ));
     }
     let auth = state.auth();
-    tokio::task::spawn_blocking(move || auth.remove_user(&name))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))??;
+    tokio::task::spawn_blocking(move || auth.remove_user(&name)).await??;
     Ok(StatusCode::NO_CONTENT)
-}
-
-impl From<crate::auth::AuthError> for ApiError {
-    fn from(e: crate::auth::AuthError) -> Self {
-        use crate::auth::AuthError;
-        match e {
-            AuthError::Invalid(m) => ApiError::BadRequest(m),
-            AuthError::NoSuchUser(_) => ApiError::NotFound(e.to_string()),
-            ref io @ AuthError::Io { .. } if super::is_disk_full(io) => ApiError::DiskFull(
-                "the disk is full: the user was not saved; free some space and try again".into(),
-            ),
-            other => ApiError::Internal(other.into()),
-        }
-    }
 }

@@ -22,7 +22,7 @@ use crate::model::{CanalStatus, ClearanceStatus, LayerKind, WaterStatus, date};
 use crate::store::Feature;
 use crate::store::edit::{Edit, EditError, EditOp};
 use crate::store::journal::JournalEntry;
-use crate::store::live::{Edited, Precondition, StoreError};
+use crate::store::live::{Edited, Precondition};
 
 /// The editing and history routes, each with its documentation.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -50,21 +50,6 @@ pub fn etag(f: &Feature) -> HeaderValue {
     super::etag::of_feature(f)
 }
 
-fn store_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Edit(EditError::NotFound { .. }) => ApiError::NotFound(e.to_string()),
-        StoreError::Edit(EditError::Exists { .. } | EditError::Referenced(_)) => {
-            ApiError::Conflict(e.to_string())
-        }
-        StoreError::Edit(EditError::Invalid(i)) => ApiError::Invalid(i),
-        StoreError::Stale { .. } => ApiError::PreconditionFailed(e.to_string()),
-        StoreError::Journal(j) if super::is_disk_full(&j) => ApiError::DiskFull(
-            "the disk is full: the edit was not stored; free some space and send it again".into(),
-        ),
-        StoreError::Journal(j) => ApiError::Internal(j.into()),
-    }
-}
-
 async fn run_edit(
     state: &AppState,
     caller: &Caller,
@@ -79,9 +64,7 @@ async fn run_edit(
     let edited = tokio::task::spawn_blocking(move || {
         store.store().edit_with(&user, precondition.as_ref(), make)
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?
-    .map_err(store_error)?;
+    .await??;
     if state.store().wants_compaction() {
         // In the background: edits and reads go on while the snapshot is written.
         tokio::task::spawn_blocking(move || {
@@ -848,10 +831,7 @@ fn filter_history<'a>(
 /// Every edit ever made, archives included (a read of the disk, off the async workers).
 async fn read_history(state: &AppState) -> Result<Vec<JournalEntry>, ApiError> {
     let state = state.clone();
-    tokio::task::spawn_blocking(move || state.store().history())
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::Internal(e.into()))
+    Ok(tokio::task::spawn_blocking(move || state.store().history()).await??)
 }
 
 /// The change history, newest first (viewer)
@@ -922,6 +902,7 @@ async fn feature_history(
 mod tests {
     use super::*;
     use crate::store::journal::JournalError;
+    use crate::store::live::StoreError;
 
     #[test]
     fn a_full_disk_is_a_507_that_says_nothing_was_stored() {
@@ -930,7 +911,7 @@ mod tests {
             op: "cannot write",
             source: std::io::Error::from(std::io::ErrorKind::StorageFull),
         });
-        let e = store_error(full);
+        let e = ApiError::from(full);
         assert_eq!(e.status(), StatusCode::INSUFFICIENT_STORAGE);
         assert!(e.to_string().contains("not stored"), "{e}");
         let other = StoreError::Journal(JournalError::Io {
@@ -939,7 +920,7 @@ mod tests {
             source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
         });
         assert_eq!(
-            store_error(other).status(),
+            ApiError::from(other).status(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
     }

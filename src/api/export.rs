@@ -13,13 +13,13 @@ use utoipa_axum::routes;
 
 use super::analyses::{canal_route, impact_for, route_from_body};
 use super::auth::require;
-use super::ogc::crs::OgcCrs;
 use super::ogc::is_personal;
 use super::ogc::items::parse_bbox;
 use super::openapi::TAG_EXPORT;
 use super::{ApiError, ApiJson, ApiQuery, AppState, docs};
 use crate::auth::{Caller, Role};
-use crate::export::{self, ExportCrs, ExportError, Format, Output};
+use crate::crs::Crs;
+use crate::export::{self, ExportError, Format, Output};
 use crate::model::LayerKind;
 use crate::store::query::Selection;
 
@@ -35,25 +35,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 type Pairs = Vec<(String, String)>;
 
-impl From<ExportError> for ApiError {
-    fn from(e: ExportError) -> Self {
-        match e {
-            ExportError::Empty(_) => ApiError::NotFound(e.to_string()),
-            e if e.is_client_error() => ApiError::BadRequest(e.to_string()),
-            e => ApiError::Internal(e.into()),
-        }
-    }
-}
-
 /// `format=` and `crs=` from the query; everything else is returned for the caller.
-fn format_and_crs(q: Pairs) -> Result<(Format, ExportCrs, Pairs), ApiError> {
+fn format_and_crs(q: Pairs) -> Result<(Format, Crs, Pairs), ApiError> {
     let mut format = None;
     let mut crs = None;
     let mut rest = Vec::new();
     for (k, v) in q {
         match k.as_str() {
             "format" | "f" => format = Some(Format::parse(&v)?),
-            "crs" => crs = Some(ExportCrs::parse(&v).map_err(ExportError::from)?),
+            "crs" => crs = Some(Crs::parse(&v).map_err(ExportError::from)?),
             _ => rest.push((k, v)),
         }
     }
@@ -85,10 +75,7 @@ fn attachment(out: Output) -> Response {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ExportError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(ApiError::from)
+    Ok(tokio::task::spawn_blocking(f).await??)
 }
 
 /// Download a layer, or a filtered part of it, as a file
@@ -138,7 +125,7 @@ async fn layer_export(
     let mut hatch = false;
     for (k, v) in rest {
         if k == "bbox" {
-            sel.bbox = Some(parse_bbox(&v, OgcCrs::Crs84)?);
+            sel.bbox = Some(parse_bbox(&v, Crs::Wgs84)?);
         } else if k == "hatch" {
             hatch = match v.as_str() {
                 "true" | "1" => true,

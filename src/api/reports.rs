@@ -13,7 +13,7 @@ use super::auth::require;
 use super::openapi::TAG_REPORTS;
 use super::{ApiError, ApiQuery, AppState, JSON, docs, json_with_type};
 use crate::analysis::canal_length::{Grouping, canal_length};
-use crate::analysis::contributions::{ContributionError, Kind, contributions};
+use crate::analysis::contributions::{Kind, contributions};
 use crate::analysis::water::water_connection;
 use crate::auth::{Caller, Role};
 use crate::export::sheet::Workbook;
@@ -69,7 +69,7 @@ async fn canal_length_report(
     };
     let data = state.dataset();
     let format = ReportFormat::parse(q.format.as_deref())?;
-    let report = canal_length(&data, by).map_err(|e| ApiError::Internal(e.into()))?;
+    let report = canal_length(&data, by)?;
     match format {
         ReportFormat::Json => to_json(&report),
         ReportFormat::Xlsx => to_xlsx(&reports::canal_length(&report), "canal_length"),
@@ -101,7 +101,7 @@ impl ReportFormat {
 
 /// The workbook as a download named `<stem>.xlsx`.
 fn to_xlsx(book: &Workbook, stem: &str) -> Result<Response, ApiError> {
-    let bytes = xlsx::write(book).map_err(|e| ApiError::Internal(e.into()))?;
+    let bytes = xlsx::write(book)?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{stem}.xlsx\""))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
     Ok((
@@ -222,10 +222,7 @@ async fn contributions_report(
     let width = super::params::width_from_query(q.corridor_width_m.as_deref())?;
     let format = ReportFormat::parse(q.format.as_deref())?;
     let data = state.dataset();
-    let report = contributions(&data, kind, q.village.as_deref(), width).map_err(|e| match e {
-        ContributionError::UnknownVillage(_) => ApiError::NotFound(e.to_string()),
-        ContributionError::Crs(e) => ApiError::Internal(e.into()),
-    })?;
+    let report = contributions(&data, kind, q.village.as_deref(), width)?;
     match format {
         ReportFormat::Json => to_json(&report),
         ReportFormat::Xlsx => to_xlsx(&reports::contributions(&report), "contributions"),
@@ -233,7 +230,7 @@ async fn contributions_report(
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<Response, ApiError> {
-    let v = serde_json::to_value(value).map_err(|e| ApiError::Internal(e.into()))?;
+    let v = serde_json::to_value(value)?;
     Ok(json_with_type(&v, JSON))
 }
 

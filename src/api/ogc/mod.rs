@@ -24,11 +24,10 @@ use crate::auth::Caller;
 use crate::model::LayerKind;
 use crate::store::Layer;
 
-pub mod crs;
 pub mod geojson;
 pub mod items;
 
-use crs::{CRS84_URI, OgcCrs};
+use crate::crs::{CRS84_URI, Crs};
 use geojson::Link;
 
 /// Media type of a JSON Schema (queryables).
@@ -287,7 +286,7 @@ fn collection_doc(kind: LayerKind, layer: &Layer, base: &str) -> Value {
         "title": kind.title(),
         "description": description(kind),
         "itemType": "feature",
-        "crs": OgcCrs::ALL.map(OgcCrs::uri),
+        "crs": Crs::OFFERED_BY_API.map(Crs::uri),
         "storageCrs": CRS84_URI,
         "links": [
             Link::new(href.clone(), "self", JSON).titled(kind.title()),
