@@ -19,13 +19,13 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, ResponseBuilder};
 use utoipa::{PartialSchema, ToResponse, ToSchema};
 
-use super::ogc::crs::OgcCrs;
 use super::ogc::geojson::Link;
 use crate::analysis::route_impact::{
     AffectedParcel, CrossedFloodZone, ImpactTotals, ServedHousehold,
 };
 use crate::auth::Role;
-use crate::export::{ExportCrs, Format};
+use crate::crs::Crs;
+use crate::export::Format;
 use crate::model::LayerKind;
 use crate::model::schema::Rule;
 
@@ -65,9 +65,9 @@ code_enum!(
 );
 
 code_enum!(
-    /// An output or bbox CRS of the OGC API, from [`OgcCrs::ALL`].
+    /// An output or bbox CRS of the OGC API, from [`Crs::OFFERED_BY_API`].
     CrsUri,
-    OgcCrs::ALL.map(OgcCrs::uri),
+    Crs::OFFERED_BY_API.map(Crs::uri),
     "CRS84 (WGS84 longitude, latitude; the default), EPSG:9208 (VN-2000 / TM-3 104-45, \
      the Nghệ An zone) or EPSG:3405 (VN-2000 / UTM 48N), as OGC URIs; EPSG:9208 and the \
      other short forms are accepted too"
@@ -83,9 +83,9 @@ code_enum!(
 );
 
 code_enum!(
-    /// An export CRS, from [`ExportCrs::ALL`].
+    /// An export CRS, from [`Crs::ALL`].
     ExportCrsName,
-    ExportCrs::ALL.map(ExportCrs::name),
+    Crs::ALL.map(Crs::name),
     "The CRS of the file: EPSG:4326, EPSG:9208 (VN-2000 / TM-3 104-45), EPSG:3405 \
      (VN-2000 / UTM 48N) or VN2000-TM3-104.75-towgs84 (the widely copied definition); \
      each format has its own default"
