@@ -375,6 +375,17 @@ impl Tables {
         })
     }
 
+    /// Loads an administrator's station table over these: a row whose station is already
+    /// here replaces it, a new station is added, the others stay. The text is checked as
+    /// the bundled file is (a station with a missing constant is an error naming its line),
+    /// and nothing changes on an error.
+    pub fn add_stations(&mut self, text: &str) -> Result<usize, TableError> {
+        let more = stations(text)?;
+        let n = more.len();
+        self.stations.extend(more);
+        Ok(n)
+    }
+
     /// A lining by key.
     pub fn lining(&self, key: &str) -> Option<&Lining> {
         self.linings.get(key)

@@ -179,6 +179,16 @@ const CANALS: &[PropertySpec] = &[
         "Bed level at the end of the line, metres",
     ),
     spec(
+        "ground_start_m",
+        at_least(-100.0, 1000.0),
+        "Ground level beside the start of the line, metres (for the profile)",
+    ),
+    spec(
+        "ground_end_m",
+        at_least(-100.0, 1000.0),
+        "Ground level beside the end of the line, metres (for the profile)",
+    ),
+    spec(
         "slope",
         above(0.0, 1.0),
         "Bed slope along the line, downhill (m/m), when the levels are not given",
