@@ -136,13 +136,15 @@ async fn the_public_reads_no_personal_field_anywhere() {
     let state = memory_state("small");
     let data = state.dataset();
     let heads: Vec<String> = data
-        .household_records
+        .households
+        .records
         .iter()
         .map(|h| h.head.clone())
         .collect();
     // An owner's household id is personal where it ties a parcel to its owner.
     let owners: Vec<String> = data
-        .parcel_records
+        .parcels
+        .records
         .iter()
         .filter_map(|p| p.owner_household.as_ref())
         .map(|o| format!("\"owner_household\":\"{o}\""))

@@ -124,7 +124,8 @@ pub enum ContributionError {
 /// Resolves a village given by id or by name (case-insensitive) to its id.
 pub fn resolve_village(data: &Dataset, village: &str) -> Option<String> {
     let wanted = village.trim();
-    data.village_records
+    data.villages
+        .records
         .iter()
         .find(|v| v.id == wanted || v.name.to_lowercase() == wanted.to_lowercase())
         .map(|v| v.id.clone())
@@ -156,7 +157,8 @@ pub fn contributions(
     let in_village = |h: &Household| village_id.as_deref().is_none_or(|v| v == &*h.village_id);
 
     let mut households: Vec<ContributionRow> = data
-        .household_records
+        .households
+        .records
         .iter()
         .zip(&data.households.features)
         .filter(|(h, _)| in_village(h))
@@ -186,7 +188,7 @@ pub fn contributions(
     }
 
     let mut pending: BTreeMap<String, Vec<PendingParcel>> = BTreeMap::new();
-    for (i, canal) in data.canal_records.iter().enumerate() {
+    for (i, canal) in data.canals.records.iter().enumerate() {
         if !matches!(
             canal.status,
             CanalStatus::Planned | CanalStatus::Proposed | CanalStatus::UnderConstruction
@@ -214,7 +216,7 @@ pub fn contributions(
     let mut not_agreed: Vec<NotAgreed> = pending
         .into_iter()
         .filter_map(|(owner, parcels)| {
-            let h = &data.household_records[data.households.position(&owner)?];
+            let h = &data.households.records[data.households.position(&owner)?];
             in_village(h).then(|| NotAgreed {
                 household_id: owner.clone(),
                 head: h.head.clone(),

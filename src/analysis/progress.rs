@@ -270,7 +270,7 @@ impl WaterTally {
     /// The tally of a data set's households.
     pub fn of(data: &Dataset) -> Self {
         let mut t = WaterTally::default();
-        for h in data.household_records.iter() {
+        for h in data.households.records.iter() {
             t.change(&dwelling_key(h), h.water_status, 1);
         }
         t
@@ -483,7 +483,8 @@ mod tests {
                 .map(|f| f.id.clone())
                 .collect();
             let owned: Vec<String> = data
-                .parcel_records
+                .parcels
+                .records
                 .iter()
                 .filter_map(|p| p.owner_household.clone())
                 .collect();

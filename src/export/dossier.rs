@@ -29,6 +29,9 @@ use crate::analysis::route_impact::RouteImpact;
 use crate::crs::geodesic_length_m;
 use crate::store::Dataset;
 
+/// Where the dossier's land lies, as the commune's own papers name it since July 2025.
+pub const PLACE: &str = "Quỳnh Liên (nay thuộc phường Quỳnh Mai), tỉnh Nghệ An";
+
 /// The CRS of every file in the bundle.
 pub const DOSSIER_CRS: ExportCrs = ExportCrs::Tm3NgheAn;
 
@@ -245,8 +248,8 @@ pub fn land_taken_by_parcel(impact: &RouteImpact) -> Sheet {
             p.map_sheet.into(),
             p.parcel_no.into(),
             p.id.clone().into(),
-            p.owner_name.clone().into(),
-            p.owner_household.clone().into(),
+            withheld_or(impact, &p.owner_name).into(),
+            withheld_or(impact, &p.owner_household).into(),
             p.village.clone().into(),
             p.land_use.clone().into(),
             p.parcel_area_m2.into(),
@@ -260,9 +263,23 @@ pub fn land_taken_by_parcel(impact: &RouteImpact) -> Sheet {
     sheet
 }
 
-/// The group of parcels with no owner household (roads, public land) or whose owner the
-/// caller may not see.
+/// An owner field as a table shows it: "(withheld)" when the caller may not see owners.
+fn withheld_or(impact: &RouteImpact, field: &Option<String>) -> Option<String> {
+    if impact.owners_withheld {
+        Some(WITHHELD.into())
+    } else {
+        field.clone()
+    }
+}
+
+/// An owner field the caller may not see.
+const WITHHELD: &str = "(withheld)";
+
+/// The group of parcels with no owner household (roads, public land).
 const NO_OWNER: &str = "(no owner)";
+/// The one group of all parcels when the caller may not see owners: the owners are
+/// there, only withheld, so the household count comes from the impact's totals.
+const OWNERS_WITHHELD: &str = "(owners withheld)";
 
 #[derive(Default)]
 struct OwnerSum {
@@ -273,12 +290,17 @@ struct OwnerSum {
     gates: usize,
 }
 
-/// The land `impact` takes, one row per owner household (parcels without a visible
-/// owner together), with totals.
+/// The land `impact` takes, one row per owner household (parcels without an owner
+/// together), with totals; for a redacted `impact`, one row of all parcels whose owners
+/// are withheld, the household count still the true one.
 pub fn land_taken_by_owner(impact: &RouteImpact) -> Sheet {
     let mut owners: BTreeMap<String, OwnerSum> = BTreeMap::new();
     for p in &impact.parcels {
-        let key = p.owner_household.clone().unwrap_or_else(|| NO_OWNER.into());
+        let key = if impact.owners_withheld {
+            OWNERS_WITHHELD.into()
+        } else {
+            p.owner_household.clone().unwrap_or_else(|| NO_OWNER.into())
+        };
         let s = owners.entry(key).or_default();
         s.name = p.owner_name.clone();
         s.parcels.push(format!("{}/{}", p.map_sheet, p.parcel_no));
@@ -287,7 +309,8 @@ pub fn land_taken_by_owner(impact: &RouteImpact) -> Sheet {
         s.fence_m += Unit::Metres.round(p.fence_to_rebuild_m);
         s.gates += usize::from(p.gate_to_rebuild);
     }
-    let households = owners.keys().filter(|k| *k != NO_OWNER).count();
+    // The distinct owner households, counted once where the route is measured.
+    let households = impact.totals.households_affected;
     let mut sheet = Sheet::new(
         "Thu hồi theo chủ hộ (by owner)",
         vec![
@@ -344,6 +367,7 @@ fn readme(name: &str, impact: &RouteImpact, files: &[String], tables: &[Table]) 
     let mut s = String::new();
     let _ = writeln!(s, "drainplan dossier for {name}");
     let _ = writeln!(s, "{}", "=".repeat(24 + name.chars().count()));
+    let _ = writeln!(s, "\n{PLACE}");
     let _ = writeln!(
         s,
         "\nRoute length {:.2} m (ground, geodesic on the WGS84 ellipsoid), corridor {} m wide\n\
@@ -381,6 +405,14 @@ fn readme(name: &str, impact: &RouteImpact, files: &[String], tables: &[Table]) 
          filters and totals written as formulas over the rows. Land-taken tables hold\n\
          personal data: share them only with the people working on this dossier."
     );
+    if impact.owners_withheld {
+        let _ = writeln!(
+            s,
+            "\nThis copy was made for a caller who may not see personal data: owners' names\n\
+             and households are withheld (\"{OWNERS_WITHHELD}\"); every count and area is the\n\
+             full one."
+        );
+    }
     s
 }
 

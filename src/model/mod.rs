@@ -224,7 +224,7 @@ pub struct Canal {
 }
 
 /// A cadastral parcel: what analyses read from its properties. Its id is its feature's
-/// (`data.parcels.features[i].id` for `data.parcel_records[i]`), not repeated here: a
+/// (`data.parcels.features[i].id` for `data.parcels.records[i]`), not repeated here: a
 /// million copies cost 40 MB.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Parcel {

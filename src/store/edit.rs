@@ -7,16 +7,14 @@
 
 use std::sync::Arc;
 
-use geo::{Coord, MultiPolygon, Rect};
+use geo::{Coord, Rect};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::layers::edit_metric;
 use super::{Dataset, Feature, Layer, check_geometry};
-use crate::crs;
 use crate::model::schema::{Invalid, Rule, check_properties};
-use crate::model::{
-    Canal, FloodZone, Household, LayerKind, Parcel, Properties, PropertyError, Village,
-};
+use crate::model::{LayerKind, Parcel, Properties};
 
 /// The most two parcels may overlap, m²: slivers from digitising shared boundaries stay
 /// under it; a parcel drawn over its neighbour does not (overlapping parcels once made a
@@ -122,7 +120,7 @@ impl Feature {
 }
 
 impl Layer {
-    fn push(&mut self, f: Feature) {
+    pub(super) fn push(&mut self, f: Feature) {
         let pos = self.features.len();
         self.note_properties(&f);
         self.index.insert(f.bbox(), pos);
@@ -130,14 +128,14 @@ impl Layer {
         self.by_id.insert(&self.features, pos);
     }
 
-    fn set(&mut self, pos: usize, f: Feature) {
+    pub(super) fn set(&mut self, pos: usize, f: Feature) {
         self.note_properties(&f);
         self.index.remove(self.features[pos].bbox(), pos);
         self.index.insert(f.bbox(), pos);
         self.features[pos] = f;
     }
 
-    fn swap_remove(&mut self, pos: usize) -> Feature {
+    pub(super) fn swap_remove(&mut self, pos: usize) -> Feature {
         let last = self.features.len() - 1;
         self.index.remove(self.features[pos].bbox(), pos);
         self.by_id.remove(&self.features, pos);
@@ -166,33 +164,6 @@ fn duplicate_parcel(p: &Parcel, other: &str) -> Invalid {
     )
 }
 
-/// The typed record and metric polygon of a checked feature.
-enum Parsed {
-    Village(Village, MultiPolygon),
-    Canal(Canal),
-    Parcel(Parcel),
-    FloodZone(FloodZone, MultiPolygon),
-    Household(Household),
-}
-
-fn metric(f: &Feature) -> Result<MultiPolygon, EditError> {
-    let mp = match &f.geometry {
-        geo::Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
-        geo::Geometry::MultiPolygon(mp) => mp.clone(),
-        _ => MultiPolygon(vec![]),
-    };
-    crs::geometry_to_metric(&mp)
-        .map_err(|e| invalid_geometry(format!("cannot project the geometry: {e}")))
-}
-
-fn record<T>(
-    f: &Feature,
-    parse: fn(&str, &Properties) -> Result<T, PropertyError>,
-) -> Result<T, EditError> {
-    parse(&f.id, &f.properties)
-        .map_err(|e| EditError::Invalid(Invalid::property(&e.name, Rule::Type, e.problem)))
-}
-
 impl Dataset {
     /// The area edits must stay inside: the villages' extent (or the whole data's) with
     /// a margin.
@@ -218,15 +189,6 @@ impl Dataset {
         id: &str,
         value: &Value,
     ) -> Result<Feature, EditError> {
-        self.check_and_parse(kind, id, value).map(|(f, _)| f)
-    }
-
-    fn check_and_parse(
-        &self,
-        kind: LayerKind,
-        id: &str,
-        value: &Value,
-    ) -> Result<(Feature, Parsed), EditError> {
         let Value::Object(obj) = value else {
             return Err(invalid("the body must be a GeoJSON Feature object"));
         };
@@ -308,26 +270,15 @@ impl Dataset {
             geometry,
             properties: properties.into(),
         };
-        let parsed = self.parse(kind, &f)?;
-        Ok((f, parsed))
+        self.check_rules(kind, &f)?;
+        Ok(f)
     }
 
-    fn parse(&self, kind: LayerKind, f: &Feature) -> Result<Parsed, EditError> {
-        let parsed = match kind {
-            LayerKind::Villages => {
-                Parsed::Village(record(f, Village::from_properties)?, metric(f)?)
-            }
-            LayerKind::Canals => Parsed::Canal(record(f, Canal::from_properties)?),
-            LayerKind::Parcels => {
-                // Not kept (parcels are projected when analysed), but it must project.
-                metric(f)?;
-                Parsed::Parcel(record(f, Parcel::from_properties)?)
-            }
-            LayerKind::FloodZones => {
-                Parsed::FloodZone(record(f, FloodZone::from_properties)?, metric(f)?)
-            }
-            LayerKind::Households => Parsed::Household(record(f, Household::from_properties)?),
-        };
+    /// The rules a checked feature must meet as a member of its layer: its record parses
+    /// and its geometry projects ([`AnyLayer::check`]), its references and keys hold, and
+    /// a parcel does not overlap another.
+    fn check_rules(&self, kind: LayerKind, f: &Feature) -> Result<(), EditError> {
+        self.typed(kind).check(f)?;
         self.check_links(kind, f)?;
         if kind == LayerKind::Parcels {
             let unchanged = self
@@ -338,7 +289,7 @@ impl Dataset {
                 self.check_parcel_overlap(f)?;
             }
         }
-        Ok(parsed)
+        Ok(())
     }
 
     /// The rules that need the rest of the data: references to other features, the
@@ -349,7 +300,7 @@ impl Dataset {
         if kind == LayerKind::Parcels {
             let p = parcel_record(f)?;
             let key = self.parcel_key(&p);
-            for (i, other) in self.parcel_records.iter().enumerate() {
+            for (i, other) in self.parcels.records.iter().enumerate() {
                 if other.parcel_no == p.parcel_no
                     && other.map_sheet == p.map_sheet
                     && self.parcels.features[i].id != f.id
@@ -428,8 +379,8 @@ impl Dataset {
                     .map_err(|e| (kind, f.id.clone(), e))?;
             }
         }
-        let mut seen = std::collections::HashMap::with_capacity(self.parcel_records.len());
-        for (p, f) in self.parcel_records.iter().zip(&self.parcels.features) {
+        let mut seen = std::collections::HashMap::with_capacity(self.parcels.records.len());
+        for (p, f) in self.parcels.records.iter().zip(&self.parcels.features) {
             if let Some(first) = seen.insert(self.parcel_key(p), f.id.as_str()) {
                 return Err((LayerKind::Parcels, f.id.clone(), duplicate_parcel(p, first)));
             }
@@ -440,7 +391,7 @@ impl Dataset {
     /// [`PARCEL_OVERLAP_TOLERANCE_M2`] (areas in the metric CRS).
     pub fn check_parcel_overlap(&self, f: &Feature) -> Result<(), Invalid> {
         use geo::{Area, BooleanOps};
-        let mine = metric(f).map_err(|e| match e {
+        let mine = edit_metric(f).map_err(|e| match e {
             EditError::Invalid(i) => i,
             other => Invalid::new("geometry", Rule::Geometry, other.to_string()),
         })?;
@@ -470,7 +421,8 @@ impl Dataset {
     fn references_to(&self, kind: LayerKind, id: &str) -> Option<String> {
         match kind {
             LayerKind::Households => self
-                .parcel_records
+                .parcels
+                .records
                 .iter()
                 .position(|p| p.owner_household.as_deref() == Some(id))
                 .map(|p| {
@@ -480,7 +432,8 @@ impl Dataset {
                     )
                 }),
             LayerKind::Villages => self
-                .household_records
+                .households
+                .records
                 .iter()
                 .position(|h| &*h.village_id == id)
                 .map(|h| {
@@ -496,10 +449,6 @@ impl Dataset {
     /// Checks an edit against the current data without applying it; returns the checked
     /// new feature (create, replace).
     pub fn check_edit(&self, edit: &Edit) -> Result<Option<Feature>, EditError> {
-        self.check_edit_parsed(edit).map(|o| o.map(|(f, _)| f))
-    }
-
-    fn check_edit_parsed(&self, edit: &Edit) -> Result<Option<(Feature, Parsed)>, EditError> {
         let layer = self.layer(edit.collection);
         let exists = layer.position(&edit.id).is_some();
         let not_found = || EditError::NotFound {
@@ -521,7 +470,7 @@ impl Dataset {
                     .feature
                     .as_ref()
                     .ok_or_else(|| invalid("the edit carries no feature"))?;
-                self.check_and_parse(edit.collection, &edit.id, value)
+                self.check_feature(edit.collection, &edit.id, value)
                     .map(Some)
             }
         }
@@ -530,94 +479,25 @@ impl Dataset {
     /// Checks and applies an edit in place; returns the feature as it was before (replace,
     /// delete). On error nothing has changed.
     pub fn apply(&mut self, edit: &Edit) -> Result<Option<Feature>, EditError> {
-        let new = self.check_edit_parsed(edit)?;
+        let new = self.check_edit(edit)?;
         let pos = self.layer(edit.collection).position(&edit.id);
         let before = pos.map(|p| self.layer(edit.collection).features[p].clone());
         if edit.collection == LayerKind::Parcels {
             self.parcel_metric_cache = Arc::default();
         }
+        let layer = self.typed_mut(edit.collection);
         match (edit.op, new, pos) {
-            (EditOp::Delete, _, Some(p)) => self.remove_at(edit.collection, p),
-            (EditOp::Create, Some((f, parsed)), None) => self.put(None, f, parsed),
-            (EditOp::Replace, Some((f, parsed)), Some(p)) => self.put(Some(p), f, parsed),
+            (EditOp::Delete, _, Some(p)) => {
+                layer.remove(p);
+            }
+            (EditOp::Create, Some(f), None) => layer.put(None, f)?,
+            (EditOp::Replace, Some(f), Some(p)) => layer.put(Some(p), f)?,
             _ => return Err(invalid("inconsistent edit")),
         }
         if let Some(f) = self.layer(edit.collection).get(&edit.id) {
             self.extent = union(self.extent, f.bbox());
         }
         Ok(before)
-    }
-
-    fn put(&mut self, pos: Option<usize>, f: Feature, parsed: Parsed) {
-        fn store<T: Clone>(
-            layer: &mut Arc<Layer>,
-            records: &mut Arc<Vec<T>>,
-            pos: Option<usize>,
-            f: Feature,
-            rec: T,
-        ) {
-            let (layer, records) = (Arc::make_mut(layer), Arc::make_mut(records));
-            match pos {
-                Some(p) => {
-                    layer.set(p, f);
-                    records[p] = rec;
-                }
-                None => {
-                    layer.push(f);
-                    records.push(rec);
-                }
-            }
-        }
-        fn store_metric(metric: &mut Arc<Vec<MultiPolygon>>, pos: Option<usize>, m: MultiPolygon) {
-            let metric = Arc::make_mut(metric);
-            match pos {
-                Some(p) => metric[p] = m,
-                None => metric.push(m),
-            }
-        }
-        match parsed {
-            Parsed::Village(r, m) => {
-                store(&mut self.villages, &mut self.village_records, pos, f, r);
-                store_metric(&mut self.village_metric, pos, m);
-            }
-            Parsed::Canal(r) => store(&mut self.canals, &mut self.canal_records, pos, f, r),
-            Parsed::Parcel(r) => store(&mut self.parcels, &mut self.parcel_records, pos, f, r),
-            Parsed::FloodZone(r, m) => {
-                store(
-                    &mut self.flood_zones,
-                    &mut self.flood_zone_records,
-                    pos,
-                    f,
-                    r,
-                );
-                store_metric(&mut self.flood_zone_metric, pos, m);
-            }
-            Parsed::Household(r) => {
-                store(&mut self.households, &mut self.household_records, pos, f, r)
-            }
-        }
-    }
-
-    fn remove_at(&mut self, kind: LayerKind, pos: usize) {
-        fn drop_at<T: Clone>(layer: &mut Arc<Layer>, records: &mut Arc<Vec<T>>, pos: usize) {
-            Arc::make_mut(layer).swap_remove(pos);
-            Arc::make_mut(records).swap_remove(pos);
-        }
-        match kind {
-            LayerKind::Villages => {
-                drop_at(&mut self.villages, &mut self.village_records, pos);
-                Arc::make_mut(&mut self.village_metric).swap_remove(pos);
-            }
-            LayerKind::Canals => drop_at(&mut self.canals, &mut self.canal_records, pos),
-            LayerKind::Parcels => drop_at(&mut self.parcels, &mut self.parcel_records, pos),
-            LayerKind::FloodZones => {
-                drop_at(&mut self.flood_zones, &mut self.flood_zone_records, pos);
-                Arc::make_mut(&mut self.flood_zone_metric).swap_remove(pos);
-            }
-            LayerKind::Households => {
-                drop_at(&mut self.households, &mut self.household_records, pos)
-            }
-        }
     }
 }
 
@@ -637,6 +517,7 @@ fn union(a: Rect, b: Rect) -> Rect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Household;
     use crate::store::query::Selection;
     use serde_json::json;
 
@@ -694,7 +575,7 @@ mod tests {
             .unwrap();
         assert_eq!(d.households.features.len(), before + 1);
         // Without a dwelling_id a household's dwelling is its own id.
-        assert_eq!(d.household_records.last().unwrap().dwelling_id, "h9");
+        assert_eq!(d.households.records.last().unwrap().dwelling_id, "h9");
         let near = Rect::new(
             Coord {
                 x: 105.7030,
@@ -735,7 +616,7 @@ mod tests {
         for (i, f) in d.households.features.iter().enumerate() {
             assert_eq!(d.households.position(&f.id), Some(i));
             let from_feature = Household::from_properties(&f.id, &f.properties.to_map());
-            assert_eq!(Ok(&d.household_records[i]), from_feature.as_ref());
+            assert_eq!(Ok(&d.households.records[i]), from_feature.as_ref());
         }
         assert_eq!(ids(&d), ["h6", "h9"]);
         let mut replace = household("h9", 105.7001, 19.2201, "vil-a");
@@ -743,7 +624,7 @@ mod tests {
         d.apply(&replace).unwrap();
         assert_eq!(ids(&d), ["h6"]);
         assert_eq!(
-            &*d.household_records[d.households.position("h9").unwrap()].village_id,
+            &*d.households.records[d.households.position("h9").unwrap()].village_id,
             "vil-a"
         );
     }
@@ -788,8 +669,8 @@ mod tests {
         let mut next = d.clone();
         next.apply(&household("h9", 105.7031, 19.2213, "vil-b"))
             .unwrap();
-        assert!(Arc::ptr_eq(&d.parcels, &next.parcels));
-        assert!(!Arc::ptr_eq(&d.households, &next.households));
+        assert!(Arc::ptr_eq(&d.parcels.layer, &next.parcels.layer));
+        assert!(!Arc::ptr_eq(&d.households.layer, &next.households.layer));
         assert!(d.households.get("h9").is_none());
     }
 
