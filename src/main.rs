@@ -45,6 +45,19 @@ enum Command {
         #[command(subcommand)]
         report: ReportCommand,
     },
+    /// The drainage check: for every canal (or one), design flow by the rational method
+    /// against capacity by Manning, velocity and verdict, and what had to be left out.
+    Hydraulics {
+        /// Only this canal.
+        #[arg(long)]
+        canal: Option<String>,
+        /// table or json (the API's answer).
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// The impact of a route (a GeoJSON LineString file) or of a stored canal.
     Impact {
         /// GeoJSON file holding the route (a LineString geometry, Feature, or a
@@ -69,8 +82,11 @@ enum Command {
     /// VN-2000.
     Export {
         /// Layer to export: villages, canals, parcels, flood_zones or households.
-        #[arg(long, required_unless_present_any = ["canal", "route"], conflicts_with_all = ["canal", "route"])]
+        #[arg(long, required_unless_present_any = ["canal", "route", "swmm"], conflicts_with_all = ["canal", "route", "swmm"])]
         layer: Option<String>,
+        /// Write the drainage network as an EPA SWMM 5 input file (.inp, VN-2000 metres).
+        #[arg(long, conflicts_with_all = ["canal", "route"])]
+        swmm: Option<PathBuf>,
         /// Export the strips this stored canal takes (with their impact attributes).
         #[arg(long, conflicts_with = "route")]
         canal: Option<String>,
@@ -362,7 +378,28 @@ fn run() -> anyhow::Result<()> {
             format,
             data,
         } => print!("{}", run_impact(route, canal, width, format, &data)?),
+        Command::Hydraulics {
+            canal,
+            format,
+            data,
+        } => print!("{}", run_hydraulics(canal.as_deref(), &format, &data)?),
         Command::Export {
+            swmm: Some(path),
+            data,
+            ..
+        } => {
+            let ds = load(&data)?;
+            let tables = drainplan::hydraulics::Tables::for_data_dir(&data)?;
+            let text = drainplan::api::hydraulics::swmm_text(
+                &ds,
+                &tables,
+                &drainplan::hydraulics::SwmmOptions::default(),
+            )?;
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        Command::Export {
+            swmm: None,
             layer,
             canal,
             route,
@@ -482,6 +519,96 @@ fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The drainage check as a table (or the API's JSON).
+fn run_hydraulics(
+    canal: Option<&str>,
+    format: &str,
+    data: &std::path::Path,
+) -> anyhow::Result<String> {
+    use drainplan::analysis::hydraulics::check_network;
+    use std::fmt::Write as _;
+    let ds = load(data)?;
+    let tables = drainplan::hydraulics::Tables::for_data_dir(data)?;
+    let answer = check_network(
+        drainplan::api::hydraulics::inputs(&ds),
+        &tables,
+        &drainplan::hydraulics::DesignOptions::default(),
+    )?;
+    if let Some(id) = canal
+        && ds
+            .layer(drainplan::model::LayerKind::Canals)
+            .get(id)
+            .is_none()
+    {
+        anyhow::bail!("no canal `{id}` in {}", data.display());
+    }
+    let keep = |cid: &str| canal.is_none_or(|c| c == cid);
+    if format == "json" {
+        let v = match canal {
+            Some(id) => serde_json::json!({
+                "canal_id": id,
+                "section": answer.section(id),
+                "problems": answer.problems_of(id),
+                "rain_constants_unverified": answer.rain_constants_unverified,
+                "unverified_constants": answer.unverified_constants,
+                "unverified_note": answer.unverified_note,
+            }),
+            None => serde_json::to_value(&answer)?,
+        };
+        return Ok(format!("{}\n", serde_json::to_string_pretty(&v)?));
+    } else if format != "table" {
+        anyhow::bail!("--format {format}: give table or json");
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<18} {:>5} {:>6} {:>5} {:>7} {:>6} {:>7} {:>7} {:>7} {:>5} {:>5}  verdict",
+        "canal", "w m", "d m", "S ‰", "F ha", "ψ", "t min", "Q l/s", "cap l/s", "v m/s", "ratio"
+    );
+    for sec in answer.sections.iter().filter(|x| keep(&x.result.canal_id)) {
+        let r = &sec.result;
+        let _ = writeln!(
+            s,
+            "{:<18} {:>5.2} {:>6.2} {:>5.2} {:>7.2} {:>6.3} {:>7.1} {:>7.0} {:>7.0} {:>5.2} {:>5.2}  {}",
+            r.canal_id,
+            r.bottom_width_m,
+            r.depth_m,
+            r.slope * 1000.0,
+            r.catchment_area_ha,
+            r.runoff_coefficient,
+            r.time_of_concentration_min,
+            r.design_flow_m3s * 1000.0,
+            r.capacity_m3s * 1000.0,
+            r.velocity_m_s,
+            r.ratio,
+            serde_json::to_value(r.verdict)?
+                .as_str()
+                .unwrap_or_default()
+        );
+        if canal.is_some() {
+            let _ = writeln!(s, "  {}", sec.summary);
+            if !sec.flood_zones.is_empty() {
+                let _ = writeln!(s, "  drains flood zones: {}", sec.flood_zones.join(", "));
+            }
+            if let Some(rs) = r.resize {
+                let _ = writeln!(s, "  smallest that pass: {rs:?}");
+            }
+        }
+    }
+    for p in answer
+        .problems
+        .iter()
+        .filter(|p| p.kind != "canal" || keep(&p.id))
+    {
+        let _ = writeln!(s, "left out: {} {}: {}", p.kind, p.id, p.problem);
+    }
+    let _ = writeln!(s, "rain station: {}", answer.rain_station);
+    if let Some(note) = &answer.unverified_note {
+        let _ = writeln!(s, "{note}");
+    }
+    Ok(s)
+}
+
 fn load(data: &std::path::Path) -> anyhow::Result<drainplan::store::Dataset> {
     drainplan::crs::check()
         .context("PROJ cannot build the EPSG:4326 → EPSG:9208 transformation")?;
@@ -525,7 +652,9 @@ fn serve(
         );
     }
     store.set_compact_every(compact_every);
-    let state = drainplan::api::AppState::with_store(store, auth, web);
+    let tables = drainplan::hydraulics::Tables::for_data_dir(data)
+        .context("reading the design tables (data/hydraulics/rain_stations.csv)")?;
+    let state = drainplan::api::AppState::with_store(store, auth, web).with_tables(tables);
     if state.store().wants_compaction() {
         // A journal grown long before this start: compact it beside serving.
         let s = state.clone();

@@ -91,14 +91,13 @@ impl Layers {
             LayerKind::Parcels => &self.parcels,
             LayerKind::FloodZones => &self.flood_zones,
             LayerKind::Households => &self.households,
+            LayerKind::Catchments => &self.catchments,
         }
     }
 
-    /// The features of each file, named as the file (less `.geojson`): the layers, then
-    /// the catchments (drawn for the drainage check; not yet a layer of the data set).
+    /// The features of each file, named as the file (less `.geojson`).
     fn files(&self) -> [(&'static str, &[Feature]); 6] {
-        let [a, b, c, d, e] = LayerKind::ALL.map(|k| (k.id(), self.layer(k)));
-        [a, b, c, d, e, ("catchments", &self.catchments)]
+        LayerKind::ALL.map(|k| (k.id(), self.layer(k)))
     }
 
     fn append(&mut self, other: Layers) {

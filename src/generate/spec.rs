@@ -337,9 +337,12 @@ pub(crate) struct CanalHydraulics {
     pub drainage_class: &'static str,
 }
 
-/// The one outfall of the sample network: the tidal creek east of the villages, which runs
-/// to the sea.
-pub(crate) const OUTFALL: &str = "of-east";
+/// The outfalls of the sample network: the sluices of the southern and the northern field
+/// ditch into the tidal creek east of the villages, which runs to the sea. (One each: a SWMM
+/// outfall takes one conduit.)
+pub(crate) const OUTFALL_SOUTH: &str = "of-east-south";
+/// See [`OUTFALL_SOUTH`].
+pub(crate) const OUTFALL_NORTH: &str = "of-east-north";
 
 /// Indices of the named villages in [`villages`].
 pub(crate) const QT: usize = 0;
@@ -521,7 +524,7 @@ pub(crate) fn canals() -> Vec<CanalSpec> {
                 side_slope: Some(1.0),
                 invert_m: (0.9, 0.635),
                 ground_m: (2.0, 1.8),
-                flows_to: FlowsTo::Outfall(OUTFALL),
+                flows_to: FlowsTo::Outfall(OUTFALL_SOUTH),
                 drainage_class: "village_branch",
             },
         },
@@ -546,7 +549,7 @@ pub(crate) fn canals() -> Vec<CanalSpec> {
                 side_slope: Some(1.0),
                 invert_m: (0.9, 0.635),
                 ground_m: (2.0, 1.8),
-                flows_to: FlowsTo::Outfall(OUTFALL),
+                flows_to: FlowsTo::Outfall(OUTFALL_NORTH),
                 drainage_class: "village_branch",
             },
         },

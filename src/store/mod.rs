@@ -27,7 +27,9 @@ pub use props::FeatureProperties;
 
 use crate::crs::CrsError;
 use crate::index::SpatialIndex;
-use crate::model::{Canal, FloodZone, Household, LayerKind, Parcel, Properties, Village};
+use crate::model::{
+    Canal, CatchmentArea, FloodZone, Household, LayerKind, Parcel, Properties, Village,
+};
 pub use layers::{AnyLayer, Record, TypedLayer};
 use metric::MetricGrid;
 
@@ -294,6 +296,8 @@ dataset! {
     flood_zones: FloodZones => FloodZone,
     /// Households.
     households: Households => Household,
+    /// Catchments (projected when analysed).
+    catchments: Catchments => CatchmentArea,
 }
 
 /// What a data directory holds: its latest snapshot (or its layer files) with the
