@@ -58,6 +58,49 @@ enum Command {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+    /// Compare 2 to 5 candidate routes side by side: impact, design flow against the
+    /// capacity of the proposed section, and cost at the (sample) unit prices.
+    Compare {
+        /// A candidate route, a GeoJSON LineString file (repeatable).
+        #[arg(long)]
+        route: Vec<PathBuf>,
+        /// A stored canal as a candidate (repeatable).
+        #[arg(long)]
+        canal: Vec<String>,
+        /// Bed fall per metre of the drawn routes.
+        #[arg(long, default_value_t = 0.001)]
+        slope: f64,
+        /// Proposed section: rectangular, trapezoidal or circular.
+        #[arg(long, default_value = "rectangular")]
+        shape: String,
+        /// Bottom width (a pipe's diameter), m.
+        #[arg(long, default_value_t = 1.5)]
+        section_width: f64,
+        /// Depth, m.
+        #[arg(long, default_value_t = 1.5)]
+        section_depth: f64,
+        /// Side slope of a trapezoid (horizontal per vertical).
+        #[arg(long, default_value_t = 1.0)]
+        side_slope: f64,
+        /// Lining (data/hydraulics/manning_n.csv).
+        #[arg(long, default_value = "concrete")]
+        lining: String,
+        /// Canal class for the return period (data/hydraulics/return_periods.csv).
+        #[arg(long, default_value = "village_main")]
+        class: String,
+        /// Corridor width in metres.
+        #[arg(long, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
+        width: f64,
+        /// table, csv or xlsx (csv and xlsx to --out).
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Output file for csv and xlsx.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// The impact of a route (a GeoJSON LineString file) or of a stored canal.
     Impact {
         /// GeoJSON file holding the route (a LineString geometry, Feature, or a
@@ -383,6 +426,111 @@ fn run() -> anyhow::Result<()> {
             format,
             data,
         } => print!("{}", run_hydraulics(canal.as_deref(), &format, &data)?),
+        Command::Compare {
+            route,
+            canal,
+            slope,
+            shape,
+            section_width,
+            section_depth,
+            side_slope,
+            lining,
+            class,
+            width,
+            format,
+            out,
+            data,
+        } => {
+            use drainplan::analysis::hydraulics::{RouteInput, compare, compare_sheet};
+            use drainplan::hydraulics::{CrossSection, ProposedSection, Shape};
+            let n = route.len() + canal.len();
+            if !(2..=5).contains(&n) {
+                anyhow::bail!("give 2 to 5 candidates (--route FILE, --canal ID), not {n}");
+            }
+            let width = drainplan::analysis::route::check_width(width)?;
+            let ds = load(&data)?;
+            let tables = drainplan::hydraulics::Tables::for_data_dir(&data)?;
+            let mut inputs = Vec::new();
+            for path in &route {
+                let line =
+                    drainplan::export::route_from_file(path, &ds).map_err(anyhow::Error::msg)?;
+                let id = path.file_stem().map_or_else(
+                    || path.display().to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                );
+                inputs.push(RouteInput {
+                    id,
+                    line,
+                    canal_id: None,
+                });
+            }
+            for id in &canal {
+                let line = canal_route(&ds, id, &data)?;
+                inputs.push(RouteInput {
+                    id: id.clone(),
+                    line,
+                    canal_id: Some(id.clone()),
+                });
+            }
+            let xs = match Shape::parse(&shape) {
+                Some(Shape::RectangularOpen) => {
+                    CrossSection::rectangular(section_width, section_depth)
+                }
+                Some(Shape::TrapezoidalOpen) => {
+                    CrossSection::trapezoidal(section_width, section_depth, side_slope)
+                }
+                Some(Shape::CircularPipe) => CrossSection::circular(section_width),
+                None => anyhow::bail!("--shape {shape}: give rectangular, trapezoidal or circular"),
+            };
+            if let Some(rule) = xs.check().first() {
+                anyhow::bail!("the proposed section: {rule}");
+            }
+            if !(slope.is_finite() && slope > 0.0 && slope < 1.0) {
+                anyhow::bail!("--slope {slope}: give a bed fall per metre in (0, 1)");
+            }
+            let proposed = ProposedSection {
+                cross_section: xs,
+                lining,
+                canal_class: Some(class),
+            };
+            let rows = compare(
+                &ds,
+                &inputs,
+                width,
+                slope,
+                &proposed,
+                &tables,
+                &drainplan::hydraulics::DesignOptions::default(),
+            )?;
+            let sheet = compare_sheet(&rows);
+            match format.as_str() {
+                "table" => {
+                    print!(
+                        "{}",
+                        String::from_utf8_lossy(&sheet.to_csv()).trim_start_matches('\u{feff}')
+                    );
+                    println!(
+                        "costs use SAMPLE unit prices (data/hydraulics/unit_prices.csv); rain constants UNVERIFIED"
+                    );
+                }
+                "csv" | "xlsx" => {
+                    let out =
+                        out.ok_or_else(|| anyhow::anyhow!("--format {format} needs --out FILE"))?;
+                    let bytes = if format == "csv" {
+                        sheet.to_csv()
+                    } else {
+                        drainplan::export::xlsx::write(&drainplan::export::sheet::Workbook::new(
+                            "Route options",
+                            vec![sheet],
+                        ))?
+                    };
+                    std::fs::write(&out, bytes)
+                        .with_context(|| format!("writing {}", out.display()))?;
+                    eprintln!("wrote {}", out.display());
+                }
+                other => anyhow::bail!("--format {other}: give table, csv or xlsx"),
+            }
+        }
         Command::Export {
             swmm: Some(path),
             data,

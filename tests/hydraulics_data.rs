@@ -335,3 +335,112 @@ fn an_administrators_station_file_loads_over_the_bundled_table() {
     assert!(e.contains("constant C missing"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn compare_body(routes: Value) -> Value {
+    json!({
+        "routes": routes,
+        "section": {"shape": "rectangular", "width_m": 1.5, "depth_m": 1.5, "lining": "concrete",
+                    "drainage_class": "village_main"},
+        "slope": 0.001,
+    })
+}
+
+#[tokio::test]
+async fn routes_compared_side_by_side() {
+    let state = shared_memory_state(DATA);
+    let drawn =
+        json!({"type": "LineString", "coordinates": [[105.7258, 19.2094], [105.7268, 19.2094]]});
+    let body = compare_body(json!([
+        {"id": "planned", "canal_id": "cn-dd-tc-planned"},
+        {"id": "drawn", "route": drawn},
+    ]));
+    let r = Req::post("/api/analyses/compare-routes")
+        .json(&body)
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let a = r.json();
+    assert_eq!(a["prices_are_samples"], true);
+    assert_eq!(a["rain_constants_unverified"], true);
+    assert_eq!(a["routes"].as_array().unwrap().len(), 2);
+    let rows = a["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let planned = &rows[0];
+    assert_eq!(planned["route_id"], "planned");
+    // The impact columns are the route impact's.
+    let impact = Req::get("/api/canals/cn-dd-tc-planned/impact")
+        .send(&state)
+        .await
+        .json();
+    assert_eq!(planned["land_taken_m2"], impact["totals"]["taken_area_m2"]);
+    assert_eq!(planned["parcels"], impact["totals"]["parcels"]);
+    assert_eq!(planned["gates"], impact["totals"]["gates_to_rebuild"]);
+    // Its capacity by hand as in every_sample_canal_is_checked_and_the_story_holds.
+    let cap = planned["capacity_m3s"].as_f64().unwrap();
+    assert!((cap - 2.8902).abs() / 2.8902 < 5e-4, "{cap}");
+    // Cost by hand from data/hydraulics/unit_prices.csv (sample prices): earthwork
+    // 1.5 × 1.5 m² × 750 m = 1 687.5 m³ × 150 000; lining 3 500 000 × 750 m; fences
+    // 1 200 000 per m; gates 8 000 000 each.
+    let length = planned["length_m"].as_f64().unwrap();
+    let fences = impact["totals"]["fence_to_rebuild_m"].as_f64().unwrap();
+    let gates = impact["totals"]["gates_to_rebuild"].as_f64().unwrap();
+    let cost = 2.25 * length * 150_000.0
+        + 3_500_000.0 * length
+        + 1_200_000.0 * fences
+        + 8_000_000.0 * gates;
+    let total = planned["cost"]["total_vnd"].as_f64().unwrap();
+    assert!((total - cost).abs() < 1.0, "{total} against {cost}");
+    // The drawn route crosses the catchments of Thành Công along the planned canal.
+    let d = &rows[1];
+    assert!(d["design_flow_m3s"].as_f64().unwrap() > 0.0);
+    assert!((d["slope"].as_f64().unwrap() - 0.001).abs() < 1e-12);
+
+    // CSV and .xlsx.
+    let r = Req::post("/api/analyses/compare-routes?format=csv")
+        .json(&body)
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 200);
+    let csv = r.text();
+    assert!(csv.contains("Route,Length (m)"), "{csv}");
+    assert_eq!(csv.lines().filter(|l| !l.is_empty()).count(), 3, "{csv}");
+    let r = Req::post("/api/analyses/compare-routes?format=xlsx")
+        .json(&body)
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 200);
+    assert!(r.bytes.starts_with(b"PK"));
+
+    // Bad input: one route, six routes, a drawn route with no slope, a bad section.
+    for (bad, what) in [
+        (
+            compare_body(json!([{"id": "a", "canal_id": "cn-qt-2023"}])),
+            "2 to 5",
+        ),
+        (
+            compare_body(json!(
+                (0..6)
+                    .map(|i| json!({"id": format!("r{i}"), "canal_id": "cn-qt-2023"}))
+                    .collect::<Vec<_>>()
+            )),
+            "2 to 5",
+        ),
+        (
+            json!({"routes": [{"route": drawn}, {"canal_id": "cn-qt-2023"}],
+                   "section": {"width_m": 1.0, "depth_m": 1.0, "lining": "brick"}}),
+            "slope",
+        ),
+        (
+            json!({"routes": [{"canal_id": "cn-tc-2023"}, {"canal_id": "cn-qt-2023"}],
+                   "section": {"width_m": -1.0, "depth_m": 1.0, "lining": "brick"}}),
+            "width",
+        ),
+    ] {
+        let r = Req::post("/api/analyses/compare-routes")
+            .json(&bad)
+            .send(&state)
+            .await;
+        assert!(r.status.is_client_error(), "{bad}: {}", r.status);
+        assert!(r.text().contains(what), "{}", r.text());
+    }
+}

@@ -574,3 +574,211 @@ fn escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
+
+/// A candidate route for [`compare`]: drawn, or a stored canal.
+#[derive(Debug, Clone)]
+pub struct RouteInput {
+    /// The candidate's id in the table.
+    pub id: String,
+    /// Its line, WGS84.
+    pub line: LineString,
+    /// The stored canal it is, if any (its inverts give the fall, its catchments the area).
+    pub canal_id: Option<String>,
+}
+
+/// Why routes could not be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// The data set's network.
+    #[error(transparent)]
+    Check(#[from] HydraulicsError),
+    /// Route impact failed.
+    #[error("route {id}: {source}")]
+    Impact {
+        /// The route.
+        id: String,
+        /// The cause.
+        #[source]
+        source: CrsError,
+    },
+    /// The hydraulic comparison refused a route (zero fall, unknown lining…).
+    #[error(transparent)]
+    Route(#[from] crate::hydraulics::RouteError),
+}
+
+/// Compares candidate routes side by side (one row each, in the order given).
+///
+/// 1. Impact of each route with the corridor (DESIGN.md's procedure): length, land taken,
+///    parcels, owners, owners whose parcel is still `awaiting` (not agreed), fences and
+///    gates to rebuild, flooded households served.
+/// 2. Fall: a stored canal's inverts (start − end); a drawn route's length × `slope`.
+/// 3. Catchment: for a stored canal, the catchments draining into it and above it; for a
+///    drawn route, the catchments whose outline it crosses. Their land uses add up.
+/// 4. The proposed section on each: design flow against capacity, velocity, verdict and
+///    cost from data/hydraulics/unit_prices.csv ([`crate::hydraulics::compare_routes`]).
+pub fn compare(
+    data: &crate::store::Dataset,
+    routes: &[RouteInput],
+    width_m: f64,
+    slope: f64,
+    proposed: &crate::hydraulics::ProposedSection,
+    tables: &Tables,
+    options: &DesignOptions,
+) -> Result<Vec<crate::hydraulics::RouteRow>, CompareError> {
+    use crate::hydraulics::{LandUseArea, RouteCandidate, compare_routes};
+    use crate::model::{ClearanceStatus, LayerKind};
+    let inputs = Inputs {
+        canals: &data.layer(LayerKind::Canals).features,
+        catchments: &data.layer(LayerKind::Catchments).features,
+        parcels: data.layer(LayerKind::Parcels),
+        flood_zones: &data.layer(LayerKind::FloodZones).features,
+    };
+    let built = build(inputs, tables)?;
+    let network = &built.network;
+    // Catchments at and above each section.
+    let mut above: BTreeMap<String, Vec<&Catchment>> = BTreeMap::new();
+    for s in network.in_flow_order() {
+        let mut mine: Vec<&Catchment> = network
+            .catchments()
+            .iter()
+            .filter(|c| c.drains_to == s.canal_id)
+            .collect();
+        for t in network.sections() {
+            if t.downstream == Some(Downstream::Canal(s.canal_id.clone()))
+                && let Some(up) = above.get(&t.canal_id)
+            {
+                mine.extend(up.iter().copied());
+            }
+        }
+        above.insert(s.canal_id.clone(), mine);
+    }
+    let mut candidates = Vec::new();
+    for r in routes {
+        let impact = crate::analysis::route_impact::route_impact(data, &r.line, width_m).map_err(
+            |source| CompareError::Impact {
+                id: r.id.clone(),
+                source,
+            },
+        )?;
+        let not_agreed: BTreeSet<&str> = impact
+            .parcels
+            .iter()
+            .filter(|p| p.clearance_status == ClearanceStatus::Awaiting)
+            .filter_map(|p| p.owner_household.as_deref())
+            .collect();
+        let length = impact.route_length_m;
+        let stored = r.canal_id.as_deref().and_then(|id| network.section(id));
+        let fall = match stored.and_then(|s| s.slope()) {
+            Some(s) => s * length,
+            None => slope * length,
+        };
+        let catchments: Vec<&Catchment> = match stored {
+            Some(s) => above.get(&s.canal_id).cloned().unwrap_or_default(),
+            None => {
+                let line_m =
+                    crs::geometry_to_metric(&r.line).map_err(|source| CompareError::Impact {
+                        id: r.id.clone(),
+                        source,
+                    })?;
+                network
+                    .catchments()
+                    .iter()
+                    .filter(|c| c.polygon.as_ref().is_some_and(|p| p.intersects(&line_m)))
+                    .collect()
+            }
+        };
+        let mut land_use: BTreeMap<String, f64> = BTreeMap::new();
+        let mut area = 0.0;
+        for c in &catchments {
+            area += c.area_m2;
+            let mut covered = 0.0;
+            for lu in &c.land_use {
+                *land_use.entry(lu.code.clone()).or_insert(0.0) += lu.area_m2;
+                covered += lu.area_m2;
+            }
+            // What the parcels leave is the remainder land use, per catchment.
+            *land_use
+                .entry(tables.defaults.remainder_land_use.clone())
+                .or_insert(0.0) += (c.area_m2 - covered).max(0.0);
+        }
+        let t = &impact.totals;
+        candidates.push(RouteCandidate {
+            route_id: r.id.clone(),
+            length_m: length,
+            land_taken_m2: t.taken_area_m2,
+            parcels: t.parcels as u32,
+            owners: t.households_affected as u32,
+            not_agreed: not_agreed.len() as u32,
+            fences_m: t.fence_to_rebuild_m,
+            gates: t.gates_to_rebuild as u32,
+            served_households: t.served_households as u32,
+            fall_m: fall,
+            catchment_area_m2: area,
+            land_use: land_use
+                .into_iter()
+                .map(|(code, area_m2)| LandUseArea { code, area_m2 })
+                .collect(),
+        });
+    }
+    Ok(compare_routes(&candidates, proposed, tables, options)?)
+}
+
+/// The comparison as a table for CSV and .xlsx (one row per route).
+pub fn compare_sheet(rows: &[crate::hydraulics::RouteRow]) -> crate::export::sheet::Sheet {
+    use crate::export::sheet::{Cell, Column, Sheet, Unit};
+    let mut sheet = Sheet::new(
+        "routes",
+        vec![
+            Column::new("Route", Unit::Text),
+            Column::new("Length (m)", Unit::Metres),
+            Column::new("Land taken (m²)", Unit::SquareMetres),
+            Column::new("Parcels", Unit::Count),
+            Column::new("Owners", Unit::Count),
+            Column::new("Owners not agreed", Unit::Count),
+            Column::new("Fences to rebuild (m)", Unit::Metres),
+            Column::new("Gates to rebuild", Unit::Count),
+            Column::new("Flooded households served", Unit::Count),
+            Column::new("Slope", Unit::Decimal),
+            Column::new("Design flow (m³/s)", Unit::Decimal),
+            Column::new("Capacity (m³/s)", Unit::Decimal),
+            Column::new("Flow / capacity", Unit::Decimal),
+            Column::new("Velocity (m/s)", Unit::Decimal),
+            Column::new("Verdict", Unit::Text),
+            Column::new("Earthwork (m³)", Unit::Decimal),
+            Column::new("Cost (VND, sample prices)", Unit::Vnd),
+            Column::new("Rain constants unverified", Unit::Text),
+        ],
+    );
+    let round = |v: f64, d: i32| {
+        let k = 10f64.powi(d);
+        (v * k).round() / k
+    };
+    for r in rows {
+        sheet.push(vec![
+            Cell::Text(r.route_id.clone()),
+            r.length_m.into(),
+            r.land_taken_m2.into(),
+            (r.parcels as usize).into(),
+            (r.owners as usize).into(),
+            (r.not_agreed as usize).into(),
+            r.fences_m.into(),
+            (r.gates as usize).into(),
+            (r.served_households as usize).into(),
+            round(r.slope, 6).into(),
+            round(r.design_flow_m3s, 4).into(),
+            round(r.capacity_m3s, 4).into(),
+            round(r.ratio, 3).into(),
+            round(r.velocity_m_s, 3).into(),
+            Cell::Text(
+                serde_json::to_value(r.verdict)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            ),
+            round(r.cost.earthwork_m3, 2).into(),
+            r.cost.total_vnd.into(),
+            Cell::Bool(r.rain_constants_unverified),
+        ]);
+    }
+    sheet
+}

@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
+use serde_json::Value;
 use serde_json::json;
 
 use super::{ApiError, ApiQuery, AppState, JSON, json_with_type};
@@ -29,6 +30,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/canals/{id}/hydraulics", get(canal))
         .route("/api/canals/{id}/profile.svg", get(profile))
         .route("/api/export/swmm", get(swmm))
+        .route(
+            "/api/analyses/compare-routes",
+            axum::routing::post(compare_routes),
+        )
 }
 
 /// Choices of a design run, from the query string.
@@ -225,4 +230,230 @@ pub fn swmm_text(
     }
     out.push_str(&body);
     Ok(out)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CompareQuery {
+    format: Option<String>,
+}
+
+/// The section proposed for every route: `{"shape", "width_m", "depth_m", "side_slope",
+/// "diameter_m", "lining", "drainage_class"}` as a canal's properties.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionBody {
+    shape: Option<String>,
+    width_m: Option<f64>,
+    depth_m: Option<f64>,
+    side_slope: Option<f64>,
+    diameter_m: Option<f64>,
+    lining: String,
+    drainage_class: Option<String>,
+}
+
+fn proposed(body: &SectionBody) -> Result<crate::hydraulics::ProposedSection, ApiError> {
+    use crate::hydraulics::{CrossSection, Shape};
+    let bad = |m: String| ApiError::BadRequest(format!("section: {m}"));
+    let shape = match body.shape.as_deref() {
+        None => Shape::RectangularOpen,
+        Some(s) => Shape::parse(s).ok_or_else(|| {
+            bad(format!(
+                "shape {s:?} is not rectangular, trapezoidal or circular"
+            ))
+        })?,
+    };
+    let need = |v: Option<f64>, what: &str| v.ok_or_else(|| bad(format!("{what} is missing")));
+    let xs = match shape {
+        Shape::CircularPipe => CrossSection::circular(need(body.diameter_m, "diameter_m")?),
+        Shape::RectangularOpen => CrossSection::rectangular(
+            need(body.width_m, "width_m")?,
+            need(body.depth_m, "depth_m")?,
+        ),
+        Shape::TrapezoidalOpen => CrossSection::trapezoidal(
+            need(body.width_m, "width_m")?,
+            need(body.depth_m, "depth_m")?,
+            need(body.side_slope, "side_slope")?,
+        ),
+    };
+    if let Some(rule) = xs.check().first() {
+        return Err(bad(rule.to_string()));
+    }
+    Ok(crate::hydraulics::ProposedSection {
+        cross_section: xs,
+        lining: body.lining.clone(),
+        canal_class: body.drainage_class.clone(),
+    })
+}
+
+/// `POST /api/analyses/compare-routes`:
+/// `{"routes": [{"id": "A", "route": <LineString>} | {"id": "B", "canal_id": "cn-…"}, …]`
+/// (2 to 5), `"section": {…}`, `"slope"` (bed fall per metre of the drawn routes),
+/// `"corridor_width_m"` (default 6)`}`; `?format=json|csv|xlsx`.
+async fn compare_routes(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<CompareQuery>,
+    super::ApiJson(body): super::ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    let format = q.format.as_deref().unwrap_or("json");
+    if !["json", "csv", "xlsx"].contains(&format) {
+        return Err(ApiError::BadRequest(format!(
+            "format=`{format}` is not one of json, csv, xlsx"
+        )));
+    }
+    let Value::Object(body) = body else {
+        return Err(ApiError::BadRequest(
+            "the body must be a JSON object {\"routes\": [...], \"section\": {...}, \"slope\": <m/m>}".into(),
+        ));
+    };
+    if let Some(k) = body
+        .keys()
+        .find(|k| !["routes", "section", "slope", "corridor_width_m"].contains(&k.as_str()))
+    {
+        return Err(ApiError::BadRequest(format!(
+            "unknown field `{k}`; the body takes routes, section, slope and corridor_width_m"
+        )));
+    }
+    let data = state.dataset();
+    let width = super::params::width_from_body(body.get("corridor_width_m"))?;
+    let section: SectionBody = serde_json::from_value(
+        body.get("section")
+            .cloned()
+            .ok_or_else(|| ApiError::BadRequest("the body has no `section`".into()))?,
+    )
+    .map_err(|e| ApiError::BadRequest(format!("section: {e}")))?;
+    let proposed = proposed(&section)?;
+    let slope = match body.get("slope") {
+        None => None,
+        Some(v) => Some(
+            v.as_f64()
+                .filter(|s| s.is_finite() && *s > 0.0 && *s < 1.0)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "slope must be a bed fall per metre in (0, 1), not {v}"
+                    ))
+                })?,
+        ),
+    };
+    let routes = body
+        .get("routes")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::BadRequest("`routes` must be an array of 2 to 5 routes".into()))?;
+    if !(2..=5).contains(&routes.len()) {
+        return Err(ApiError::BadRequest(format!(
+            "give 2 to 5 routes to compare, not {}",
+            routes.len()
+        )));
+    }
+    let mut inputs = Vec::new();
+    for (i, r) in routes.iter().enumerate() {
+        let id = r
+            .get("id")
+            .and_then(Value::as_str)
+            .map_or_else(|| format!("route {}", i + 1), str::to_owned);
+        if inputs.iter().any(|x: &check::RouteInput| x.id == id) {
+            return Err(ApiError::BadRequest(format!("route id `{id}` given twice")));
+        }
+        let input = match (r.get("route"), r.get("canal_id").and_then(Value::as_str)) {
+            (Some(route), None) => {
+                if slope.is_none() {
+                    return Err(ApiError::BadRequest(format!(
+                        "route {id} is drawn: give `slope` (bed fall per metre) for drawn routes"
+                    )));
+                }
+                let line = crate::analysis::route::parse_route(route, &data)
+                    .map_err(|e| ApiError::BadRequest(format!("route {id}: {e}")))?;
+                check::RouteInput {
+                    id,
+                    line,
+                    canal_id: None,
+                }
+            }
+            (None, Some(canal)) => check::RouteInput {
+                id,
+                line: super::analyses::canal_route(&data, canal)?,
+                canal_id: Some(canal.to_owned()),
+            },
+            _ => {
+                return Err(ApiError::BadRequest(format!(
+                    "route {id}: give either `route` (a LineString) or `canal_id`"
+                )));
+            }
+        };
+        inputs.push(input);
+    }
+    let tables = state.tables();
+    let lines: Vec<(String, geo::LineString)> = inputs
+        .iter()
+        .map(|r| (r.id.clone(), r.line.clone()))
+        .collect();
+    let rows = super::compute(move || {
+        check::compare(
+            &data,
+            &inputs,
+            width,
+            slope.unwrap_or(0.0),
+            &proposed,
+            &tables,
+            &DesignOptions::default(),
+        )
+    })
+    .await?
+    .map_err(|e| match e {
+        check::CompareError::Route(r) => ApiError::Unprocessable(r.to_string()),
+        check::CompareError::Check(h) => api_error(h),
+        other => ApiError::Internal(other.into()),
+    })?;
+    match format {
+        "csv" => {
+            let bytes = check::compare_sheet(&rows).to_csv();
+            let mut resp = bytes.into_response();
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"route_options.csv\""),
+            );
+            Ok(resp)
+        }
+        "xlsx" => {
+            let book = crate::export::sheet::Workbook::new(
+                "Route options",
+                vec![check::compare_sheet(&rows)],
+            )
+            .note("Prices", "Costs use SAMPLE unit prices (data/hydraulics/unit_prices.csv), not a price list")
+            .note("Rain", "Design rain from TCVN 7957 station constants not checked against the standard (UNVERIFIED)");
+            let bytes =
+                crate::export::xlsx::write(&book).map_err(|e| ApiError::Internal(e.into()))?;
+            let mut resp = bytes.into_response();
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(crate::export::XLSX_MEDIA_TYPE),
+            );
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"route_options.xlsx\""),
+            );
+            Ok(resp)
+        }
+        _ => {
+            let rain = rows.iter().any(|r| r.rain_constants_unverified);
+            let body = json!({
+                "rows": rows,
+                "routes": lines.iter().map(|(id, l)| json!({
+                    "id": id,
+                    "geometry": geojson::Geometry::from(l),
+                })).collect::<Vec<_>>(),
+                "corridor_width_m": width,
+                "prices_are_samples": rows.iter().any(|r| r.prices_are_samples),
+                "rain_constants_unverified": rain,
+                "unverified_note": check::unverified_note(rain, true),
+            });
+            Ok(json_with_type(&body, JSON))
+        }
+    }
 }
