@@ -580,20 +580,33 @@ fn run() -> anyhow::Result<()> {
         } => {
             let width = drainplan::analysis::route::check_width(width)?;
             let ds = load(&data)?;
-            let (name, line) = match ExportTarget::of(None, canal, route)? {
+            let (name, line, hydraulics) = match ExportTarget::of(None, canal, route)? {
                 ExportTarget::Canal(id) => {
                     let line = canal_route(&ds, &id, &data)?;
-                    (id, line)
+                    let tables = drainplan::hydraulics::Tables::for_data_dir(&data)?;
+                    let h = drainplan::analysis::hydraulics::dossier_hydraulics(
+                        drainplan::api::hydraulics::inputs(&ds),
+                        &tables,
+                        &id,
+                    )?;
+                    (id, line, Some(h))
                 }
                 ExportTarget::Route(path) => (
                     "route".to_owned(),
                     drainplan::export::route_from_file(&path, &ds).map_err(anyhow::Error::msg)?,
+                    None,
                 ),
                 ExportTarget::Layer(_) => anyhow::bail!("give --canal ID or --route FILE"),
             };
             let impact =
                 drainplan::analysis::route_impact::route_impact_with_strips(&ds, &line, width)?;
-            let output = drainplan::export::dossier::dossier(&ds, &name, &line, &impact)?;
+            let output = drainplan::export::dossier::dossier_with_hydraulics(
+                &ds,
+                &name,
+                &line,
+                &impact,
+                hydraulics.as_ref(),
+            )?;
             write_output(output, out)?;
         }
         Command::Import {

@@ -444,3 +444,28 @@ async fn routes_compared_side_by_side() {
         assert!(r.text().contains(what), "{}", r.text());
     }
 }
+
+#[tokio::test]
+async fn the_planned_canals_dossier_says_its_verdict_and_draws_its_profile() {
+    use std::io::Read;
+    let state = shared_memory_state(DATA);
+    let r = Req::get("/api/dossier/canals/cn-dd-tc-planned")
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 200);
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(r.bytes)).unwrap();
+    let mut read = |name: &str| {
+        let mut s = String::new();
+        z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let text = read("hydraulics.txt");
+    assert!(
+        text.contains("carries 2890 l/s against a design inflow of"),
+        "{text}"
+    );
+    assert!(text.contains("fz-tc, fz-dd"), "{text}");
+    assert!(text.contains("UNVERIFIED"), "{text}");
+    assert!(read("README.txt").contains("carries 2890 l/s"));
+    assert!(read("profile.svg").contains("<svg"));
+}

@@ -782,3 +782,57 @@ pub fn compare_sheet(rows: &[crate::hydraulics::RouteRow]) -> crate::export::she
     }
     sheet
 }
+
+/// A stored canal's drainage check for its dossier: the verdict sentence, the flood zones
+/// it drains and the unverified flag (or why it could not be checked), and its profile
+/// when it can be drawn.
+pub fn dossier_hydraulics(
+    inputs: Inputs<'_>,
+    tables: &Tables,
+    canal_id: &str,
+) -> Result<crate::export::dossier::DossierHydraulics, HydraulicsError> {
+    let options = DesignOptions::default();
+    let answer = check_network(inputs, tables, &options)?;
+    let text = match answer.section(canal_id) {
+        Some(s) => {
+            let r = &s.result;
+            let mut t = format!(
+                "{}: {} ({:?}; ratio {:.2}, velocity {:.2} m/s, P = {} years, rain station {}).",
+                canal_id,
+                s.summary,
+                r.verdict,
+                r.ratio,
+                r.velocity_m_s,
+                r.return_period_years,
+                r.rain_station
+            );
+            if !s.flood_zones.is_empty() {
+                t.push_str(&format!(
+                    "\nDrains the flood zones {}.",
+                    s.flood_zones.join(", ")
+                ));
+            }
+            if let Some(note) = &answer.unverified_note {
+                t.push_str(&format!("\n{note}."));
+            }
+            t
+        }
+        None => {
+            let why: Vec<String> = answer
+                .problems_of(canal_id)
+                .iter()
+                .map(|p| p.problem.clone())
+                .collect();
+            format!(
+                "{canal_id} could not be checked: {}",
+                if why.is_empty() {
+                    "it is not in the drainage network".to_owned()
+                } else {
+                    why.join("; ")
+                }
+            )
+        }
+    };
+    let profile_svg = profile_of(inputs, tables, &options, canal_id)?.ok();
+    Ok(crate::export::dossier::DossierHydraulics { text, profile_svg })
+}
