@@ -186,13 +186,15 @@ enum Command {
     /// Import a layer's features from any vector file GDAL reads — DGN v7 cadastral sheets,
     /// MapInfo TAB or MIF, Shapefile (.shp or zipped), GeoPackage, GeoJSON, DXF, KML, CSV
     /// with WKT — drawn in WGS84 or VN-2000, with legacy Vietnamese text encodings decoded,
-    /// and a report of what was imported, replaced, changed and skipped.
+    /// and a report of what was imported, replaced, changed and skipped; or households,
+    /// their contributions and water registrations from an Excel list (.xlsx), refused
+    /// whole, row by row, if any row is bad.
     Import {
         /// The layer: parcels, canals, villages, flood_zones or households.
         #[arg(long)]
         layer: String,
         /// The file: .dgn, .tab, .mif, .shp (with its .dbf beside it), .zip, .gpkg,
-        /// .geojson, .dxf, .kml or .csv.
+        /// .geojson, .dxf, .kml or .csv; .xlsx for households.
         #[arg(long)]
         from: PathBuf,
         /// The file's CRS when it does not say (DGN, DXF, CSV, no .prj): EPSG:4326,
@@ -222,6 +224,13 @@ enum Command {
         /// Check and report, write nothing.
         #[arg(long)]
         dry_run: bool,
+        /// For an .xlsx: import the good rows when some are refused (without it, one bad
+        /// row means nothing is written).
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// For an .xlsx: the worksheet to read (default: the first).
+        #[arg(long)]
+        worksheet: Option<String>,
         /// The data directory.
         #[arg(long, default_value = "data")]
         data: PathBuf,
@@ -620,6 +629,8 @@ fn run() -> anyhow::Result<()> {
             replace,
             allow_blanking,
             dry_run,
+            skip_bad_rows,
+            worksheet,
             data,
         } => {
             use drainplan::export::ExportCrs;
@@ -642,11 +653,20 @@ fn run() -> anyhow::Result<()> {
                 replace,
                 allow_blanking,
                 dry_run,
+                skip_bad_rows,
+                worksheet,
                 ..ingest::ImportOptions::new(kind)
             };
             drainplan::crs::check().context("PROJ is not usable")?;
             let report = ingest::import(&data, &from, &options)?;
             print!("{}", report.to_text());
+            if !report.refused.is_empty() && !skip_bad_rows {
+                anyhow::bail!(
+                    "{} rows of {} refused; nothing was written",
+                    report.refused.len(),
+                    from.display()
+                );
+            }
         }
         Command::Check { data } => {
             let ds = load(&data)?;

@@ -162,9 +162,8 @@ async fn bad_geometries_are_refused_on_every_path() {
         )
         .await;
         let mut p2 = item(&state, "/collections/parcels/items/p2").await.0;
-        // The ring as a Polygon: p2 is served as a MultiPolygon, whose coordinates nest
-        // one level deeper.
-        p2["geometry"] = json!({"type": "Polygon", "coordinates": ring});
+        // Served as a MultiPolygon; the PUT sends the bad ring as a Polygon.
+        p2["geometry"] = json!({"type": "Polygon", "coordinates": ring.clone()});
         p2.as_object_mut().unwrap().remove("links");
         refused(
             &state,

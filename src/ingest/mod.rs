@@ -31,6 +31,7 @@ pub mod labels;
 pub mod layer_file;
 pub mod shapes;
 pub mod source;
+pub mod xlsx;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -97,7 +98,7 @@ pub enum ImportError {
     Mapping(String),
     /// The layer has edits in the journal.
     #[error(
-        "{layer} has {edits} edits in the journal; importing rewrites {layer}.geojson, under which they would no longer replay. Nothing was imported"
+        "{layer} has {edits} edits in the journal; importing rewrites {layer}.geojson, under which they would no longer replay. Nothing was imported: stop the service, run `drainplan journal compact`, then import"
     )]
     Journalled {
         /// The layer.
@@ -143,6 +144,10 @@ pub struct ImportOptions {
     pub encoding: Option<TextEncoding>,
     /// The map sheet of every parcel without one (else the file name's).
     pub sheet: Option<i64>,
+    /// For an .xlsx: write the good rows when some are refused (else nothing is written).
+    pub skip_bad_rows: bool,
+    /// For an .xlsx: the worksheet to read (default: the first).
+    pub worksheet: Option<String>,
 }
 
 impl ImportOptions {
@@ -158,6 +163,8 @@ impl ImportOptions {
             dry_run: false,
             encoding: None,
             sheet: None,
+            skip_bad_rows: false,
+            worksheet: None,
         }
     }
 }
@@ -219,6 +226,10 @@ pub struct ImportReport {
     pub skipped: Vec<(String, String)>,
     /// Source fields not mapped to any property.
     pub unused_fields: Vec<String>,
+    /// Rows of a workbook refused, each with its column and why.
+    pub refused: Vec<xlsx::RowProblem>,
+    /// For a workbook: the worksheet, its header row and which column gave what.
+    pub workbook: Option<xlsx::WorkbookReport>,
     /// The file written (none on a dry run or when nothing was imported).
     pub written: Option<PathBuf>,
 }
@@ -226,8 +237,11 @@ pub struct ImportReport {
 impl ImportReport {
     /// The report as text for the command line.
     pub fn to_text(&self) -> String {
-        let mut s = format!("read in {} (from {})", self.crs, self.crs_from);
-        if !self.driver.is_empty() {
+        let mut s = match &self.workbook {
+            Some(w) => w.to_text(),
+            None => format!("read in {} (from {})", self.crs, self.crs_from),
+        };
+        if !self.driver.is_empty() && self.workbook.is_none() {
             s.push_str(&format!(" by GDAL's {} driver", self.driver));
         }
         s.push('\n');
@@ -281,8 +295,25 @@ impl ImportReport {
                 self.unused_fields.join(", ")
             ));
         }
+        if self.workbook.is_some() {
+            s.push_str(&format!("refused: {} rows\n", self.refused.len()));
+            for r in &self.refused {
+                s.push_str(&format!("  {r}\n"));
+            }
+        }
         match &self.written {
-            Some(p) => s.push_str(&format!("wrote {}\n", p.display())),
+            Some(p) if self.refused.is_empty() => {
+                s.push_str(&format!("wrote {}\n", p.display()));
+            }
+            Some(p) => s.push_str(&format!(
+                "wrote {} without the {} refused rows (--skip-bad-rows)\n",
+                p.display(),
+                self.refused.len()
+            )),
+            None if !self.refused.is_empty() && self.workbook.is_some() => s.push_str(&format!(
+                "nothing written: {} rows refused (correct them, or give --skip-bad-rows to import the other rows)\n",
+                self.refused.len()
+            )),
             None => s.push_str("nothing written\n"),
         }
         s
@@ -736,8 +767,69 @@ fn label_fields(kind: LayerKind, shape: &mut Shape, sheet: Option<i64>) {
     put("area_legal_m2", label.area_m2.map(|a| json!(a)));
 }
 
+/// The data directory loaded, refused when the journal holds edits to `kind` since the
+/// last snapshot: the layer file is the base under them, and rewriting it would leave
+/// them replaying over a different base.
+fn load_unjournalled(dir: &Path, kind: LayerKind) -> Result<Dataset, ImportError> {
+    let journal =
+        crate::store::journal::Journal::read(dir).map_err(|e| ImportError::Data(e.to_string()))?;
+    // Entries the snapshot already holds are in its layer files, not over them.
+    let snapshot_seq = crate::store::snapshot::Snapshot::current(dir)
+        .map_err(|e| ImportError::Data(format!("{e:#}")))?
+        .map_or(0, |s| s.seq);
+    let edits = journal
+        .iter()
+        .filter(|e| e.seq > snapshot_seq && e.edit.collection == kind)
+        .count();
+    if edits > 0 {
+        return Err(ImportError::Journalled { layer: kind, edits });
+    }
+    Dataset::load(dir).map_err(|e| ImportError::Data(format!("{e:#}")))
+}
+
+/// Rewrites `kind`'s layer file (the snapshot's, once the data were compacted) with the
+/// stored features, `accepted` in place of those with the same id and the new ones after
+/// them, after checking that the new file loads; atomically.
+fn write_layer(
+    dir: &Path,
+    kind: LayerKind,
+    layer: &crate::store::Layer,
+    accepted: Vec<(String, Geometry, Map<String, Value>)>,
+) -> Result<PathBuf, ImportError> {
+    let path = crate::store::snapshot::layer_path(dir, kind)
+        .map_err(|e| ImportError::Data(format!("{e:#}")))?;
+    let mut replacing: HashMap<String, (Geometry, Map<String, Value>)> = accepted
+        .iter()
+        .map(|(id, g, p)| (id.clone(), (g.clone(), p.clone())))
+        .collect();
+    let mut rows: Vec<(String, Geometry, Map<String, Value>)> =
+        Vec::with_capacity(layer.features.len() + accepted.len());
+    for f in &layer.features {
+        match replacing.remove(&f.id) {
+            Some((g, p)) => rows.push((f.id.clone(), g, p)),
+            None => rows.push((f.id.clone(), f.geometry.clone(), f.properties.to_map())),
+        }
+    }
+    for (id, g, p) in accepted {
+        if replacing.remove(&id).is_some() {
+            rows.push((id, g, p));
+        }
+    }
+    let out = layer_file::layer_text(rows.iter().map(|(id, g, p)| (id.as_str(), g, p.clone())));
+    crate::store::parse_layer(&path, kind, &out)
+        .map_err(|e| ImportError::Data(format!("the new file would not load: {e}")))?;
+    crate::store::write_atomically(&path, out.as_bytes()).map_err(|source| ImportError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
 /// Imports `from` into the data directory `dir`.
 pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport, ImportError> {
+    if xlsx::is_workbook(from) {
+        return xlsx::import(dir, from, o);
+    }
     let kind = o.kind;
     let targets = targets(kind);
     let canonical = |t: &str| -> Option<String> {
@@ -838,20 +930,7 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
     }
 
     // 5–6. Map, type, id, merge, check.
-    let journal =
-        crate::store::journal::Journal::read(dir).map_err(|e| ImportError::Data(e.to_string()))?;
-    // Entries the snapshot already holds are in its layer files, not over them.
-    let snapshot_seq = crate::store::snapshot::Snapshot::current(dir)
-        .map_err(|e| ImportError::Data(format!("{e:#}")))?
-        .map_or(0, |s| s.seq);
-    let edits = journal
-        .iter()
-        .filter(|e| e.seq > snapshot_seq && e.edit.collection == kind)
-        .count();
-    if edits > 0 {
-        return Err(ImportError::Journalled { layer: kind, edits });
-    }
-    let data = Dataset::load(dir).map_err(|e| ImportError::Data(format!("{e:#}")))?;
+    let data = load_unjournalled(dir, kind)?;
     let layer = data.layer(kind);
     let mut layer_kinds: HashMap<String, Kind> = HashMap::new();
     let mut properties: Vec<String> = targets.iter().map(|(l, _)| (*l).to_owned()).collect();
@@ -1049,32 +1128,7 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
     }
 
     // 7. Write the layer file atomically: the snapshot's, once the data were compacted.
-    let path = crate::store::snapshot::layer_path(dir, kind)
-        .map_err(|e| ImportError::Data(format!("{e:#}")))?;
-    let mut replacing: HashMap<String, (Geometry, Map<String, Value>)> = accepted
-        .iter()
-        .map(|(id, g, p)| (id.clone(), (g.clone(), p.clone())))
-        .collect();
-    let mut rows: Vec<(String, Geometry, Map<String, Value>)> =
-        Vec::with_capacity(layer.features.len() + accepted.len());
-    for f in &layer.features {
-        match replacing.remove(&f.id) {
-            Some((g, p)) => rows.push((f.id.clone(), g, p)),
-            None => rows.push((f.id.clone(), f.geometry.clone(), f.properties.to_map())),
-        }
-    }
-    for (id, g, p) in accepted {
-        if replacing.remove(&id).is_some() {
-            rows.push((id, g, p));
-        }
-    }
-    let out = layer_file::layer_text(rows.iter().map(|(id, g, p)| (id.as_str(), g, p.clone())));
-    crate::store::parse_layer(&path, kind, &out)
-        .map_err(|e| ImportError::Data(format!("the new file would not load: {e}")))?;
-    crate::store::write_atomically(&path, out.as_bytes()).map_err(|source| ImportError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let path = write_layer(dir, kind, layer, accepted)?;
     report.written = Some(path);
     Ok(report)
 }

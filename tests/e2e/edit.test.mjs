@@ -116,7 +116,8 @@ before(async () => {
   server = await startServer({ users: [OFFICER] });
   browser = await launchBrowser();
   const parcels = (await getJson(server.url, '/collections/parcels/items?limit=10000')).features
-    .filter((f) => f.geometry.type === 'Polygon');
+    // Parcels are served as MultiPolygon; a one-part parcel gives an unambiguous click.
+    .filter((f) => f.geometry.type === 'Polygon' || (f.geometry.type === 'MultiPolygon' && f.geometry.coordinates.length === 1));
   parcelA = parcels.find((f) => f.properties.clearance_status === 'awaiting');
   parcelB = parcels.find((f) => f.properties.clearance_status === 'agreed');
   assert.ok(parcelA && parcelB, 'the sample has awaiting and agreed parcels');
