@@ -61,7 +61,7 @@ code_enum!(
     /// A collection (layer) id, from [`LayerKind::ALL`].
     CollectionId,
     LayerKind::ALL.map(LayerKind::id),
-    "A layer: villages, canals, parcels, flood_zones or households"
+    "A layer: villages, canals, parcels, flood_zones, households or catchments"
 );
 
 code_enum!(

@@ -100,6 +100,7 @@ fn new_id(kind: LayerKind) -> String {
         LayerKind::Parcels => "parcel",
         LayerKind::FloodZones => "flood",
         LayerKind::Households => "hh",
+        LayerKind::Catchments => "catchment",
     };
     format!("{prefix}-{n:012x}")
 }

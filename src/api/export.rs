@@ -295,7 +295,18 @@ async fn canal_dossier(
     let width = width_param(&q)?;
     let data = state.dataset();
     let line = canal_route(&data, &id)?;
-    dossier(&caller, data, id, line, width).await
+    let tables = state.tables();
+    let (d, canal) = (data.clone(), id.clone());
+    let hydraulics = super::compute(move || {
+        crate::analysis::hydraulics::dossier_hydraulics(
+            super::hydraulics::inputs(&d),
+            &tables,
+            &canal,
+        )
+    })
+    .await?
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    dossier(&caller, data, id, line, width, Some(hydraulics)).await
 }
 
 /// The engineering dossier of a drawn route
@@ -324,7 +335,7 @@ async fn route_dossier(
 ) -> Result<Response, ApiError> {
     let data = state.dataset();
     let (line, width) = route_from_body(body, &data)?;
-    dossier(&caller, data, "route".into(), line, width).await
+    dossier(&caller, data, "route".into(), line, width, None).await
 }
 
 /// The dossier zip; for a caller who may not see personal data the land-taken tables
@@ -335,8 +346,12 @@ async fn dossier(
     name: String,
     line: geo::LineString,
     width: f64,
+    hydraulics: Option<export::dossier::DossierHydraulics>,
 ) -> Result<Response, ApiError> {
     let impact = impact_for(caller, data.clone(), line.clone(), width, true).await?;
-    let out = blocking(move || export::dossier::dossier(&data, &name, &line, &impact)).await?;
+    let out = blocking(move || {
+        export::dossier::dossier_with_hydraulics(&data, &name, &line, &impact, hydraulics.as_ref())
+    })
+    .await?;
     Ok(attachment(out))
 }

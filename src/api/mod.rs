@@ -45,6 +45,7 @@ pub mod docs;
 pub mod edit;
 pub mod etag;
 pub mod export;
+pub mod hydraulics;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
@@ -65,6 +66,7 @@ pub struct AppState {
     store: Arc<Store>,
     auth: Arc<Auth>,
     passwords: Arc<auth::PasswordGate>,
+    tables: Arc<crate::hydraulics::Tables>,
     /// Where the map page's files are.
     pub web_dir: PathBuf,
 }
@@ -86,8 +88,21 @@ impl AppState {
             store: Arc::new(store),
             auth: Arc::new(auth),
             passwords: Arc::new(auth::PasswordGate::default()),
+            tables: Arc::new(bundled_tables()),
             web_dir,
         }
+    }
+
+    /// The same state with these design tables (e.g. with the data directory's own rain
+    /// stations: [`crate::hydraulics::Tables::for_data_dir`]).
+    pub fn with_tables(mut self, tables: crate::hydraulics::Tables) -> Self {
+        self.tables = Arc::new(tables);
+        self
+    }
+
+    /// The design tables of the drainage check.
+    pub fn tables(&self) -> Arc<crate::hydraulics::Tables> {
+        Arc::clone(&self.tables)
     }
 
     /// Users and sessions.
@@ -114,6 +129,12 @@ impl AppState {
 /// The Content-Security-Policy of every answer: the map page loads its own scripts and
 /// styles only, OpenStreetMap's tiles as images, and may not be framed.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org https://*.tile.openstreetmap.org; connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/// The tables compiled in; their unit tests check every file, so this cannot fail in a
+/// built binary.
+fn bundled_tables() -> crate::hydraulics::Tables {
+    crate::hydraulics::Tables::bundled().expect("data/hydraulics/ compiled in and tested")
+}
 
 /// Builds the whole router over `state`.
 ///

@@ -100,6 +100,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .merge(super::edit::routes())
         .merge(super::reports::routes())
         .merge(super::analyses::routes())
+        .merge(super::hydraulics::routes())
         .merge(super::export::routes())
         .merge(super::auth::routes())
         .routes(routes!(openapi))

@@ -47,6 +47,18 @@ pub fn chainage(m: f64) -> String {
     )
 }
 
+/// What the drainage check says of a stored canal, for its dossier: `hydraulics.txt` and
+/// `profile.svg` in the bundle, and the verdict in the README.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierHydraulics {
+    /// The verdict in words: "carries X l/s against a design inflow of Y l/s from Z ha",
+    /// the flood zones drained and the unverified-constants flag (or why the canal could
+    /// not be checked).
+    pub text: String,
+    /// The longitudinal profile, when it could be drawn.
+    pub profile_svg: Option<String>,
+}
+
 /// Builds the bundle for `route` (WGS84) named `name` (a canal id or `route`) from its
 /// `impact` (computed by [`route_impact`](crate::analysis::route_impact::route_impact),
 /// redacted or not by the caller).
@@ -55,6 +67,17 @@ pub fn dossier(
     name: &str,
     route: &LineString,
     impact: &RouteImpact,
+) -> Result<Output, ExportError> {
+    dossier_with_hydraulics(data, name, route, impact, None)
+}
+
+/// [`dossier`] with a stored canal's drainage check (its verdict and profile).
+pub fn dossier_with_hydraulics(
+    data: &Dataset,
+    name: &str,
+    route: &LineString,
+    impact: &RouteImpact,
+    hydraulics: Option<&DossierHydraulics>,
 ) -> Result<Output, ExportError> {
     let crs = DOSSIER_CRS;
     let tag = crs.file_tag();
@@ -93,14 +116,20 @@ pub fn dossier(
         let book = Workbook::new(sheet.name.clone(), vec![sheet]);
         files.push((format!("{stem}.xlsx"), xlsx::write(&book)?));
     }
+    if let Some(h) = hydraulics {
+        files.push(("hydraulics.txt".into(), h.text.clone().into_bytes()));
+        if let Some(svg) = &h.profile_svg {
+            files.push(("profile.svg".into(), svg.clone().into_bytes()));
+        }
+    }
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
-    files.insert(
-        0,
-        (
-            "README.txt".into(),
-            readme(name, impact, &names, &projected).into_bytes(),
-        ),
-    );
+    let mut text = readme(name, impact, &names, &projected);
+    if let Some(h) = hydraulics {
+        text.push_str("\nHydraulic check\n---------------\n");
+        text.push_str(&h.text);
+        text.push('\n');
+    }
+    files.insert(0, ("README.txt".into(), text.into_bytes()));
     Ok(Output {
         file_name: format!("dossier_{safe}_{tag}.zip"),
         media_type: "application/zip",
@@ -447,6 +476,8 @@ fn describe(file: &str, tables: &[Table]) -> String {
         ("dbf", Some(t)) => format!("Shapefile attributes of {} (UTF-8)", what(t)),
         ("prj", Some(_)) => format!("Shapefile CRS, ESRI WKT of {}", DOSSIER_CRS.name()),
         ("cpg", Some(_)) => "Shapefile text encoding (UTF-8)".into(),
+        _ if file == "hydraulics.txt" => "the canal's drainage check: design inflow against capacity (TCVN 7957 rational method, Manning), the flood zones it drains, the constants' verification flag".into(),
+        _ if file == "profile.svg" => "longitudinal profile: ground, top of bank, design water level and bed against chainage".into(),
         _ if file.starts_with("alignment") => format!("alignment coordinate table: vertex, chainage Km0+000.00, chainage in metres, E, N{}", as_what(ext)),
         _ if file.contains("by_parcel") => format!("land taken per parcel (sheet, number, owner, areas, clearance status, fences) with totals{}", as_what(ext)),
         _ if file.contains("by_owner") => format!("land taken per owner household with totals{}", as_what(ext)),

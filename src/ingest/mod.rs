@@ -351,6 +351,12 @@ fn targets(kind: LayerKind) -> &'static [(&'static str, &'static str)] {
         LayerKind::Villages => &[("name", "name"), ("code", "code")],
         LayerKind::FloodZones => &[("name", "name"), ("village_id", "village")],
         LayerKind::Households => &[("head", "head"), ("village_id", "village")],
+        LayerKind::Catchments => &[
+            ("name", "name"),
+            ("village_id", "village"),
+            ("drains_to", "drains_to"),
+            ("drains_at", "drains_at"),
+        ],
     }
 }
 
@@ -869,9 +875,10 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
     let structural: HashSet<&str> = src.structural_fields().iter().copied().collect();
     let (decoded, encoding_report) = decode(src, o.encoding);
     let (mut features, mut skipped) = match kind {
-        LayerKind::Parcels | LayerKind::Villages | LayerKind::FloodZones => {
-            shapes::polygons(decoded, drainplan_drawing)
-        }
+        LayerKind::Parcels
+        | LayerKind::Villages
+        | LayerKind::FloodZones
+        | LayerKind::Catchments => shapes::polygons(decoded, drainplan_drawing),
         LayerKind::Households => shapes::as_is(decoded),
         LayerKind::Canals => {
             let (texts, rest): (Vec<Decoded>, Vec<Decoded>) = decoded

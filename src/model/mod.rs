@@ -35,16 +35,19 @@ pub enum LayerKind {
     FloodZones,
     /// Households, as the point of their dwelling.
     Households,
+    /// Catchments: areas whose rain drains into one canal.
+    Catchments,
 }
 
 impl LayerKind {
     /// All layers in load order.
-    pub const ALL: [LayerKind; 5] = [
+    pub const ALL: [LayerKind; 6] = [
         LayerKind::Villages,
         LayerKind::Canals,
         LayerKind::Parcels,
         LayerKind::FloodZones,
         LayerKind::Households,
+        LayerKind::Catchments,
     ];
 
     /// The collection id and file stem (`parcels` → `parcels.geojson`).
@@ -55,6 +58,7 @@ impl LayerKind {
             LayerKind::Parcels => "parcels",
             LayerKind::FloodZones => "flood_zones",
             LayerKind::Households => "households",
+            LayerKind::Catchments => "catchments",
         }
     }
 
@@ -71,6 +75,7 @@ impl LayerKind {
             LayerKind::Parcels => "Cadastral parcels (thửa đất)",
             LayerKind::FloodZones => "Flooded residential areas (vùng ngập úng)",
             LayerKind::Households => "Households (hộ gia đình)",
+            LayerKind::Catchments => "Drainage catchments (lưu vực tiêu nước)",
         }
     }
 
@@ -79,7 +84,10 @@ impl LayerKind {
     pub fn is_polygonal(self) -> bool {
         matches!(
             self,
-            LayerKind::Villages | LayerKind::Parcels | LayerKind::FloodZones
+            LayerKind::Villages
+                | LayerKind::Parcels
+                | LayerKind::FloodZones
+                | LayerKind::Catchments
         )
     }
 
@@ -87,6 +95,7 @@ impl LayerKind {
     pub fn allowed_geometry(self) -> &'static [&'static str] {
         match self {
             LayerKind::Villages | LayerKind::FloodZones => &["Polygon", "MultiPolygon"],
+            LayerKind::Catchments => &["Polygon", "MultiPolygon"],
             LayerKind::Parcels => &["Polygon", "MultiPolygon"],
             LayerKind::Canals => &["LineString"],
             LayerKind::Households => &["Point"],
@@ -261,6 +270,15 @@ pub struct FloodZone {
     pub village_id: Option<String>,
     /// Typical flood depth.
     pub depth_m: f64,
+}
+
+/// A catchment: the area whose rain drains into one canal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatchmentArea {
+    /// Name.
+    pub name: Option<String>,
+    /// The canal it drains into.
+    pub drains_to: Option<String>,
 }
 
 /// A household and its contributions.
@@ -496,6 +514,17 @@ impl FloodZone {
             name: p.opt_string("name")?.unwrap_or_else(|| id.to_owned()),
             village_id: p.opt_string("village_id")?,
             depth_m: p.opt_non_negative("depth_m")?.unwrap_or(0.0),
+        })
+    }
+}
+
+impl CatchmentArea {
+    /// Reads a catchment from its properties.
+    pub fn from_properties(p: &Properties) -> Result<Self, PropertyError> {
+        let p = Props(p);
+        Ok(CatchmentArea {
+            name: p.opt_string("name")?,
+            drains_to: p.opt_string("drains_to")?,
         })
     }
 }

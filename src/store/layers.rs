@@ -20,7 +20,8 @@ use crate::crs::CrsError;
 use crate::crs::MetricGrid;
 use crate::model::schema::{Invalid, Rule};
 use crate::model::{
-    Canal, FloodZone, Household, LayerKind, Parcel, Properties, PropertyError, Village,
+    Canal, CatchmentArea, FloodZone, Household, LayerKind, Parcel, Properties, PropertyError,
+    Village,
 };
 
 /// What a layer's polygons are in the metric CRS for.
@@ -76,6 +77,14 @@ impl Record for FloodZone {
     const METRIC: Metric = Metric::Kept;
     fn parse(id: &str, p: &Properties) -> Result<Self, PropertyError> {
         FloodZone::from_properties(id, p)
+    }
+}
+
+impl Record for CatchmentArea {
+    const KIND: LayerKind = LayerKind::Catchments;
+    const METRIC: Metric = Metric::Checked;
+    fn parse(_id: &str, p: &Properties) -> Result<Self, PropertyError> {
+        CatchmentArea::from_properties(p)
     }
 }
 
@@ -238,6 +247,11 @@ pub(super) struct Files;
 
 impl Source for Files {
     fn take<R: Record>(&mut self, path: &Path) -> Result<(Vec<Feature>, Vec<R>), LoadError> {
+        // The catchments layer came after the others: a data directory from before it has
+        // none, which is an empty layer, not a damaged directory.
+        if R::KIND == LayerKind::Catchments && !path.exists() {
+            return Ok((Vec::new(), Vec::new()));
+        }
         super::parse::read_layer_with(path, R::KIND, R::parse)
     }
 }

@@ -28,7 +28,9 @@ pub use props::FeatureProperties;
 use crate::crs::CrsError;
 use crate::crs::MetricGrid;
 use crate::index::SpatialIndex;
-use crate::model::{Canal, FloodZone, Household, LayerKind, Parcel, Properties, Village};
+use crate::model::{
+    Canal, CatchmentArea, FloodZone, Household, LayerKind, Parcel, Properties, Village,
+};
 pub use layers::{AnyLayer, Record, TypedLayer};
 
 /// One stored feature: its id, WGS84 geometry and properties as they are in the file.
@@ -295,6 +297,8 @@ dataset! {
     flood_zones: FloodZones => FloodZone,
     /// Households.
     households: Households => Household,
+    /// Catchments (projected when analysed).
+    catchments: Catchments => CatchmentArea,
 }
 
 /// What a data directory holds: its latest snapshot (or its layer files) with the

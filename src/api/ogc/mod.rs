@@ -270,6 +270,12 @@ fn description(kind: LayerKind) -> &'static str {
             "Residential areas flooded in the rainy season: village, typical depth_m, duration, \
              frequency."
         }
+        LayerKind::Catchments => {
+            "Drainage catchments (Polygon), each draining into one canal (drains_to) at a \
+             named point (drains_at); optional surface_time_min, gutter_time_min, \
+             overland_length_m, slope_percent. Its runoff coefficient is computed from the \
+             parcels inside it (/api/analyses/hydraulics)."
+        }
         LayerKind::Households => {
             "Households as the point of their dwelling: head, village, dwelling, piped-water \
              status, contributions (land m², labour days, money VND; pledged and done)."
@@ -507,9 +513,10 @@ fn geometry_schema(kind: LayerKind) -> &'static str {
     match kind {
         LayerKind::Canals => "https://geojson.org/schema/LineString.json",
         LayerKind::Households => "https://geojson.org/schema/Point.json",
-        LayerKind::Villages | LayerKind::Parcels | LayerKind::FloodZones => {
-            "https://geojson.org/schema/MultiPolygon.json"
-        }
+        LayerKind::Villages
+        | LayerKind::Parcels
+        | LayerKind::FloodZones
+        | LayerKind::Catchments => "https://geojson.org/schema/MultiPolygon.json",
     }
 }
 
