@@ -101,6 +101,16 @@ enum Command {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+    /// Read an EPA SWMM 5 .inp (a network refined in SWMM) and report what it would change
+    /// on the canals: sections, n, levels and links, per canal (a dry run: nothing is
+    /// written).
+    ImportSwmm {
+        /// The .inp file.
+        file: PathBuf,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// The impact of a route (a GeoJSON LineString file) or of a stored canal.
     Impact {
         /// GeoJSON file holding the route (a LineString geometry, Feature, or a
@@ -435,6 +445,7 @@ fn run() -> anyhow::Result<()> {
             format,
             data,
         } => print!("{}", run_hydraulics(canal.as_deref(), &format, &data)?),
+        Command::ImportSwmm { file, data } => print!("{}", run_import_swmm(&file, &data)?),
         Command::Compare {
             route,
             canal,
@@ -698,6 +709,61 @@ fn run() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What a SWMM .inp would change on the canals, canal by canal (nothing is written).
+fn run_import_swmm(file: &std::path::Path, data: &std::path::Path) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let tables = drainplan::hydraulics::Tables::for_data_dir(data)?;
+    let sections = drainplan::hydraulics::read_inp(&text, &tables)?;
+    let ds = load(data)?;
+    let canals = ds.layer(drainplan::model::LayerKind::Canals);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "dry run: {} conduits in {}; nothing is written",
+        sections.len(),
+        file.display()
+    );
+    for section in &sections {
+        let id = &section.canal_id;
+        let Some(f) = canals.get(id) else {
+            let _ = writeln!(s, "{id}: not a canal of {}: left out", data.display());
+            continue;
+        };
+        let now = f.properties.to_map();
+        let new = drainplan::hydraulics::section_properties(section);
+        let mut changes = Vec::new();
+        for (k, v) in &new {
+            let old = now.get(k).cloned().unwrap_or(serde_json::Value::Null);
+            let same = match (old.as_f64(), v.as_f64()) {
+                (Some(a), Some(b)) => (a - b).abs() <= 1e-6 * a.abs().max(1.0),
+                _ => old == *v,
+            };
+            if !same {
+                changes.push(format!("{k} {old} → {v}"));
+            }
+        }
+        for k in [
+            "flows_to",
+            "outfall",
+            "slope",
+            "invert_start_m",
+            "invert_end_m",
+        ] {
+            if now.contains_key(k) && !new.contains_key(k) {
+                changes.push(format!("{k} {} → (removed)", now[k]));
+            }
+        }
+        if changes.is_empty() {
+            let _ = writeln!(s, "{id}: unchanged");
+        } else {
+            let _ = writeln!(s, "{id}: {}", changes.join("; "));
+        }
+    }
+    Ok(s)
 }
 
 /// The drainage check as a table (or the API's JSON).

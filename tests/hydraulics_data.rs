@@ -469,3 +469,44 @@ async fn the_planned_canals_dossier_says_its_verdict_and_draws_its_profile() {
     assert!(read("README.txt").contains("carries 2890 l/s"));
     assert!(read("profile.svg").contains("<svg"));
 }
+
+#[test]
+fn the_shell_checks_exports_and_reads_back_a_swmm_model() {
+    let bin = env!("CARGO_BIN_EXE_drainplan");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(&[
+        "hydraulics",
+        "--canal",
+        "cn-dd-tc-planned",
+        "--data",
+        "data",
+    ]);
+    assert!(
+        text.contains("carries 2890 l/s against a design inflow of"),
+        "{text}"
+    );
+    assert!(text.contains("UNVERIFIED"), "{text}");
+    let inp = std::env::temp_dir().join(format!("drainplan-net-{}.inp", std::process::id()));
+    run(&["export", "--swmm", inp.to_str().unwrap(), "--data", "data"]);
+    // Read back as written, nothing changes; an engineer's n on one conduit is reported.
+    let report = run(&["import-swmm", inp.to_str().unwrap(), "--data", "data"]);
+    assert_eq!(report.matches(": unchanged").count(), 8, "{report}");
+    let edited = std::fs::read_to_string(&inp)
+        .unwrap()
+        .replace("J_cn-06-field 250.007 0.015", "J_cn-06-field 250.007 0.017");
+    std::fs::write(&inp, edited).unwrap();
+    let report = run(&["import-swmm", inp.to_str().unwrap(), "--data", "data"]);
+    assert!(
+        report.contains("cn-qt-2023: manning_n null → 0.017"),
+        "{report}"
+    );
+    std::fs::remove_file(&inp).unwrap();
+}

@@ -492,9 +492,9 @@ pub(crate) fn build(seed: u64, k: u32) -> Result<Commune, GenerateError> {
             "status_date": c.status_date,
             "shape": h.shape,
         }));
-        if let Some(z) = h.side_slope {
-            properties.insert("side_slope".into(), json!(z));
-        }
+        // Every canal says its side slope (0: vertical walls), so that every feature has the
+        // same columns in an export and comes back the same from one.
+        properties.insert("side_slope".into(), json!(h.side_slope.unwrap_or(0.0)));
         properties.insert("invert_start_m".into(), json!(h.invert_m.0));
         properties.insert("invert_end_m".into(), json!(h.invert_m.1));
         properties.insert("ground_start_m".into(), json!(h.ground_m.0));
