@@ -644,7 +644,7 @@ fn run() -> anyhow::Result<()> {
             worksheet,
             data,
         } => {
-            use drainplan::export::ExportCrs;
+            use drainplan::crs::Crs;
             use drainplan::ingest::{self, encoding::TextEncoding};
             let kind = drainplan::model::LayerKind::from_id(&layer).with_context(|| {
                 format!("--layer {layer}: use villages, canals, parcels, flood_zones or households")
@@ -656,7 +656,7 @@ fn run() -> anyhow::Result<()> {
                     .map(Option::unwrap_or_default)
             };
             let options = ingest::ImportOptions {
-                crs: crs.map(|c| ExportCrs::parse(&c)).transpose()?,
+                crs: crs.map(|c| Crs::parse(&c)).transpose()?,
                 map: pairs(map)?,
                 set: pairs(set)?,
                 sheet,
@@ -1041,7 +1041,7 @@ fn run_impact(
     };
     Ok(match format {
         ImpactFormat::Table => drainplan::cli::impact_table(&impact),
-        ImpactFormat::Json => json_text(&impact.to_json())?,
+        ImpactFormat::Json => json_text(&impact.to_json()?)?,
         ImpactFormat::Geojson => json_text(&impact.to_geojson())?,
     })
 }
@@ -1093,17 +1093,18 @@ fn run_export(
     o: ExportOptions,
     data_dir: &std::path::Path,
 ) -> anyhow::Result<drainplan::export::Output> {
-    use drainplan::export::{self, ExportCrs, Format};
+    use drainplan::crs::Crs;
+    use drainplan::export::{self, Format};
     let format = Format::parse(&o.format)?;
     let crs = match o.crs {
-        Some(c) => ExportCrs::parse(&c)?,
+        Some(c) => Crs::parse(&c)?,
         None => format.default_crs(),
     };
     let width = drainplan::analysis::route::check_width(o.width)?;
     let mut sel = drainplan::store::query::Selection::default();
     if let Some(b) = &o.bbox {
         sel.bbox = Some(
-            drainplan::api::ogc::items::parse_bbox(b, drainplan::api::ogc::crs::OgcCrs::Crs84)
+            drainplan::api::ogc::items::parse_bbox(b, drainplan::crs::Crs::Wgs84)
                 .map_err(|e| anyhow::anyhow!("--bbox: {e}"))?,
         );
     }

@@ -54,7 +54,7 @@ impl Grouping {
 }
 
 /// One row of the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LengthRow {
     /// Status, when grouped by it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,7 +72,7 @@ pub struct LengthRow {
 }
 
 /// The report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CanalLengthReport {
     /// The grouping keys.
     pub by: Vec<&'static str>,

@@ -17,7 +17,7 @@ use crate::model::{CanalStatus, ClearanceStatus, Contributions, Household};
 use crate::store::Dataset;
 
 /// Which contribution to list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Land, m².
@@ -50,7 +50,7 @@ impl Kind {
 }
 
 /// One contributing household.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContributionRow {
     /// Household id.
     pub household_id: String,
@@ -66,7 +66,7 @@ pub struct ContributionRow {
 }
 
 /// A parcel whose owner has not agreed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PendingParcel {
     /// Parcel id.
     pub parcel_id: String,
@@ -81,7 +81,7 @@ pub struct PendingParcel {
 }
 
 /// A household that has not yet agreed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NotAgreed {
     /// Household id.
     pub household_id: String,
@@ -96,7 +96,7 @@ pub struct NotAgreed {
 }
 
 /// The report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContributionReport {
     /// The kind asked for, if any.
     pub kind: Option<Kind>,

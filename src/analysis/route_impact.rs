@@ -22,16 +22,16 @@ use geo::{
 use serde::Serialize;
 
 use super::clip::{ClipScratch, ConvexTiles, segment_inside};
+use crate::crs::MetricGrid;
 use crate::crs::{self, CrsError};
 use crate::model::{ClearanceStatus, FenceType};
 use crate::store::Dataset;
-use crate::store::metric::MetricGrid;
 
 /// Taken areas at or below this are edge contacts, not takings (m²).
 pub const MIN_TAKEN_AREA_M2: f64 = 0.01;
 
 /// One parcel the route takes land from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AffectedParcel {
     /// Parcel id.
     pub id: String,
@@ -67,7 +67,7 @@ pub struct AffectedParcel {
 }
 
 /// A flood zone the route crosses.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CrossedFloodZone {
     /// Flood zone id.
     pub id: String,
@@ -82,7 +82,7 @@ pub struct CrossedFloodZone {
 }
 
 /// A flooded household the route serves without touching its land.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServedHousehold {
     /// Household id.
     pub id: String,
@@ -95,7 +95,7 @@ pub struct ServedHousehold {
 }
 
 /// Sums over the affected parcels.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ImpactTotals {
     /// Number of affected parcels.
     pub parcels: usize,
@@ -477,8 +477,8 @@ impl RouteImpact {
 
     /// The answer as JSON: every field, and the corridor as a GeoJSON geometry (WGS84).
     /// (The type serialises to the same directly, which is what the HTTP answer does.)
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
+    pub fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
     }
 
     /// The taken strips as a GeoJSON FeatureCollection (WGS84), one feature per parcel

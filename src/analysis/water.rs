@@ -13,7 +13,7 @@ use crate::model::WaterStatus;
 use crate::store::Dataset;
 
 /// Figures for one village or for the commune.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct WaterRow {
     /// Village id (none for the commune row).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,7 +37,7 @@ pub struct WaterRow {
 }
 
 /// The report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WaterReport {
     /// The commune's target (dwelling-weighted over villages).
     pub target_rate: f64,

@@ -24,7 +24,7 @@ use geo::{Geometry, LineString};
 use serde_json::{Value, json};
 
 use super::sheet::{Column, Sheet, Total, Unit, Workbook};
-use super::{ExportCrs, ExportError, Output, Row, Table, impact_table, shapefile, xlsx, zipfile};
+use super::{Crs, ExportError, Output, Row, Table, impact_table, shapefile, xlsx, zipfile};
 use crate::analysis::route_impact::RouteImpact;
 use crate::crs::geodesic_length_m;
 use crate::store::Dataset;
@@ -33,7 +33,7 @@ use crate::store::Dataset;
 pub const PLACE: &str = "Quỳnh Liên (nay thuộc phường Quỳnh Mai), tỉnh Nghệ An";
 
 /// The CRS of every file in the bundle.
-pub const DOSSIER_CRS: ExportCrs = ExportCrs::Tm3NgheAn;
+pub const DOSSIER_CRS: Crs = Crs::Tm3NgheAn;
 
 /// A station along the route written as engineers do: `Km1+234.57` (km, then metres to
 /// the centimetre).
@@ -157,7 +157,7 @@ fn drawing_tables(
         }],
         layer_by: None,
         hatch: false,
-        crs: ExportCrs::Wgs84,
+        crs: Crs::Wgs84,
     };
     let mut route_table = one(
         "route",
@@ -208,7 +208,7 @@ fn drawing_tables(
 
 /// The alignment table of `route`: each vertex with its chainage (`Km0+000.00`, ground
 /// distance along the route) and its E, N in `crs` to the mm.
-pub fn alignment_sheet(route: &LineString, crs: ExportCrs) -> Result<Sheet, ExportError> {
+pub fn alignment_sheet(route: &LineString, crs: Crs) -> Result<Sheet, ExportError> {
     let p = crs.projector()?;
     let mut sheet = Sheet::new(
         "Tọa độ tuyến (alignment)",

@@ -430,7 +430,7 @@ pub fn strip_computed(kind: LayerKind, props: &mut Properties) {
 }
 
 /// Which rule a value broke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// A required property or member is missing.

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use geo::{Geometry, MultiPolygon};
 
 use super::edit::EditError;
-use super::metric::MetricGrid;
 use super::{Feature, Layer, LoadError};
-use crate::crs::{self, CrsError};
+use crate::crs::CrsError;
+use crate::crs::MetricGrid;
 use crate::model::schema::{Invalid, Rule};
 use crate::model::{
     Canal, CatchmentArea, FloodZone, Household, LayerKind, Parcel, Properties, PropertyError,
@@ -152,18 +152,21 @@ impl<R: Record> TypedLayer<R> {
         self.layer.position(id).map(|i| &self.records[i])
     }
 
-    /// The record and, for a layer that keeps them, the metric polygons of a checked
-    /// feature.
-    fn parse_feature(f: &Feature) -> Result<(R, Option<MultiPolygon>), EditError> {
+    /// The record and, for a layer that keeps them, the metric polygons (through `grid`,
+    /// as loading projects them) of a checked feature.
+    fn parse_feature(
+        f: &Feature,
+        grid: &MetricGrid,
+    ) -> Result<(R, Option<MultiPolygon>), EditError> {
         let record = R::parse(&f.id, &f.properties)
             .map_err(|e| EditError::Invalid(Invalid::property(&e.name, Rule::Type, e.problem)))?;
         let metric = match R::METRIC {
             Metric::None => None,
             Metric::Checked => {
-                edit_metric(f)?;
+                edit_metric(grid, f)?;
                 None
             }
-            Metric::Kept => Some(edit_metric(f)?),
+            Metric::Kept => Some(edit_metric(grid, f)?),
         };
         Ok((record, metric))
     }
@@ -177,11 +180,12 @@ pub trait AnyLayer: Debug + Send + Sync {
     /// The features.
     fn layer(&self) -> &Layer;
     /// Checks that a feature's properties parse into the layer's record and that its
-    /// geometry projects where the layer needs it projected.
-    fn check(&self, f: &Feature) -> Result<(), EditError>;
+    /// geometry projects (through the data set's `grid`) where the layer needs it
+    /// projected.
+    fn check(&self, f: &Feature, grid: &MetricGrid) -> Result<(), EditError>;
     /// Puts a checked feature at `pos` (replacing the one there) or, with `None`, at the
     /// end, with its record and metric polygons. On error nothing has changed.
-    fn put(&mut self, pos: Option<usize>, f: Feature) -> Result<(), EditError>;
+    fn put(&mut self, pos: Option<usize>, f: Feature, grid: &MetricGrid) -> Result<(), EditError>;
     /// Removes the feature at `pos`, the last one taking its place.
     fn remove(&mut self, pos: usize) -> Feature;
 }
@@ -195,12 +199,12 @@ impl<R: Record> AnyLayer for TypedLayer<R> {
         &self.layer
     }
 
-    fn check(&self, f: &Feature) -> Result<(), EditError> {
-        Self::parse_feature(f).map(|_| ())
+    fn check(&self, f: &Feature, grid: &MetricGrid) -> Result<(), EditError> {
+        Self::parse_feature(f, grid).map(|_| ())
     }
 
-    fn put(&mut self, pos: Option<usize>, f: Feature) -> Result<(), EditError> {
-        let (record, metric) = Self::parse_feature(&f)?;
+    fn put(&mut self, pos: Option<usize>, f: Feature, grid: &MetricGrid) -> Result<(), EditError> {
+        let (record, metric) = Self::parse_feature(&f, grid)?;
         let layer = Arc::make_mut(&mut self.layer);
         let records = Arc::make_mut(&mut self.records);
         match pos {
@@ -294,14 +298,11 @@ pub(super) fn metric_multipolygon(
     }
 }
 
-/// An edited feature's polygons in the metric CRS (empty for any other geometry).
-pub(super) fn edit_metric(f: &Feature) -> Result<MultiPolygon, EditError> {
-    let mp = match &f.geometry {
-        Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
-        Geometry::MultiPolygon(mp) => mp.clone(),
-        _ => MultiPolygon(vec![]),
-    };
-    crs::geometry_to_metric(&mp).map_err(|e| {
+/// An edited feature's polygons in the metric CRS (empty for any other geometry), through
+/// the same grid as the loaded ones, so that an edited polygon measures as it will after
+/// a restart.
+pub(super) fn edit_metric(grid: &MetricGrid, f: &Feature) -> Result<MultiPolygon, EditError> {
+    metric_multipolygon(grid, &f.geometry).map_err(|e| {
         EditError::Invalid(Invalid::new(
             "geometry",
             Rule::Geometry,

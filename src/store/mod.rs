@@ -17,8 +17,8 @@ mod ids;
 pub mod journal;
 pub mod layers;
 pub mod live;
-pub mod metric;
 mod parse;
+mod polygon_cache;
 pub mod props;
 pub mod query;
 pub mod snapshot;
@@ -26,12 +26,12 @@ pub mod snapshot;
 pub use props::FeatureProperties;
 
 use crate::crs::CrsError;
+use crate::crs::MetricGrid;
 use crate::index::SpatialIndex;
 use crate::model::{
     Canal, CatchmentArea, FloodZone, Household, LayerKind, Parcel, Properties, Village,
 };
 pub use layers::{AnyLayer, Record, TypedLayer};
-use metric::MetricGrid;
 
 /// One stored feature: its id, WGS84 geometry and properties as they are in the file.
 #[derive(Debug, Clone)]
@@ -220,11 +220,12 @@ macro_rules! dataset {
             $($(#[$doc])* pub $field: TypedLayer<$rec>,)+
             /// Bounding box of all layers (WGS84).
             pub extent: Rect,
-            /// Fast projection over the data's area, for analyses (see [`metric`]).
+            /// Fast projection over the data's area, for analyses and edits (see
+            /// [`crate::crs::grid`]).
             pub(crate) metric_grid: Arc<MetricGrid>,
             /// Parcels recently projected for an analysis; a data set changed by an edit
             /// to the parcels starts a new one (positions move).
-            pub(crate) parcel_metric_cache: Arc<metric::PolygonCache>,
+            pub(crate) parcel_metric_cache: Arc<polygon_cache::PolygonCache>,
         }
 
         impl Dataset {
@@ -615,7 +616,7 @@ impl Dataset {
     ///
     /// Projected when asked, through the interpolation grid: keeping every parcel's
     /// metric copy cost 250 MB of resident memory per million parcels. The last
-    /// [`metric::PolygonCache::CAPACITY`] parcels asked for are kept, so that analysing a
+    /// [`polygon_cache::PolygonCache::CAPACITY`] parcels asked for are kept, so that analysing a
     /// route again, or a variant of it, does not project its parcels again (a route
     /// impact projects a few hundred: about 15 µs).
     pub fn parcel_metric(&self, i: usize) -> Result<Arc<MultiPolygon>, CrsError> {
