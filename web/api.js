@@ -397,3 +397,40 @@ export async function fetchFile({ url, init = {} }, { signal } = {}) {
   const fileName = dispositionName(res.headers.get('Content-Disposition')) || url.split('?')[0].split('/').pop() || 'download';
   return { blob, fileName, crs: res.headers.get('Content-Crs') };
 }
+
+// ---------------------------------------------------------------------------------
+// The drainage check (/api/analyses/hydraulics, /api/canals/{id}/…) and route options
+
+/**
+ * The whole network's check: { rain_station, rain_constants_unverified,
+ * unverified_constants, unverified_note, sections:[…], catchments:[…], problems:[…] }.
+ */
+export async function networkHydraulics({ signal } = {}) {
+  return request('/api/analyses/hydraulics', { signal, headers: { Accept: 'application/json' }, cache: 'no-store' });
+}
+
+/** The address of a canal's longitudinal profile (image/svg+xml), for an <img>. */
+export function profileUrl(canalId) {
+  return `/api/canals/${encodeURIComponent(canalId)}/profile.svg`;
+}
+
+function compareInit(body) {
+  return {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+  };
+}
+
+/**
+ * Route options side by side: `body` is { routes: [{id, route}|{id, canal_id}], section,
+ * slope, corridor_width_m }; resolves to { rows, routes:[{id, geometry}], … }.
+ */
+export async function compareRoutes(body, { signal } = {}) {
+  return request('/api/analyses/compare-routes', { ...compareInit(body), signal });
+}
+
+/** The same comparison as a file (`format` csv or xlsx), for fetchFile(). */
+export function compareRequest(body, format) {
+  return { url: `/api/analyses/compare-routes${query({ format })}`, init: compareInit(body) };
+}

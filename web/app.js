@@ -11,15 +11,19 @@
 //   legend.js   the layer box and the legend
 //   popup.js    a feature's details; edit.js (officers' forms) and history.js add to it
 //   reports.js  canal length, piped water, monthly progress
-//   impact.js   route impact and its card; drawing.js draws a route for it
+//   impact.js   route impact and its card; drawing.js draws a route for it (and for compare.js)
+//   hydraulics.js  the drainage check: the Hydraulics tab, canals by verdict, the details' part
+//   compare.js  route options side by side (in the Hydraulics tab)
 //   exports.js  downloads; auth.js signing in; i18n.js strings; api.js the server
 
 import { showTab } from './dom.js';
 import * as auth from './auth.js';
+import * as compare from './compare.js';
 import * as drawing from './drawing.js';
 import * as edit from './edit.js';
 import { addDownloadPanel, registerExport } from './exports.js';
 import * as history from './history.js';
+import * as hydraulics from './hydraulics.js';
 import {
   applyStatic, getLang, setLang, t,
 } from './i18n.js';
@@ -69,6 +73,9 @@ async function start() {
   impact.init(map);
   drawing.init(map);
   popup.init(map);
+  hydraulics.init(map);
+  compare.init(map);
+  popup.addPart(hydraulics.part);
   popup.addPart(edit.part);
   popup.addPart(history.part);
   history.init();
@@ -87,13 +94,14 @@ async function start() {
   legend.render();
   const loadingReports = reports.load();
   try {
-    await Promise.all(['villages', 'flood_zones', 'canals'].map(layers.loadWhole));
+    await Promise.all(['villages', 'flood_zones', 'catchments', 'canals'].map(layers.loadWhole));
   } catch (e) {
     layers.showMapError(e);
   }
   layers.labelVillages();
   layers.renderVillageSelect();
   impact.renderCanalSelect();
+  compare.renderCanalSelect();
   layers.fitAll();
   layers.toggleVillageLabels();
   legend.render();
@@ -119,6 +127,8 @@ window.drainplan = {
   },
   get user() { return getUser(); },
   impactBounds: impact.bounds,
+  get hydraulics() { return hydraulics.current(); },
+  get comparison() { return compare.current(); },
   registerExport,
 };
 

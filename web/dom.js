@@ -6,6 +6,8 @@
 // data attributes (made by paintAttrs) and paint() sets them through the CSSOM, which the
 // policy allows; only colours and percentages pass, never free CSS text.
 
+import { emit } from './state.js';
+
 export const $ = (sel) => document.querySelector(sel);
 
 export function esc(s) {
@@ -19,11 +21,11 @@ export function setStatus(el, text, error = false) {
   el.classList.toggle('error', !!error);
 }
 
-/** Shows the side panel's tab `name` (reports or impact). */
+/** Shows the side panel's tab `name` (reports, impact, hydraulics); tells who listens. */
 export function showTab(name) {
   for (const b of document.querySelectorAll('.tabs button')) b.setAttribute('aria-selected', String(b.dataset.tab === name));
-  $('#tab-reports').hidden = name !== 'reports';
-  $('#tab-impact').hidden = name !== 'impact';
+  for (const s of document.querySelectorAll('.tab-body')) s.hidden = s.id !== `tab-${name}`;
+  emit('tab', { name });
 }
 
 const COLOR = /^#[0-9a-f]{3,8}$/i;

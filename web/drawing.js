@@ -1,6 +1,6 @@
-// Drawing a route on the map for its impact: a click adds a point, a double click, Enter
-// or "Xong / Finish" ends the route and asks for its impact, Escape or "Huỷ / Cancel"
-// drops it.
+// Drawing a route on the map: a click adds a point, a double click, Enter or "Xong /
+// Finish" ends the route and hands it to whoever asked for it (route impact by default;
+// the route options of compare.js), Escape or "Huỷ / Cancel" drops it.
 
 /* global L */
 import { $, setStatus, showTab } from './dom.js';
@@ -10,23 +10,42 @@ import { clearImpact, runImpact } from './impact.js';
 
 let map = null;
 let group = null;
-/** The route being drawn: { points, line, guide, markers }, or null. */
+/** The route being drawn: { points, line, guide, markers, owner }, or null. */
 let draw = null;
+
+/**
+ * Who a route is drawn for: its buttons and hint (selectors, shown and hidden while
+ * drawing), its status line, the line's colour, what to do first and what to do with the
+ * finished LineString.
+ */
+const IMPACT = {
+  draw: '#draw-btn',
+  finish: '#finish-btn',
+  cancel: '#cancel-btn',
+  hint: '#draw-hint',
+  status: '#impact-status',
+  color: IMPACT_COLOR,
+  begin: () => clearImpact(),
+  done: (geometry) => {
+    showTab('impact');
+    runImpact({ kind: 'route', geometry });
+  },
+};
 
 export function init(m) {
   map = m;
   group = L.featureGroup([]).addTo(map);
   map.on('dblclick', () => {
-    if (draw) finish();
+    if (draw) finishDrawing();
   });
   map.on('mousemove', onMouseMove);
-  $('#draw-btn').addEventListener('click', start);
-  $('#finish-btn').addEventListener('click', finish);
-  $('#cancel-btn').addEventListener('click', end);
+  $('#draw-btn').addEventListener('click', () => startDrawing(IMPACT));
+  $('#finish-btn').addEventListener('click', finishDrawing);
+  $('#cancel-btn').addEventListener('click', cancelDrawing);
   document.addEventListener('keydown', (e) => {
     if (!draw) return;
-    if (e.key === 'Escape') end();
-    if (e.key === 'Enter') finish();
+    if (e.key === 'Escape') cancelDrawing();
+    if (e.key === 'Enter') finishDrawing();
   });
 }
 
@@ -35,28 +54,32 @@ export function isDrawing() {
   return !!draw;
 }
 
-function start() {
-  clearImpact();
+/** Starts drawing a route for `owner` (see IMPACT); one drawn for another owner is dropped. */
+export function startDrawing(owner) {
+  cancelDrawing();
+  owner.begin?.();
   map.closePopup();
-  draw = { points: [], line: null, guide: null, markers: [] };
+  draw = { points: [], line: null, guide: null, markers: [], owner };
   map.doubleClickZoom.disable();
   $('#map').classList.add('drawing');
-  $('#draw-btn').hidden = true;
-  $('#finish-btn').hidden = false;
-  $('#cancel-btn').hidden = false;
-  $('#draw-hint').hidden = false;
+  showControls(owner, true);
   document.body.dataset.drawing = 'true';
 }
 
-function end() {
+function showControls(owner, drawing) {
+  $(owner.draw).hidden = drawing;
+  $(owner.finish).hidden = !drawing;
+  $(owner.cancel).hidden = !drawing;
+  $(owner.hint).hidden = !drawing;
+}
+
+/** Drops the route being drawn. */
+export function cancelDrawing() {
   if (!draw) return;
   group.clearLayers();
+  showControls(draw.owner, false);
   draw = null;
   $('#map').classList.remove('drawing');
-  $('#draw-btn').hidden = false;
-  $('#finish-btn').hidden = true;
-  $('#cancel-btn').hidden = true;
-  $('#draw-hint').hidden = true;
   delete document.body.dataset.drawing;
   // Re-enable after the dblclick that may have ended drawing has passed.
   setTimeout(() => map.doubleClickZoom.enable(), 400);
@@ -69,11 +92,11 @@ export function addPoint(latlng) {
   if (last && map.latLngToContainerPoint(last).distanceTo(map.latLngToContainerPoint(latlng)) < 4) return;
   d.points.push(latlng);
   if (!d.line) {
-    d.line = L.polyline(d.points, { pane: 'draw', color: IMPACT_COLOR, weight: 3, interactive: false }).addTo(group);
+    d.line = L.polyline(d.points, { pane: 'draw', color: d.owner.color, weight: 3, interactive: false }).addTo(group);
   } else {
     d.line.setLatLngs(d.points);
   }
-  d.markers.push(L.circleMarker(latlng, { pane: 'draw', radius: 4, color: '#fff', weight: 2, fillColor: IMPACT_COLOR, fillOpacity: 1, interactive: false }).addTo(group));
+  d.markers.push(L.circleMarker(latlng, { pane: 'draw', radius: 4, color: '#fff', weight: 2, fillColor: d.owner.color, fillOpacity: 1, interactive: false }).addTo(group));
   document.body.dataset.drawPoints = String(d.points.length);
 }
 
@@ -81,19 +104,19 @@ function onMouseMove(e) {
   const d = draw;
   if (!d || !d.points.length) return;
   const pts = [d.points[d.points.length - 1], e.latlng];
-  if (!d.guide) d.guide = L.polyline(pts, { pane: 'draw', color: IMPACT_COLOR, weight: 2, dashArray: '4 4', opacity: 0.7, interactive: false }).addTo(group);
+  if (!d.guide) d.guide = L.polyline(pts, { pane: 'draw', color: d.owner.color, weight: 2, dashArray: '4 4', opacity: 0.7, interactive: false }).addTo(group);
   else d.guide.setLatLngs(pts);
 }
 
-function finish() {
+/** Ends the route and hands it to its owner (two points at least). */
+export function finishDrawing() {
   const d = draw;
   if (!d) return;
   if (d.points.length < 2) {
-    setStatus($('#impact-status'), t('impact.need_two'), true);
+    setStatus($(d.owner.status), t('impact.need_two'), true);
     return;
   }
   const geometry = { type: 'LineString', coordinates: d.points.map((p) => [Number(p.lng.toFixed(7)), Number(p.lat.toFixed(7))]) };
-  end();
-  showTab('impact');
-  runImpact({ kind: 'route', geometry });
+  cancelDrawing();
+  d.owner.done(geometry);
 }

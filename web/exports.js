@@ -10,7 +10,7 @@ import * as api from './api.js';
 import { esc } from './dom.js';
 import { t, fmtNum } from './i18n.js';
 
-const LAYERS = ['canals', 'parcels', 'households', 'flood_zones', 'villages'];
+const LAYERS = ['canals', 'parcels', 'households', 'flood_zones', 'catchments', 'villages'];
 const FORMAT_NAME = { geojson: 'GeoJSON', csv: 'CSV', kml: 'KML', shp: 'Shapefile', gpkg: 'GeoPackage', dxf: 'DXF' };
 /** i18n key suffix of each CRS the server writes. */
 const CRS_KEY = { 'EPSG:4326': 'wgs84', 'EPSG:9208': 'tm3', 'EPSG:3405': 'utm', 'VN2000-TM3-104.75-towgs84': 'towgs84' };

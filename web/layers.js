@@ -9,13 +9,13 @@ import * as api from './api.js';
 import { $, esc, setHtml, setStatus } from './dom.js';
 import { t } from './i18n.js';
 import {
-  CLEARANCE_COLOR, WATER_COLOR, canalStyle, depthColor,
+  CATCHMENT_STYLE, CLEARANCE_COLOR, WATER_COLOR, canalStyle, depthColor,
 } from './look.js';
 import { busy, emit, on } from './state.js';
 
-const LAYER_ORDER = ['villages', 'flood_zones', 'parcels', 'canals', 'households'];
+const LAYER_ORDER = ['villages', 'flood_zones', 'catchments', 'parcels', 'canals', 'households'];
 /** Which layer a click picks first where several overlap. */
-const HIT_ORDER = ['households', 'canals', 'parcels', 'flood_zones', 'villages'];
+const HIT_ORDER = ['households', 'canals', 'parcels', 'flood_zones', 'catchments', 'villages'];
 /** Below these zooms the view-dependent layers are not fetched. */
 const MIN_ZOOM = { parcels: 15, households: 15 };
 /** Above this many features in view the layer asks the user to zoom in. */
@@ -27,7 +27,9 @@ let map = null;
 const groups = {};
 /** layer name → Map(id → Leaflet layer, whose .feature is the GeoJSON feature) */
 const index = {};
-const visible = { villages: true, canals: true, parcels: true, flood_zones: true, households: true, osm: false };
+const visible = {
+  villages: true, canals: true, parcels: true, flood_zones: true, catchments: false, households: true, osm: false,
+};
 /** parcels and households: ok, zoom (zoom in to see), too_many or signin. */
 const viewState = { parcels: 'ok', households: 'ok' };
 const aborts = {};
@@ -41,6 +43,7 @@ function householdRadius() {
 const STYLE = {
   villages: () => ({ color: '#2f3e46', weight: 2, dashArray: '7 4 2 4', fill: true, fillColor: '#ffffff', fillOpacity: 0.35 }),
   flood_zones: (p) => ({ color: '#2166ac', weight: 1, opacity: 0.6, fillColor: depthColor(p.depth_m), fillOpacity: 0.55 }),
+  catchments: () => ({ ...CATCHMENT_STYLE }),
   parcels: (p) => {
     const c = CLEARANCE_COLOR[p.clearance_status];
     const none = !c || p.clearance_status === 'not_required';
@@ -92,19 +95,21 @@ export function initMap() {
   map.setView([19.22, 105.7], 15);
 
   // One pane per layer, in drawing order; the two large layers on canvas.
-  const z = { villages: 360, flood_zones: 370, parcels: 380, canals: 420, households: 430, impact: 440, impactParcels: 445, highlight: 450, draw: 460 };
+  const z = { villages: 360, flood_zones: 370, parcels: 380, catchments: 385, canals: 420, households: 430, impact: 440, impactParcels: 445, highlight: 450, draw: 460 };
   for (const [name, zi] of Object.entries(z)) {
     map.createPane(name).style.zIndex = String(zi);
   }
   const renderer = {
     villages: L.svg({ pane: 'villages', tolerance: 3 }),
     flood_zones: L.svg({ pane: 'flood_zones', tolerance: 3 }),
+    catchments: L.svg({ pane: 'catchments', tolerance: 3 }),
     parcels: L.canvas({ pane: 'parcels', padding: 0.3, tolerance: 2 }),
     canals: L.svg({ pane: 'canals', tolerance: 6 }),
     households: L.canvas({ pane: 'households', padding: 0.3, tolerance: 4 }),
   };
   for (const name of LAYER_ORDER) {
-    groups[name] = L.featureGroup([], { pane: name }).addTo(map);
+    groups[name] = L.featureGroup([], { pane: name });
+    if (visible[name]) groups[name].addTo(map);
     groups[name].renderer = renderer[name];
     index[name] = new Map();
   }

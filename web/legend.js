@@ -5,7 +5,7 @@
 import { $, esc, paintAttrs, setHtml } from './dom.js';
 import { fmtNum, t, tStatus } from './i18n.js';
 import {
-  CLEARANCE_COLOR, DEPTH_BREAKS, DEPTH_COLOR, WATER_COLOR, canalStyle,
+  CATCHMENT_STYLE, CLEARANCE_COLOR, DEPTH_BREAKS, DEPTH_COLOR, WATER_COLOR, canalStyle,
 } from './look.js';
 import { layerStatus, setVisible } from './layers.js';
 import { enumValues, on } from './state.js';
@@ -47,6 +47,8 @@ function legendHtml(name) {
       labels.push(t('legend.depth_ge', { v: fmtNum(DEPTH_BREAKS[DEPTH_BREAKS.length - 1], 1) }));
       return labels.map((l, i) => item(`<span class="legend-fill"${paintAttrs({ bg: DEPTH_COLOR[i] })}></span>`, l)).join('');
     }
+    case 'catchments':
+      return item(`<span class="legend-fill catchment"${paintAttrs({ bg: CATCHMENT_STYLE.fillColor, line: CATCHMENT_STYLE.color })}></span>`, t('legend.catchment_item'));
     case 'parcels':
       return enumValues('parcels', 'clearance_status')
         .map((s) => item(`<span class="legend-fill"${paintAttrs({ bg: CLEARANCE_COLOR[s] || '#ffffff' })}></span>`, tStatus('clearance_short', s))).join('');
@@ -58,6 +60,14 @@ function legendHtml(name) {
   }
 }
 
+/** Functions giving a legend row's HTML ('' when it has none to show), first on top. */
+const extraRows = [];
+
+/** Adds a legend row that another part of the page draws (call render() when it changes). */
+export function addRow(fn) {
+  extraRows.push(fn);
+}
+
 /** Writes the layer box and the legend again. */
 export function render() {
   renderLayerBox();
@@ -67,7 +77,7 @@ export function render() {
 function renderLayerBox() {
   const box = $('#layers-box');
   if (!box) return;
-  const rows = ['villages', 'canals', 'flood_zones', 'parcels', 'households'].map((name) => {
+  const rows = ['villages', 'canals', 'flood_zones', 'catchments', 'parcels', 'households'].map((name) => {
     const s = layerStatus(name);
     let count = `<span class="count" data-count="${name}">${fmtNum(s.count)}</span>`;
     if (s.viewState === 'zoom') count = `<span class="count warn">${esc(t('layer.zoom_in'))}</span>`;
@@ -88,10 +98,17 @@ function renderLayerBox() {
 function renderLegend() {
   const box = $('#legend-box');
   if (!box) return;
-  const titles = { canals: 'legend.canals', flood_zones: 'legend.flood', parcels: 'legend.parcels', households: 'legend.households' };
-  const rows = ['canals', 'flood_zones', 'parcels', 'households']
+  const titles = {
+    canals: 'legend.canals', flood_zones: 'legend.flood', catchments: 'legend.catchments', parcels: 'legend.parcels', households: 'legend.households',
+  };
+  const rows = ['canals', 'flood_zones', 'catchments', 'parcels', 'households']
     .filter((n) => layerStatus(n).visible)
     .map((n) => `<div class="legend-row"><span class="legend-title">${esc(t(titles[n]))}</span>${legendHtml(n)}</div>`);
+  // Rows other parts add while they draw on the map (the hydraulic verdict).
+  for (const extra of extraRows) {
+    const html = extra();
+    if (html) rows.unshift(html);
+  }
   box.hidden = !rows.length;
   setHtml(box, rows.join(''));
 }

@@ -27,6 +27,10 @@ export const WATER_COLOR = { not_registered: '#c3cad0', registered: '#5fa8d3', c
 export const DEPTH_BREAKS = [0.2, 0.4, 0.6, 0.8];
 export const DEPTH_COLOR = ['#dbe9f6', '#b5d3ea', '#84b9dd', '#4f97c9', '#2166ac'];
 export const IMPACT_COLOR = '#e4572e';
+/** A catchment's outline and fill on the map and in the legend. */
+export const CATCHMENT_STYLE = {
+  color: '#0f766e', weight: 1.5, opacity: 0.9, dashArray: '6 3', fillColor: '#2bb3a3', fillOpacity: 0.12,
+};
 /** Contribution fields in the order the reports show them, with their decimals and unit key. */
 export const CONTRIBUTION_FIELDS = [
   ['land_pledged_m2', 1, 'unit.m2'], ['land_donated_m2', 1, 'unit.m2'],

@@ -107,6 +107,17 @@ function wire(pop) {
       openDetails(pick.name, pick.layer.feature, latlng, rest);
     });
   }
+  // A catchment's canal: its details, where the canal is.
+  for (const a of el.querySelectorAll('a[data-canal]')) {
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      const layer = layerOf('canals', a.dataset.canal);
+      if (!layer) return;
+      const b = layer.getBounds();
+      getMap().fitBounds(b, { padding: [60, 60], maxZoom: 18 });
+      openDetails('canals', layer.feature, layer.getCenter());
+    });
+  }
   const btn = el.querySelector('button[data-analyse]');
   if (btn) btn.addEventListener('click', () => emit('analyse', { id: btn.dataset.analyse }));
   if (pop.name === 'parcels') fillOwner(pop);
@@ -206,6 +217,16 @@ function detailsHtml(pop) {
         ['f.last_observed', esc(fmtDate(p.last_observed))],
       ]);
       break;
+    case 'catchments': {
+      title = p.name || f.id;
+      const canal = p.drains_to ? layerOf('canals', p.drains_to)?.feature.properties.name : null;
+      body = rowsHtml([
+        ['f.village', esc(villageName(p.village_id))],
+        ['f.drains_to', p.drains_to ? `<a href="#" data-canal="${esc(p.drains_to)}">${esc(canal || p.drains_to)}</a>` : '—'],
+        p.drains_at ? ['f.drains_at', esc(p.drains_at)] : null,
+      ]);
+      break;
+    }
     case 'households': {
       title = p.head || (getUser() ? f.id : t('feature.household'));
       const known = (v) => v !== undefined && v !== null;
@@ -228,7 +249,9 @@ function detailsHtml(pop) {
     default:
       title = f.id;
   }
-  const kind = { villages: 'feature.village', canals: 'feature.canal', parcels: 'feature.parcel', flood_zones: 'feature.flood_zone', households: 'feature.household' }[name];
+  const kind = {
+    villages: 'feature.village', canals: 'feature.canal', parcels: 'feature.parcel', flood_zones: 'feature.flood_zone', catchments: 'feature.catchment', households: 'feature.household',
+  }[name];
   const also = others.length
     ? `<div class="also">${others.map((o, i) => `<a href="#" data-other="${i}">${esc(t(`feature.${o.name === 'flood_zones' ? 'flood_zone' : o.name.replace(/s$/, '')}`))}: ${esc(shortName(o.name, o.layer.feature))}</a>`).join('')}</div>`
     : '';

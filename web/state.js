@@ -11,6 +11,7 @@
 //   edited   { name, id } an edit was acknowledged: the reports follow
 //   layers   a layer's features, visibility or view state changed: the layer box follows
 //   analyse  { id } someone asked for a stored canal's impact
+//   tab      { name } the side panel shows tab `name`
 
 import * as api from './api.js';
 

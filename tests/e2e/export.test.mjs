@@ -85,7 +85,7 @@ describe('downloads from the map page', () => {
     assert.equal((await page.locator('#export-toggle').textContent()).trim(), 'Tải xuống');
     await openPanel();
     const layers = await page.locator('#export-what option').evaluateAll((os) => os.map((o) => [o.value, o.textContent, o.disabled]));
-    assert.deepEqual(layers.map((x) => x[0]), ['canals', 'parcels', 'households', 'flood_zones', 'villages', 'impact']);
+    assert.deepEqual(layers.map((x) => x[0]), ['canals', 'parcels', 'households', 'flood_zones', 'catchments', 'villages', 'impact']);
     assert.ok(layers.find((x) => x[0] === 'parcels')[1] === 'Thửa đất');
     assert.equal(layers.find((x) => x[0] === 'impact')[2], true, 'no route-impact result to download yet');
     assert.deepEqual(await page.locator('#export-format option').evaluateAll((os) => os.map((o) => o.value)), ['geojson', 'csv', 'kml', 'shp', 'gpkg', 'dxf']);

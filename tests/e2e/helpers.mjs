@@ -246,3 +246,28 @@ export function metres(a, b) {
   const y = (b[1] - a[1]) * rad;
   return Math.hypot(x, y) * R;
 }
+
+/** The Content-Security-Policy the service is to send (tests/e2e/csp.test.mjs). */
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; "
+  + "img-src 'self' data: https://tile.openstreetmap.org https://*.tile.openstreetmap.org; connect-src 'self'; "
+  + "font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+
+/**
+ * For openPage's `prepare`: records CSP violations in window.__csp and sends the policy
+ * with `server`'s HTML and scripts.
+ */
+export async function underCsp(p, server) {
+  await p.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push({
+        directive: e.violatedDirective, blocked: e.blockedURI, sample: e.sample, at: `${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`,
+      });
+    }, true);
+  });
+  const origin = new URL(server.url).origin;
+  await p.route((u) => u.origin === origin && (u.pathname === '/' || u.pathname.endsWith('.html') || u.pathname.endsWith('.js')), async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-security-policy': CSP } });
+  });
+}
