@@ -158,9 +158,6 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         // Every operation, routed from the annotations that document it.
         .merge(openapi::routes())
-        // The drainage check (branch hydw), routed as a plain Router until its handlers
-        // carry their annotations.
-        .merge(hydraulics::routes())
         .nest_service(
             "/static",
             static_files.layer(axum::middleware::from_fn(only_page_files)),
