@@ -102,11 +102,14 @@ enum Command {
         data: PathBuf,
     },
     /// Read an EPA SWMM 5 .inp (a network refined in SWMM) and report what it would change
-    /// on the canals: sections, n, levels and links, per canal (a dry run: nothing is
-    /// written).
+    /// on the canals: sections, n, levels and links, per canal; `--apply` writes those
+    /// changes (each canal checked as an edit is; one refusal writes nothing).
     ImportSwmm {
         /// The .inp file.
         file: PathBuf,
+        /// Write the changes to the canals (without it, a dry run).
+        #[arg(long)]
+        apply: bool,
         /// The data directory.
         #[arg(long, default_value = "data")]
         data: PathBuf,
@@ -445,7 +448,9 @@ fn run() -> anyhow::Result<()> {
             format,
             data,
         } => print!("{}", run_hydraulics(canal.as_deref(), &format, &data)?),
-        Command::ImportSwmm { file, data } => print!("{}", run_import_swmm(&file, &data)?),
+        Command::ImportSwmm { file, apply, data } => {
+            print!("{}", run_import_swmm(&file, &data, apply)?)
+        }
         Command::Compare {
             route,
             canal,
@@ -711,8 +716,12 @@ fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What a SWMM .inp would change on the canals, canal by canal (nothing is written).
-fn run_import_swmm(file: &std::path::Path, data: &std::path::Path) -> anyhow::Result<String> {
+/// What a SWMM .inp would change on the canals, canal by canal; written with `apply`.
+fn run_import_swmm(
+    file: &std::path::Path,
+    data: &std::path::Path,
+    apply: bool,
+) -> anyhow::Result<String> {
     use std::fmt::Write as _;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -723,10 +732,16 @@ fn run_import_swmm(file: &std::path::Path, data: &std::path::Path) -> anyhow::Re
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "dry run: {} conduits in {}; nothing is written",
+        "{}: {} conduits in {}",
+        if apply {
+            "applying"
+        } else {
+            "dry run (nothing is written; --apply writes)"
+        },
         sections.len(),
         file.display()
     );
+    let mut updates = Vec::new();
     for section in &sections {
         let id = &section.canal_id;
         let Some(f) = canals.get(id) else {
@@ -736,6 +751,8 @@ fn run_import_swmm(file: &std::path::Path, data: &std::path::Path) -> anyhow::Re
         let now = f.properties.to_map();
         let new = drainplan::hydraulics::section_properties(section);
         let mut changes = Vec::new();
+        let mut set = serde_json::Map::new();
+        let mut removed = Vec::new();
         for (k, v) in &new {
             let old = now.get(k).cloned().unwrap_or(serde_json::Value::Null);
             let same = match (old.as_f64(), v.as_f64()) {
@@ -744,6 +761,7 @@ fn run_import_swmm(file: &std::path::Path, data: &std::path::Path) -> anyhow::Re
             };
             if !same {
                 changes.push(format!("{k} {old} → {v}"));
+                set.insert(k.clone(), v.clone());
             }
         }
         for k in [
@@ -755,12 +773,27 @@ fn run_import_swmm(file: &std::path::Path, data: &std::path::Path) -> anyhow::Re
         ] {
             if now.contains_key(k) && !new.contains_key(k) {
                 changes.push(format!("{k} {} → (removed)", now[k]));
+                removed.push(k.to_string());
             }
         }
         if changes.is_empty() {
             let _ = writeln!(s, "{id}: unchanged");
         } else {
             let _ = writeln!(s, "{id}: {}", changes.join("; "));
+            updates.push((id.clone(), set, removed));
+        }
+    }
+    if apply {
+        if updates.is_empty() {
+            let _ = writeln!(s, "nothing to write");
+        } else {
+            let path = drainplan::ingest::update_canal_properties(data, &updates)?;
+            let _ = writeln!(
+                s,
+                "{} canals changed; written to {} (restart `serve` to see them)",
+                updates.len(),
+                path.display()
+            );
         }
     }
     Ok(s)

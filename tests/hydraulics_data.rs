@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Req, memory_state, shared_memory_state};
+use common::{Req, data_copy, memory_state, shared_memory_state};
 use drainplan::analysis::hydraulics::{Inputs, check_network};
 use drainplan::hydraulics::{DesignOptions, Tables};
 use drainplan::model::LayerKind;
@@ -509,4 +509,79 @@ fn the_shell_checks_exports_and_reads_back_a_swmm_model() {
         "{report}"
     );
     std::fs::remove_file(&inp).unwrap();
+}
+
+/// `import-swmm --apply` writes what the dry run reports, and only that; a model with a
+/// value the canals' rules refuse writes nothing.
+#[test]
+fn a_swmm_model_refined_by_an_engineer_updates_the_canals() {
+    let bin = env!("CARGO_BIN_EXE_drainplan");
+    let dir = data_copy("data", "import-swmm-apply");
+    let data = dir.join("data");
+    let data_arg = data.to_str().unwrap();
+    let run = |args: &[&str]| std::process::Command::new(bin).args(args).output().unwrap();
+    let inp = dir.join("network.inp");
+    let inp_arg = inp.to_str().unwrap();
+    assert!(
+        run(&["export", "--swmm", inp_arg, "--data", data_arg])
+            .status
+            .success()
+    );
+    let before = Dataset::load(&data).unwrap();
+    let canals_file = data.join("canals.geojson");
+    let original = std::fs::read_to_string(&canals_file).unwrap();
+
+    // n 0.015 → 0.017 on the conduit of cn-qt-2023 (the same edit as the dry-run test).
+    let written = std::fs::read_to_string(&inp).unwrap();
+    assert!(written.contains("J_cn-06-field 250.007 0.015"));
+    std::fs::write(
+        &inp,
+        written.replace("J_cn-06-field 250.007 0.015", "J_cn-06-field 250.007 0.017"),
+    )
+    .unwrap();
+    let out = run(&["import-swmm", inp_arg, "--apply", "--data", data_arg]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(report.contains("1 canals changed"), "{report}");
+    let after = Dataset::load(&data).unwrap();
+    let canals = after.layer(LayerKind::Canals);
+    let old = before.layer(LayerKind::Canals);
+    assert_eq!(canals.features.len(), old.features.len());
+    for f in &old.features {
+        let now = canals.get(&f.id).unwrap();
+        let mut expected = f.properties.to_map();
+        if f.id == "cn-qt-2023" {
+            expected.insert("manning_n".into(), json!(0.017));
+        }
+        assert_eq!(now.properties.to_map(), expected, "{}", f.id);
+        assert_eq!(now.geometry, f.geometry, "{}", f.id);
+    }
+    // Read back again: nothing left to change.
+    let out = run(&["import-swmm", inp_arg, "--apply", "--data", data_arg]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("nothing to write"), "{report}");
+
+    // n = 0.5 is outside the rule for n (above 0, at most 0.1): refused, nothing written.
+    let changed = std::fs::read_to_string(&canals_file).unwrap();
+    assert_ne!(changed, original);
+    std::fs::write(
+        &inp,
+        std::fs::read_to_string(&inp)
+            .unwrap()
+            .replace("J_cn-06-field 250.007 0.017", "J_cn-06-field 250.007 0.5"),
+    )
+    .unwrap();
+    let out = run(&["import-swmm", inp_arg, "--apply", "--data", data_arg]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nothing was written") && err.contains("cn-qt-2023"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&canals_file).unwrap(), changed);
+    let _ = std::fs::remove_dir_all(&dir);
 }

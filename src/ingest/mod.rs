@@ -767,6 +767,52 @@ fn label_fields(kind: LayerKind, shape: &mut Shape, sheet: Option<i64>) {
     put("area_legal_m2", label.area_m2.map(|a| json!(a)));
 }
 
+/// Sets properties of stored canals (a SWMM model refined by an engineer, read back):
+/// for each `(id, set, removed)`, the keys of `set` take its values and the keys in
+/// `removed` go; geometry and every other property stay. Each canal is checked as an edit
+/// is, and one refusal writes nothing. Refused while the journal holds canal edits since
+/// the last snapshot (as every import is); the canals' layer file is rewritten atomically.
+pub fn update_canal_properties(
+    dir: &Path,
+    updates: &[(String, Map<String, Value>, Vec<String>)],
+) -> Result<PathBuf, ImportError> {
+    let kind = LayerKind::Canals;
+    let data = load_unjournalled(dir, kind)?;
+    let layer = data.layer(kind);
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    for (id, set, removed) in updates {
+        let Some(f) = layer.get(id) else {
+            refused.push(format!("{id}: no such canal"));
+            continue;
+        };
+        let mut props = f.properties.to_map();
+        for k in removed {
+            props.remove(k);
+        }
+        for (k, v) in set {
+            props.insert(k.clone(), v.clone());
+        }
+        let feature = json!({
+            "type": "Feature",
+            "id": id,
+            "properties": props,
+            "geometry": geojson::Geometry::from(&f.geometry),
+        });
+        match data.check_feature(kind, id, &feature) {
+            Ok(_) => accepted.push((id.clone(), f.geometry.clone(), props)),
+            Err(e) => refused.push(format!("{id}: {e}")),
+        }
+    }
+    if !refused.is_empty() {
+        return Err(ImportError::Data(format!(
+            "nothing was written; refused: {}",
+            refused.join("; ")
+        )));
+    }
+    write_layer(dir, kind, layer, accepted)
+}
+
 /// The data directory loaded, refused when the journal holds edits to `kind` since the
 /// last snapshot: the layer file is the base under them, and rewriting it would leave
 /// them replaying over a different base.
