@@ -111,14 +111,20 @@ impl Feature {
     /// A strong validator of the feature's current content, for ETag and If-Match:
     /// FNV-1a 64 of its GeoJSON text, stable across restarts and builds.
     pub fn version(&self) -> String {
-        let text = serde_json::to_vec(&self.to_json()).unwrap_or_default();
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in text {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        format!("{h:016x}")
+        version_of(&self.to_json())
     }
+}
+
+/// The version of a feature given as its GeoJSON ([`Feature::to_json`]): a journal
+/// entry's feature has the version the feature had right after that edit.
+pub fn version_of(feature: &Value) -> String {
+    let text = serde_json::to_vec(feature).unwrap_or_default();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 impl Layer {
