@@ -171,7 +171,8 @@ async function sendOne(entry) {
     const status = e.status ?? 0;
     if (status === 0 || status === 401 || status === 408 || status === 429 || status >= 500) {
       // Not refused: no connection, a session to renew, or a server that cannot take it now.
-      entry.message = e.message;
+      // No connection needs no message (the entry says it waits); a server's does.
+      entry.message = status === 0 || status === 401 ? null : e.message;
       changed();
       tell(entry, { waiting: true, why: status === 401 ? 'signin' : 'offline', status, message: e.message });
       return true;

@@ -47,8 +47,10 @@ export function isOpen(pop) {
 }
 
 export function init(map) {
+  map.on('popupopen', () => { document.body.dataset.popup = 'open'; });
   map.on('popupclose', (e) => {
     if (current && e.popup === current.popup) current = null;
+    document.body.dataset.popup = '';
   });
   on('lang', refresh);
   on('user', () => map.closePopup());

@@ -7,7 +7,7 @@
 // The open sheet is body[data-sheet]; buttons with data-sheet="name" open and close it.
 
 import { $, esc, showTab } from './dom.js';
-import { fmtDateTime, t } from './i18n.js';
+import { fmtDateTime, t, tStatus } from './i18n.js';
 import { householdName } from './layers.js';
 import * as outbox from './outbox.js';
 import { getUser, on } from './state.js';
@@ -31,7 +31,8 @@ function stepLabel(e) {
   if (e.step === 'contribution') {
     return `${t('outbox.step.contribution')}: ${t(`edit.contribution.kind.${b.kind}`)} ${b.amount} ${t(`edit.contribution.unit.${b.kind}`)} (${t(`edit.contribution.state.${b.state}`)})`;
   }
-  return `${t(`outbox.step.${e.step}`)}: ${b.status}`;
+  const kind = { water: 'water', clearance: 'clearance', canal_status: 'canal' }[e.step];
+  return `${t(`outbox.step.${e.step}`)}: ${tStatus(kind, b.status)}`;
 }
 
 function renderOutbox() {
