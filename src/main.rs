@@ -45,6 +45,72 @@ enum Command {
         #[command(subcommand)]
         report: ReportCommand,
     },
+    /// The drainage check: for every canal (or one), design flow by the rational method
+    /// against capacity by Manning, velocity and verdict, and what had to be left out.
+    Hydraulics {
+        /// Only this canal.
+        #[arg(long)]
+        canal: Option<String>,
+        /// table or json (the API's answer).
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Compare 2 to 5 candidate routes side by side: impact, design flow against the
+    /// capacity of the proposed section, and cost at the (sample) unit prices.
+    Compare {
+        /// A candidate route, a GeoJSON LineString file (repeatable).
+        #[arg(long)]
+        route: Vec<PathBuf>,
+        /// A stored canal as a candidate (repeatable).
+        #[arg(long)]
+        canal: Vec<String>,
+        /// Bed fall per metre of the drawn routes.
+        #[arg(long, default_value_t = 0.001)]
+        slope: f64,
+        /// Proposed section: rectangular, trapezoidal or circular.
+        #[arg(long, default_value = "rectangular")]
+        shape: String,
+        /// Bottom width (a pipe's diameter), m.
+        #[arg(long, default_value_t = 1.5)]
+        section_width: f64,
+        /// Depth, m.
+        #[arg(long, default_value_t = 1.5)]
+        section_depth: f64,
+        /// Side slope of a trapezoid (horizontal per vertical).
+        #[arg(long, default_value_t = 1.0)]
+        side_slope: f64,
+        /// Lining (data/hydraulics/manning_n.csv).
+        #[arg(long, default_value = "concrete")]
+        lining: String,
+        /// Canal class for the return period (data/hydraulics/return_periods.csv).
+        #[arg(long, default_value = "village_main")]
+        class: String,
+        /// Corridor width in metres.
+        #[arg(long, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
+        width: f64,
+        /// table, csv or xlsx (csv and xlsx to --out).
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Output file for csv and xlsx.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// Read an EPA SWMM 5 .inp (a network refined in SWMM) and report what it would change
+    /// on the canals: sections, n, levels and links, per canal (a dry run: nothing is
+    /// written).
+    ImportSwmm {
+        /// The .inp file.
+        file: PathBuf,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// The impact of a route (a GeoJSON LineString file) or of a stored canal.
     Impact {
         /// GeoJSON file holding the route (a LineString geometry, Feature, or a
@@ -69,8 +135,11 @@ enum Command {
     /// VN-2000.
     Export {
         /// Layer to export: villages, canals, parcels, flood_zones or households.
-        #[arg(long, required_unless_present_any = ["canal", "route"], conflicts_with_all = ["canal", "route"])]
+        #[arg(long, required_unless_present_any = ["canal", "route", "swmm"], conflicts_with_all = ["canal", "route", "swmm"])]
         layer: Option<String>,
+        /// Write the drainage network as an EPA SWMM 5 input file (.inp, VN-2000 metres).
+        #[arg(long, conflicts_with_all = ["canal", "route"])]
+        swmm: Option<PathBuf>,
         /// Export the strips this stored canal takes (with their impact attributes).
         #[arg(long, conflicts_with = "route")]
         canal: Option<String>,
@@ -371,7 +440,134 @@ fn run() -> anyhow::Result<()> {
             format,
             data,
         } => print!("{}", run_impact(route, canal, width, format, &data)?),
+        Command::Hydraulics {
+            canal,
+            format,
+            data,
+        } => print!("{}", run_hydraulics(canal.as_deref(), &format, &data)?),
+        Command::ImportSwmm { file, data } => print!("{}", run_import_swmm(&file, &data)?),
+        Command::Compare {
+            route,
+            canal,
+            slope,
+            shape,
+            section_width,
+            section_depth,
+            side_slope,
+            lining,
+            class,
+            width,
+            format,
+            out,
+            data,
+        } => {
+            use drainplan::analysis::hydraulics::{RouteInput, compare, compare_sheet};
+            use drainplan::hydraulics::{CrossSection, ProposedSection, Shape};
+            let n = route.len() + canal.len();
+            if !(2..=5).contains(&n) {
+                anyhow::bail!("give 2 to 5 candidates (--route FILE, --canal ID), not {n}");
+            }
+            let width = drainplan::analysis::route::check_width(width)?;
+            let ds = load(&data)?;
+            let tables = drainplan::hydraulics::Tables::for_data_dir(&data)?;
+            let mut inputs = Vec::new();
+            for path in &route {
+                let line =
+                    drainplan::export::route_from_file(path, &ds).map_err(anyhow::Error::msg)?;
+                let id = path.file_stem().map_or_else(
+                    || path.display().to_string(),
+                    |s| s.to_string_lossy().into_owned(),
+                );
+                inputs.push(RouteInput {
+                    id,
+                    line,
+                    canal_id: None,
+                });
+            }
+            for id in &canal {
+                let line = canal_route(&ds, id, &data)?;
+                inputs.push(RouteInput {
+                    id: id.clone(),
+                    line,
+                    canal_id: Some(id.clone()),
+                });
+            }
+            let xs = match Shape::parse(&shape) {
+                Some(Shape::RectangularOpen) => {
+                    CrossSection::rectangular(section_width, section_depth)
+                }
+                Some(Shape::TrapezoidalOpen) => {
+                    CrossSection::trapezoidal(section_width, section_depth, side_slope)
+                }
+                Some(Shape::CircularPipe) => CrossSection::circular(section_width),
+                None => anyhow::bail!("--shape {shape}: give rectangular, trapezoidal or circular"),
+            };
+            if let Some(rule) = xs.check().first() {
+                anyhow::bail!("the proposed section: {rule}");
+            }
+            if !(slope.is_finite() && slope > 0.0 && slope < 1.0) {
+                anyhow::bail!("--slope {slope}: give a bed fall per metre in (0, 1)");
+            }
+            let proposed = ProposedSection {
+                cross_section: xs,
+                lining,
+                canal_class: Some(class),
+            };
+            let rows = compare(
+                &ds,
+                &inputs,
+                width,
+                slope,
+                &proposed,
+                &tables,
+                &drainplan::hydraulics::DesignOptions::default(),
+            )?;
+            let sheet = compare_sheet(&rows);
+            match format.as_str() {
+                "table" => {
+                    print!(
+                        "{}",
+                        String::from_utf8_lossy(&sheet.to_csv()).trim_start_matches('\u{feff}')
+                    );
+                    println!(
+                        "costs use SAMPLE unit prices (data/hydraulics/unit_prices.csv); rain constants UNVERIFIED"
+                    );
+                }
+                "csv" | "xlsx" => {
+                    let out =
+                        out.ok_or_else(|| anyhow::anyhow!("--format {format} needs --out FILE"))?;
+                    let bytes = if format == "csv" {
+                        sheet.to_csv()
+                    } else {
+                        drainplan::export::xlsx::write(&drainplan::export::sheet::Workbook::new(
+                            "Route options",
+                            vec![sheet],
+                        ))?
+                    };
+                    std::fs::write(&out, bytes)
+                        .with_context(|| format!("writing {}", out.display()))?;
+                    eprintln!("wrote {}", out.display());
+                }
+                other => anyhow::bail!("--format {other}: give table, csv or xlsx"),
+            }
+        }
         Command::Export {
+            swmm: Some(path),
+            data,
+            ..
+        } => {
+            let ds = load(&data)?;
+            let tables = drainplan::hydraulics::Tables::for_data_dir(&data)?;
+            let text = drainplan::api::hydraulics::swmm_text(
+                &ds,
+                &tables,
+                &drainplan::hydraulics::SwmmOptions::default(),
+            )?;
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        Command::Export {
+            swmm: None,
             layer,
             canal,
             route,
@@ -404,20 +600,33 @@ fn run() -> anyhow::Result<()> {
         } => {
             let width = drainplan::analysis::route::check_width(width)?;
             let ds = load(&data)?;
-            let (name, line) = match ExportTarget::of(None, canal, route)? {
+            let (name, line, hydraulics) = match ExportTarget::of(None, canal, route)? {
                 ExportTarget::Canal(id) => {
                     let line = canal_route(&ds, &id, &data)?;
-                    (id, line)
+                    let tables = drainplan::hydraulics::Tables::for_data_dir(&data)?;
+                    let h = drainplan::analysis::hydraulics::dossier_hydraulics(
+                        drainplan::api::hydraulics::inputs(&ds),
+                        &tables,
+                        &id,
+                    )?;
+                    (id, line, Some(h))
                 }
                 ExportTarget::Route(path) => (
                     "route".to_owned(),
                     drainplan::export::route_from_file(&path, &ds).map_err(anyhow::Error::msg)?,
+                    None,
                 ),
                 ExportTarget::Layer(_) => anyhow::bail!("give --canal ID or --route FILE"),
             };
             let impact =
                 drainplan::analysis::route_impact::route_impact_with_strips(&ds, &line, width)?;
-            let output = drainplan::export::dossier::dossier(&ds, &name, &line, &impact)?;
+            let output = drainplan::export::dossier::dossier_with_hydraulics(
+                &ds,
+                &name,
+                &line,
+                &impact,
+                hydraulics.as_ref(),
+            )?;
             write_output(output, out)?;
         }
         Command::Import {
@@ -435,7 +644,7 @@ fn run() -> anyhow::Result<()> {
             worksheet,
             data,
         } => {
-            use drainplan::export::ExportCrs;
+            use drainplan::crs::Crs;
             use drainplan::ingest::{self, encoding::TextEncoding};
             let kind = drainplan::model::LayerKind::from_id(&layer).with_context(|| {
                 format!("--layer {layer}: use villages, canals, parcels, flood_zones or households")
@@ -447,7 +656,7 @@ fn run() -> anyhow::Result<()> {
                     .map(Option::unwrap_or_default)
             };
             let options = ingest::ImportOptions {
-                crs: crs.map(|c| ExportCrs::parse(&c)).transpose()?,
+                crs: crs.map(|c| Crs::parse(&c)).transpose()?,
                 map: pairs(map)?,
                 set: pairs(set)?,
                 sheet,
@@ -502,6 +711,151 @@ fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a SWMM .inp would change on the canals, canal by canal (nothing is written).
+fn run_import_swmm(file: &std::path::Path, data: &std::path::Path) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let tables = drainplan::hydraulics::Tables::for_data_dir(data)?;
+    let sections = drainplan::hydraulics::read_inp(&text, &tables)?;
+    let ds = load(data)?;
+    let canals = ds.layer(drainplan::model::LayerKind::Canals);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "dry run: {} conduits in {}; nothing is written",
+        sections.len(),
+        file.display()
+    );
+    for section in &sections {
+        let id = &section.canal_id;
+        let Some(f) = canals.get(id) else {
+            let _ = writeln!(s, "{id}: not a canal of {}: left out", data.display());
+            continue;
+        };
+        let now = f.properties.to_map();
+        let new = drainplan::hydraulics::section_properties(section);
+        let mut changes = Vec::new();
+        for (k, v) in &new {
+            let old = now.get(k).cloned().unwrap_or(serde_json::Value::Null);
+            let same = match (old.as_f64(), v.as_f64()) {
+                (Some(a), Some(b)) => (a - b).abs() <= 1e-6 * a.abs().max(1.0),
+                _ => old == *v,
+            };
+            if !same {
+                changes.push(format!("{k} {old} → {v}"));
+            }
+        }
+        for k in [
+            "flows_to",
+            "outfall",
+            "slope",
+            "invert_start_m",
+            "invert_end_m",
+        ] {
+            if now.contains_key(k) && !new.contains_key(k) {
+                changes.push(format!("{k} {} → (removed)", now[k]));
+            }
+        }
+        if changes.is_empty() {
+            let _ = writeln!(s, "{id}: unchanged");
+        } else {
+            let _ = writeln!(s, "{id}: {}", changes.join("; "));
+        }
+    }
+    Ok(s)
+}
+
+/// The drainage check as a table (or the API's JSON).
+fn run_hydraulics(
+    canal: Option<&str>,
+    format: &str,
+    data: &std::path::Path,
+) -> anyhow::Result<String> {
+    use drainplan::analysis::hydraulics::check_network;
+    use std::fmt::Write as _;
+    let ds = load(data)?;
+    let tables = drainplan::hydraulics::Tables::for_data_dir(data)?;
+    let answer = check_network(
+        drainplan::api::hydraulics::inputs(&ds),
+        &tables,
+        &drainplan::hydraulics::DesignOptions::default(),
+    )?;
+    if let Some(id) = canal
+        && ds
+            .layer(drainplan::model::LayerKind::Canals)
+            .get(id)
+            .is_none()
+    {
+        anyhow::bail!("no canal `{id}` in {}", data.display());
+    }
+    let keep = |cid: &str| canal.is_none_or(|c| c == cid);
+    if format == "json" {
+        let v = match canal {
+            Some(id) => serde_json::json!({
+                "canal_id": id,
+                "section": answer.section(id),
+                "problems": answer.problems_of(id),
+                "rain_constants_unverified": answer.rain_constants_unverified,
+                "unverified_constants": answer.unverified_constants,
+                "unverified_note": answer.unverified_note,
+            }),
+            None => serde_json::to_value(&answer)?,
+        };
+        return Ok(format!("{}\n", serde_json::to_string_pretty(&v)?));
+    } else if format != "table" {
+        anyhow::bail!("--format {format}: give table or json");
+    }
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<18} {:>5} {:>6} {:>5} {:>7} {:>6} {:>7} {:>7} {:>7} {:>5} {:>5}  verdict",
+        "canal", "w m", "d m", "S ‰", "F ha", "ψ", "t min", "Q l/s", "cap l/s", "v m/s", "ratio"
+    );
+    for sec in answer.sections.iter().filter(|x| keep(&x.result.canal_id)) {
+        let r = &sec.result;
+        let _ = writeln!(
+            s,
+            "{:<18} {:>5.2} {:>6.2} {:>5.2} {:>7.2} {:>6.3} {:>7.1} {:>7.0} {:>7.0} {:>5.2} {:>5.2}  {}",
+            r.canal_id,
+            r.bottom_width_m,
+            r.depth_m,
+            r.slope * 1000.0,
+            r.catchment_area_ha,
+            r.runoff_coefficient,
+            r.time_of_concentration_min,
+            r.design_flow_m3s * 1000.0,
+            r.capacity_m3s * 1000.0,
+            r.velocity_m_s,
+            r.ratio,
+            serde_json::to_value(r.verdict)?
+                .as_str()
+                .unwrap_or_default()
+        );
+        if canal.is_some() {
+            let _ = writeln!(s, "  {}", sec.summary);
+            if !sec.flood_zones.is_empty() {
+                let _ = writeln!(s, "  drains flood zones: {}", sec.flood_zones.join(", "));
+            }
+            if let Some(rs) = r.resize {
+                let _ = writeln!(s, "  smallest that pass: {rs:?}");
+            }
+        }
+    }
+    for p in answer
+        .problems
+        .iter()
+        .filter(|p| p.kind != "canal" || keep(&p.id))
+    {
+        let _ = writeln!(s, "left out: {} {}: {}", p.kind, p.id, p.problem);
+    }
+    let _ = writeln!(s, "rain station: {}", answer.rain_station);
+    if let Some(note) = &answer.unverified_note {
+        let _ = writeln!(s, "{note}");
+    }
+    Ok(s)
+}
+
 fn load(data: &std::path::Path) -> anyhow::Result<drainplan::store::Dataset> {
     drainplan::crs::check()
         .context("PROJ cannot build the EPSG:4326 → EPSG:9208 transformation")?;
@@ -545,7 +899,9 @@ fn serve(
         );
     }
     store.set_compact_every(compact_every);
-    let state = drainplan::api::AppState::with_store(store, auth, web);
+    let tables = drainplan::hydraulics::Tables::for_data_dir(data)
+        .context("reading the design tables (data/hydraulics/rain_stations.csv)")?;
+    let state = drainplan::api::AppState::with_store(store, auth, web).with_tables(tables);
     if state.store().wants_compaction() {
         // A journal grown long before this start: compact it beside serving.
         let s = state.clone();
@@ -685,7 +1041,7 @@ fn run_impact(
     };
     Ok(match format {
         ImpactFormat::Table => drainplan::cli::impact_table(&impact),
-        ImpactFormat::Json => json_text(&impact.to_json())?,
+        ImpactFormat::Json => json_text(&impact.to_json()?)?,
         ImpactFormat::Geojson => json_text(&impact.to_geojson())?,
     })
 }
@@ -737,17 +1093,18 @@ fn run_export(
     o: ExportOptions,
     data_dir: &std::path::Path,
 ) -> anyhow::Result<drainplan::export::Output> {
-    use drainplan::export::{self, ExportCrs, Format};
+    use drainplan::crs::Crs;
+    use drainplan::export::{self, Format};
     let format = Format::parse(&o.format)?;
     let crs = match o.crs {
-        Some(c) => ExportCrs::parse(&c)?,
+        Some(c) => Crs::parse(&c)?,
         None => format.default_crs(),
     };
     let width = drainplan::analysis::route::check_width(o.width)?;
     let mut sel = drainplan::store::query::Selection::default();
     if let Some(b) = &o.bbox {
         sel.bbox = Some(
-            drainplan::api::ogc::items::parse_bbox(b, drainplan::api::ogc::crs::OgcCrs::Crs84)
+            drainplan::api::ogc::items::parse_bbox(b, drainplan::crs::Crs::Wgs84)
                 .map_err(|e| anyhow::anyhow!("--bbox: {e}"))?,
         );
     }

@@ -145,7 +145,7 @@ fn mistakes_are_explained_on_stderr() {
         drainplan(&[&["impact", "--canal", "c2", "--width", "-3"][..], &DATA].concat());
     assert!(!ok);
     assert!(
-        err.contains("corridor_width_m must be a number greater than 0"),
+        err.contains("corridor_width_m must be a number of metres from 0.1 to 200"),
         "{err}"
     );
     let (ok, _, err) = drainplan(&[&["impact", "--canal", "zz"][..], &DATA].concat());

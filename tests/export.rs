@@ -13,7 +13,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use drainplan::export::{self, ExportCrs, Format};
+use drainplan::crs::Crs;
+use drainplan::export::{self, Format};
 use drainplan::model::LayerKind;
 use drainplan::store::Dataset;
 use drainplan::store::query::Selection;
@@ -96,7 +97,7 @@ fn tmp(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-fn export_layer(kind: LayerKind, format: Format, crs: ExportCrs) -> (String, PathBuf) {
+fn export_layer(kind: LayerKind, format: Format, crs: Crs) -> (String, PathBuf) {
     let t = export::layer_table(&data(), kind, &Selection::default());
     let out = export::export(&t, format, crs).unwrap();
     let name = out.file_name.clone();
@@ -158,9 +159,21 @@ fn assert_mm(got: (f64, f64), want: (f64, f64), what: &str) {
 #[test]
 fn wkt_constants_are_what_projinfo_prints() {
     for (code, esri, ogc) in [
-        ("EPSG:4326", export::crs::ESRI_4326, export::crs::OGC_4326),
-        ("EPSG:9208", export::crs::ESRI_9208, export::crs::OGC_9208),
-        ("EPSG:3405", export::crs::ESRI_3405, export::crs::OGC_3405),
+        (
+            "EPSG:4326",
+            drainplan::crs::names::ESRI_4326,
+            drainplan::crs::names::OGC_4326,
+        ),
+        (
+            "EPSG:9208",
+            drainplan::crs::names::ESRI_9208,
+            drainplan::crs::names::OGC_9208,
+        ),
+        (
+            "EPSG:3405",
+            drainplan::crs::names::ESRI_3405,
+            drainplan::crs::names::OGC_3405,
+        ),
     ] {
         let e = run(
             "projinfo",
@@ -181,11 +194,14 @@ fn wkt_constants_are_what_projinfo_prints() {
     let p = run(
         "projinfo",
         "proj-bin",
-        &["-o", "PROJ", "-q", export::crs::OGC_TOWGS84],
+        &["-o", "PROJ", "-q", drainplan::crs::names::OGC_TOWGS84],
         None,
     );
     assert!(
-        p.contains(&format!("+towgs84={}", export::crs::COPIED_TOWGS84)),
+        p.contains(&format!(
+            "+towgs84={}",
+            drainplan::crs::names::COPIED_TOWGS84
+        )),
         "{p}"
     );
     assert!(
@@ -200,9 +216,9 @@ fn every_format_opens_in_gdal_with_count_crs_and_fields() {
     // back with openpyxl in tests/xlsx.rs).
     for format in Format::ALL.into_iter().filter(|f| *f != Format::Xlsx) {
         let crs = if format == Format::Kml {
-            ExportCrs::Wgs84
+            Crs::Wgs84
         } else {
-            ExportCrs::Tm3NgheAn
+            Crs::Tm3NgheAn
         };
         let (name, path) = export_layer(LayerKind::Parcels, format, crs);
         let expected_ext = if format == Format::Shapefile {
@@ -254,11 +270,7 @@ fn every_format_opens_in_gdal_with_count_crs_and_fields() {
 
 #[test]
 fn metric_coordinates_match_cs2cs_to_the_millimetre() {
-    for crs in [
-        ExportCrs::Tm3NgheAn,
-        ExportCrs::Utm48n,
-        ExportCrs::Tm3CopiedTowgs84,
-    ] {
+    for crs in [Crs::Tm3NgheAn, Crs::Utm48n, Crs::Tm3CopiedTowgs84] {
         let want = cs2cs(crs.proj_definition(), P1_LON, P1_LAT);
         for format in [
             Format::GeoPackage,
@@ -278,14 +290,14 @@ fn metric_coordinates_match_cs2cs_to_the_millimetre() {
 fn the_copied_towgs84_is_0_7_m_from_epsg() {
     // cs2cs, independent of drainplan: the two definitions ≈ 0.72 m apart here.
     let epsg = cs2cs("EPSG:9208", 105.70, 19.22);
-    let copied = cs2cs(ExportCrs::Tm3CopiedTowgs84.proj_definition(), 105.70, 19.22);
+    let copied = cs2cs(Crs::Tm3CopiedTowgs84.proj_definition(), 105.70, 19.22);
     assert_mm(epsg, (599_692.514_7, 2_126_189.392_6), "EPSG:9208");
     assert_mm(copied, (599_693.198_7, 2_126_189.618_7), "copied +towgs84");
 }
 
 #[test]
 fn shapefile_zip_holds_prj_and_cpg_and_keeps_vietnamese() {
-    let (_, path) = export_layer(LayerKind::Canals, Format::Shapefile, ExportCrs::Tm3NgheAn);
+    let (_, path) = export_layer(LayerKind::Canals, Format::Shapefile, Crs::Tm3NgheAn);
     let listing = zip_names(&path).join("\n");
     for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
         assert!(
@@ -299,7 +311,7 @@ fn shapefile_zip_holds_prj_and_cpg_and_keeps_vietnamese() {
 
 #[test]
 fn dxf_puts_each_status_on_its_own_layer_with_labels() {
-    let (_, path) = export_layer(LayerKind::Parcels, Format::Dxf, ExportCrs::Tm3NgheAn);
+    let (_, path) = export_layer(LayerKind::Parcels, Format::Dxf, Crs::Tm3NgheAn);
     let full = ogrinfo(&["-ro", "-al", &gdal_path(&path)]);
     for layer in [
         "parcels_awaiting",
@@ -327,7 +339,7 @@ fn filters_and_bbox_select_a_subset() {
         equals: vec![("status".into(), "planned".into())],
     };
     let t = export::layer_table(&data(), LayerKind::Canals, &sel);
-    let out = export::export(&t, Format::GeoPackage, ExportCrs::Utm48n).unwrap();
+    let out = export::export(&t, Format::GeoPackage, Crs::Utm48n).unwrap();
     let path = tmp("planned.gpkg", &out.bytes);
     let summary = ogrinfo(&["-ro", "-al", "-so", &gdal_path(&path)]);
     assert_eq!(feature_count(&summary), 1, "{summary}");
@@ -352,10 +364,10 @@ fn filters_and_bbox_select_a_subset() {
 fn bad_requests_are_explained() {
     let e = Format::parse("pdf").unwrap_err().to_string();
     assert!(e.contains("geojson, csv, kml, shp, gpkg, dxf"), "{e}");
-    let e = ExportCrs::parse("EPSG:3857").unwrap_err().to_string();
+    let e = Crs::parse("EPSG:3857").unwrap_err().to_string();
     assert!(e.contains("EPSG:4326, EPSG:9208, EPSG:3405"), "{e}");
     let t = export::layer_table(&data(), LayerKind::Parcels, &Selection::default());
-    let e = export::export(&t, Format::Kml, ExportCrs::Tm3NgheAn)
+    let e = export::export(&t, Format::Kml, Crs::Tm3NgheAn)
         .unwrap_err()
         .to_string();
     assert!(e.contains("WGS84"), "{e}");
@@ -364,7 +376,7 @@ fn bad_requests_are_explained() {
         equals: vec![("clearance_status".into(), "cleared".into())],
     };
     let t = export::layer_table(&data(), LayerKind::Parcels, &none);
-    let e = export::export(&t, Format::Csv, ExportCrs::Wgs84)
+    let e = export::export(&t, Format::Csv, Crs::Wgs84)
         .unwrap_err()
         .to_string();
     assert!(e.contains("nothing to export"), "{e}");

@@ -497,3 +497,103 @@ async fn hatch_goes_with_dxf_only() {
     let r = get("/api/export/parcels?format=dxf&hatch=maybe").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+/// The number just before `word` in `text` ("… from 2 households" → 2).
+fn count_before(text: &str, word: &str) -> usize {
+    let at = text
+        .find(word)
+        .unwrap_or_else(|| panic!("no `{word}` in {text}"));
+    let before = text[..at].trim_end();
+    let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    before[before.len() - digits..]
+        .parse()
+        .ok()
+        .unwrap_or_else(|| panic!("no count before `{word}` in {text}"))
+}
+
+#[tokio::test]
+async fn the_public_dossier_counts_agree_with_its_readme_and_names_no_one() {
+    let s = shared_memory_state(FIXTURE);
+    let r = Req::get("/api/dossier/canals/c2?corridor_width_m=6")
+        .send(&s)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let files = unzip(&r.bytes);
+    let text = |n: &str| {
+        let b = &files.iter().find(|f| f.0 == n).unwrap().1;
+        String::from_utf8(
+            b.strip_prefix(&[0xEF, 0xBB, 0xBF][..])
+                .unwrap_or(b)
+                .to_vec(),
+        )
+        .unwrap()
+    };
+    let readme = text("README.txt");
+    assert!(
+        readme.contains("Quỳnh Liên (nay thuộc phường Quỳnh Mai), tỉnh Nghệ An"),
+        "{readme}"
+    );
+    // c2 with a 6 m corridor takes land from p1 (owner h3) and p2 (owner h1) of
+    // tests/fixtures/small: 2 parcels, 2 households, as the README must say.
+    let parcels = count_before(&readme, "parcels affected");
+    let households = count_before(&readme, "households.");
+    assert_eq!((parcels, households), (2, 2), "{readme}");
+
+    // Both land-taken tables, as CSV and as workbook, give the same counts in their
+    // totals row.
+    for csv in ["land_taken_by_parcel.csv", "land_taken_by_owner.csv"] {
+        let t = text(csv);
+        let total = t.lines().last().unwrap();
+        assert!(total.contains("TOTAL"), "{csv}: {t}");
+        assert_eq!(count_before(total, "hộ (households)"), households, "{csv}");
+        assert_eq!(count_before(total, "thửa (parcels)"), parcels, "{csv}");
+        assert!(
+            !t.contains("(no owner)"),
+            "owners are withheld, not absent: {t}"
+        );
+        assert!(t.contains("withheld"), "{csv}: {t}");
+    }
+    for xlsx in ["land_taken_by_parcel.xlsx", "land_taken_by_owner.xlsx"] {
+        let b = &files.iter().find(|f| f.0 == xlsx).unwrap().1;
+        let strings = unzip(b)
+            .into_iter()
+            .find(|f| f.0 == "xl/sharedStrings.xml")
+            .map(|f| String::from_utf8(f.1).unwrap())
+            .unwrap();
+        assert!(
+            strings.contains(&format!("{households} hộ (households)"))
+                && strings.contains(&format!("{parcels} thửa (parcels)"))
+                && !strings.contains("0 hộ"),
+            "{xlsx}: {strings}"
+        );
+    }
+    // No household's id or head appears anywhere (tests/fixtures/small/households.geojson).
+    let heads = [
+        "Nguyễn Văn An",
+        "Nguyễn Thị Bình",
+        "Trần Văn Cường",
+        "Lê Thị Dung",
+        "Phạm Văn Em",
+        "Hoàng Thị Gấm",
+    ];
+    for (name, bytes) in &files {
+        let bytes = if name.ends_with(".xlsx") {
+            unzip(bytes)
+                .into_iter()
+                .map(|f| f.1)
+                .collect::<Vec<_>>()
+                .concat()
+        } else {
+            bytes.clone()
+        };
+        let t = String::from_utf8_lossy(&bytes);
+        for head in heads {
+            assert!(!t.contains(head), "{name} names {head}");
+        }
+        if name.ends_with(".csv") || name.ends_with(".dbf") {
+            for id in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+                assert!(!t.contains(id), "{name} names {id}: {t}");
+            }
+        }
+    }
+}

@@ -18,7 +18,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use drainplan::analysis::route_impact::route_impact_with_strips;
-use drainplan::export::{self, ExportCrs, Format};
+use drainplan::crs::Crs;
+use drainplan::export::{self, Format};
 use drainplan::model::LayerKind;
 use drainplan::store::Dataset;
 use drainplan::store::query::Selection;
@@ -77,7 +78,7 @@ fn quoted(s: &str) -> String {
 fn a_layer_csv_quotes_out_formulas_and_keeps_numbers() {
     let data = evil_data("layer");
     let t = export::layer_table(&data, LayerKind::Households, &Selection::default());
-    let out = export::export(&t, Format::Csv, ExportCrs::Wgs84).unwrap();
+    let out = export::export(&t, Format::Csv, Crs::Wgs84).unwrap();
     assert!(out.bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for Excel");
     let rows = read_csv(&out.bytes, "households.csv");
     let heads = column(&rows, "head");
@@ -86,7 +87,7 @@ fn a_layer_csv_quotes_out_formulas_and_keeps_numbers() {
     assert!(heads.iter().all(|h| !h.starts_with('=')), "{heads:?}");
 
     let t = export::layer_table(&data, LayerKind::Villages, &Selection::default());
-    let out = export::export(&t, Format::Csv, ExportCrs::Tm3NgheAn).unwrap();
+    let out = export::export(&t, Format::Csv, Crs::Tm3NgheAn).unwrap();
     let rows = read_csv(&out.bytes, "villages.csv");
     assert!(column(&rows, "name").contains(&"'@Thôn A"), "{rows:?}");
 
@@ -95,7 +96,7 @@ fn a_layer_csv_quotes_out_formulas_and_keeps_numbers() {
     t.rows[1]
         .properties
         .insert("offset_m".into(), (-1.5).into());
-    let out = export::export(&t, Format::Csv, ExportCrs::Wgs84).unwrap();
+    let out = export::export(&t, Format::Csv, Crs::Wgs84).unwrap();
     let rows = read_csv(&out.bytes, "canals.csv");
     assert!(column(&rows, "offset_m").contains(&"-1.5"), "{rows:?}");
 }
@@ -117,7 +118,7 @@ fn c2_impact(
 fn the_route_impact_csv_quotes_out_an_owner_name() {
     let data = evil_data("impact");
     let (_, impact) = c2_impact(&data);
-    let out = export::impact_output(&impact, Format::Csv, ExportCrs::Tm3NgheAn).unwrap();
+    let out = export::impact_output(&impact, Format::Csv, Crs::Tm3NgheAn).unwrap();
     assert!(out.bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for Excel");
     let rows = read_csv(&out.bytes, "impact.csv");
     // p1 (owner h3) and p2 (owner h1), counted by hand from the fixture.
@@ -192,7 +193,7 @@ fn the_workbooks_hold_an_owner_name_as_text() {
     let data = evil_data("xlsx");
     let (line, impact) = c2_impact(&data);
     // The route-impact workbook: the owner per parcel and per owner.
-    let out = export::impact_output(&impact, Format::Xlsx, ExportCrs::Tm3NgheAn).unwrap();
+    let out = export::impact_output(&impact, Format::Xlsx, Crs::Tm3NgheAn).unwrap();
     let cells = xlsx_cells_equal(&out.bytes, "impact.xlsx", EVIL);
     assert_eq!(cells, [("s".to_owned(), true), ("s".to_owned(), true)]);
     // The dossier's workbooks.
@@ -205,7 +206,7 @@ fn the_workbooks_hold_an_owner_name_as_text() {
     }
     // A layer's workbook: the households' heads.
     let t = export::layer_table(&data, LayerKind::Households, &Selection::default());
-    let out = export::export(&t, Format::Xlsx, ExportCrs::Wgs84).unwrap();
+    let out = export::export(&t, Format::Xlsx, Crs::Wgs84).unwrap();
     let cells = xlsx_cells_equal(&out.bytes, "households.xlsx", EVIL);
     assert_eq!(cells, [("s".to_owned(), true)]);
 }

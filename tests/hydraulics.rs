@@ -50,18 +50,15 @@ fn the_shipped_tables_load_from_the_data_directory_as_compiled_in() {
 }
 
 #[test]
-fn sample_canals_lack_levels_and_outlets_and_nothing_is_guessed() {
+fn sample_canals_carry_their_levels_and_outlets_and_nothing_is_assumed() {
     let tables = Tables::bundled().unwrap();
     let canals = sample_canals();
     assert_eq!(canals.len(), 8);
     let mut sections = Vec::new();
     for (id, props, line) in &canals {
         let c = section_from_canal(id, props, line).unwrap();
-        // The data set says width, depth and lining but not the shape: said, not hidden.
-        assert_eq!(
-            c.assumptions,
-            ["shape not given: taken as rectangular_open"]
-        );
+        // The data set says shape, width, depth, lining, levels and outlet: nothing taken.
+        assert!(c.assumptions.is_empty(), "{id}: {:?}", c.assumptions);
         sections.push(c.section);
     }
     // cn-qt-2023 runs 250 m in Quyết Tiến (the commune's 2023 figure); its projected line
@@ -71,7 +68,18 @@ fn sample_canals_lack_levels_and_outlets_and_nothing_is_guessed() {
         .find(|s| s.canal_id == "cn-qt-2023")
         .unwrap();
     assert!((qt.length_m - 250.0).abs() < 1.0, "{}", qt.length_m);
-    let problems = Network::new(sections, vec![], &tables).unwrap_err().0;
+    // Without its levels and outlet each would be reported, never guessed.
+    let bare: Vec<_> = sections
+        .iter()
+        .cloned()
+        .map(|mut s| {
+            s.levels = None;
+            s.downstream = None;
+            s
+        })
+        .collect();
+    Network::new(sections, vec![], &tables).unwrap();
+    let problems = Network::new(bare, vec![], &tables).unwrap_err().0;
     for (id, ..) in &canals {
         assert!(problems.contains(&NetworkProblem::MissingLevels {
             canal_id: id.clone()
@@ -92,6 +100,7 @@ fn a_sample_canal_with_its_levels_is_checked_and_the_result_has_its_wire_names()
         .unwrap();
     // The planned 750 m canal through Đại Đồng and Thành Công, with levels a survey would
     // give: 2.10 m falling to 1.35 m (slope 0.001), out to the creek.
+    props.remove("flows_to");
     for (k, v) in [
         ("invert_start_m", json!(2.10)),
         ("invert_end_m", json!(1.35)),

@@ -15,8 +15,9 @@ use std::path::Path;
 use std::process::Command;
 
 use common::data_copy;
+use drainplan::crs::Crs;
 use drainplan::export::import::{ImportOptions, import};
-use drainplan::export::{self, ExportCrs, Format};
+use drainplan::export::{self, Format};
 use drainplan::model::LayerKind;
 use drainplan::store::Dataset;
 use drainplan::store::query::Selection;
@@ -138,7 +139,7 @@ fn a_wrong_crs_puts_it_outside_vietnam_and_nothing_changes() {
 
     // The .prj says 9208: a contradicting --crs is refused.
     let mut o = options(MAP);
-    o.crs = Some(ExportCrs::Utm48n);
+    o.crs = Some(Crs::Utm48n);
     let e = import(&data, &shp, &o).unwrap_err().to_string();
     assert!(e.contains("EPSG:3405") && e.contains("EPSG:9208"), "{e}");
 
@@ -146,7 +147,7 @@ fn a_wrong_crs_puts_it_outside_vietnam_and_nothing_changes() {
     std::fs::remove_file(shp.with_extension("prj")).unwrap();
     let e = import(&data, &shp, &options(MAP)).unwrap_err().to_string();
     assert!(e.contains("give --crs"), "{e}");
-    o.crs = Some(ExportCrs::Wgs84);
+    o.crs = Some(Crs::Wgs84);
     let e = import(&data, &shp, &o).unwrap_err().to_string();
     assert!(
         e.contains("outside Vietnam") && e.contains("is the CRS right"),
@@ -163,14 +164,14 @@ fn a_dxf_with_sheet_number_labels_imports() {
     let data = dir.join("data");
     let small = Dataset::load(Path::new("tests/fixtures/small")).unwrap();
     let table = export::layer_table(&small, LayerKind::Parcels, &Selection::default());
-    let out = export::export(&table, Format::Dxf, ExportCrs::Tm3NgheAn).unwrap();
+    let out = export::export(&table, Format::Dxf, Crs::Tm3NgheAn).unwrap();
     let dxf = dir.join(&out.file_name);
     std::fs::write(&dxf, &out.bytes).unwrap();
 
     let mut o = options("");
     o.set = vec![("land_use".into(), "ONT".into())];
     // drainplan writes its CRS in $PROJECTNAME: a --crs that contradicts it is refused.
-    o.crs = Some(ExportCrs::Utm48n);
+    o.crs = Some(Crs::Utm48n);
     let e = import(&data, &dxf, &o).unwrap_err().to_string();
     assert!(e.contains("$PROJECTNAME") && e.contains("EPSG:9208"), "{e}");
     o.crs = None;

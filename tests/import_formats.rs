@@ -20,7 +20,7 @@ mod common;
 use std::process::Command;
 
 use common::data_copy;
-use drainplan::export::ExportCrs;
+use drainplan::crs::Crs;
 use drainplan::ingest::{ImportOptions, ImportReport, import, parse_pairs};
 use drainplan::model::LayerKind;
 use drainplan::store::Dataset;
@@ -114,7 +114,7 @@ fn a_dgn_sheet_from_gdal_imports_with_numbers_land_uses_and_areas() {
         .to_string();
     assert!(e.contains("give --crs"), "{e}");
     let options = ImportOptions {
-        crs: Some(ExportCrs::Tm3NgheAn),
+        crs: Some(Crs::Tm3NgheAn),
         ..ImportOptions::new(LayerKind::Parcels)
     };
     let report = import(&data, &dgn, &options).unwrap();
@@ -188,7 +188,7 @@ fn mapinfo_tab_and_mif_from_gdal_import() {
         let e = import(&data, &out, &options).unwrap_err().to_string();
         assert!(e.contains("give --crs") && e.contains("MapInfo"), "{e}");
         let wrong = ImportOptions {
-            crs: Some(ExportCrs::Utm48n),
+            crs: Some(Crs::Utm48n),
             ..options.clone()
         };
         let e = import(&data, &out, &wrong).unwrap_err().to_string();
@@ -197,7 +197,7 @@ fn mapinfo_tab_and_mif_from_gdal_import() {
             &data,
             &out,
             &ImportOptions {
-                crs: Some(ExportCrs::Tm3NgheAn),
+                crs: Some(Crs::Tm3NgheAn),
                 ..options
             },
         )

@@ -15,7 +15,8 @@ mod common;
 use std::path::Path;
 
 use common::data_copy;
-use drainplan::export::{self, ExportCrs, Format};
+use drainplan::crs::Crs;
+use drainplan::export::{self, Format};
 use drainplan::ingest::{ImportOptions, import};
 use drainplan::model::LayerKind;
 use drainplan::store::Dataset;
@@ -78,7 +79,7 @@ fn max_shift(a: &Value, b: &Value) -> Option<f64> {
     walk(&a["coordinates"], &b["coordinates"], &mut worst).then_some(worst.unwrap_or(0.0))
 }
 
-fn round_trip(kind: LayerKind, format: Format, crs: ExportCrs) {
+fn round_trip(kind: LayerKind, format: Format, crs: Crs) {
     let name = format!("{}_{}_{}", kind.id(), format.name(), crs.file_tag());
     let dir = data_copy("data", &name);
     let data = dir.join("data");
@@ -126,17 +127,17 @@ fn round_trip(kind: LayerKind, format: Format, crs: ExportCrs) {
 #[test]
 fn parcels_come_back_identical_from_every_format() {
     for (format, crs) in [
-        (Format::GeoJson, ExportCrs::Wgs84),
-        (Format::GeoJson, ExportCrs::Tm3NgheAn),
-        (Format::Csv, ExportCrs::Wgs84),
-        (Format::Csv, ExportCrs::Tm3NgheAn),
-        (Format::Kml, ExportCrs::Wgs84),
-        (Format::Shapefile, ExportCrs::Wgs84),
-        (Format::Shapefile, ExportCrs::Tm3NgheAn),
-        (Format::GeoPackage, ExportCrs::Wgs84),
-        (Format::GeoPackage, ExportCrs::Tm3NgheAn),
-        (Format::Dxf, ExportCrs::Tm3NgheAn),
-        (Format::Dxf, ExportCrs::Wgs84),
+        (Format::GeoJson, Crs::Wgs84),
+        (Format::GeoJson, Crs::Tm3NgheAn),
+        (Format::Csv, Crs::Wgs84),
+        (Format::Csv, Crs::Tm3NgheAn),
+        (Format::Kml, Crs::Wgs84),
+        (Format::Shapefile, Crs::Wgs84),
+        (Format::Shapefile, Crs::Tm3NgheAn),
+        (Format::GeoPackage, Crs::Wgs84),
+        (Format::GeoPackage, Crs::Tm3NgheAn),
+        (Format::Dxf, Crs::Tm3NgheAn),
+        (Format::Dxf, Crs::Wgs84),
     ] {
         round_trip(LayerKind::Parcels, format, crs);
     }
@@ -145,12 +146,12 @@ fn parcels_come_back_identical_from_every_format() {
 #[test]
 fn canals_come_back_identical_from_every_format() {
     for (format, crs) in [
-        (Format::GeoJson, ExportCrs::Tm3NgheAn),
-        (Format::Csv, ExportCrs::Wgs84),
-        (Format::Kml, ExportCrs::Wgs84),
-        (Format::Shapefile, ExportCrs::Tm3NgheAn),
-        (Format::GeoPackage, ExportCrs::Tm3NgheAn),
-        (Format::Dxf, ExportCrs::Tm3NgheAn),
+        (Format::GeoJson, Crs::Tm3NgheAn),
+        (Format::Csv, Crs::Wgs84),
+        (Format::Kml, Crs::Wgs84),
+        (Format::Shapefile, Crs::Tm3NgheAn),
+        (Format::GeoPackage, Crs::Tm3NgheAn),
+        (Format::Dxf, Crs::Tm3NgheAn),
     ] {
         round_trip(LayerKind::Canals, format, crs);
     }

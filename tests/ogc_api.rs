@@ -222,7 +222,14 @@ async fn collections_list_the_five_layers_with_extent_and_crs() {
             .collect();
         assert_eq!(
             ids,
-            ["villages", "canals", "parcels", "flood_zones", "households"]
+            [
+                "villages",
+                "canals",
+                "parcels",
+                "flood_zones",
+                "households",
+                "catchments"
+            ]
         );
     }
     let a = Req::get("/collections/villages").send(&s).await;
@@ -266,7 +273,7 @@ async fn unknown_collections_and_features_are_404_with_the_list() {
         assert_eq!(a.content_type(), "application/json");
         assert_eq!(
             a.json()["error"],
-            "no collection `roads`; the collections are villages, canals, parcels, flood_zones, households"
+            "no collection `roads`; the collections are villages, canals, parcels, flood_zones, households, catchments"
         );
     }
     let a = Req::get("/collections/parcels/items/p-99").send(&s).await;

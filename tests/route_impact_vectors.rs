@@ -35,11 +35,7 @@ fn fixture_dataset() -> Dataset {
         parse_layer(path, LayerKind::Parcels, &vectors.to_string()).expect("fixture parses");
     Dataset::from_features(
         Path::new("tests/fixtures"),
-        vec![],
-        vec![],
-        parcels,
-        vec![],
-        vec![],
+        vec![(LayerKind::Parcels, parcels)],
     )
     .expect("fixture data set builds")
 }

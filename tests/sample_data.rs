@@ -61,7 +61,8 @@ fn water_connection_matches_the_published_figures() {
 fn the_planned_canal_takes_land_from_lots_at_every_clearance_step() {
     let d = sample();
     let planned: Vec<usize> = d
-        .canal_records
+        .canals
+        .records
         .iter()
         .enumerate()
         .filter(|(_, c)| c.status == CanalStatus::Planned)

@@ -24,7 +24,8 @@ use drainplan::analysis::contributions::contributions;
 use drainplan::analysis::progress::{Month, MonthBasis, ProgressReport};
 use drainplan::analysis::route_impact::{RouteImpact, route_impact_with_strips};
 use drainplan::analysis::water::water_connection;
-use drainplan::export::{self, ExportCrs, Format, reports, xlsx};
+use drainplan::crs::Crs;
+use drainplan::export::{self, Format, reports, xlsx};
 use drainplan::model::{ClearanceStatus, LayerKind};
 use drainplan::store::Dataset;
 use drainplan::store::query::Selection;
@@ -379,7 +380,7 @@ fn check_land_taken(by_parcel: &Sheet, by_owner: &Sheet) {
 fn route_impact_xlsx_has_land_taken_per_parcel_and_per_owner() {
     let data = small();
     let (_, impact) = c2_impact(&data);
-    let out = export::impact_output(&impact, Format::Xlsx, ExportCrs::Tm3NgheAn).unwrap();
+    let out = export::impact_output(&impact, Format::Xlsx, Crs::Tm3NgheAn).unwrap();
     assert_eq!(out.file_name, "land_taken.xlsx");
     let book = Book::read(&out.bytes, "impact.xlsx");
     check_land_taken(&book.sheet(0), &book.sheet(1));
@@ -423,7 +424,7 @@ fn the_dossier_holds_each_table_as_xlsx_beside_its_csv() {
 fn a_layer_as_xlsx_has_its_attributes() {
     let data = small();
     let t = export::layer_table(&data, LayerKind::Households, &Selection::default());
-    let out = export::export(&t, Format::Xlsx, ExportCrs::Tm3NgheAn).unwrap();
+    let out = export::export(&t, Format::Xlsx, Crs::Tm3NgheAn).unwrap();
     assert_eq!(out.file_name, "households_EPSG9208.xlsx");
     let book = Book::read(&out.bytes, "households.xlsx");
     let s = book.sheet(0);
@@ -462,7 +463,7 @@ fn formula_like_text_is_a_string_cell() {
     t.rows[3]
         .properties
         .insert("head".into(), Value::String("-2+3".into()));
-    let out = export::export(&t, Format::Xlsx, ExportCrs::Wgs84).unwrap();
+    let out = export::export(&t, Format::Xlsx, Crs::Wgs84).unwrap();
     let book = Book::read(&out.bytes, "evil.xlsx");
     let s = book.sheet(0);
     let head = s.col("(head)");

@@ -54,7 +54,7 @@ impl Grouping {
 }
 
 /// One row of the report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LengthRow {
     /// Status, when grouped by it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -72,7 +72,7 @@ pub struct LengthRow {
 }
 
 /// The report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CanalLengthReport {
     /// The grouping keys.
     pub by: Vec<&'static str>,
@@ -100,7 +100,7 @@ pub fn canal_length(data: &Dataset, by: Grouping) -> Result<CanalLengthReport, C
     type Key = (Option<CanalStatus>, Option<Option<usize>>);
     let mut acc: BTreeMap<Key, (f64, usize)> = BTreeMap::new();
     let mut total_length_m = 0.0;
-    for (i, canal) in data.canal_records.iter().enumerate() {
+    for (i, canal) in data.canals.records.iter().enumerate() {
         let Geometry::LineString(line) = &data.canals.features[i].geometry else {
             continue;
         };
@@ -120,12 +120,12 @@ pub fn canal_length(data: &Dataset, by: Grouping) -> Result<CanalLengthReport, C
             e.1 += 1;
         }
     }
-    let name = |v: Option<usize>| v.map(|v| data.village_records[v].name.clone());
+    let name = |v: Option<usize>| v.map(|v| data.villages.records[v].name.clone());
     let mut rows: Vec<LengthRow> = acc
         .into_iter()
         .map(|((status, village), (length_m, canals))| LengthRow {
             status,
-            village_id: village.map(|v| v.map(|v| data.village_records[v].id.clone())),
+            village_id: village.map(|v| v.map(|v| data.villages.records[v].id.clone())),
             village: village.map(name),
             length_m,
             canals,
@@ -164,7 +164,7 @@ pub fn split_by_village(
         .map(|b| data.villages.intersecting(b))
         .unwrap_or_default()
     {
-        let clipped = data.village_metric[v].clip(&metric, false);
+        let clipped = data.villages.metric[v].clip(&metric, false);
         let mut part = 0.0;
         for piece in &clipped.0 {
             part += crs::geodesic_length_m(&crs::geometry_to_wgs84(piece)?);

@@ -17,7 +17,7 @@ use crate::model::{CanalStatus, ClearanceStatus, Contributions, Household};
 use crate::store::Dataset;
 
 /// Which contribution to list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Land, m².
@@ -50,7 +50,7 @@ impl Kind {
 }
 
 /// One contributing household.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContributionRow {
     /// Household id.
     pub household_id: String,
@@ -66,7 +66,7 @@ pub struct ContributionRow {
 }
 
 /// A parcel whose owner has not agreed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PendingParcel {
     /// Parcel id.
     pub parcel_id: String,
@@ -81,7 +81,7 @@ pub struct PendingParcel {
 }
 
 /// A household that has not yet agreed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NotAgreed {
     /// Household id.
     pub household_id: String,
@@ -96,7 +96,7 @@ pub struct NotAgreed {
 }
 
 /// The report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ContributionReport {
     /// The kind asked for, if any.
     pub kind: Option<Kind>,
@@ -124,7 +124,8 @@ pub enum ContributionError {
 /// Resolves a village given by id or by name (case-insensitive) to its id.
 pub fn resolve_village(data: &Dataset, village: &str) -> Option<String> {
     let wanted = village.trim();
-    data.village_records
+    data.villages
+        .records
         .iter()
         .find(|v| v.id == wanted || v.name.to_lowercase() == wanted.to_lowercase())
         .map(|v| v.id.clone())
@@ -156,7 +157,8 @@ pub fn contributions(
     let in_village = |h: &Household| village_id.as_deref().is_none_or(|v| v == &*h.village_id);
 
     let mut households: Vec<ContributionRow> = data
-        .household_records
+        .households
+        .records
         .iter()
         .zip(&data.households.features)
         .filter(|(h, _)| in_village(h))
@@ -186,7 +188,7 @@ pub fn contributions(
     }
 
     let mut pending: BTreeMap<String, Vec<PendingParcel>> = BTreeMap::new();
-    for (i, canal) in data.canal_records.iter().enumerate() {
+    for (i, canal) in data.canals.records.iter().enumerate() {
         if !matches!(
             canal.status,
             CanalStatus::Planned | CanalStatus::Proposed | CanalStatus::UnderConstruction
@@ -214,7 +216,7 @@ pub fn contributions(
     let mut not_agreed: Vec<NotAgreed> = pending
         .into_iter()
         .filter_map(|(owner, parcels)| {
-            let h = &data.household_records[data.households.position(&owner)?];
+            let h = &data.households.records[data.households.position(&owner)?];
             in_village(h).then(|| NotAgreed {
                 household_id: owner.clone(),
                 head: h.head.clone(),

@@ -36,7 +36,7 @@ use crate::store::Dataset;
 use crate::store::journal::JournalEntry;
 
 /// One month's progress.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Month {
     /// `YYYY-MM`, in Vietnam's time.
     pub month: String,
@@ -60,7 +60,7 @@ pub struct Month {
 
 /// Which day puts each figure in a month, carried in the report so that a reader need not
 /// guess.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MonthBasis {
     /// The time zone of the months: `Asia/Ho_Chi_Minh`.
     pub time_zone: &'static str,
@@ -100,7 +100,7 @@ impl MonthBasis {
 }
 
 /// The report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProgressReport {
     /// Which day puts each figure in a month.
     pub month_basis: MonthBasis,
@@ -271,7 +271,7 @@ impl WaterTally {
     /// The tally of a data set's households.
     pub fn of(data: &Dataset) -> Self {
         let mut t = WaterTally::default();
-        for h in data.household_records.iter() {
+        for h in data.households.records.iter() {
             t.change(&dwelling_key(h), h.water_status, 1);
         }
         t
@@ -484,7 +484,8 @@ mod tests {
                 .map(|f| f.id.clone())
                 .collect();
             let owned: Vec<String> = data
-                .parcel_records
+                .parcels
+                .records
                 .iter()
                 .filter_map(|p| p.owner_household.clone())
                 .collect();

@@ -15,6 +15,12 @@ use crate::store::Dataset;
 pub const MAX_ROUTE_VERTICES: usize = 10_000;
 /// The widest corridor accepted, in metres.
 pub const MAX_CORRIDOR_WIDTH_M: f64 = 200.0;
+
+/// The narrowest corridor, in metres. A narrower one is no strip of land anyone could
+/// take: buffered, a width of a few picometres collapses to an empty polygon, which the
+/// dossier's drawings and shapefiles cannot hold (a corridor of 1e-12 m was refused there
+/// with "an empty polygon" while the impact answered an area of 0 m²).
+pub const MIN_CORRIDOR_WIDTH_M: f64 = 0.1;
 /// The corridor width used when none is given, in metres.
 pub const DEFAULT_CORRIDOR_WIDTH_M: f64 = 6.0;
 /// How far outside the data's bounding box a route may reach, in degrees (about 1 km).
@@ -75,14 +81,14 @@ pub enum RouteError {
     },
     /// The corridor width is not usable.
     #[error(
-        "corridor_width_m must be a number greater than 0 and at most {MAX_CORRIDOR_WIDTH_M} m, found {0}"
+        "corridor_width_m must be a number of metres from {MIN_CORRIDOR_WIDTH_M} to {MAX_CORRIDOR_WIDTH_M}, found {0}"
     )]
     BadWidth(String),
 }
 
 /// Checks a corridor width in metres.
 pub fn check_width(w: f64) -> Result<f64, RouteError> {
-    if w.is_finite() && w > 0.0 && w <= MAX_CORRIDOR_WIDTH_M {
+    if (MIN_CORRIDOR_WIDTH_M..=MAX_CORRIDOR_WIDTH_M).contains(&w) {
         Ok(w)
     } else {
         Err(RouteError::BadWidth(w.to_string()))

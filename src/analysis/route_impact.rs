@@ -22,16 +22,16 @@ use geo::{
 use serde::Serialize;
 
 use super::clip::{ClipScratch, ConvexTiles, segment_inside};
+use crate::crs::MetricGrid;
 use crate::crs::{self, CrsError};
 use crate::model::{ClearanceStatus, FenceType};
 use crate::store::Dataset;
-use crate::store::metric::MetricGrid;
 
 /// Taken areas at or below this are edge contacts, not takings (m²).
 pub const MIN_TAKEN_AREA_M2: f64 = 0.01;
 
 /// One parcel the route takes land from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AffectedParcel {
     /// Parcel id.
     pub id: String,
@@ -67,7 +67,7 @@ pub struct AffectedParcel {
 }
 
 /// A flood zone the route crosses.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CrossedFloodZone {
     /// Flood zone id.
     pub id: String,
@@ -82,7 +82,7 @@ pub struct CrossedFloodZone {
 }
 
 /// A flooded household the route serves without touching its land.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ServedHousehold {
     /// Household id.
     pub id: String,
@@ -95,7 +95,7 @@ pub struct ServedHousehold {
 }
 
 /// Sums over the affected parcels.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct ImpactTotals {
     /// Number of affected parcels.
     pub parcels: usize,
@@ -133,6 +133,10 @@ pub struct RouteImpact {
     /// The corridor, WGS84 (a GeoJSON geometry in JSON).
     #[serde(serialize_with = "geojson_geometry")]
     pub corridor: MultiPolygon,
+    /// Whether owners and served households were removed for a caller who may not see
+    /// them ([`RouteImpact::redact_personal`]); the counts in `totals` still hold.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub owners_withheld: bool,
 }
 
 fn geojson_geometry<S: serde::Serializer>(g: &MultiPolygon, s: S) -> Result<S::Ok, S::Error> {
@@ -208,7 +212,7 @@ fn impact(
             (true, Some(t)) => Some(grid.geometry_to_wgs84(&t)?),
             (true, None) => Some(grid.geometry_to_wgs84(&shape.intersection(&corridor))?),
         };
-        let rec = &data.parcel_records[i];
+        let rec = &data.parcels.records[i];
         let parcel_area_m2 = shape.unsigned_area();
         let fence_to_rebuild_m = match (rec.fence_type, rec.frontage_edge) {
             (FenceType::None, _) | (_, None) => 0.0,
@@ -228,7 +232,7 @@ fn impact(
                 .as_deref()
                 .map(|v| data.village_name(v).to_owned()),
             owner_household: rec.owner_household.clone(),
-            owner_name: owner.map(|h| data.household_records[h].head.clone()),
+            owner_name: owner.map(|h| data.households.records[h].head.clone()),
             parcel_area_m2,
             taken_area_m2,
             taken_share: if parcel_area_m2 > 0.0 {
@@ -254,7 +258,7 @@ fn impact(
     let mut flood_zones = Vec::new();
     let mut crossed = Vec::new();
     for i in data.flood_zones.intersecting(route_bbox) {
-        let zone = &data.flood_zone_metric[i];
+        let zone = &data.flood_zones.metric[i];
         let mut length_inside_m = 0.0;
         for w in metric_route.0.windows(2) {
             length_inside_m += geodesic_length_of_metric(grid, &segment_inside(w[0], w[1], zone))?;
@@ -262,7 +266,7 @@ fn impact(
         if length_inside_m <= 0.0 {
             continue;
         }
-        let z = &data.flood_zone_records[i];
+        let z = &data.flood_zones.records[i];
         crossed.push(i);
         flood_zones.push(CrossedFloodZone {
             id: z.id.clone(),
@@ -285,7 +289,7 @@ fn impact(
     for &z in &crossed {
         let zone = &data.flood_zones.features[z];
         for h in data.households.intersecting(zone.bbox()) {
-            let rec = &data.household_records[h];
+            let rec = &data.households.records[h];
             let Some(point) = data.household_point(h) else {
                 continue;
             };
@@ -300,7 +304,7 @@ fn impact(
                 id: id.clone(),
                 head: rec.head.clone(),
                 village: data.village_name(&rec.village_id).to_owned(),
-                flood_zone: data.flood_zone_records[z].id.clone(),
+                flood_zone: data.flood_zones.records[z].id.clone(),
             });
         }
     }
@@ -331,6 +335,7 @@ fn impact(
         flood_zones,
         served_households,
         totals,
+        owners_withheld: false,
     })
 }
 
@@ -455,8 +460,11 @@ fn geodesic_length_of_metric(grid: &MetricGrid, lines: &MultiLineString) -> Resu
 
 impl RouteImpact {
     /// Removes what identifies people — parcel owners, the served households' ids and
-    /// heads — for callers who may see only aggregates. Counts and areas stay.
+    /// heads — for callers who may see only aggregates. Counts and areas stay, and
+    /// `owners_withheld` says the owners were removed (not absent), so that a table built
+    /// from the result says "withheld" and takes its household count from `totals`.
     pub fn redact_personal(&mut self) {
+        self.owners_withheld = true;
         for p in &mut self.parcels {
             p.owner_household = None;
             p.owner_name = None;
@@ -469,8 +477,8 @@ impl RouteImpact {
 
     /// The answer as JSON: every field, and the corridor as a GeoJSON geometry (WGS84).
     /// (The type serialises to the same directly, which is what the HTTP answer does.)
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
+    pub fn to_json(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(self)
     }
 
     /// The taken strips as a GeoJSON FeatureCollection (WGS84), one feature per parcel

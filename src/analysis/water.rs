@@ -13,7 +13,7 @@ use crate::model::WaterStatus;
 use crate::store::Dataset;
 
 /// Figures for one village or for the commune.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct WaterRow {
     /// Village id (none for the commune row).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,7 +37,7 @@ pub struct WaterRow {
 }
 
 /// The report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WaterReport {
     /// The commune's target (dwelling-weighted over villages).
     pub target_rate: f64,
@@ -107,7 +107,7 @@ impl Tally {
 pub fn water_connection(data: &Dataset, commune_name: &str) -> WaterReport {
     let mut per_village: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut commune = Tally::default();
-    for h in data.household_records.iter() {
+    for h in data.households.records.iter() {
         // Dwelling ids are per village in practice; qualifying them keeps two villages'
         // "D-001" apart in the commune total.
         let dwelling = format!("{}/{}", h.village_id, h.dwelling_id);
@@ -125,8 +125,8 @@ pub fn water_connection(data: &Dataset, commune_name: &str) -> WaterReport {
                 .position(id)
                 .map(|v| {
                     (
-                        data.village_records[v].name.clone(),
-                        data.village_records[v].water_target_rate,
+                        data.villages.records[v].name.clone(),
+                        data.villages.records[v].water_target_rate,
                     )
                 })
                 .unwrap_or_else(|| ((*id).to_owned(), 0.0));

@@ -1,42 +1,53 @@
 //! `/api/analyses/route-impact` and `/api/canals/{id}/impact`: what a route takes, from
 //! whom, and whom it serves.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::{get, post};
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use geo::{Geometry, LineString};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::openapi::TAG_ANALYSES;
 use super::params::{width_from_body, width_from_query};
-use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
+use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, docs, json_with_type};
 use crate::analysis::route::parse_route;
 use crate::analysis::route_impact::{RouteImpact, route_impact, route_impact_with_strips};
 use crate::auth::Caller;
 use crate::model::LayerKind;
 use crate::store::Dataset;
 
-/// The analysis routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/analyses/route-impact", post(route_impact_post))
-        .route("/api/canals/{id}/impact", get(canal_impact))
+/// The analysis routes, each with its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(route_impact_post))
+        .routes(routes!(canal_impact))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct FormatQuery {
+    /// json, or geojson (the taken strips as a FeatureCollection); by the Accept header
+    /// when absent.
+    #[param(value_type = Option<docs::JsonOrGeoJson>, inline)]
     format: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct CanalImpactQuery {
+    /// The corridor's width in metres: from 0.1 to 200; 6 when absent.
+    #[param(value_type = Option<f64>, minimum = 0.1, maximum = 200.0)]
     corridor_width_m: Option<String>,
+    /// json, or geojson (the taken strips as a FeatureCollection); by the Accept header
+    /// when absent.
+    #[param(value_type = Option<docs::JsonOrGeoJson>, inline)]
     format: Option<String>,
 }
 
@@ -63,6 +74,27 @@ fn respond(impact: &RouteImpact, geojson: bool) -> Response {
     }
 }
 
+/// Impact of a route
+///
+/// Parcels and m² taken, owners (for viewers and above), fences and gates, flood zones
+/// crossed, served households. The route is buffered in VN-2000 / TM-3 (EPSG:9208) by half
+/// the corridor width, with flat ends and round joins.
+#[utoipa::path(
+    post,
+    path = "/api/analyses/route-impact",
+    tag = TAG_ANALYSES,
+    operation_id = "routeImpact",
+    params(FormatQuery),
+    request_body = docs::RouteImpactRequest,
+    responses(
+        (status = 200, description = "The route's impact; as GeoJSON, one Feature per taken strip", content(
+            (docs::RouteImpactAnswer = "application/json"),
+            (docs::ImpactFeatures = "application/geo+json"),
+        )),
+        (status = 400, response = docs::BadRequest),
+        (status = 422, response = docs::UnprocessableEntity),
+    )
+)]
 async fn route_impact_post(
     State(state): State<AppState>,
     caller: Caller,
@@ -77,6 +109,25 @@ async fn route_impact_post(
     Ok(respond(&impact, geojson))
 }
 
+/// Impact of a stored canal
+#[utoipa::path(
+    get,
+    path = "/api/canals/{canalId}/impact",
+    tag = TAG_ANALYSES,
+    operation_id = "canalImpact",
+    params(
+        ("canalId" = String, Path, description = "The canal id"),
+        CanalImpactQuery,
+    ),
+    responses(
+        (status = 200, description = "The route's impact; as GeoJSON, one Feature per taken strip", content(
+            (docs::RouteImpactAnswer = "application/json"),
+            (docs::ImpactFeatures = "application/geo+json"),
+        )),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 async fn canal_impact(
     State(state): State<AppState>,
     caller: Caller,
@@ -110,7 +161,7 @@ pub fn route_from_body(body: Value, data: &Dataset) -> Result<(LineString, f64),
     let route = body
         .get("route")
         .ok_or_else(|| ApiError::BadRequest("the body has no `route`".into()))?;
-    let line = parse_route(route, data).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let line = parse_route(route, data)?;
     let width = width_from_body(body.get("corridor_width_m"))?;
     Ok((line, width))
 }
@@ -142,8 +193,7 @@ pub async fn impact_for(
             route_impact(&data, &line, width)
         }
     })
-    .await?
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    .await??;
     if !caller.sees_personal_data() {
         impact.redact_personal();
     }

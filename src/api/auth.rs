@@ -20,27 +20,29 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::{ApiError, ApiJson, AppState};
+use super::openapi::TAG_AUTH;
+use super::{ApiError, ApiJson, AppState, docs};
 use crate::auth::{Caller, Role};
 
-/// The auth routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/session", post(sign_in).get(whoami).delete(sign_out))
-        .route("/api/users", get(list_users).post(set_user))
-        .route("/api/users/{name}", delete(remove_user))
+/// The auth routes, each with its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(sign_in, whoami, sign_out))
+        .routes(routes!(list_users, set_user))
+        .routes(routes!(remove_user))
 }
 
 /// The bound on password checks: how many run at once and how many may wait.
@@ -95,12 +97,10 @@ impl PasswordGate {
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         let _permit = match permit {
             Ok(Ok(p)) => p,
-            Ok(Err(e)) => return Err(ApiError::Internal(e.into())),
+            Ok(Err(e)) => return Err(e.into()),
             Err(_) => return Err(busy()),
         };
-        tokio::task::spawn_blocking(check)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))
+        Ok(tokio::task::spawn_blocking(check).await?)
     }
 }
 
@@ -292,13 +292,34 @@ pub fn require(caller: &Caller, role: Role, what: &str) -> Result<(), ApiError> 
     }
 }
 
-#[derive(Deserialize)]
+/// A user's name and password.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "lan", "password": "a long password"}))]
 #[serde(deny_unknown_fields)]
 struct SignIn {
+    /// The user name.
     name: String,
+    /// The password.
+    #[schema(format = Password)]
     password: String,
 }
 
+/// Sign in
+///
+/// Returns a bearer token. Password checks are rationed: 429 with `Retry-After` after
+/// wrong passwords from one address or for one name, or when too many are waiting.
+#[utoipa::path(
+    post,
+    path = "/api/session",
+    tag = TAG_AUTH,
+    operation_id = "signIn",
+    request_body = SignIn,
+    responses(
+        (status = 201, description = "Signed in", body = docs::Session),
+        (status = 400, response = docs::BadRequest),
+        (status = 422, response = docs::UnprocessableEntity),
+    )
+)]
 async fn sign_in(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -331,10 +352,32 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
+/// Who am I
+#[utoipa::path(
+    get,
+    path = "/api/session",
+    tag = TAG_AUTH,
+    operation_id = "whoAmI",
+    responses(
+        (status = 200, description = "The caller's name and role (`anonymous`, `public` without credentials)", body = docs::WhoAmI),
+    )
+)]
 async fn whoami(caller: Caller) -> Json<serde_json::Value> {
     Json(json!({"name": caller.name, "role": caller.role}))
 }
 
+/// Sign out
+///
+/// Ends the session of the bearer token sent, if any.
+#[utoipa::path(
+    delete,
+    path = "/api/session",
+    tag = TAG_AUTH,
+    operation_id = "signOut",
+    responses(
+        (status = 204, description = "Signed out"),
+    )
+)]
 async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> StatusCode {
     if let Some(Ok(Credentials::Bearer(token))) =
         headers.get(header::AUTHORIZATION).map(credentials)
@@ -344,6 +387,18 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> StatusCo
     StatusCode::NO_CONTENT
 }
 
+/// Users and roles (admin)
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    tag = TAG_AUTH,
+    operation_id = "listUsers",
+    responses(
+        (status = 200, description = "Every user with their role", body = docs::Users),
+        (status = 403, response = docs::Forbidden),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn list_users(
     State(state): State<AppState>,
     caller: Caller,
@@ -358,14 +413,43 @@ async fn list_users(
     Ok(Json(json!({ "users": users })))
 }
 
-#[derive(Deserialize)]
+/// A user to add, or whose role and password change.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "lan", "role": "officer", "password": "a long password"}))]
 #[serde(deny_unknown_fields)]
 struct SetUser {
+    /// The user name: 1 to 64 characters, not all spaces (leading and trailing spaces are
+    /// dropped), without `:` or control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^:\x00-\x1f\x7f-\x9f]*[^:\s\x00-\x1f\x7f-\x9f][^:\x00-\x1f\x7f-\x9f]*$"
+    )]
     name: String,
+    /// viewer, officer or admin.
+    #[schema(value_type = docs::UserRole)]
     role: String,
+    /// At least 8 characters; stored as an argon2 hash.
+    #[schema(format = Password, min_length = 8)]
     password: String,
 }
 
+/// Add a user or change one's role and password (admin)
+#[utoipa::path(
+    post,
+    path = "/api/users",
+    tag = TAG_AUTH,
+    operation_id = "setUser",
+    request_body = SetUser,
+    responses(
+        (status = 201, description = "The user", body = docs::User),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 422, response = docs::UnprocessableEntity),
+        (status = 507, response = docs::InsufficientStorage),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn set_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -384,7 +468,8 @@ async fn set_user(
         ));
     }
     let auth = state.auth();
-    let name = body.name.clone();
+    // The name as stored: leading and trailing spaces dropped.
+    let name = body.name.trim().to_owned();
     // Hashing a password is an argon2 run like a check: it takes a turn at the gate.
     state
         .passwords()
@@ -397,6 +482,24 @@ async fn set_user(
         .into_response())
 }
 
+/// Remove a user (admin)
+///
+/// Their sessions end at their next request. An admin cannot remove themselves.
+#[utoipa::path(
+    delete,
+    path = "/api/users/{name}",
+    tag = TAG_AUTH,
+    operation_id = "removeUser",
+    params(("name" = String, Path, description = "The user name")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+        (status = 409, response = docs::Conflict),
+        (status = 507, response = docs::InsufficientStorage),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn remove_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -409,22 +512,6 @@ async fn remove_user(
         ));
     }
     let auth = state.auth();
-    tokio::task::spawn_blocking(move || auth.remove_user(&name))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))??;
+    tokio::task::spawn_blocking(move || auth.remove_user(&name)).await??;
     Ok(StatusCode::NO_CONTENT)
-}
-
-impl From<crate::auth::AuthError> for ApiError {
-    fn from(e: crate::auth::AuthError) -> Self {
-        use crate::auth::AuthError;
-        match e {
-            AuthError::Invalid(m) => ApiError::BadRequest(m),
-            AuthError::NoSuchUser(_) => ApiError::NotFound(e.to_string()),
-            ref io @ AuthError::Io { .. } if super::is_disk_full(io) => ApiError::DiskFull(
-                "the disk is full: the user was not saved; free some space and try again".into(),
-            ),
-            other => ApiError::Internal(other.into()),
-        }
-    }
 }

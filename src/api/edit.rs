@@ -12,44 +12,36 @@
 //! remembered for a day ([`crate::store::live::REQUEST_KEY_HOURS`]); the same key with
 //! another path or body is refused (422).
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::require;
 use super::etag::{if_match, required_if_match};
-use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
+use super::openapi::{TAG_EDIT, TAG_HISTORY};
+use super::{ApiError, ApiJson, ApiQuery, AppState, GEOJSON, JSON, docs, json_with_type};
 use crate::auth::{Caller, Role};
 use crate::model::{CanalStatus, ClearanceStatus, LayerKind, WaterStatus, date};
 use crate::store::Feature;
 use crate::store::edit::{Edit, EditError, EditOp};
 use crate::store::journal::{JournalEntry, RequestKey};
-use crate::store::live::{Edited, Precondition, StoreError};
+use crate::store::live::{Edited, Precondition};
 
-/// The editing and history routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/collections/{collection}/items", post(create))
-        .route(
-            "/collections/{collection}/items/{fid}",
-            axum::routing::put(replace).patch(update).delete(remove),
-        )
-        .route(
-            "/collections/{collection}/items/{fid}/history",
-            get(feature_history),
-        )
-        .route("/api/history", get(history))
-        .route("/api/canals/{id}/status", post(canal_status))
-        .route("/api/parcels/{id}/clearance", post(parcel_clearance))
-        .route(
-            "/api/households/{id}/contributions",
-            post(household_contribution),
-        )
-        .route("/api/households/{id}/water", post(household_water))
+/// The editing and history routes, each with its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(create))
+        .routes(routes!(replace, update, remove))
+        .routes(routes!(feature_history))
+        .routes(routes!(history))
+        .routes(routes!(canal_status))
+        .routes(routes!(parcel_clearance))
+        .routes(routes!(household_contribution))
+        .routes(routes!(household_water))
 }
 
 fn collection(id: &str) -> Result<LayerKind, ApiError> {
@@ -63,22 +55,6 @@ fn collection(id: &str) -> Result<LayerKind, ApiError> {
 /// The ETag header value of a feature (for callers who see all of it).
 pub fn etag(f: &Feature) -> HeaderValue {
     super::etag::of_feature(f)
-}
-
-fn store_error(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Edit(EditError::NotFound { .. }) => ApiError::NotFound(e.to_string()),
-        StoreError::Edit(EditError::Exists { .. } | EditError::Referenced(_)) => {
-            ApiError::Conflict(e.to_string())
-        }
-        StoreError::Edit(EditError::Invalid(i)) => ApiError::Invalid(i),
-        StoreError::Stale { .. } => ApiError::PreconditionFailed(e.to_string()),
-        StoreError::Journal(j) if super::is_disk_full(&j) => ApiError::DiskFull(
-            "the disk is full: the edit was not stored; free some space and send it again".into(),
-        ),
-        StoreError::Journal(j) => ApiError::Internal(j.into()),
-        StoreError::KeyReused { .. } => ApiError::Unprocessable(e.to_string()),
-    }
 }
 
 /// The header that names a request's key.
@@ -152,9 +128,7 @@ async fn run_edit(
             .store()
             .edit_once(&user, request.as_ref(), precondition.as_ref(), make)
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?
-    .map_err(store_error)?;
+    .await??;
     if state.store().wants_compaction() {
         // In the background: edits and reads go on while the snapshot is written.
         tokio::task::spawn_blocking(move || {
@@ -226,10 +200,46 @@ fn new_id(kind: LayerKind) -> String {
         LayerKind::Parcels => "parcel",
         LayerKind::FloodZones => "flood",
         LayerKind::Households => "hh",
+        LayerKind::Catchments => "catchment",
     };
     format!("{prefix}-{n:012x}")
 }
 
+/// Add a feature (officer)
+///
+/// OGC API – Features Part 4 create. The feature is checked against the layer's rules
+/// and journalled before the answer; its id is the one given when free, else one is made.
+#[utoipa::path(
+    post,
+    path = "/collections/{collectionId}/items",
+    tag = TAG_EDIT,
+    operation_id = "createFeature",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+    ),
+    request_body(
+        description = "A GeoJSON Feature in CRS84",
+        content(
+            (docs::FeatureInput = "application/geo+json"),
+            (docs::FeatureInput = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 201, description = "Created: the feature as stored", body = docs::Feature, content_type = GEOJSON,
+            headers(
+                ("ETag" = String, description = "The feature's new version, for the next If-Match"),
+                ("Location" = String, description = "The feature's path"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+        (status = 409, response = docs::Conflict),
+        (status = 422, response = docs::UnprocessableEntity),
+        (status = 507, response = docs::InsufficientStorage),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn create(
     State(state): State<AppState>,
     Path(coll): Path<String>,
@@ -271,6 +281,45 @@ async fn create(
     edited_response(StatusCode::CREATED, kind, &edited)
 }
 
+/// Replace a feature (officer)
+///
+/// OGC API – Features Part 4 replace: the feature's geometry and properties become the
+/// ones sent.
+#[utoipa::path(
+    put,
+    path = "/collections/{collectionId}/items/{featureId}",
+    tag = TAG_EDIT,
+    operation_id = "replaceFeature",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        ("featureId" = String, Path, description = "The feature id"),
+        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
+            description = "The ETag of the feature as read (or `*`): 412 when it has changed since, 428 when missing"),
+    ),
+    request_body(
+        description = "A GeoJSON Feature in CRS84",
+        content(
+            (docs::FeatureInput = "application/geo+json"),
+            (docs::FeatureInput = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The feature as stored", body = docs::Feature, content_type = GEOJSON,
+            headers(
+                ("ETag" = String, description = "The feature's new version, for the next If-Match"),
+                ("Location" = String, description = "The feature's path"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+        (status = 412, response = docs::PreconditionFailed),
+        (status = 422, response = docs::UnprocessableEntity),
+        (status = 507, response = docs::InsufficientStorage),
+        (status = 428, response = docs::PreconditionRequired),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn replace(
     State(state): State<AppState>,
     Path((coll, fid)): Path<(String, String)>,
@@ -318,6 +367,45 @@ fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// Change part of a feature (officer)
+///
+/// OGC API – Features Part 4 update, as a JSON merge patch (RFC 7396): the members sent
+/// replace the feature's, and a property set to `null` is removed.
+#[utoipa::path(
+    patch,
+    path = "/collections/{collectionId}/items/{featureId}",
+    tag = TAG_EDIT,
+    operation_id = "updateFeature",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        ("featureId" = String, Path, description = "The feature id"),
+        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
+            description = "The ETag of the feature as read (or `*`): 412 when it has changed since, 428 when missing"),
+    ),
+    request_body(
+        description = "A JSON merge patch of the feature",
+        content(
+            (docs::FeaturePatch = "application/merge-patch+json"),
+            (docs::FeaturePatch = "application/json"),
+        ),
+    ),
+    responses(
+        (status = 200, description = "The feature as stored", body = docs::Feature, content_type = GEOJSON,
+            headers(
+                ("ETag" = String, description = "The feature's new version, for the next If-Match"),
+                ("Location" = String, description = "The feature's path"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+        (status = 412, response = docs::PreconditionFailed),
+        (status = 422, response = docs::UnprocessableEntity),
+        (status = 507, response = docs::InsufficientStorage),
+        (status = 428, response = docs::PreconditionRequired),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn update(
     State(state): State<AppState>,
     Path((coll, fid)): Path<(String, String)>,
@@ -366,6 +454,33 @@ async fn update(
     Ok(feature_response(StatusCode::OK, kind, &f))
 }
 
+/// Remove a feature (officer)
+///
+/// OGC API – Features Part 4 delete. A feature others refer to (a village with canals or
+/// households, a household owning parcels) cannot be removed (409).
+#[utoipa::path(
+    delete,
+    path = "/collections/{collectionId}/items/{featureId}",
+    tag = TAG_EDIT,
+    operation_id = "deleteFeature",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        ("featureId" = String, Path, description = "The feature id"),
+        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
+            description = "The ETag of the feature as read (or `*`): 412 when it has changed since, 428 when missing"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+        (status = 409, response = docs::Conflict),
+        (status = 412, response = docs::PreconditionFailed),
+        (status = 428, response = docs::PreconditionRequired),
+        (status = 507, response = docs::InsufficientStorage),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn remove(
     State(state): State<AppState>,
     Path((coll, fid)): Path<(String, String)>,
@@ -533,6 +648,34 @@ async fn status_step(
     .await
 }
 
+/// Set a canal's status with its date (officer)
+#[utoipa::path(
+    post,
+    path = "/api/canals/{canalId}/status",
+    tag = TAG_EDIT,
+    operation_id = "setCanalStatus",
+    params(
+        ("canalId" = String, Path, description = "The canal id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
+            description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+    ),
+    request_body = docs::CanalStatusStep,
+    responses(
+        (status = 200, description = "The feature as stored", body = docs::Feature, content_type = GEOJSON,
+            headers(
+                ("ETag" = String, description = "The feature's new version, for the next If-Match"),
+                ("Location" = String, description = "The feature's path"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+        (status = 412, response = docs::PreconditionFailed),
+        (status = 422, response = docs::UnprocessableEntity),
+        (status = 507, response = docs::InsufficientStorage),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn canal_status(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -543,6 +686,34 @@ async fn canal_status(
     status_step(CANAL_STATUS, state, id, caller, headers, step).await
 }
 
+/// Record a parcel's clearance step with its date (officer)
+#[utoipa::path(
+    post,
+    path = "/api/parcels/{parcelId}/clearance",
+    tag = TAG_EDIT,
+    operation_id = "setClearance",
+    params(
+        ("parcelId" = String, Path, description = "The parcel id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
+            description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+    ),
+    request_body = docs::ClearanceStep,
+    responses(
+        (status = 200, description = "The feature as stored", body = docs::Feature, content_type = GEOJSON,
+            headers(
+                ("ETag" = String, description = "The feature's new version, for the next If-Match"),
+                ("Location" = String, description = "The feature's path"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+        (status = 412, response = docs::PreconditionFailed),
+        (status = 422, response = docs::UnprocessableEntity),
+        (status = 507, response = docs::InsufficientStorage),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn parcel_clearance(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -553,6 +724,34 @@ async fn parcel_clearance(
     status_step(CLEARANCE, state, id, caller, headers, step).await
 }
 
+/// Record a water registration or connection (officer)
+#[utoipa::path(
+    post,
+    path = "/api/households/{householdId}/water",
+    tag = TAG_EDIT,
+    operation_id = "setWater",
+    params(
+        ("householdId" = String, Path, description = "The household id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
+            description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+    ),
+    request_body = docs::WaterStep,
+    responses(
+        (status = 200, description = "The feature as stored", body = docs::Feature, content_type = GEOJSON,
+            headers(
+                ("ETag" = String, description = "The feature's new version, for the next If-Match"),
+                ("Location" = String, description = "The feature's path"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+        (status = 412, response = docs::PreconditionFailed),
+        (status = 422, response = docs::UnprocessableEntity),
+        (status = 507, response = docs::InsufficientStorage),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn household_water(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -563,16 +762,58 @@ async fn household_water(
     status_step(WATER, state, id, caller, headers, step).await
 }
 
-#[derive(Deserialize, serde::Serialize)]
+/// A contribution given or promised.
+#[derive(Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"kind": "labour", "amount": 3, "state": "done", "date": "2026-10-15"}))]
 #[serde(deny_unknown_fields)]
 struct ContributionStep {
+    /// Land (m²), labour (days) or money (VND).
+    #[schema(value_type = crate::analysis::contributions::Kind)]
     kind: String,
+    /// How much, in the kind's unit: above 0, at most 10¹².
+    #[schema(exclusive_minimum = 0.0, maximum = 1e12)]
     amount: f64,
+    /// Promised or given.
+    #[schema(value_type = docs::ContributionState)]
     state: String,
-    /// The day it was given or pledged; today in Vietnam when absent.
+    /// The day it was given or pledged, YYYY-MM-DD, from 2000-01-01 to tomorrow in
+    /// Vietnam (UTC+7); today in Vietnam when absent. Stored as the household's
+    /// `contribution_date` and on the history entry; the monthly progress counts the
+    /// contribution in this date's month.
+    #[schema(format = Date, nullable = false)]
     date: Option<String>,
 }
 
+/// Add to a household's contribution (officer)
+///
+/// The amount is added to what the household already pledged or gave of that kind.
+#[utoipa::path(
+    post,
+    path = "/api/households/{householdId}/contributions",
+    tag = TAG_EDIT,
+    operation_id = "addContribution",
+    params(
+        ("householdId" = String, Path, description = "The household id"),
+        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
+            description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+    ),
+    request_body = ContributionStep,
+    responses(
+        (status = 200, description = "The feature as stored", body = docs::Feature, content_type = GEOJSON,
+            headers(
+                ("ETag" = String, description = "The feature's new version, for the next If-Match"),
+                ("Location" = String, description = "The feature's path"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+        (status = 412, response = docs::PreconditionFailed),
+        (status = 422, response = docs::UnprocessableEntity),
+        (status = 507, response = docs::InsufficientStorage),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn household_contribution(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -630,15 +871,26 @@ async fn household_contribution(
     .await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct HistoryQuery {
+    /// Only this layer.
+    #[param(value_type = Option<docs::CollectionId>, inline)]
     collection: Option<String>,
+    /// Only this feature.
     id: Option<String>,
+    /// Only this user's edits.
     user: Option<String>,
+    /// From this time on (RFC 3339, UTC, compared with `at`).
     since: Option<String>,
+    /// Before this time (RFC 3339, UTC, compared with `at`).
     until: Option<String>,
+    /// Page size: 100 by default, 1 to 10000 (outside, the nearest).
+    #[param(maximum = 18446744073709551615usize)]
     limit: Option<usize>,
+    /// Entries to skip.
+    #[param(maximum = 18446744073709551615usize)]
     offset: Option<usize>,
 }
 
@@ -715,12 +967,26 @@ fn filter_history<'a>(
 /// Every edit ever made, archives included (a read of the disk, off the async workers).
 async fn read_history(state: &AppState) -> Result<Vec<JournalEntry>, ApiError> {
     let state = state.clone();
-    tokio::task::spawn_blocking(move || state.store().history())
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::Internal(e.into()))
+    Ok(tokio::task::spawn_blocking(move || state.store().history()).await??)
 }
 
+/// The change history, newest first (viewer)
+///
+/// Archived entries included: compaction never shortens it.
+#[utoipa::path(
+    get,
+    path = "/api/history",
+    tag = TAG_HISTORY,
+    operation_id = "history",
+    params(HistoryQuery),
+    responses(
+        (status = 200, description = "Entries newest first: seq, at (saved, UTC), user, op, collection, id, date (the day entered with a one-step change, else null), changes from/to, before, after", body = docs::History),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn history(
     State(state): State<AppState>,
     caller: Caller,
@@ -731,6 +997,29 @@ async fn history(
     Ok(history_response(filter_history(&all, &q)?, &q))
 }
 
+/// One feature's change history, newest first (viewer)
+#[utoipa::path(
+    get,
+    path = "/collections/{collectionId}/items/{featureId}/history",
+    tag = TAG_HISTORY,
+    operation_id = "getFeatureHistory",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        ("featureId" = String, Path, description = "The feature id"),
+        ("user" = Option<String>, Query, description = "Only this user's edits"),
+        ("since" = Option<String>, Query, description = "From this time on (RFC 3339, UTC)"),
+        ("until" = Option<String>, Query, description = "Before this time (RFC 3339, UTC)"),
+        ("limit" = Option<usize>, Query, maximum = 18446744073709551615usize, description = "Page size: 100 by default, 1 to 10000 (outside, the nearest)"),
+        ("offset" = Option<usize>, Query, maximum = 18446744073709551615usize, description = "Entries to skip"),
+    ),
+    responses(
+        (status = 200, description = "Entries newest first: seq, at (saved, UTC), user, op, collection, id, date (the day entered with a one-step change, else null), changes from/to, before, after", body = docs::History),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
 async fn feature_history(
     State(state): State<AppState>,
     Path((coll, fid)): Path<(String, String)>,
@@ -749,6 +1038,7 @@ async fn feature_history(
 mod tests {
     use super::*;
     use crate::store::journal::JournalError;
+    use crate::store::live::StoreError;
 
     #[test]
     fn a_full_disk_is_a_507_that_says_nothing_was_stored() {
@@ -757,7 +1047,7 @@ mod tests {
             op: "cannot write",
             source: std::io::Error::from(std::io::ErrorKind::StorageFull),
         });
-        let e = store_error(full);
+        let e = ApiError::from(full);
         assert_eq!(e.status(), StatusCode::INSUFFICIENT_STORAGE);
         assert!(e.to_string().contains("not stored"), "{e}");
         let other = StoreError::Journal(JournalError::Io {
@@ -766,7 +1056,7 @@ mod tests {
             source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
         });
         assert_eq!(
-            store_error(other).status(),
+            ApiError::from(other).status(),
             StatusCode::INTERNAL_SERVER_ERROR
         );
     }

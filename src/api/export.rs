@@ -4,55 +4,46 @@
 //! Each answer is an attachment whose file name carries the CRS
 //! (`parcels_EPSG9208.zip`), with a `Content-Crs` header naming it as well.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::analyses::{canal_route, impact_for, route_from_body};
 use super::auth::require;
-use super::ogc::crs::OgcCrs;
 use super::ogc::is_personal;
 use super::ogc::items::parse_bbox;
-use super::{ApiError, ApiJson, ApiQuery, AppState};
+use super::openapi::TAG_EXPORT;
+use super::{ApiError, ApiJson, ApiQuery, AppState, docs};
 use crate::auth::{Caller, Role};
-use crate::export::{self, ExportCrs, ExportError, Format, Output};
+use crate::crs::Crs;
+use crate::export::{self, ExportError, Format, Output};
 use crate::model::LayerKind;
 use crate::store::query::Selection;
 
-/// The export and dossier routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/export/route-impact", post(route_impact_export))
-        .route("/api/export/canals/{id}/impact", get(canal_impact_export))
-        .route("/api/export/{collection}", get(layer_export))
-        .route("/api/dossier/canals/{id}", get(canal_dossier))
-        .route("/api/dossier", post(route_dossier))
+/// The export and dossier routes, each with its documentation.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(route_impact_export))
+        .routes(routes!(canal_impact_export))
+        .routes(routes!(layer_export))
+        .routes(routes!(canal_dossier))
+        .routes(routes!(route_dossier))
 }
 
 type Pairs = Vec<(String, String)>;
 
-impl From<ExportError> for ApiError {
-    fn from(e: ExportError) -> Self {
-        match e {
-            ExportError::Empty(_) => ApiError::NotFound(e.to_string()),
-            e if e.is_client_error() => ApiError::BadRequest(e.to_string()),
-            e => ApiError::Internal(e.into()),
-        }
-    }
-}
-
 /// `format=` and `crs=` from the query; everything else is returned for the caller.
-fn format_and_crs(q: Pairs) -> Result<(Format, ExportCrs, Pairs), ApiError> {
+fn format_and_crs(q: Pairs) -> Result<(Format, Crs, Pairs), ApiError> {
     let mut format = None;
     let mut crs = None;
     let mut rest = Vec::new();
     for (k, v) in q {
         match k.as_str() {
             "format" | "f" => format = Some(Format::parse(&v)?),
-            "crs" => crs = Some(ExportCrs::parse(&v).map_err(ExportError::from)?),
+            "crs" => crs = Some(Crs::parse(&v).map_err(ExportError::from)?),
             _ => rest.push((k, v)),
         }
     }
@@ -84,12 +75,39 @@ fn attachment(out: Output) -> Response {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ExportError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(ApiError::from)
+    Ok(tokio::task::spawn_blocking(f).await??)
 }
 
+/// Download a layer, or a filtered part of it, as a file
+///
+/// Besides the parameters below, any property filters by equality (`?status=planned`);
+/// a personal property needs a viewer. Personal properties are left out for the public.
+#[utoipa::path(
+    get,
+    path = "/api/export/{collectionId}",
+    tag = TAG_EXPORT,
+    operation_id = "exportLayer",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        ("format" = Option<docs::ExportFormat>, Query, description = "The file format (geojson by default)"),
+        ("crs" = Option<docs::ExportCrsName>, Query, description = "The CRS of the file (the format's default when absent)"),
+        ("bbox" = Option<Vec<f64>>, Query, style = Form, explode = false, min_items = 4, max_items = 6,
+            description = "minlon,minlat,maxlon,maxlat in CRS84; minx ≤ maxx, miny ≤ maxy"),
+        ("hatch" = Option<bool>, Query,
+            description = "With format=dxf: fill each polygon with a see-through solid hatch on a `<layer>_hatch` layer (parcels by clearance step); true with another format is a 400"),
+    ),
+    responses(
+        (status = 200, description = "The file, as an attachment whose name carries the CRS; in the media type of the format", body = Vec<u8>,
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"…\""),
+                ("Content-Crs" = String, description = "The CRS of the file, as `<URI>`"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 async fn layer_export(
     State(state): State<AppState>,
     caller: Caller,
@@ -107,7 +125,7 @@ async fn layer_export(
     let mut hatch = false;
     for (k, v) in rest {
         if k == "bbox" {
-            sel.bbox = Some(parse_bbox(&v, OgcCrs::Crs84)?);
+            sel.bbox = Some(parse_bbox(&v, Crs::Wgs84)?);
         } else if k == "hatch" {
             hatch = match v.as_str() {
                 "true" | "1" => true,
@@ -148,6 +166,29 @@ async fn layer_export(
     Ok(attachment(out))
 }
 
+/// Download the taken strips of a route with their impact attributes
+#[utoipa::path(
+    post,
+    path = "/api/export/route-impact",
+    tag = TAG_EXPORT,
+    operation_id = "exportRouteImpact",
+    params(
+        ("format" = Option<docs::ExportFormat>, Query, description = "The file format (geojson by default)"),
+        ("crs" = Option<docs::ExportCrsName>, Query, description = "The CRS of the file (the format's default when absent)"),
+    ),
+    request_body = docs::RouteImpactRequest,
+    responses(
+        (status = 200, description = "The file, as an attachment whose name carries the CRS; in the media type of the format", body = Vec<u8>,
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"…\""),
+                ("Content-Crs" = String, description = "The CRS of the file, as `<URI>`"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+        (status = 422, response = docs::UnprocessableEntity),
+    )
+)]
 async fn route_impact_export(
     State(state): State<AppState>,
     caller: Caller,
@@ -181,6 +222,29 @@ fn width_param(rest: &Pairs) -> Result<f64, ApiError> {
     super::params::width_from_query(w)
 }
 
+/// Download the taken strips of a stored canal
+#[utoipa::path(
+    get,
+    path = "/api/export/canals/{canalId}/impact",
+    tag = TAG_EXPORT,
+    operation_id = "exportCanalImpact",
+    params(
+        ("canalId" = String, Path, description = "The canal id"),
+        ("format" = Option<docs::ExportFormat>, Query, description = "The file format (geojson by default)"),
+        ("crs" = Option<docs::ExportCrsName>, Query, description = "The CRS of the file (the format's default when absent)"),
+        ("corridor_width_m" = Option<f64>, Query, minimum = 0.1, maximum = 200.0, description = "The corridor's width in metres: from 0.1 to 200; 6 when absent"),
+    ),
+    responses(
+        (status = 200, description = "The file, as an attachment whose name carries the CRS; in the media type of the format", body = Vec<u8>,
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"…\""),
+                ("Content-Crs" = String, description = "The CRS of the file, as `<URI>`"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 async fn canal_impact_export(
     State(state): State<AppState>,
     caller: Caller,
@@ -197,6 +261,30 @@ async fn canal_impact_export(
     Ok(attachment(out))
 }
 
+/// The engineering dossier of a stored canal
+///
+/// One zip with DXF, Shapefile, alignment and land-taken tables in VN-2000; the
+/// land-taken tables carry no owners for the public.
+#[utoipa::path(
+    get,
+    path = "/api/dossier/canals/{canalId}",
+    tag = TAG_EXPORT,
+    operation_id = "canalDossier",
+    params(
+        ("canalId" = String, Path, description = "The canal id"),
+        ("corridor_width_m" = Option<f64>, Query, minimum = 0.1, maximum = 200.0, description = "The corridor's width in metres: from 0.1 to 200; 6 when absent"),
+    ),
+    responses(
+        (status = 200, description = "The dossier: one zip with DXF, Shapefile, alignment and land-taken tables in VN-2000", body = Vec<u8>, content_type = "application/zip",
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"…\""),
+                ("Content-Crs" = String, description = "The CRS of the drawings, as `<URI>`"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 async fn canal_dossier(
     State(state): State<AppState>,
     caller: Caller,
@@ -207,9 +295,39 @@ async fn canal_dossier(
     let width = width_param(&q)?;
     let data = state.dataset();
     let line = canal_route(&data, &id)?;
-    dossier(&caller, data, id, line, width).await
+    let tables = state.tables();
+    let (d, canal) = (data.clone(), id.clone());
+    let hydraulics = super::compute(move || {
+        crate::analysis::hydraulics::dossier_hydraulics(
+            super::hydraulics::inputs(&d),
+            &tables,
+            &canal,
+        )
+    })
+    .await?
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    dossier(&caller, data, id, line, width, Some(hydraulics)).await
 }
 
+/// The engineering dossier of a drawn route
+#[utoipa::path(
+    post,
+    path = "/api/dossier",
+    tag = TAG_EXPORT,
+    operation_id = "routeDossier",
+    request_body = docs::RouteImpactRequest,
+    responses(
+        (status = 200, description = "The dossier: one zip with DXF, Shapefile, alignment and land-taken tables in VN-2000", body = Vec<u8>, content_type = "application/zip",
+            headers(
+                ("Content-Disposition" = String, description = "attachment; filename=\"…\""),
+                ("Content-Crs" = String, description = "The CRS of the drawings, as `<URI>`"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+        (status = 422, response = docs::UnprocessableEntity),
+    )
+)]
 async fn route_dossier(
     State(state): State<AppState>,
     caller: Caller,
@@ -217,7 +335,7 @@ async fn route_dossier(
 ) -> Result<Response, ApiError> {
     let data = state.dataset();
     let (line, width) = route_from_body(body, &data)?;
-    dossier(&caller, data, "route".into(), line, width).await
+    dossier(&caller, data, "route".into(), line, width, None).await
 }
 
 /// The dossier zip; for a caller who may not see personal data the land-taken tables
@@ -228,8 +346,12 @@ async fn dossier(
     name: String,
     line: geo::LineString,
     width: f64,
+    hydraulics: Option<export::dossier::DossierHydraulics>,
 ) -> Result<Response, ApiError> {
     let impact = impact_for(caller, data.clone(), line.clone(), width, true).await?;
-    let out = blocking(move || export::dossier::dossier(&data, &name, &line, &impact)).await?;
+    let out = blocking(move || {
+        export::dossier::dossier_with_hydraulics(&data, &name, &line, &impact, hydraulics.as_ref())
+    })
+    .await?;
     Ok(attachment(out))
 }

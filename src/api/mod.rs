@@ -41,9 +41,11 @@ use crate::store::live::Store;
 
 pub mod analyses;
 pub mod auth;
+pub mod docs;
 pub mod edit;
 pub mod etag;
 pub mod export;
+pub mod hydraulics;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
@@ -64,6 +66,7 @@ pub struct AppState {
     store: Arc<Store>,
     auth: Arc<Auth>,
     passwords: Arc<auth::PasswordGate>,
+    tables: Arc<crate::hydraulics::Tables>,
     /// Where the map page's files are.
     pub web_dir: PathBuf,
 }
@@ -85,8 +88,21 @@ impl AppState {
             store: Arc::new(store),
             auth: Arc::new(auth),
             passwords: Arc::new(auth::PasswordGate::default()),
+            tables: Arc::new(bundled_tables()),
             web_dir,
         }
+    }
+
+    /// The same state with these design tables (e.g. with the data directory's own rain
+    /// stations: [`crate::hydraulics::Tables::for_data_dir`]).
+    pub fn with_tables(mut self, tables: crate::hydraulics::Tables) -> Self {
+        self.tables = Arc::new(tables);
+        self
+    }
+
+    /// The design tables of the drainage check.
+    pub fn tables(&self) -> Arc<crate::hydraulics::Tables> {
+        Arc::clone(&self.tables)
     }
 
     /// Users and sessions.
@@ -114,6 +130,12 @@ impl AppState {
 /// styles only, OpenStreetMap's tiles as images, and may not be framed.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https://tile.openstreetmap.org https://*.tile.openstreetmap.org; connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
+/// The tables compiled in; their unit tests check every file, so this cannot fail in a
+/// built binary.
+fn bundled_tables() -> crate::hydraulics::Tables {
+    crate::hydraulics::Tables::bundled().expect("data/hydraulics/ compiled in and tested")
+}
+
 /// Builds the whole router over `state`.
 ///
 /// Cross-origin requests may read (GET, HEAD) what the public may read, without
@@ -134,13 +156,8 @@ pub fn app(state: AppState) -> Router {
             HeaderName::from_static("content-crs"),
         ]);
     Router::new()
-        .merge(ogc::routes())
-        .merge(reports::routes())
-        .merge(analyses::routes())
-        .merge(export::routes())
+        // Every operation, routed from the annotations that document it.
         .merge(openapi::routes())
-        .merge(auth::routes())
-        .merge(edit::routes())
         .nest_service(
             "/static",
             static_files.layer(axum::middleware::from_fn(only_page_files)),
@@ -330,6 +347,24 @@ impl ApiError {
     }
 }
 
+/// The JSON body of every error answer.
+#[derive(serde::Serialize)]
+struct ErrorBody {
+    /// What was wrong.
+    error: String,
+    /// The HTTP status, again.
+    status: u16,
+    /// The field that broke a rule (422 of a feature or value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    /// The rule it broke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<crate::model::schema::Rule>,
+    /// How long to wait (429).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retry_after_s: Option<u64>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
@@ -339,23 +374,23 @@ impl IntoResponse for ApiError {
         if let ApiError::DiskFull(m) = &self {
             tracing::error!("{m}");
         }
-        let mut body = serde_json::json!({
-            "error": self.to_string(),
-            "status": status.as_u16(),
-        });
-        if let ApiError::Invalid(i) = &self {
-            body["field"] = i.field.clone().into();
-            body["rule"] = serde_json::to_value(i.rule).unwrap_or_default();
-        }
         let retry_after = match &self {
+            // Whole seconds, rounded up, at least one.
             ApiError::TooMany { retry_after, .. } => {
-                // Whole seconds, rounded up, at least one.
-                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-                let secs = secs.max(1);
-                body["retry_after_s"] = secs.into();
-                Some(secs)
+                Some((retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0)).max(1))
             }
             _ => None,
+        };
+        let (field, rule) = match &self {
+            ApiError::Invalid(i) => (Some(i.field.clone()), Some(i.rule)),
+            _ => (None, None),
+        };
+        let body = ErrorBody {
+            error: self.to_string(),
+            status: status.as_u16(),
+            field,
+            rule,
+            retry_after_s: retry_after,
         };
         let mut resp = (status, axum::Json(body)).into_response();
         if let Some(secs) = retry_after {
@@ -412,6 +447,119 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+// Each domain error becomes its HTTP answer here, once, so that handlers pass errors on
+// with `?`.
+
+impl From<crate::store::live::StoreError> for ApiError {
+    fn from(e: crate::store::live::StoreError) -> Self {
+        use crate::store::live::StoreError;
+        match e {
+            StoreError::Edit(e) => e.into(),
+            StoreError::Stale { .. } => ApiError::PreconditionFailed(e.to_string()),
+            StoreError::KeyReused { .. } => ApiError::Unprocessable(e.to_string()),
+            StoreError::Journal(j) => j.into(),
+        }
+    }
+}
+
+impl From<crate::store::edit::EditError> for ApiError {
+    fn from(e: crate::store::edit::EditError) -> Self {
+        use crate::store::edit::EditError;
+        match e {
+            EditError::NotFound { .. } => ApiError::NotFound(e.to_string()),
+            EditError::Exists { .. } | EditError::Referenced(_) => {
+                ApiError::Conflict(e.to_string())
+            }
+            EditError::Invalid(i) => ApiError::Invalid(i),
+        }
+    }
+}
+
+impl From<crate::store::journal::JournalError> for ApiError {
+    fn from(e: crate::store::journal::JournalError) -> Self {
+        if is_disk_full(&e) {
+            ApiError::DiskFull(
+                "the disk is full: the edit was not stored; free some space and send it again"
+                    .into(),
+            )
+        } else {
+            ApiError::Internal(e.into())
+        }
+    }
+}
+
+impl From<crate::export::ExportError> for ApiError {
+    fn from(e: crate::export::ExportError) -> Self {
+        use crate::export::ExportError;
+        match e {
+            ExportError::Empty(_) => ApiError::NotFound(e.to_string()),
+            e if e.is_client_error() => ApiError::BadRequest(e.to_string()),
+            e => ApiError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<crate::auth::AuthError> for ApiError {
+    fn from(e: crate::auth::AuthError) -> Self {
+        use crate::auth::AuthError;
+        match e {
+            AuthError::Invalid(m) => ApiError::BadRequest(m),
+            AuthError::NoSuchUser(_) => ApiError::NotFound(e.to_string()),
+            ref io @ AuthError::Io { .. } if is_disk_full(io) => ApiError::DiskFull(
+                "the disk is full: the user was not saved; free some space and try again".into(),
+            ),
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<crate::analysis::contributions::ContributionError> for ApiError {
+    fn from(e: crate::analysis::contributions::ContributionError) -> Self {
+        use crate::analysis::contributions::ContributionError;
+        match e {
+            ContributionError::UnknownVillage(_) => ApiError::NotFound(e.to_string()),
+            ContributionError::Crs(e) => e.into(),
+        }
+    }
+}
+
+/// A route or corridor width from a query string or a route body that cannot be used
+/// (400). A width given as a JSON member is a 422 naming it
+/// ([`params::width_from_body`]).
+impl From<crate::analysis::route::RouteError> for ApiError {
+    fn from(e: crate::analysis::route::RouteError) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
+}
+
+/// PROJ failing on stored, checked data is our fault.
+impl From<crate::crs::CrsError> for ApiError {
+    fn from(e: crate::crs::CrsError) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+/// Failing to serialise an answer is our fault; a client's JSON is read through
+/// [`ApiJson`], whose rejections say what was wrong.
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+/// Work moved off the async workers panicked or was cancelled.
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<tokio::sync::AcquireError> for ApiError {
+    fn from(e: tokio::sync::AcquireError) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
 /// `axum::Json` whose rejections are [`ApiError`]s.
 pub struct ApiJson<T>(pub T);
 
@@ -456,15 +604,10 @@ pub async fn compute<T: Send + 'static>(
     let turns = TURNS.get_or_init(|| {
         tokio::sync::Semaphore::new(2 * std::thread::available_parallelism().map_or(1, |n| n.get()))
     });
-    let _turn = turns
-        .acquire()
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let _turn = turns.acquire().await?;
     match tokio::runtime::Handle::current().runtime_flavor() {
         tokio::runtime::RuntimeFlavor::MultiThread => Ok(tokio::task::block_in_place(f)),
-        _ => tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| ApiError::Internal(e.into())),
+        _ => Ok(tokio::task::spawn_blocking(f).await?),
     }
 }
 
@@ -479,7 +622,7 @@ pub fn json_with_type(value: &impl serde::Serialize, media_type: &'static str) -
             bytes,
         )
             .into_response(),
-        Err(e) => ApiError::Internal(e.into()).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
     }
 }
 

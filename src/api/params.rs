@@ -18,7 +18,7 @@ pub fn width_from_query(text: Option<&str>) -> Result<f64, ApiError> {
             "corridor_width_m must be a number of metres, found `{text}`"
         ))
     })?;
-    check_width(w).map_err(|e| ApiError::BadRequest(e.to_string()))
+    Ok(check_width(w)?)
 }
 
 /// The corridor width of a JSON body: a JSON number (not a string holding one); the

@@ -35,7 +35,19 @@ pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 const BASIC_CACHE_TTL: Duration = Duration::from_secs(300);
 
 /// A role, from least to most trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Anyone, without signing in.
@@ -278,9 +290,15 @@ impl Auth {
     /// Adds a user or changes an existing user's role and password, and saves the file.
     pub fn set_user(&self, name: &str, role: Role, password: &str) -> Result<(), AuthError> {
         let name = name.trim();
-        if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control() || c == ':') {
+        // Counted in characters, as the message (and the API document's maxLength) says:
+        // a Vietnamese name of 64 letters takes up to 192 bytes.
+        if name.is_empty()
+            || name.chars().count() > 64
+            || name.chars().any(|c| c.is_control() || c == ':')
+        {
             return Err(AuthError::Invalid(
-                "a user name is 1–64 characters, without ':'".into(),
+                "a user name is 1–64 characters, not all spaces, without ':' or control characters"
+                    .into(),
             ));
         }
         if password.chars().count() < 8 {

@@ -1,14 +1,31 @@
-//! Coordinate systems: the named CRSs drainplan speaks, and the metric projection that every
-//! area, buffer and intersection goes through.
+//! Coordinate systems, all in one place: the CRSs drainplan reads and writes ([`Crs`]),
+//! how each is named and written inside files, the one cache of PROJ transformations,
+//! the metric projection every area, buffer and intersection goes through (through the
+//! interpolation grid over the data's area, [`grid::MetricGrid`], for loaded and edited
+//! features alike), and the rounding of projected coordinates.
 //!
 //! Data are stored in WGS84 longitude/latitude. Areas and buffers are computed in VN-2000 /
 //! TM-3 zone 104°45′ (EPSG:9208, the Nghệ An provincial zone) through PROJ, with EPSG's
 //! datum shift; lengths are geodesic on the WGS84 ellipsoid.
+//!
+//! Rounding policy ([`round_projected`]): projected coordinates leave the service rounded,
+//! never degrees. Files made for survey and CAD work (DXF, shapefiles, GeoPackage, CSV
+//! tables, the dossier) carry whole millimetres ([`Precision::Millimetre`]), the precision
+//! of a survey; OGC API answers carry 0.1 mm ([`Precision::TenthMillimetre`]), so that a
+//! client that projects back and forth loses nothing it could measure. Finer digits are
+//! noise from the datum shift. Metric geometry inside analyses is not rounded.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 
-use geo::{Coord, Geodesic, Length, LineString, MapCoords};
+use geo::{Coord, Geodesic, Length, LineString, MapCoords, Rect};
 use proj::Proj;
+
+pub mod grid;
+pub mod names;
+
+pub use grid::MetricGrid;
+pub use names::{CRS84_URI, Crs, Projector, UnknownCrs, round_mm};
 
 /// WGS84 longitude/latitude, the storage CRS.
 pub const WGS84: &str = "EPSG:4326";
@@ -45,26 +62,142 @@ pub enum CrsError {
 }
 
 thread_local! {
-    // A PROJ context is not thread-safe, so each thread keeps its own pair of transformers.
-    static METRIC: RefCell<Option<(Proj, Proj)>> = const { RefCell::new(None) };
+    // The one cache of PROJ transformations. A PROJ context is not thread-safe and costs a
+    // database lookup to build, so each thread keeps the transformations it has needed.
+    static TRANSFORMERS: RefCell<HashMap<(Crs, Crs), Proj>> = RefCell::new(HashMap::new());
 }
 
-fn with_metric<R>(f: impl FnOnce(&Proj, &Proj) -> R) -> Result<R, CrsError> {
-    METRIC.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some((
-                transformer(WGS84, VN2000_TM3_NGHE_AN)?,
-                transformer(VN2000_TM3_NGHE_AN, WGS84)?,
-            ));
-        }
-        let (fwd, inv) = slot.as_ref().expect("set just above");
-        Ok(f(fwd, inv))
+/// Runs `f` with this thread's PROJ transformation `from` → `to`.
+pub fn with_transformer<R>(from: Crs, to: Crs, f: impl FnOnce(&Proj) -> R) -> Result<R, CrsError> {
+    TRANSFORMERS.with(|cell| {
+        let mut map = cell.borrow_mut();
+        let proj = match map.entry((from, to)) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(transformer(from.proj_definition(), to.proj_definition())?)
+            }
+        };
+        Ok(f(proj))
     })
 }
 
+/// Transforms one coordinate `from` → `to` through PROJ, unrounded.
+pub fn transform(c: Coord, from: Crs, to: Crs) -> Result<Coord, CrsError> {
+    if from == to {
+        return Ok(c);
+    }
+    with_transformer(from, to, |p| p.convert((c.x, c.y)))?
+        .map(|(x, y)| Coord { x, y })
+        .map_err(|source| CrsError::Transform {
+            x: c.x,
+            y: c.y,
+            source,
+        })
+}
+
+/// How finely projected coordinates are written (see the module's rounding policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// Whole millimetres: files for survey and CAD work.
+    Millimetre,
+    /// Tenths of a millimetre: OGC API answers.
+    TenthMillimetre,
+}
+
+/// A projected value (metres) rounded as `precision` says.
+pub fn round_projected(v: f64, precision: Precision) -> f64 {
+    let scale = match precision {
+        Precision::Millimetre => 1e3,
+        Precision::TenthMillimetre => 1e4,
+    };
+    (v * scale).round() / scale
+}
+
+/// Transforms a geometry `from` → `to`; projected output rounded to `precision`, degrees
+/// left as PROJ gives them.
+pub fn transform_geometry<G: MapCoords<f64, f64>>(
+    g: &G,
+    from: Crs,
+    to: Crs,
+    precision: Precision,
+) -> Result<G::Output, CrsError> {
+    let round = !to.is_geographic();
+    g.try_map_coords(|c| {
+        let t = transform(c, from, to)?;
+        Ok(if round {
+            Coord {
+                x: round_projected(t.x, precision),
+                y: round_projected(t.y, precision),
+            }
+        } else {
+            t
+        })
+    })
+}
+
+/// The CRS84 box that holds the whole of `rect` given in `from`: its edges are sampled
+/// (a straight edge in a projected CRS is slightly curved in degrees), and the result grown
+/// by about 1 cm so that the R-tree query it feeds can only find too many features, never
+/// too few; the exact test is then made in `from`.
+pub fn rect_to_wgs84(rect: Rect, from: Crs) -> Result<Rect, CrsError> {
+    if from.is_geographic() {
+        return Ok(rect);
+    }
+    const STEPS: usize = 16;
+    let (min, max) = (rect.min(), rect.max());
+    let mut points = Vec::with_capacity(4 * STEPS);
+    for i in 0..STEPS {
+        let t = i as f64 / STEPS as f64;
+        let x = min.x + t * (max.x - min.x);
+        let y = min.y + t * (max.y - min.y);
+        let x_back = max.x - t * (max.x - min.x);
+        let y_back = max.y - t * (max.y - min.y);
+        points.push((x, min.y));
+        points.push((max.x, y));
+        points.push((x_back, max.y));
+        points.push((min.x, y_back));
+    }
+    let converted = with_transformer(from, Crs::Wgs84, |proj| {
+        points
+            .iter()
+            .map(|&(x, y)| {
+                proj.convert((x, y))
+                    .map_err(|source| CrsError::Transform { x, y, source })
+            })
+            .collect::<Result<Vec<(f64, f64)>, CrsError>>()
+    })??;
+    let pad = 1e-7;
+    let (mut lo, mut hi) = (
+        Coord {
+            x: f64::INFINITY,
+            y: f64::INFINITY,
+        },
+        Coord {
+            x: f64::NEG_INFINITY,
+            y: f64::NEG_INFINITY,
+        },
+    );
+    for (x, y) in converted {
+        lo.x = lo.x.min(x);
+        lo.y = lo.y.min(y);
+        hi.x = hi.x.max(x);
+        hi.y = hi.y.max(y);
+    }
+    Ok(Rect::new(
+        Coord {
+            x: lo.x - pad,
+            y: lo.y - pad,
+        },
+        Coord {
+            x: hi.x + pad,
+            y: hi.y + pad,
+        },
+    ))
+}
+
 /// A PROJ transformation between two CRSs, taking and giving (x, y) = (lon, lat) or (E, N).
-pub fn transformer(from: &str, to: &str) -> Result<Proj, CrsError> {
+/// Uncached: use [`with_transformer`].
+fn transformer(from: &str, to: &str) -> Result<Proj, CrsError> {
     Proj::new_known_crs(from, to, None).map_err(|source| CrsError::Setup {
         from: from.to_owned(),
         to: to.to_owned(),
@@ -74,29 +207,18 @@ pub fn transformer(from: &str, to: &str) -> Result<Proj, CrsError> {
 
 /// Checks that PROJ and its database can build the metric transformation.
 pub fn check() -> Result<(), CrsError> {
-    with_metric(|_, _| ())
+    with_transformer(Crs::Wgs84, Crs::Tm3NgheAn, |_| ())?;
+    with_transformer(Crs::Tm3NgheAn, Crs::Wgs84, |_| ())
 }
 
 /// Projects WGS84 (lon, lat) to VN-2000 / TM-3 104-45 (E, N) metres.
 pub fn to_metric(c: Coord) -> Result<Coord, CrsError> {
-    with_metric(|fwd, _| fwd.convert((c.x, c.y)))?
-        .map(|(x, y)| Coord { x, y })
-        .map_err(|source| CrsError::Transform {
-            x: c.x,
-            y: c.y,
-            source,
-        })
+    transform(c, Crs::Wgs84, Crs::Tm3NgheAn)
 }
 
 /// Projects VN-2000 / TM-3 104-45 (E, N) back to WGS84 (lon, lat).
 pub fn to_wgs84(c: Coord) -> Result<Coord, CrsError> {
-    with_metric(|_, inv| inv.convert((c.x, c.y)))?
-        .map(|(x, y)| Coord { x, y })
-        .map_err(|source| CrsError::Transform {
-            x: c.x,
-            y: c.y,
-            source,
-        })
+    transform(c, Crs::Tm3NgheAn, Crs::Wgs84)
 }
 
 /// Projects any geometry to the metric CRS.
@@ -158,6 +280,7 @@ pub fn ground_length_m(line: &LineString) -> f64 {
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
+    use geo::point;
 
     #[test]
     fn ground_length_agrees_with_karneys_geodesic() {
@@ -211,5 +334,47 @@ mod tests {
         // M = a(1-e²)/(1-e² sin²φ)^1.5 · π/10800 at the mid latitude).
         let line = LineString::from(vec![(105.7, 19.2), (105.7, 19.2 + 1.0 / 60.0)]);
         assert_abs_diff_eq!(geodesic_length_m(&line), 1844.91, epsilon = 0.05);
+    }
+
+    #[test]
+    fn a_point_reaches_the_published_vn2000_values() {
+        // cs2cs (PROJ 9.1.1): `echo "19.22 105.70" | cs2cs -d 4 EPSG:4326 EPSG:9208`
+        // → 599692.5147 2126189.3926; with EPSG:3405 → 573382.9066 2125427.1698.
+        let g = geo::Geometry::Point(point! { x: 105.70, y: 19.22 });
+        let geo::Geometry::Point(p) =
+            transform_geometry(&g, Crs::Wgs84, Crs::Tm3NgheAn, Precision::TenthMillimetre)
+                .expect("PROJ transforms")
+        else {
+            panic!("not a point")
+        };
+        assert_abs_diff_eq!(p.x(), 599_692.514_7, epsilon = 1e-4);
+        assert_abs_diff_eq!(p.y(), 2_126_189.392_6, epsilon = 1e-4);
+        let geo::Geometry::Point(p) =
+            transform_geometry(&g, Crs::Wgs84, Crs::Utm48n, Precision::TenthMillimetre)
+                .expect("PROJ transforms")
+        else {
+            panic!("not a point")
+        };
+        assert_abs_diff_eq!(p.x(), 573_382.906_6, epsilon = 1e-4);
+        assert_abs_diff_eq!(p.y(), 2_125_427.169_8, epsilon = 1e-4);
+    }
+
+    #[test]
+    fn a_projected_box_maps_to_a_degree_box_around_it() {
+        let r = Rect::new(
+            Coord {
+                x: 599_682.5,
+                y: 2_126_179.4,
+            },
+            Coord {
+                x: 599_702.5,
+                y: 2_126_199.4,
+            },
+        );
+        let d = rect_to_wgs84(r, Crs::Tm3NgheAn).expect("PROJ transforms");
+        // 10 m is about 9.5e-5° of longitude and 9.0e-5° of latitude here.
+        assert!(d.min().x < 105.70 && 105.70 < d.max().x);
+        assert!(d.min().y < 19.22 && 19.22 < d.max().y);
+        assert!(d.width() < 3e-4 && d.height() < 3e-4);
     }
 }

@@ -24,13 +24,16 @@ use geo::{Geometry, LineString};
 use serde_json::{Value, json};
 
 use super::sheet::{Column, Sheet, Total, Unit, Workbook};
-use super::{ExportCrs, ExportError, Output, Row, Table, impact_table, shapefile, xlsx, zipfile};
+use super::{Crs, ExportError, Output, Row, Table, impact_table, shapefile, xlsx, zipfile};
 use crate::analysis::route_impact::RouteImpact;
 use crate::crs::geodesic_length_m;
 use crate::store::Dataset;
 
+/// Where the dossier's land lies, as the commune's own papers name it since July 2025.
+pub const PLACE: &str = "Quỳnh Liên (nay thuộc phường Quỳnh Mai), tỉnh Nghệ An";
+
 /// The CRS of every file in the bundle.
-pub const DOSSIER_CRS: ExportCrs = ExportCrs::Tm3NgheAn;
+pub const DOSSIER_CRS: Crs = Crs::Tm3NgheAn;
 
 /// A station along the route written as engineers do: `Km1+234.57` (km, then metres to
 /// the centimetre).
@@ -44,6 +47,18 @@ pub fn chainage(m: f64) -> String {
     )
 }
 
+/// What the drainage check says of a stored canal, for its dossier: `hydraulics.txt` and
+/// `profile.svg` in the bundle, and the verdict in the README.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierHydraulics {
+    /// The verdict in words: "carries X l/s against a design inflow of Y l/s from Z ha",
+    /// the flood zones drained and the unverified-constants flag (or why the canal could
+    /// not be checked).
+    pub text: String,
+    /// The longitudinal profile, when it could be drawn.
+    pub profile_svg: Option<String>,
+}
+
 /// Builds the bundle for `route` (WGS84) named `name` (a canal id or `route`) from its
 /// `impact` (computed by [`route_impact`](crate::analysis::route_impact::route_impact),
 /// redacted or not by the caller).
@@ -52,6 +67,17 @@ pub fn dossier(
     name: &str,
     route: &LineString,
     impact: &RouteImpact,
+) -> Result<Output, ExportError> {
+    dossier_with_hydraulics(data, name, route, impact, None)
+}
+
+/// [`dossier`] with a stored canal's drainage check (its verdict and profile).
+pub fn dossier_with_hydraulics(
+    data: &Dataset,
+    name: &str,
+    route: &LineString,
+    impact: &RouteImpact,
+    hydraulics: Option<&DossierHydraulics>,
 ) -> Result<Output, ExportError> {
     let crs = DOSSIER_CRS;
     let tag = crs.file_tag();
@@ -90,14 +116,20 @@ pub fn dossier(
         let book = Workbook::new(sheet.name.clone(), vec![sheet]);
         files.push((format!("{stem}.xlsx"), xlsx::write(&book)?));
     }
+    if let Some(h) = hydraulics {
+        files.push(("hydraulics.txt".into(), h.text.clone().into_bytes()));
+        if let Some(svg) = &h.profile_svg {
+            files.push(("profile.svg".into(), svg.clone().into_bytes()));
+        }
+    }
     let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
-    files.insert(
-        0,
-        (
-            "README.txt".into(),
-            readme(name, impact, &names, &projected).into_bytes(),
-        ),
-    );
+    let mut text = readme(name, impact, &names, &projected);
+    if let Some(h) = hydraulics {
+        text.push_str("\nHydraulic check\n---------------\n");
+        text.push_str(&h.text);
+        text.push('\n');
+    }
+    files.insert(0, ("README.txt".into(), text.into_bytes()));
     Ok(Output {
         file_name: format!("dossier_{safe}_{tag}.zip"),
         media_type: "application/zip",
@@ -125,7 +157,7 @@ fn drawing_tables(
         }],
         layer_by: None,
         hatch: false,
-        crs: ExportCrs::Wgs84,
+        crs: Crs::Wgs84,
     };
     let mut route_table = one(
         "route",
@@ -176,7 +208,7 @@ fn drawing_tables(
 
 /// The alignment table of `route`: each vertex with its chainage (`Km0+000.00`, ground
 /// distance along the route) and its E, N in `crs` to the mm.
-pub fn alignment_sheet(route: &LineString, crs: ExportCrs) -> Result<Sheet, ExportError> {
+pub fn alignment_sheet(route: &LineString, crs: Crs) -> Result<Sheet, ExportError> {
     let p = crs.projector()?;
     let mut sheet = Sheet::new(
         "Tọa độ tuyến (alignment)",
@@ -245,8 +277,8 @@ pub fn land_taken_by_parcel(impact: &RouteImpact) -> Sheet {
             p.map_sheet.into(),
             p.parcel_no.into(),
             p.id.clone().into(),
-            p.owner_name.clone().into(),
-            p.owner_household.clone().into(),
+            withheld_or(impact, &p.owner_name).into(),
+            withheld_or(impact, &p.owner_household).into(),
             p.village.clone().into(),
             p.land_use.clone().into(),
             p.parcel_area_m2.into(),
@@ -260,9 +292,23 @@ pub fn land_taken_by_parcel(impact: &RouteImpact) -> Sheet {
     sheet
 }
 
-/// The group of parcels with no owner household (roads, public land) or whose owner the
-/// caller may not see.
+/// An owner field as a table shows it: "(withheld)" when the caller may not see owners.
+fn withheld_or(impact: &RouteImpact, field: &Option<String>) -> Option<String> {
+    if impact.owners_withheld {
+        Some(WITHHELD.into())
+    } else {
+        field.clone()
+    }
+}
+
+/// An owner field the caller may not see.
+const WITHHELD: &str = "(withheld)";
+
+/// The group of parcels with no owner household (roads, public land).
 const NO_OWNER: &str = "(no owner)";
+/// The one group of all parcels when the caller may not see owners: the owners are
+/// there, only withheld, so the household count comes from the impact's totals.
+const OWNERS_WITHHELD: &str = "(owners withheld)";
 
 #[derive(Default)]
 struct OwnerSum {
@@ -273,12 +319,17 @@ struct OwnerSum {
     gates: usize,
 }
 
-/// The land `impact` takes, one row per owner household (parcels without a visible
-/// owner together), with totals.
+/// The land `impact` takes, one row per owner household (parcels without an owner
+/// together), with totals; for a redacted `impact`, one row of all parcels whose owners
+/// are withheld, the household count still the true one.
 pub fn land_taken_by_owner(impact: &RouteImpact) -> Sheet {
     let mut owners: BTreeMap<String, OwnerSum> = BTreeMap::new();
     for p in &impact.parcels {
-        let key = p.owner_household.clone().unwrap_or_else(|| NO_OWNER.into());
+        let key = if impact.owners_withheld {
+            OWNERS_WITHHELD.into()
+        } else {
+            p.owner_household.clone().unwrap_or_else(|| NO_OWNER.into())
+        };
         let s = owners.entry(key).or_default();
         s.name = p.owner_name.clone();
         s.parcels.push(format!("{}/{}", p.map_sheet, p.parcel_no));
@@ -287,7 +338,8 @@ pub fn land_taken_by_owner(impact: &RouteImpact) -> Sheet {
         s.fence_m += Unit::Metres.round(p.fence_to_rebuild_m);
         s.gates += usize::from(p.gate_to_rebuild);
     }
-    let households = owners.keys().filter(|k| *k != NO_OWNER).count();
+    // The distinct owner households, counted once where the route is measured.
+    let households = impact.totals.households_affected;
     let mut sheet = Sheet::new(
         "Thu hồi theo chủ hộ (by owner)",
         vec![
@@ -344,6 +396,7 @@ fn readme(name: &str, impact: &RouteImpact, files: &[String], tables: &[Table]) 
     let mut s = String::new();
     let _ = writeln!(s, "drainplan dossier for {name}");
     let _ = writeln!(s, "{}", "=".repeat(24 + name.chars().count()));
+    let _ = writeln!(s, "\n{PLACE}");
     let _ = writeln!(
         s,
         "\nRoute length {:.2} m (ground, geodesic on the WGS84 ellipsoid), corridor {} m wide\n\
@@ -381,6 +434,14 @@ fn readme(name: &str, impact: &RouteImpact, files: &[String], tables: &[Table]) 
          filters and totals written as formulas over the rows. Land-taken tables hold\n\
          personal data: share them only with the people working on this dossier."
     );
+    if impact.owners_withheld {
+        let _ = writeln!(
+            s,
+            "\nThis copy was made for a caller who may not see personal data: owners' names\n\
+             and households are withheld (\"{OWNERS_WITHHELD}\"); every count and area is the\n\
+             full one."
+        );
+    }
     s
 }
 
@@ -415,6 +476,8 @@ fn describe(file: &str, tables: &[Table]) -> String {
         ("dbf", Some(t)) => format!("Shapefile attributes of {} (UTF-8)", what(t)),
         ("prj", Some(_)) => format!("Shapefile CRS, ESRI WKT of {}", DOSSIER_CRS.name()),
         ("cpg", Some(_)) => "Shapefile text encoding (UTF-8)".into(),
+        _ if file == "hydraulics.txt" => "the canal's drainage check: design inflow against capacity (TCVN 7957 rational method, Manning), the flood zones it drains, the constants' verification flag".into(),
+        _ if file == "profile.svg" => "longitudinal profile: ground, top of bank, design water level and bed against chainage".into(),
         _ if file.starts_with("alignment") => format!("alignment coordinate table: vertex, chainage Km0+000.00, chainage in metres, E, N{}", as_what(ext)),
         _ if file.contains("by_parcel") => format!("land taken per parcel (sheet, number, owner, areas, clearance status, fences) with totals{}", as_what(ext)),
         _ if file.contains("by_owner") => format!("land taken per owner household with totals{}", as_what(ext)),

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ExportCrs, ExportError, Table};
+use super::{Crs, ExportError, Table};
 
 /// The table as GeoJSON bytes.
 pub fn write(table: &Table) -> Result<Vec<u8>, ExportError> {
@@ -23,7 +23,7 @@ pub fn write(table: &Table) -> Result<Vec<u8>, ExportError> {
     let mut fc = serde_json::Map::new();
     fc.insert("type".into(), json!("FeatureCollection"));
     fc.insert("name".into(), json!(table.name));
-    if table.crs != ExportCrs::Wgs84 {
+    if table.crs != Crs::Wgs84 {
         let name = match table.crs.epsg() {
             Some(code) => format!("urn:ogc:def:crs:EPSG::{code}"),
             None => table.crs.proj_definition().to_owned(),

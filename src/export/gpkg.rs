@@ -10,7 +10,7 @@ use geo::{BoundingRect, Geometry, MultiLineString, MultiPolygon};
 use rusqlite::{Connection, MAIN_DB, params_from_iter, types::Value as Sql};
 use serde_json::Value;
 
-use super::{ColumnKind, ExportCrs, ExportError, Shape, Table};
+use super::{ColumnKind, Crs, ExportError, Shape, Table};
 
 /// `GPKG` as the SQLite application id.
 const APPLICATION_ID: i32 = 0x4750_4B47;
@@ -46,7 +46,7 @@ fn err(e: impl std::fmt::Display) -> ExportError {
 }
 
 /// The srs_id a CRS gets in the file: its EPSG code, or a private id for the alternative.
-pub fn srs_id(crs: ExportCrs) -> i64 {
+pub fn srs_id(crs: Crs) -> i64 {
     crs.epsg().map_or(TOWGS84_SRS_ID, i64::from)
 }
 
@@ -58,10 +58,10 @@ pub fn write(tables: &[&Table]) -> Result<Vec<u8>, ExportError> {
     conn.pragma_update(None, "user_version", USER_VERSION)
         .map_err(err)?;
     conn.execute_batch(SCHEMA).map_err(err)?;
-    let mut crss: Vec<ExportCrs> = tables.iter().map(|t| t.crs).collect();
+    let mut crss: Vec<Crs> = tables.iter().map(|t| t.crs).collect();
     crss.dedup();
-    if !crss.contains(&ExportCrs::Wgs84) {
-        crss.push(ExportCrs::Wgs84); // the spec requires the EPSG:4326 row
+    if !crss.contains(&Crs::Wgs84) {
+        crss.push(Crs::Wgs84); // the spec requires the EPSG:4326 row
     }
     for crs in crss {
         let (org, code) = match crs.epsg() {

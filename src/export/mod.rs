@@ -26,7 +26,6 @@ use crate::model::{LayerKind, Properties};
 use crate::store::Dataset;
 use crate::store::query::Selection;
 
-pub mod crs;
 pub mod csv;
 pub mod dossier;
 pub mod dxf;
@@ -40,7 +39,7 @@ pub mod sheet;
 pub mod xlsx;
 mod zipfile;
 
-pub use self::crs::ExportCrs;
+use crate::crs::Crs;
 
 /// A file format an export can be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -129,10 +128,10 @@ impl Format {
     }
 
     /// The CRS used when none is asked for: VN-2000 TM-3 for CAD, WGS84 for the rest.
-    pub fn default_crs(self) -> ExportCrs {
+    pub fn default_crs(self) -> Crs {
         match self {
-            Format::Dxf => ExportCrs::Tm3NgheAn,
-            _ => ExportCrs::Wgs84,
+            Format::Dxf => Crs::Tm3NgheAn,
+            _ => Crs::Wgs84,
         }
     }
 }
@@ -149,7 +148,7 @@ pub enum ExportError {
     UnknownFormat(String),
     /// The CRS asked for is not one drainplan writes.
     #[error(transparent)]
-    UnknownCrs(#[from] crs::UnknownCrs),
+    UnknownCrs(#[from] crate::crs::UnknownCrs),
     /// The format cannot hold that CRS.
     #[error("{format} is defined in WGS84 only; ask for crs=EPSG:4326 or another format")]
     CrsNotAllowed {
@@ -225,13 +224,13 @@ pub struct Table {
     /// takes each hatch for one more polygon.
     pub hatch: bool,
     /// The CRS the geometries are in.
-    pub crs: ExportCrs,
+    pub crs: Crs,
 }
 
 impl Table {
     /// The table with every geometry projected to `to` (metric coordinates to the mm).
-    pub fn project(&self, to: ExportCrs) -> Result<Table, ExportError> {
-        if self.crs != ExportCrs::Wgs84 {
+    pub fn project(&self, to: Crs) -> Result<Table, ExportError> {
+        if self.crs != Crs::Wgs84 {
             return Err(ExportError::write(
                 "table",
                 "tables are projected once, from WGS84",
@@ -297,7 +296,7 @@ pub struct Output {
     /// Media type.
     pub media_type: &'static str,
     /// The CRS the coordinates are in.
-    pub crs: ExportCrs,
+    pub crs: Crs,
     /// The file.
     pub bytes: Vec<u8>,
 }
@@ -308,22 +307,23 @@ pub struct Output {
 ///
 /// ```no_run
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use drainplan::export::{self, ExportCrs, Format};
+/// use drainplan::crs::Crs;
+/// use drainplan::export::{self, Format};
 /// use drainplan::{model::LayerKind, store::{Dataset, query::Selection}};
 /// let data = Dataset::load(std::path::Path::new("data"))?;
 /// let table = export::layer_table(&data, LayerKind::Parcels, &Selection::default());
-/// let out = export::export(&table, Format::Dxf, ExportCrs::Tm3NgheAn)?;
+/// let out = export::export(&table, Format::Dxf, Crs::Tm3NgheAn)?;
 /// std::fs::write(&out.file_name, &out.bytes)?;
 /// # Ok(()) }
 /// ```
-pub fn export(table: &Table, format: Format, crs: ExportCrs) -> Result<Output, ExportError> {
+pub fn export(table: &Table, format: Format, crs: Crs) -> Result<Output, ExportError> {
     if table.rows.is_empty() {
         return Err(ExportError::Empty(format!(
             "no {} feature matches the selection",
             table.name
         )));
     }
-    if format == Format::Kml && crs != ExportCrs::Wgs84 {
+    if format == Format::Kml && crs != Crs::Wgs84 {
         return Err(ExportError::CrsNotAllowed { format: "KML" });
     }
     let projected = table.project(crs)?;
@@ -383,7 +383,7 @@ pub fn layer_table(data: &Dataset, kind: LayerKind, sel: &Selection) -> Table {
             _ => None,
         },
         hatch: false,
-        crs: ExportCrs::Wgs84,
+        crs: Crs::Wgs84,
     }
 }
 
@@ -418,7 +418,7 @@ pub fn impact_table(impact: &RouteImpact) -> Table {
         rows,
         layer_by: Some("clearance_status"),
         hatch: false,
-        crs: ExportCrs::Wgs84,
+        crs: Crs::Wgs84,
     }
 }
 
@@ -427,7 +427,7 @@ pub fn impact_table(impact: &RouteImpact) -> Table {
 pub fn impact_output(
     impact: &RouteImpact,
     format: Format,
-    crs: ExportCrs,
+    crs: Crs,
 ) -> Result<Output, ExportError> {
     if impact.parcels.is_empty() {
         return Err(ExportError::Empty(

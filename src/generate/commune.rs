@@ -479,19 +479,52 @@ pub(crate) fn build(seed: u64, k: u32) -> Result<Commune, GenerateError> {
             length_m,
             per_village,
         });
+        let h = &c.hydraulics;
+        let mut properties = props(json!({
+            "name": name,
+            "status": c.status.as_str(),
+            "villages": vnames.join(", "),
+            "funding": c.funding,
+            "width_m": c.width_m,
+            "depth_m": c.depth_m,
+            "lining": c.lining,
+            "year": c.year,
+            "status_date": c.status_date,
+            "shape": h.shape,
+        }));
+        // Every canal says its side slope (0: vertical walls), so that every feature has the
+        // same columns in an export and comes back the same from one.
+        properties.insert("side_slope".into(), json!(h.side_slope.unwrap_or(0.0)));
+        properties.insert("invert_start_m".into(), json!(h.invert_m.0));
+        properties.insert("invert_end_m".into(), json!(h.invert_m.1));
+        properties.insert("ground_start_m".into(), json!(h.ground_m.0));
+        properties.insert("ground_end_m".into(), json!(h.ground_m.1));
+        match h.flows_to {
+            spec::FlowsTo::Canal(key) => {
+                properties.insert("flows_to".into(), json!(format!("{prefix}cn-{key}")));
+            }
+            spec::FlowsTo::Outfall(o) => {
+                properties.insert("outfall".into(), json!(o));
+            }
+        }
+        properties.insert("drainage_class".into(), json!(h.drainage_class));
         layers.canals.push(Feature {
             id,
             geometry: Geometry::LineString(geometry),
+            properties,
+        });
+    }
+    for c in spec::catchments() {
+        let (x0, y0, x1, y1) = c.rect;
+        let ring = rect_ring(origin.0 + x0, origin.1 + y0, origin.0 + x1, origin.1 + y1);
+        layers.catchments.push(Feature {
+            id: format!("{prefix}ca-{}", c.key),
+            geometry: Geometry::Polygon(Polygon::new(proj.line(&ring)?, vec![])),
             properties: props(json!({
-                "name": name,
-                "status": c.status.as_str(),
-                "villages": vnames.join(", "),
-                "funding": c.funding,
-                "width_m": c.width_m,
-                "depth_m": c.depth_m,
-                "lining": c.lining,
-                "year": c.year,
-                "status_date": c.status_date,
+                "name": format!("Lưu vực {} ({})", names[c.village].1, c.key),
+                "village_id": names[c.village].0,
+                "drains_to": format!("{prefix}cn-{}", c.drains_to),
+                "drains_at": c.drains_at,
             })),
         });
     }

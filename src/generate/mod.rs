@@ -78,6 +78,8 @@ pub struct Layers {
     pub flood_zones: Vec<Feature>,
     /// Households at their dwelling.
     pub households: Vec<Feature>,
+    /// Catchments: polygons draining into a canal.
+    pub catchments: Vec<Feature>,
 }
 
 impl Layers {
@@ -89,7 +91,13 @@ impl Layers {
             LayerKind::Parcels => &self.parcels,
             LayerKind::FloodZones => &self.flood_zones,
             LayerKind::Households => &self.households,
+            LayerKind::Catchments => &self.catchments,
         }
+    }
+
+    /// The features of each file, named as the file (less `.geojson`).
+    fn files(&self) -> [(&'static str, &[Feature]); 6] {
+        LayerKind::ALL.map(|k| (k.id(), self.layer(k)))
     }
 
     fn append(&mut self, other: Layers) {
@@ -98,6 +106,7 @@ impl Layers {
         self.parcels.extend(other.parcels);
         self.flood_zones.extend(other.flood_zones);
         self.households.extend(other.households);
+        self.catchments.extend(other.catchments);
     }
 }
 
@@ -308,7 +317,7 @@ pub fn generate_to_dir(params: &Params, dir: &Path) -> Result<Summary, GenerateE
     Ok(summary)
 }
 
-/// The five files being written: each is written under a temporary name and renamed into
+/// The files being written: each is written under a temporary name and renamed into
 /// place at the end, so an interrupted run leaves the previous data set whole.
 struct LayerFiles {
     files: Vec<(PathBuf, PathBuf, BufWriter<File>, bool)>,
@@ -321,10 +330,10 @@ impl LayerFiles {
             move |source| GenerateError::Io { path, source }
         };
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-        let mut files = Vec::with_capacity(5);
-        for kind in LayerKind::ALL {
-            let path = dir.join(format!("{}.geojson", kind.id()));
-            let tmp = dir.join(format!(".{}.geojson.tmp", kind.id()));
+        let mut files = Vec::with_capacity(6);
+        for (name, _) in Layers::default().files() {
+            let path = dir.join(format!("{name}.geojson"));
+            let tmp = dir.join(format!(".{name}.geojson.tmp"));
             let mut w =
                 BufWriter::with_capacity(1 << 20, File::create(&tmp).map_err(io_err(&tmp))?);
             w.write_all(br#"{"type":"FeatureCollection","features":["#)
@@ -335,8 +344,8 @@ impl LayerFiles {
     }
 
     fn append(&mut self, layers: &Layers) -> Result<(), GenerateError> {
-        for ((_, tmp, w, first), kind) in self.files.iter_mut().zip(LayerKind::ALL) {
-            for f in layers.layer(kind) {
+        for ((_, tmp, w, first), (_, features)) in self.files.iter_mut().zip(layers.files()) {
+            for f in features {
                 let sep: &[u8] = if *first { b"\n" } else { b",\n" };
                 *first = false;
                 w.write_all(sep)

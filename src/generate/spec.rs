@@ -306,7 +306,43 @@ pub(crate) struct CanalSpec {
     /// Whether it runs along residential lots (their rows are kept residential, and its
     /// 6 m corridor takes a strip from them; the status says how far clearance has gone).
     pub along_lots: bool,
+    /// What the drainage check reads of it.
+    pub hydraulics: CanalHydraulics,
 }
+
+/// Where a canal's water goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FlowsTo {
+    /// Into the canal with this key (its upstream end).
+    Canal(&'static str),
+    /// Out of the network at this outfall.
+    Outfall(&'static str),
+}
+
+/// The hydraulic properties of a canal of the design (see [`canals`] for how they were
+/// chosen).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CanalHydraulics {
+    /// `rectangular` or `trapezoidal`.
+    pub shape: &'static str,
+    /// Side slope of a trapezoid, horizontal per vertical.
+    pub side_slope: Option<f64>,
+    /// Bed level at the west (upstream) and east (downstream) end, m above the national
+    /// height datum (Hòn Dấu).
+    pub invert_m: (f64, f64),
+    /// Ground level beside the canal at its west and east end, m.
+    pub ground_m: (f64, f64),
+    pub flows_to: FlowsTo,
+    /// Key of data/hydraulics/return_periods.csv.
+    pub drainage_class: &'static str,
+}
+
+/// The outfalls of the sample network: the sluices of the southern and the northern field
+/// ditch into the tidal creek east of the villages, which runs to the sea. (One each: a SWMM
+/// outfall takes one conduit.)
+pub(crate) const OUTFALL_SOUTH: &str = "of-east-south";
+/// See [`OUTFALL_SOUTH`].
+pub(crate) const OUTFALL_NORTH: &str = "of-east-north";
 
 /// Indices of the named villages in [`villages`].
 pub(crate) const QT: usize = 0;
@@ -333,6 +369,14 @@ pub(crate) fn canals() -> Vec<CanalSpec> {
             y: 355_500,
             length_m: 250.0,
             along_lots: true,
+            hydraulics: CanalHydraulics {
+                shape: "rectangular",
+                side_slope: None,
+                invert_m: (1.45, 0.95),
+                ground_m: (2.8, 2.5),
+                flows_to: FlowsTo::Canal("06-field"),
+                drainage_class: "village_branch",
+            },
         },
         CanalSpec {
             key: "tc-2023",
@@ -350,6 +394,14 @@ pub(crate) fn canals() -> Vec<CanalSpec> {
             y: 543_500,
             length_m: 200.0,
             along_lots: true,
+            hydraulics: CanalHydraulics {
+                shape: "rectangular",
+                side_slope: None,
+                invert_m: (1.35, 0.95),
+                ground_m: (2.8, 2.6),
+                flows_to: FlowsTo::Canal("08-field"),
+                drainage_class: "village_branch",
+            },
         },
         CanalSpec {
             key: "dd-tc-planned",
@@ -367,6 +419,14 @@ pub(crate) fn canals() -> Vec<CanalSpec> {
             y: 449_500,
             length_m: 750.0,
             along_lots: true,
+            hydraulics: CanalHydraulics {
+                shape: "rectangular",
+                side_slope: None,
+                invert_m: (1.65, 0.9),
+                ground_m: (3.2, 2.5),
+                flows_to: FlowsTo::Canal("08-field"),
+                drainage_class: "village_main",
+            },
         },
         CanalSpec {
             key: "dd-infill",
@@ -384,6 +444,14 @@ pub(crate) fn canals() -> Vec<CanalSpec> {
             y: 714 * MM,
             length_m: 248.0,
             along_lots: false,
+            hydraulics: CanalHydraulics {
+                shape: "rectangular",
+                side_slope: None,
+                invert_m: (1.95, 1.7),
+                ground_m: (3.3, 3.1),
+                flows_to: FlowsTo::Canal("dd-tc-planned"),
+                drainage_class: "village_branch",
+            },
         },
         CanalSpec {
             key: "04-proposed",
@@ -401,6 +469,14 @@ pub(crate) fn canals() -> Vec<CanalSpec> {
             y: 259 * MM,
             length_m: 300.0,
             along_lots: true,
+            hydraulics: CanalHydraulics {
+                shape: "rectangular",
+                side_slope: None,
+                invert_m: (1.6, 1.3),
+                ground_m: (2.9, 2.6),
+                flows_to: FlowsTo::Canal("05-field"),
+                drainage_class: "village_branch",
+            },
         },
         CanalSpec {
             key: "05-field",
@@ -418,6 +494,14 @@ pub(crate) fn canals() -> Vec<CanalSpec> {
             y: 59 * MM,
             length_m: 530.0,
             along_lots: false,
+            hydraulics: CanalHydraulics {
+                shape: "trapezoidal",
+                side_slope: Some(1.0),
+                invert_m: (1.2, 0.935),
+                ground_m: (2.3, 2.0),
+                flows_to: FlowsTo::Canal("06-field"),
+                drainage_class: "village_branch",
+            },
         },
         CanalSpec {
             key: "06-field",
@@ -435,6 +519,14 @@ pub(crate) fn canals() -> Vec<CanalSpec> {
             y: 59 * MM,
             length_m: 530.0,
             along_lots: false,
+            hydraulics: CanalHydraulics {
+                shape: "trapezoidal",
+                side_slope: Some(1.0),
+                invert_m: (0.9, 0.635),
+                ground_m: (2.0, 1.8),
+                flows_to: FlowsTo::Outfall(OUTFALL_SOUTH),
+                drainage_class: "village_branch",
+            },
         },
         CanalSpec {
             key: "08-field",
@@ -452,7 +544,119 @@ pub(crate) fn canals() -> Vec<CanalSpec> {
             y: 741 * MM,
             length_m: 530.0,
             along_lots: false,
+            hydraulics: CanalHydraulics {
+                shape: "trapezoidal",
+                side_slope: Some(1.0),
+                invert_m: (0.9, 0.635),
+                ground_m: (2.0, 1.8),
+                flows_to: FlowsTo::Outfall(OUTFALL_NORTH),
+                drainage_class: "village_branch",
+            },
         },
+    ]
+}
+
+/// A catchment of the design: a rectangle (commune-local mm) draining into one canal.
+#[derive(Debug, Clone)]
+pub(crate) struct CatchmentSpec {
+    pub key: &'static str,
+    /// The village it lies in (index into [`villages`]).
+    pub village: usize,
+    /// West, south, east, north edges.
+    pub rect: (i64, i64, i64, i64),
+    /// Key of the canal it drains into.
+    pub drains_to: &'static str,
+    /// Where its water enters the canal, in words.
+    pub drains_at: &'static str,
+}
+
+/// The catchments: the street bands whose water reaches a canal, covering the three flood
+/// zones. The fields drain to the field canals through their own bunds and are left out
+/// (paddies hold their water); Thôn 7 has no canal, so no catchment.
+///
+/// Sized so that the check tells the story of the published figures: the completed canals
+/// of Quyết Tiến and Thành Công carry their streets' water, the old field ditch of Thôn 8
+/// that the Thành Công side drains into does not (the flooding "for more than 20 years"),
+/// and the planned canal's verdict is readable.
+pub(crate) fn catchments() -> Vec<CatchmentSpec> {
+    let c = |key, village, rect: (i64, i64, i64, i64), drains_to, drains_at| CatchmentSpec {
+        key,
+        village,
+        rect: (rect.0 * MM, rect.1 * MM, rect.2 * MM, rect.3 * MM),
+        drains_to,
+        drains_at,
+    };
+    vec![
+        c(
+            "qt",
+            QT,
+            (1220, 300, 1530, 400),
+            "qt-2023",
+            "đầu mương, ngã ba đường trục thôn Quyết Tiến",
+        ),
+        c(
+            "tc",
+            TC,
+            (1140, 496, 1480, 590),
+            "tc-2023",
+            "đầu mương, đường xóm giữa Thành Công",
+        ),
+        c(
+            "dd-tc-e",
+            TC,
+            (1120, 400, 1480, 496),
+            "dd-tc-planned",
+            "cống qua đường ranh giới Đại Đồng – Thành Công",
+        ),
+        c(
+            "dd-tc-w",
+            DD,
+            (700, 400, 1120, 496),
+            "dd-tc-planned",
+            "đầu mương phía tây, đường trục Đại Đồng",
+        ),
+        c(
+            "dd",
+            DD,
+            (800, 496, 1000, 590),
+            "dd-tc-planned",
+            "rãnh đường xóm Đại Đồng đổ vào đầu mương",
+        ),
+        c(
+            "dd-infill",
+            DD,
+            (700, 682, 990, 746),
+            "dd-infill",
+            "đầu mương khu xen dắm",
+        ),
+        c(
+            "04",
+            3,
+            (60, 212, 400, 306),
+            "04-proposed",
+            "đầu mương đề xuất Thôn 4",
+        ),
+        c(
+            "05",
+            4,
+            (600, 118, 1000, 165),
+            "05-field",
+            "rãnh sau dãy nhà giáp đồng Thôn 5",
+        ),
+        c(
+            "06",
+            5,
+            (1750, 118, 2150, 165),
+            "06-field",
+            "rãnh sau dãy nhà giáp đồng Thôn 6",
+        ),
+        c(
+            "08",
+            7,
+            (1700, 588, 2200, 682),
+            "08-field",
+            "rãnh đường xóm Thôn 8 ra đồng",
+        ),
     ]
 }
 

@@ -79,12 +79,13 @@ fn the_same_seed_gives_the_same_bytes() {
         fa.keys().cloned().collect::<Vec<_>>(),
         [
             "canals.geojson",
+            "catchments.geojson",
             "flood_zones.geojson",
             "households.geojson",
             "parcels.geojson",
             "villages.geojson"
         ],
-        "five files and no temporary leftovers"
+        "six files and no temporary leftovers"
     );
     assert!(fa == files(&b), "two runs with seed 42 differ");
     assert!(fa == files(&c), "streaming and in-memory writing differ");
@@ -467,4 +468,78 @@ fn the_first_commune_lies_inside_quynh_lien_and_apart_from_the_benchmark_ones() 
         let apart = o.0 + w <= one.0 || one.0 + w <= o.0 || o.1 + h <= one.1 || one.1 + h <= o.1;
         assert!(apart, "commune {k} overlaps commune 1");
     }
+}
+
+#[test]
+fn the_canals_form_drainage_trees_to_the_east_outfalls() {
+    use crate::hydraulics::{Downstream, Network, Tables, section_from_canal};
+    let layers = sample();
+    let tables = Tables::bundled().unwrap();
+    let sections: Vec<_> = layers
+        .canals
+        .iter()
+        .map(|f| {
+            let line = crs::geometry_to_metric(line(f)).unwrap();
+            let c = section_from_canal(&f.id, &f.properties, &line).unwrap();
+            assert!(c.assumptions.is_empty(), "{}: {:?}", f.id, c.assumptions);
+            // Brick or concrete channels 0.5–1.5 m wide; every bed falls a few per mille
+            // (0.5 ‰ in the flat fields to 2 ‰ in the streets).
+            let s = c.section.slope().unwrap();
+            assert!((0.0004..=0.0025).contains(&s), "{}: slope {s}", f.id);
+            if s_lining(f) != "earth" {
+                assert!((0.5..=1.5).contains(&num(f, "width_m")), "{}", f.id);
+            }
+            // Ground above the top of bank at both ends.
+            assert!(
+                num(f, "ground_start_m") >= num(f, "invert_start_m") + num(f, "depth_m") - 0.05
+            );
+            assert!(num(f, "ground_end_m") >= num(f, "invert_end_m") + num(f, "depth_m") - 0.05);
+            c.section
+        })
+        .collect();
+    // Network::new checks links, loops, backfalls: a tree.
+    let network = Network::new(sections, vec![], &tables).unwrap();
+    let outfalls: BTreeSet<_> = network
+        .sections()
+        .iter()
+        .filter_map(|s| match &s.downstream {
+            Some(Downstream::Outfall(o)) => Some(o.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(outfalls, BTreeSet::from(["of-east-north", "of-east-south"]));
+    // The canals reaching the outfall end east of every other canal.
+    let east = |id: &str| line(by_id(&layers.canals, id)).0.last().unwrap().x;
+    let max_other = network
+        .sections()
+        .iter()
+        .filter(|s| matches!(s.downstream, Some(Downstream::Canal(_))))
+        .map(|s| east(&s.canal_id))
+        .fold(f64::MIN, f64::max);
+    for s in network.sections() {
+        if matches!(s.downstream, Some(Downstream::Outfall(_))) {
+            assert!(east(&s.canal_id) > max_other, "{}", s.canal_id);
+        }
+    }
+    // Every catchment drains into a canal, and the three flood zones lie inside catchments.
+    for c in &layers.catchments {
+        assert!(
+            layers.canals.iter().any(|k| k.id == s(c, "drains_to")),
+            "{}",
+            c.id
+        );
+    }
+    for z in &layers.flood_zones {
+        let zone = polygon(z);
+        let covered: f64 = layers
+            .catchments
+            .iter()
+            .map(|c| polygon(c).intersection(&zone).unsigned_area())
+            .sum();
+        assert!(covered > 0.99 * zone.unsigned_area(), "{}", z.id);
+    }
+}
+
+fn s_lining(f: &Feature) -> &str {
+    s(f, "lining")
 }

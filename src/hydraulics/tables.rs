@@ -375,6 +375,31 @@ impl Tables {
         })
     }
 
+    /// The bundled tables with the administrator's stations of a data directory loaded
+    /// over them: `<dir>/hydraulics/rain_stations.csv`, when there is one (same columns as
+    /// data/hydraulics/rain_stations.csv; see [`Tables::add_stations`]).
+    pub fn for_data_dir(dir: &Path) -> Result<Tables, TableError> {
+        let mut tables = Tables::bundled()?;
+        let path = dir.join("hydraulics").join(STATIONS);
+        if path.exists() {
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| TableError::Io { path, source })?;
+            tables.add_stations(&text)?;
+        }
+        Ok(tables)
+    }
+
+    /// Loads an administrator's station table over these: a row whose station is already
+    /// here replaces it, a new station is added, the others stay. The text is checked as
+    /// the bundled file is (a station with a missing constant is an error naming its line),
+    /// and nothing changes on an error.
+    pub fn add_stations(&mut self, text: &str) -> Result<usize, TableError> {
+        let more = stations(text)?;
+        let n = more.len();
+        self.stations.extend(more);
+        Ok(n)
+    }
+
     /// A lining by key.
     pub fn lining(&self, key: &str) -> Option<&Lining> {
         self.linings.get(key)

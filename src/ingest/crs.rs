@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use crate::export::ExportCrs;
-use crate::export::crs::COPIED_TOWGS84;
+use crate::crs::Crs;
+use crate::crs::names::COPIED_TOWGS84;
 
 /// What a file says about its CRS.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,12 +14,12 @@ pub enum Declared {
     /// Nothing.
     Nothing,
     /// One of drainplan's CRSs, and where it was read (`the file's CRS`, `$PROJECTNAME`…).
-    Crs(ExportCrs, String),
+    Crs(Crs, String),
     /// A projection that fits several of drainplan's CRSs without telling which datum:
     /// `--crs` picks one of `fits`.
     Unsure {
         /// The CRSs it may be.
-        fits: Vec<ExportCrs>,
+        fits: Vec<Crs>,
         /// What the file says, for the message.
         says: String,
     },
@@ -59,13 +59,13 @@ pub fn identify(srs: &gdal::spatial_ref::SpatialRef) -> Declared {
             let same_sign = given[3].signum() == copied[3].signum();
             if tm3 && same_sign {
                 return Declared::Crs(
-                    ExportCrs::Tm3CopiedTowgs84,
+                    Crs::Tm3CopiedTowgs84,
                     "the file's CRS (TM-3 104°45′ with the copied +towgs84)".into(),
                 );
             }
             if tm3 {
                 return Declared::Crs(
-                    ExportCrs::Tm3NgheAn,
+                    Crs::Tm3NgheAn,
                     "the file's CRS (TM-3 104°45′ with EPSG's VN-2000 shift)".into(),
                 );
             }
@@ -75,9 +75,9 @@ pub fn identify(srs: &gdal::spatial_ref::SpatialRef) -> Declared {
     let _ = identified.auto_identify_epsg();
     let code = srs.auth_code().or_else(|_| identified.auth_code()).ok();
     let by_code = match code {
-        Some(4326) => Some(ExportCrs::Wgs84),
-        Some(9208) => Some(ExportCrs::Tm3NgheAn),
-        Some(3405) => Some(ExportCrs::Utm48n),
+        Some(4326) => Some(Crs::Wgs84),
+        Some(9208) => Some(Crs::Tm3NgheAn),
+        Some(3405) => Some(Crs::Utm48n),
         _ => None,
     };
     if let Some(c) = by_code {
@@ -98,12 +98,12 @@ pub fn identify(srs: &gdal::spatial_ref::SpatialRef) -> Declared {
     if tm3 {
         if datum_says_vn2000 {
             return Declared::Crs(
-                ExportCrs::Tm3NgheAn,
+                Crs::Tm3NgheAn,
                 "the file's CRS (TM-3 104°45′ on VN-2000)".into(),
             );
         }
         return Declared::Unsure {
-            fits: vec![ExportCrs::Tm3NgheAn, ExportCrs::Tm3CopiedTowgs84],
+            fits: vec![Crs::Tm3NgheAn, Crs::Tm3CopiedTowgs84],
             says: format!(
                 "TM-3 104°45′ (k 0.9999, E0 500 000) without VN-2000's datum shift (`{name}`), as MapInfo files record VN-2000"
             ),
@@ -113,33 +113,30 @@ pub fn identify(srs: &gdal::spatial_ref::SpatialRef) -> Declared {
         && proj_param(&proj4, "zone").as_deref() == Some("48")
         && !proj4.contains("+south");
     if utm48 && datum_says_vn2000 {
-        return Declared::Crs(
-            ExportCrs::Utm48n,
-            "the file's CRS (UTM 48N on VN-2000)".into(),
-        );
+        return Declared::Crs(Crs::Utm48n, "the file's CRS (UTM 48N on VN-2000)".into());
     }
     if proj_param(&proj4, "proj").as_deref() == Some("longlat")
         && proj_param(&proj4, "datum").as_deref() == Some("WGS84")
     {
-        return Declared::Crs(ExportCrs::Wgs84, "the file's CRS (WGS 84)".into());
+        return Declared::Crs(Crs::Wgs84, "the file's CRS (WGS 84)".into());
     }
     Declared::Foreign(name)
 }
 
 /// The CRS named in a DXF's `$PROJECTNAME` (drainplan writes `Title (EPSG:9208)`).
-pub fn from_project_name(name: &str) -> Option<ExportCrs> {
+pub fn from_project_name(name: &str) -> Option<Crs> {
     let last = name
         .rsplit_once('(')
         .and_then(|(_, tail)| tail.split_once(')'))
         .map(|(inside, _)| inside);
-    last.and_then(|n| ExportCrs::parse(n).ok())
+    last.and_then(|n| Crs::parse(n).ok())
         .or_else(|| crate::ingest::crs_from_text(name))
 }
 
 /// The CRS tag of a drainplan export's file name (`parcels_EPSG9208.csv`).
-pub fn from_file_name(path: &Path) -> Option<ExportCrs> {
+pub fn from_file_name(path: &Path) -> Option<Crs> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
-    ExportCrs::ALL.into_iter().find(|c| {
+    Crs::ALL.into_iter().find(|c| {
         let tag = format!("_{}", c.file_tag().to_ascii_lowercase());
         name.contains(&format!("{tag}.")) || name.ends_with(&tag)
     })
@@ -153,18 +150,18 @@ mod tests {
     fn file_name_tags() {
         assert_eq!(
             from_file_name(Path::new("/x/parcels_EPSG9208.csv")),
-            Some(ExportCrs::Tm3NgheAn)
+            Some(Crs::Tm3NgheAn)
         );
         assert_eq!(
             from_file_name(Path::new("canals_VN2000-TM3-104.75-towgs84.dxf")),
-            Some(ExportCrs::Tm3CopiedTowgs84)
+            Some(Crs::Tm3CopiedTowgs84)
         );
         assert_eq!(from_file_name(Path::new("to_12.dgn")), None);
     }
 
     #[test]
     fn project_names_as_drainplan_writes_them() {
-        for c in ExportCrs::ALL {
+        for c in Crs::ALL {
             let written = format!("{} ({})", c.title(), c.name());
             assert_eq!(from_project_name(&written), Some(c), "{written}");
         }
@@ -172,7 +169,7 @@ mod tests {
 
     #[test]
     fn gdal_reads_our_prj_files_as_our_crss() {
-        for c in ExportCrs::ALL {
+        for c in Crs::ALL {
             let srs = gdal::spatial_ref::SpatialRef::from_esri(c.prj())
                 .or_else(|_| gdal::spatial_ref::SpatialRef::from_wkt(c.prj()))
                 .unwrap();

@@ -43,8 +43,8 @@ use self::crs::Declared;
 use self::encoding::TextEncoding;
 use self::shapes::{Decoded, Shape};
 use self::source::{Cell, Text};
+use crate::crs::Crs;
 use crate::crs::{self as base, CrsError};
-use crate::export::ExportCrs;
 use crate::model::LayerKind;
 use crate::store::Dataset;
 
@@ -129,7 +129,7 @@ pub struct ImportOptions {
     /// The layer.
     pub kind: LayerKind,
     /// The source CRS, when the file does not say.
-    pub crs: Option<ExportCrs>,
+    pub crs: Option<Crs>,
     /// `target=SOURCE_FIELD` pairs (`sheet=SOTO`).
     pub map: Vec<(String, String)>,
     /// `target=value` constants (`land_use=ONT`).
@@ -351,6 +351,12 @@ fn targets(kind: LayerKind) -> &'static [(&'static str, &'static str)] {
         LayerKind::Villages => &[("name", "name"), ("code", "code")],
         LayerKind::FloodZones => &[("name", "name"), ("village_id", "village")],
         LayerKind::Households => &[("head", "head"), ("village_id", "village")],
+        LayerKind::Catchments => &[
+            ("name", "name"),
+            ("village_id", "village"),
+            ("drains_to", "drains_to"),
+            ("drains_at", "drains_at"),
+        ],
     }
 }
 
@@ -452,16 +458,16 @@ pub fn parse_pairs(s: &str) -> Result<Vec<(String, String)>, String> {
 }
 
 /// The CRS a `.prj` (ESRI or OGC WKT) or a GeoJSON `crs` name describes, if one of ours.
-pub fn crs_from_text(text: &str) -> Option<ExportCrs> {
+pub fn crs_from_text(text: &str) -> Option<Crs> {
     let t = text.to_ascii_lowercase().replace([' ', '_', '"'], "");
     if t.contains("-191.904") {
-        Some(ExportCrs::Tm3CopiedTowgs84)
+        Some(Crs::Tm3CopiedTowgs84)
     } else if t.contains("9208") || t.contains("tm-3104-45") {
-        Some(ExportCrs::Tm3NgheAn)
+        Some(Crs::Tm3NgheAn)
     } else if t.contains("3405") || (t.contains("vn") && t.contains("utmzone48n")) {
-        Some(ExportCrs::Utm48n)
+        Some(Crs::Utm48n)
     } else if t.contains("crs84") || t.contains("4326") || t.starts_with("geogcs[gcswgs1984") {
-        Some(ExportCrs::Wgs84)
+        Some(Crs::Wgs84)
     } else {
         None
     }
@@ -471,8 +477,8 @@ pub fn crs_from_text(text: &str) -> Option<ExportCrs> {
 fn decide_crs(
     from: &Path,
     declared: &Declared,
-    given: Option<ExportCrs>,
-) -> Result<(ExportCrs, String), ImportError> {
+    given: Option<Crs>,
+) -> Result<(Crs, String), ImportError> {
     let shown = from.display();
     match (given, declared) {
         (Some(g), Declared::Crs(d, by)) if g != *d => Err(ImportError::Crs(format!(
@@ -489,7 +495,7 @@ fn decide_crs(
         }
         (_, Declared::Foreign(name)) => Err(ImportError::Crs(format!(
             "{shown} is in `{name}`, a CRS drainplan does not read; reproject it to one of {}",
-            ExportCrs::names()
+            Crs::names()
         ))),
         (Some(g), _) => Ok((g, "--crs".into())),
         (None, Declared::Crs(d, by)) => Ok((*d, by.clone())),
@@ -502,7 +508,7 @@ fn decide_crs(
         ))),
         (None, Declared::Nothing) => Err(ImportError::Crs(format!(
             "{shown} does not say its CRS: give --crs ({})",
-            ExportCrs::names()
+            Crs::names()
         ))),
     }
 }
@@ -869,9 +875,10 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
     let structural: HashSet<&str> = src.structural_fields().iter().copied().collect();
     let (decoded, encoding_report) = decode(src, o.encoding);
     let (mut features, mut skipped) = match kind {
-        LayerKind::Parcels | LayerKind::Villages | LayerKind::FloodZones => {
-            shapes::polygons(decoded, drainplan_drawing)
-        }
+        LayerKind::Parcels
+        | LayerKind::Villages
+        | LayerKind::FloodZones
+        | LayerKind::Catchments => shapes::polygons(decoded, drainplan_drawing),
         LayerKind::Households => shapes::as_is(decoded),
         LayerKind::Canals => {
             let (texts, rest): (Vec<Decoded>, Vec<Decoded>) = decoded
@@ -896,20 +903,12 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
 
     // 4. CRS, to WGS84, refusing the file if anything lands outside Vietnam.
     let (crs, crs_from) = decide_crs(from, &declared, o.crs)?;
-    let to_wgs84 = match crs {
-        ExportCrs::Wgs84 => None,
-        c => Some(base::transformer(c.proj_definition(), base::WGS84)?),
-    };
+    // Set up (or refused) before any feature is read.
+    base::with_transformer(crs, Crs::Wgs84, |_| ())?;
     for f in &mut features {
-        if let Some(p) = &to_wgs84 {
+        if crs != Crs::Wgs84 {
             f.geometry = geo::MapCoords::try_map_coords(&f.geometry, |c: Coord| {
-                p.convert((c.x, c.y))
-                    .map(|(x, y)| Coord { x, y })
-                    .map_err(|source| CrsError::Transform {
-                        x: c.x,
-                        y: c.y,
-                        source,
-                    })
+                base::transform(c, crs, Crs::Wgs84)
             })?;
         }
         if let Some(c) = f.geometry.coords_iter().find(|c| !in_vietnam(*c)) {
@@ -1132,17 +1131,14 @@ mod tests {
 
     #[test]
     fn prj_texts_name_their_crs() {
-        use crate::export::crs as c;
-        assert_eq!(crs_from_text(c::ESRI_9208), Some(ExportCrs::Tm3NgheAn));
-        assert_eq!(crs_from_text(c::ESRI_3405), Some(ExportCrs::Utm48n));
-        assert_eq!(crs_from_text(c::ESRI_4326), Some(ExportCrs::Wgs84));
-        assert_eq!(
-            crs_from_text(c::OGC_TOWGS84),
-            Some(ExportCrs::Tm3CopiedTowgs84)
-        );
+        use crate::crs::names as c;
+        assert_eq!(crs_from_text(c::ESRI_9208), Some(Crs::Tm3NgheAn));
+        assert_eq!(crs_from_text(c::ESRI_3405), Some(Crs::Utm48n));
+        assert_eq!(crs_from_text(c::ESRI_4326), Some(Crs::Wgs84));
+        assert_eq!(crs_from_text(c::OGC_TOWGS84), Some(Crs::Tm3CopiedTowgs84));
         assert_eq!(
             crs_from_text("urn:ogc:def:crs:EPSG::9208"),
-            Some(ExportCrs::Tm3NgheAn)
+            Some(Crs::Tm3NgheAn)
         );
         assert_eq!(crs_from_text("PROJCS[\"WGS_1984_Web_Mercator\"]"), None);
     }

@@ -38,8 +38,7 @@ use super::{
     FeatureChanges, FieldChange, ImportError, ImportOptions, ImportReport, Kind, SAME_GEOMETRY_M,
     coerce, kind_of, same_geometry, static_kind,
 };
-use crate::crs::{self as base, CrsError};
-use crate::export::ExportCrs;
+use crate::crs::{self as base, Crs};
 use crate::model::schema::{self, ValueKind};
 use crate::model::{LayerKind, WaterStatus};
 use crate::store::Dataset;
@@ -587,7 +586,7 @@ fn header_row(range: &Range<Data>, o: &ImportOptions) -> Result<(usize, Columns)
 }
 
 /// The CRS the workbook's notes sheet names (`Hệ tọa độ (CRS)` as drainplan writes it).
-fn crs_from_notes(wb: &mut Xlsx<std::io::BufReader<std::fs::File>>) -> Option<ExportCrs> {
+fn crs_from_notes(wb: &mut Xlsx<std::io::BufReader<std::fs::File>>) -> Option<Crs> {
     let notes = wb
         .sheet_names()
         .into_iter()
@@ -600,7 +599,7 @@ fn crs_from_notes(wb: &mut Xlsx<std::io::BufReader<std::fs::File>>) -> Option<Ex
         }
         let text = cell_text(row.get(1)?).ok()??;
         let open = text.rfind('(')?;
-        ExportCrs::parse(text[open + 1..].trim_end_matches(')')).ok()
+        Crs::parse(text[open + 1..].trim_end_matches(')')).ok()
     })
 }
 
@@ -667,15 +666,12 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
             ));
         }
         match o.crs {
-            Some(c) if c != ExportCrs::Wgs84 => {
+            Some(c) if c != Crs::Wgs84 => {
                 return Err(ImportError::Crs(format!(
                     "--crs {c} but the sheet's coordinates are longitude and latitude (WGS84)"
                 )));
             }
-            _ => (
-                ExportCrs::Wgs84,
-                "the longitude and latitude columns".to_owned(),
-            ),
+            _ => (Crs::Wgs84, "the longitude and latitude columns".to_owned()),
         }
     } else if has(Field::East) || has(Field::North) {
         if !(has(Field::East) && has(Field::North)) {
@@ -694,16 +690,20 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
             (None, None) => {
                 return Err(ImportError::Crs(format!(
                     "the sheet has E and N columns but does not say its CRS: give --crs ({})",
-                    ExportCrs::names()
+                    Crs::names()
                 )));
             }
         }
     } else {
-        (ExportCrs::Wgs84, "no coordinate columns".to_owned())
+        (Crs::Wgs84, "no coordinate columns".to_owned())
     };
     let to_wgs84 = match crs {
-        ExportCrs::Wgs84 => None,
-        c => Some(base::transformer(c.proj_definition(), base::WGS84)?),
+        Crs::Wgs84 => None,
+        c => {
+            // Set up (or refused) before any row is read.
+            base::with_transformer(c, Crs::Wgs84, |_| ())?;
+            Some(c)
+        }
     };
 
     let data = super::load_unjournalled(dir, LayerKind::Households)?;
@@ -895,10 +895,9 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
         let point = match (x, y) {
             (Some(x), Some(y)) => match &to_wgs84 {
                 None => Some(Point::new(x, y)),
-                Some(p) => match p.convert((x, y)) {
-                    Ok((lon, lat)) => Some(Point::new(lon, lat)),
-                    Err(source) => {
-                        let e = CrsError::Transform { x, y, source };
+                Some(c) => match base::transform(geo::Coord { x, y }, *c, Crs::Wgs84) {
+                    Ok(w) => Some(Point::new(w.x, w.y)),
+                    Err(e) => {
                         problem(None, e.to_string());
                         None
                     }

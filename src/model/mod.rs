@@ -35,16 +35,19 @@ pub enum LayerKind {
     FloodZones,
     /// Households, as the point of their dwelling.
     Households,
+    /// Catchments: areas whose rain drains into one canal.
+    Catchments,
 }
 
 impl LayerKind {
     /// All layers in load order.
-    pub const ALL: [LayerKind; 5] = [
+    pub const ALL: [LayerKind; 6] = [
         LayerKind::Villages,
         LayerKind::Canals,
         LayerKind::Parcels,
         LayerKind::FloodZones,
         LayerKind::Households,
+        LayerKind::Catchments,
     ];
 
     /// The collection id and file stem (`parcels` → `parcels.geojson`).
@@ -55,6 +58,7 @@ impl LayerKind {
             LayerKind::Parcels => "parcels",
             LayerKind::FloodZones => "flood_zones",
             LayerKind::Households => "households",
+            LayerKind::Catchments => "catchments",
         }
     }
 
@@ -71,6 +75,7 @@ impl LayerKind {
             LayerKind::Parcels => "Cadastral parcels (thửa đất)",
             LayerKind::FloodZones => "Flooded residential areas (vùng ngập úng)",
             LayerKind::Households => "Households (hộ gia đình)",
+            LayerKind::Catchments => "Drainage catchments (lưu vực tiêu nước)",
         }
     }
 
@@ -79,7 +84,10 @@ impl LayerKind {
     pub fn is_polygonal(self) -> bool {
         matches!(
             self,
-            LayerKind::Villages | LayerKind::Parcels | LayerKind::FloodZones
+            LayerKind::Villages
+                | LayerKind::Parcels
+                | LayerKind::FloodZones
+                | LayerKind::Catchments
         )
     }
 
@@ -87,6 +95,7 @@ impl LayerKind {
     pub fn allowed_geometry(self) -> &'static [&'static str] {
         match self {
             LayerKind::Villages | LayerKind::FloodZones => &["Polygon", "MultiPolygon"],
+            LayerKind::Catchments => &["Polygon", "MultiPolygon"],
             LayerKind::Parcels => &["Polygon", "MultiPolygon"],
             LayerKind::Canals => &["LineString"],
             LayerKind::Households => &["Point"],
@@ -105,6 +114,7 @@ macro_rules! status_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vmeta])* $variant),+ }
 
@@ -224,7 +234,7 @@ pub struct Canal {
 }
 
 /// A cadastral parcel: what analyses read from its properties. Its id is its feature's
-/// (`data.parcels.features[i].id` for `data.parcel_records[i]`), not repeated here: a
+/// (`data.parcels.features[i].id` for `data.parcels.records[i]`), not repeated here: a
 /// million copies cost 40 MB.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Parcel {
@@ -262,6 +272,15 @@ pub struct FloodZone {
     pub depth_m: f64,
 }
 
+/// A catchment: the area whose rain drains into one canal.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatchmentArea {
+    /// Name.
+    pub name: Option<String>,
+    /// The canal it drains into.
+    pub drains_to: Option<String>,
+}
+
 /// A household and its contributions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Household {
@@ -278,7 +297,7 @@ pub struct Household {
 }
 
 /// What a household pledged and gave.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contributions {
     /// Land promised, m².
     pub land_pledged_m2: f64,
@@ -495,6 +514,17 @@ impl FloodZone {
             name: p.opt_string("name")?.unwrap_or_else(|| id.to_owned()),
             village_id: p.opt_string("village_id")?,
             depth_m: p.opt_non_negative("depth_m")?.unwrap_or(0.0),
+        })
+    }
+}
+
+impl CatchmentArea {
+    /// Reads a catchment from its properties.
+    pub fn from_properties(p: &Properties) -> Result<Self, PropertyError> {
+        let p = Props(p);
+        Ok(CatchmentArea {
+            name: p.opt_string("name")?,
+            drains_to: p.opt_string("drains_to")?,
         })
     }
 }

@@ -179,6 +179,16 @@ const CANALS: &[PropertySpec] = &[
         "Bed level at the end of the line, metres",
     ),
     spec(
+        "ground_start_m",
+        at_least(-100.0, 1000.0),
+        "Ground level beside the start of the line, metres (for the profile)",
+    ),
+    spec(
+        "ground_end_m",
+        at_least(-100.0, 1000.0),
+        "Ground level beside the end of the line, metres (for the profile)",
+    ),
+    spec(
         "slope",
         above(0.0, 1.0),
         "Bed slope along the line, downhill (m/m), when the levels are not given",
@@ -287,6 +297,45 @@ const FLOOD_ZONES: &[PropertySpec] = &[
     spec("since_year", int(1900, 2100), "Flooding since"),
 ];
 
+const CATCHMENTS: &[PropertySpec] = &[
+    spec("name", ValueKind::Text, "Name of the catchment"),
+    spec(
+        "village_id",
+        ValueKind::Id(LayerKind::Villages),
+        "The village it lies in",
+    ),
+    required(spec(
+        "drains_to",
+        ValueKind::Id(LayerKind::Canals),
+        "The canal its water drains into",
+    )),
+    spec(
+        "drains_at",
+        ValueKind::Text,
+        "Where its water enters the canal, in words",
+    ),
+    spec(
+        "surface_time_min",
+        at_least(0.0, 120.0),
+        "t0, surface flow time, minutes (default: data/hydraulics/design_defaults.csv)",
+    ),
+    spec(
+        "gutter_time_min",
+        at_least(0.0, 120.0),
+        "t1, gutter flow time before the canal, minutes",
+    ),
+    spec(
+        "overland_length_m",
+        above(0.0, 10_000.0),
+        "Overland flow length for SWMM, metres",
+    ),
+    spec(
+        "slope_percent",
+        at_least(0.0, 100.0),
+        "Ground slope for SWMM, percent",
+    ),
+];
+
 const HOUSEHOLDS: &[PropertySpec] = &[
     personal(required(spec("head", ValueKind::Text, "Head of household"))),
     required(spec(
@@ -356,6 +405,7 @@ pub fn properties(kind: LayerKind) -> &'static [PropertySpec] {
         LayerKind::Parcels => PARCELS,
         LayerKind::FloodZones => FLOOD_ZONES,
         LayerKind::Households => HOUSEHOLDS,
+        LayerKind::Catchments => CATCHMENTS,
     }
 }
 
@@ -380,7 +430,7 @@ pub fn strip_computed(kind: LayerKind, props: &mut Properties) {
 }
 
 /// Which rule a value broke.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Rule {
     /// A required property or member is missing.

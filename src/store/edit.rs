@@ -7,16 +7,14 @@
 
 use std::sync::Arc;
 
-use geo::{Coord, MultiPolygon, Rect};
+use geo::{Coord, Rect};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::layers::edit_metric;
 use super::{Dataset, Feature, Layer, check_geometry};
-use crate::crs;
 use crate::model::schema::{Invalid, Rule, check_properties};
-use crate::model::{
-    Canal, FloodZone, Household, LayerKind, Parcel, Properties, PropertyError, Village,
-};
+use crate::model::{LayerKind, Parcel, Properties};
 
 /// The most two parcels may overlap, m²: slivers from digitising shared boundaries stay
 /// under it; a parcel drawn over its neighbour does not (overlapping parcels once made a
@@ -118,9 +116,11 @@ impl Feature {
 /// The version of a feature given as its GeoJSON ([`Feature::to_json`]): a journal
 /// entry's feature has the version the feature had right after that edit.
 pub fn version_of(feature: &Value) -> String {
-    let text = serde_json::to_vec(feature).unwrap_or_default();
+    // The text of a JSON value, which cannot fail to serialise (string keys only):
+    // never an empty text, whose hash every feature would share.
+    let text = feature.to_string();
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text {
+    for b in text.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
@@ -128,7 +128,7 @@ pub fn version_of(feature: &Value) -> String {
 }
 
 impl Layer {
-    fn push(&mut self, f: Feature) {
+    pub(super) fn push(&mut self, f: Feature) {
         let pos = self.features.len();
         self.note_properties(&f);
         self.index.insert(f.bbox(), pos);
@@ -136,14 +136,14 @@ impl Layer {
         self.by_id.insert(&self.features, pos);
     }
 
-    fn set(&mut self, pos: usize, f: Feature) {
+    pub(super) fn set(&mut self, pos: usize, f: Feature) {
         self.note_properties(&f);
         self.index.remove(self.features[pos].bbox(), pos);
         self.index.insert(f.bbox(), pos);
         self.features[pos] = f;
     }
 
-    fn swap_remove(&mut self, pos: usize) -> Feature {
+    pub(super) fn swap_remove(&mut self, pos: usize) -> Feature {
         let last = self.features.len() - 1;
         self.index.remove(self.features[pos].bbox(), pos);
         self.by_id.remove(&self.features, pos);
@@ -172,33 +172,6 @@ fn duplicate_parcel(p: &Parcel, other: &str) -> Invalid {
     )
 }
 
-/// The typed record and metric polygon of a checked feature.
-enum Parsed {
-    Village(Village, MultiPolygon),
-    Canal(Canal),
-    Parcel(Parcel),
-    FloodZone(FloodZone, MultiPolygon),
-    Household(Household),
-}
-
-fn metric(f: &Feature) -> Result<MultiPolygon, EditError> {
-    let mp = match &f.geometry {
-        geo::Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
-        geo::Geometry::MultiPolygon(mp) => mp.clone(),
-        _ => MultiPolygon(vec![]),
-    };
-    crs::geometry_to_metric(&mp)
-        .map_err(|e| invalid_geometry(format!("cannot project the geometry: {e}")))
-}
-
-fn record<T>(
-    f: &Feature,
-    parse: fn(&str, &Properties) -> Result<T, PropertyError>,
-) -> Result<T, EditError> {
-    parse(&f.id, &f.properties)
-        .map_err(|e| EditError::Invalid(Invalid::property(&e.name, Rule::Type, e.problem)))
-}
-
 impl Dataset {
     /// The area edits must stay inside: the villages' extent (or the whole data's) with
     /// a margin.
@@ -224,15 +197,6 @@ impl Dataset {
         id: &str,
         value: &Value,
     ) -> Result<Feature, EditError> {
-        self.check_and_parse(kind, id, value).map(|(f, _)| f)
-    }
-
-    fn check_and_parse(
-        &self,
-        kind: LayerKind,
-        id: &str,
-        value: &Value,
-    ) -> Result<(Feature, Parsed), EditError> {
         let Value::Object(obj) = value else {
             return Err(invalid("the body must be a GeoJSON Feature object"));
         };
@@ -314,26 +278,15 @@ impl Dataset {
             geometry,
             properties: properties.into(),
         };
-        let parsed = self.parse(kind, &f)?;
-        Ok((f, parsed))
+        self.check_rules(kind, &f)?;
+        Ok(f)
     }
 
-    fn parse(&self, kind: LayerKind, f: &Feature) -> Result<Parsed, EditError> {
-        let parsed = match kind {
-            LayerKind::Villages => {
-                Parsed::Village(record(f, Village::from_properties)?, metric(f)?)
-            }
-            LayerKind::Canals => Parsed::Canal(record(f, Canal::from_properties)?),
-            LayerKind::Parcels => {
-                // Not kept (parcels are projected when analysed), but it must project.
-                metric(f)?;
-                Parsed::Parcel(record(f, Parcel::from_properties)?)
-            }
-            LayerKind::FloodZones => {
-                Parsed::FloodZone(record(f, FloodZone::from_properties)?, metric(f)?)
-            }
-            LayerKind::Households => Parsed::Household(record(f, Household::from_properties)?),
-        };
+    /// The rules a checked feature must meet as a member of its layer: its record parses
+    /// and its geometry projects ([`AnyLayer::check`]), its references and keys hold, and
+    /// a parcel does not overlap another.
+    fn check_rules(&self, kind: LayerKind, f: &Feature) -> Result<(), EditError> {
+        self.typed(kind).check(f, &self.metric_grid)?;
         self.check_links(kind, f)?;
         if kind == LayerKind::Parcels {
             let unchanged = self
@@ -344,7 +297,7 @@ impl Dataset {
                 self.check_parcel_overlap(f)?;
             }
         }
-        Ok(parsed)
+        Ok(())
     }
 
     /// The rules that need the rest of the data: references to other features, the
@@ -355,7 +308,7 @@ impl Dataset {
         if kind == LayerKind::Parcels {
             let p = parcel_record(f)?;
             let key = self.parcel_key(&p);
-            for (i, other) in self.parcel_records.iter().enumerate() {
+            for (i, other) in self.parcels.records.iter().enumerate() {
                 if other.parcel_no == p.parcel_no
                     && other.map_sheet == p.map_sheet
                     && self.parcels.features[i].id != f.id
@@ -434,8 +387,8 @@ impl Dataset {
                     .map_err(|e| (kind, f.id.clone(), e))?;
             }
         }
-        let mut seen = std::collections::HashMap::with_capacity(self.parcel_records.len());
-        for (p, f) in self.parcel_records.iter().zip(&self.parcels.features) {
+        let mut seen = std::collections::HashMap::with_capacity(self.parcels.records.len());
+        for (p, f) in self.parcels.records.iter().zip(&self.parcels.features) {
             if let Some(first) = seen.insert(self.parcel_key(p), f.id.as_str()) {
                 return Err((LayerKind::Parcels, f.id.clone(), duplicate_parcel(p, first)));
             }
@@ -446,7 +399,7 @@ impl Dataset {
     /// [`PARCEL_OVERLAP_TOLERANCE_M2`] (areas in the metric CRS).
     pub fn check_parcel_overlap(&self, f: &Feature) -> Result<(), Invalid> {
         use geo::{Area, BooleanOps};
-        let mine = metric(f).map_err(|e| match e {
+        let mine = edit_metric(&self.metric_grid, f).map_err(|e| match e {
             EditError::Invalid(i) => i,
             other => Invalid::new("geometry", Rule::Geometry, other.to_string()),
         })?;
@@ -476,7 +429,8 @@ impl Dataset {
     fn references_to(&self, kind: LayerKind, id: &str) -> Option<String> {
         match kind {
             LayerKind::Households => self
-                .parcel_records
+                .parcels
+                .records
                 .iter()
                 .position(|p| p.owner_household.as_deref() == Some(id))
                 .map(|p| {
@@ -486,7 +440,8 @@ impl Dataset {
                     )
                 }),
             LayerKind::Villages => self
-                .household_records
+                .households
+                .records
                 .iter()
                 .position(|h| &*h.village_id == id)
                 .map(|h| {
@@ -502,10 +457,6 @@ impl Dataset {
     /// Checks an edit against the current data without applying it; returns the checked
     /// new feature (create, replace).
     pub fn check_edit(&self, edit: &Edit) -> Result<Option<Feature>, EditError> {
-        self.check_edit_parsed(edit).map(|o| o.map(|(f, _)| f))
-    }
-
-    fn check_edit_parsed(&self, edit: &Edit) -> Result<Option<(Feature, Parsed)>, EditError> {
         let layer = self.layer(edit.collection);
         let exists = layer.position(&edit.id).is_some();
         let not_found = || EditError::NotFound {
@@ -527,7 +478,7 @@ impl Dataset {
                     .feature
                     .as_ref()
                     .ok_or_else(|| invalid("the edit carries no feature"))?;
-                self.check_and_parse(edit.collection, &edit.id, value)
+                self.check_feature(edit.collection, &edit.id, value)
                     .map(Some)
             }
         }
@@ -536,94 +487,26 @@ impl Dataset {
     /// Checks and applies an edit in place; returns the feature as it was before (replace,
     /// delete). On error nothing has changed.
     pub fn apply(&mut self, edit: &Edit) -> Result<Option<Feature>, EditError> {
-        let new = self.check_edit_parsed(edit)?;
+        let new = self.check_edit(edit)?;
         let pos = self.layer(edit.collection).position(&edit.id);
         let before = pos.map(|p| self.layer(edit.collection).features[p].clone());
         if edit.collection == LayerKind::Parcels {
             self.parcel_metric_cache = Arc::default();
         }
+        let grid = Arc::clone(&self.metric_grid);
+        let layer = self.typed_mut(edit.collection);
         match (edit.op, new, pos) {
-            (EditOp::Delete, _, Some(p)) => self.remove_at(edit.collection, p),
-            (EditOp::Create, Some((f, parsed)), None) => self.put(None, f, parsed),
-            (EditOp::Replace, Some((f, parsed)), Some(p)) => self.put(Some(p), f, parsed),
+            (EditOp::Delete, _, Some(p)) => {
+                layer.remove(p);
+            }
+            (EditOp::Create, Some(f), None) => layer.put(None, f, &grid)?,
+            (EditOp::Replace, Some(f), Some(p)) => layer.put(Some(p), f, &grid)?,
             _ => return Err(invalid("inconsistent edit")),
         }
         if let Some(f) = self.layer(edit.collection).get(&edit.id) {
             self.extent = union(self.extent, f.bbox());
         }
         Ok(before)
-    }
-
-    fn put(&mut self, pos: Option<usize>, f: Feature, parsed: Parsed) {
-        fn store<T: Clone>(
-            layer: &mut Arc<Layer>,
-            records: &mut Arc<Vec<T>>,
-            pos: Option<usize>,
-            f: Feature,
-            rec: T,
-        ) {
-            let (layer, records) = (Arc::make_mut(layer), Arc::make_mut(records));
-            match pos {
-                Some(p) => {
-                    layer.set(p, f);
-                    records[p] = rec;
-                }
-                None => {
-                    layer.push(f);
-                    records.push(rec);
-                }
-            }
-        }
-        fn store_metric(metric: &mut Arc<Vec<MultiPolygon>>, pos: Option<usize>, m: MultiPolygon) {
-            let metric = Arc::make_mut(metric);
-            match pos {
-                Some(p) => metric[p] = m,
-                None => metric.push(m),
-            }
-        }
-        match parsed {
-            Parsed::Village(r, m) => {
-                store(&mut self.villages, &mut self.village_records, pos, f, r);
-                store_metric(&mut self.village_metric, pos, m);
-            }
-            Parsed::Canal(r) => store(&mut self.canals, &mut self.canal_records, pos, f, r),
-            Parsed::Parcel(r) => store(&mut self.parcels, &mut self.parcel_records, pos, f, r),
-            Parsed::FloodZone(r, m) => {
-                store(
-                    &mut self.flood_zones,
-                    &mut self.flood_zone_records,
-                    pos,
-                    f,
-                    r,
-                );
-                store_metric(&mut self.flood_zone_metric, pos, m);
-            }
-            Parsed::Household(r) => {
-                store(&mut self.households, &mut self.household_records, pos, f, r)
-            }
-        }
-    }
-
-    fn remove_at(&mut self, kind: LayerKind, pos: usize) {
-        fn drop_at<T: Clone>(layer: &mut Arc<Layer>, records: &mut Arc<Vec<T>>, pos: usize) {
-            Arc::make_mut(layer).swap_remove(pos);
-            Arc::make_mut(records).swap_remove(pos);
-        }
-        match kind {
-            LayerKind::Villages => {
-                drop_at(&mut self.villages, &mut self.village_records, pos);
-                Arc::make_mut(&mut self.village_metric).swap_remove(pos);
-            }
-            LayerKind::Canals => drop_at(&mut self.canals, &mut self.canal_records, pos),
-            LayerKind::Parcels => drop_at(&mut self.parcels, &mut self.parcel_records, pos),
-            LayerKind::FloodZones => {
-                drop_at(&mut self.flood_zones, &mut self.flood_zone_records, pos);
-                Arc::make_mut(&mut self.flood_zone_metric).swap_remove(pos);
-            }
-            LayerKind::Households => {
-                drop_at(&mut self.households, &mut self.household_records, pos)
-            }
-        }
     }
 }
 
@@ -643,6 +526,7 @@ fn union(a: Rect, b: Rect) -> Rect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Household;
     use crate::store::query::Selection;
     use serde_json::json;
 
@@ -693,6 +577,26 @@ mod tests {
     }
 
     #[test]
+    fn an_edited_village_is_projected_as_a_loaded_one() {
+        // Put back vil-a as it is: its metric polygon must be the one loading made,
+        // coordinate for coordinate (edits once went through PROJ, loads through the
+        // grid, and the two differ by up to half a millimetre).
+        let mut d = small();
+        let i = d.villages.position("vil-a").unwrap();
+        let loaded = d.villages.metric[i].clone();
+        let edit = Edit {
+            op: EditOp::Replace,
+            collection: LayerKind::Villages,
+            id: "vil-a".into(),
+            feature: Some(d.villages.features[i].to_json()),
+            date: None,
+        };
+        d.apply(&edit).unwrap();
+        let i = d.villages.position("vil-a").unwrap();
+        assert_eq!(d.villages.metric[i], loaded);
+    }
+
+    #[test]
     fn create_replace_delete_keep_index_ids_and_records_in_step() {
         let mut d = small();
         let before = d.households.features.len();
@@ -700,7 +604,7 @@ mod tests {
             .unwrap();
         assert_eq!(d.households.features.len(), before + 1);
         // Without a dwelling_id a household's dwelling is its own id.
-        assert_eq!(d.household_records.last().unwrap().dwelling_id, "h9");
+        assert_eq!(d.households.records.last().unwrap().dwelling_id, "h9");
         let near = Rect::new(
             Coord {
                 x: 105.7030,
@@ -741,7 +645,7 @@ mod tests {
         for (i, f) in d.households.features.iter().enumerate() {
             assert_eq!(d.households.position(&f.id), Some(i));
             let from_feature = Household::from_properties(&f.id, &f.properties.to_map());
-            assert_eq!(Ok(&d.household_records[i]), from_feature.as_ref());
+            assert_eq!(Ok(&d.households.records[i]), from_feature.as_ref());
         }
         assert_eq!(ids(&d), ["h6", "h9"]);
         let mut replace = household("h9", 105.7001, 19.2201, "vil-a");
@@ -749,7 +653,7 @@ mod tests {
         d.apply(&replace).unwrap();
         assert_eq!(ids(&d), ["h6"]);
         assert_eq!(
-            &*d.household_records[d.households.position("h9").unwrap()].village_id,
+            &*d.households.records[d.households.position("h9").unwrap()].village_id,
             "vil-a"
         );
     }
@@ -794,8 +698,8 @@ mod tests {
         let mut next = d.clone();
         next.apply(&household("h9", 105.7031, 19.2213, "vil-b"))
             .unwrap();
-        assert!(Arc::ptr_eq(&d.parcels, &next.parcels));
-        assert!(!Arc::ptr_eq(&d.households, &next.households));
+        assert!(Arc::ptr_eq(&d.parcels.layer, &next.parcels.layer));
+        assert!(!Arc::ptr_eq(&d.households.layer, &next.households.layer));
         assert!(d.households.get("h9").is_none());
     }
 

@@ -15,9 +15,10 @@ use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
 pub mod edit;
 mod ids;
 pub mod journal;
+pub mod layers;
 pub mod live;
-pub mod metric;
 mod parse;
+mod polygon_cache;
 pub mod props;
 pub mod query;
 pub mod snapshot;
@@ -25,12 +26,12 @@ pub mod snapshot;
 pub use props::FeatureProperties;
 
 use crate::crs::CrsError;
+use crate::crs::MetricGrid;
 use crate::index::SpatialIndex;
 use crate::model::{
-    Canal, FloodZone, Household, LayerKind, Parcel, Properties, PropertyError, Village,
+    Canal, CatchmentArea, FloodZone, Household, LayerKind, Parcel, Properties, Village,
 };
-use metric::MetricGrid;
-use parse::read_layer_with;
+pub use layers::{AnyLayer, Record, TypedLayer};
 
 /// One stored feature: its id, WGS84 geometry and properties as they are in the file.
 #[derive(Debug, Clone)]
@@ -68,7 +69,7 @@ pub struct Layer {
 }
 
 impl Layer {
-    fn new(features: Vec<Feature>) -> Self {
+    pub(crate) fn new(features: Vec<Feature>) -> Self {
         let index = SpatialIndex::bulk_load(features.iter().map(|f| f.bbox()));
         let by_id = ids::IdIndex::build(&features);
         Layer {
@@ -202,43 +203,102 @@ fn union_rects(rects: impl Iterator<Item = Rect>) -> Option<Rect> {
     })
 }
 
-/// Everything loaded from a data directory, with typed records and metric geometries
-/// beside the stored features (same positions).
-#[derive(Debug, Clone)]
-pub struct Dataset {
-    /// Where the data came from.
-    pub dir: PathBuf,
-    /// Village boundaries.
-    pub villages: Arc<Layer>,
+/// Declares the data set's layers from one table: a field, its [`LayerKind`] and its
+/// record type per layer. It writes the [`Dataset`] struct, the one match from a kind to
+/// its layer ([`Dataset::typed`]) and the assembly of a data set from a [`layers::Source`].
+macro_rules! dataset {
+    ($($(#[$doc:meta])* $field:ident: $kind:ident => $rec:ty,)+) => {
+        // Each row's kind is its record type's kind.
+        $(const _: () = assert!(matches!(<$rec as Record>::KIND, LayerKind::$kind));)+
+
+        /// Everything loaded from a data directory: per layer its features, typed records
+        /// and metric polygons ([`TypedLayer`]).
+        #[derive(Debug, Clone)]
+        pub struct Dataset {
+            /// Where the data came from.
+            pub dir: PathBuf,
+            $($(#[$doc])* pub $field: TypedLayer<$rec>,)+
+            /// Bounding box of all layers (WGS84).
+            pub extent: Rect,
+            /// Fast projection over the data's area, for analyses and edits (see
+            /// [`crate::crs::grid`]).
+            pub(crate) metric_grid: Arc<MetricGrid>,
+            /// Parcels recently projected for an analysis; a data set changed by an edit
+            /// to the parcels starts a new one (positions move).
+            pub(crate) parcel_metric_cache: Arc<polygon_cache::PolygonCache>,
+        }
+
+        impl Dataset {
+            /// The layer of kind `kind`, as the face all layers share.
+            pub fn typed(&self, kind: LayerKind) -> &dyn AnyLayer {
+                match kind {
+                    $(LayerKind::$kind => &self.$field,)+
+                }
+            }
+
+            pub(crate) fn typed_mut(&mut self, kind: LayerKind) -> &mut dyn AnyLayer {
+                match kind {
+                    $(LayerKind::$kind => &mut self.$field,)+
+                }
+            }
+
+            /// Steps 2–5 of [`Dataset::load_files`] over the layers `source` gives.
+            fn assemble<S: layers::Source>(dir: &Path, source: &mut S) -> Result<Dataset, LoadError> {
+                let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
+                $(let $field = source.take::<$rec>(&path_of(LayerKind::$kind))?;)+
+                let extent = union_rects(
+                    [$(&$field.0),+].into_iter().flat_map(|l| l.iter().map(|f| f.bbox())),
+                )
+                .ok_or_else(|| LoadError::Empty(dir.to_owned()))?;
+                // The grid covers the layers that are measured.
+                let grid_area = union_rects(
+                    [$((&$field.0, <$rec as Record>::METRIC)),+]
+                        .into_iter()
+                        .filter(|(_, m)| *m != layers::Metric::None)
+                        .flat_map(|(l, _)| l.iter().map(|f| f.bbox())),
+                )
+                .unwrap_or(extent);
+                let grid = MetricGrid::build(grid_area).map_err(|source| LoadError::Crs {
+                    path: dir.to_owned(),
+                    id: "(projection grid)".into(),
+                    source: Box::new(source),
+                })?;
+                // The layers (their trees, their kept metric polygons) are built side by
+                // side.
+                let grid_ref = &grid;
+                let path_of = &path_of;
+                let ($($field,)+) = std::thread::scope(|s| {
+                    $(let $field = s.spawn(move || {
+                        TypedLayer::<$rec>::build(
+                            &path_of(LayerKind::$kind), $field.0, $field.1, grid_ref)
+                    });)+
+                    ($($field.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),)+)
+                });
+                Ok(Dataset {
+                    dir: dir.to_owned(),
+                    $($field: $field?,)+
+                    extent,
+                    metric_grid: Arc::new(grid),
+                    parcel_metric_cache: Arc::default(),
+                })
+            }
+        }
+    };
+}
+
+dataset! {
+    /// Village boundaries (polygons kept in the metric CRS).
+    villages: Villages => Village,
     /// Canals.
-    pub canals: Arc<Layer>,
-    /// Parcels.
-    pub parcels: Arc<Layer>,
-    /// Flood zones.
-    pub flood_zones: Arc<Layer>,
+    canals: Canals => Canal,
+    /// Parcels (projected when analysed: [`Dataset::parcel_metric`]).
+    parcels: Parcels => Parcel,
+    /// Flood zones (polygons kept in the metric CRS).
+    flood_zones: FloodZones => FloodZone,
     /// Households.
-    pub households: Arc<Layer>,
-    /// Typed villages.
-    pub village_records: Arc<Vec<Village>>,
-    /// Typed canals.
-    pub canal_records: Arc<Vec<Canal>>,
-    /// Typed parcels.
-    pub parcel_records: Arc<Vec<Parcel>>,
-    /// Typed flood zones.
-    pub flood_zone_records: Arc<Vec<FloodZone>>,
-    /// Typed households.
-    pub household_records: Arc<Vec<Household>>,
-    /// Village polygons in the metric CRS.
-    pub village_metric: Arc<Vec<MultiPolygon>>,
-    /// Flood-zone polygons in the metric CRS.
-    pub flood_zone_metric: Arc<Vec<MultiPolygon>>,
-    /// Bounding box of all layers (WGS84).
-    pub extent: Rect,
-    /// Fast projection over the data's area, for analyses (see [`metric`]).
-    pub(crate) metric_grid: Arc<MetricGrid>,
-    /// Parcels recently projected for an analysis; a data set changed by an edit to the
-    /// parcels starts a new one (positions move).
-    pub(crate) parcel_metric_cache: Arc<metric::PolygonCache>,
+    households: Households => Household,
+    /// Catchments (projected when analysed).
+    catchments: Catchments => CatchmentArea,
 }
 
 /// What a data directory holds: its latest snapshot (or its layer files) with the
@@ -472,56 +532,8 @@ pub fn parse_layer(path: &Path, kind: LayerKind, text: &str) -> Result<Vec<Featu
     parse::parse_layer_with(path, kind, text, |_, _| Ok(())).map(|(f, _)| f)
 }
 
-fn records<T>(
-    path: &Path,
-    features: &[Feature],
-    parse: fn(&str, &Properties) -> Result<T, PropertyError>,
-) -> Result<Vec<T>, LoadError> {
-    features
-        .iter()
-        .map(|f| {
-            parse(&f.id, &f.properties.to_map()).map_err(|e| LoadError::Feature {
-                path: path.to_owned(),
-                id: f.id.clone(),
-                problem: e.to_string(),
-            })
-        })
-        .collect()
-}
-
-fn metric_polygons(
-    path: &Path,
-    features: &[Feature],
-    grid: &MetricGrid,
-) -> Result<Vec<MultiPolygon>, LoadError> {
-    let one = |f: &Feature| {
-        metric_multipolygon(grid, &f.geometry).map_err(|source| LoadError::Crs {
-            path: path.to_owned(),
-            id: f.id.clone(),
-            source: Box::new(source),
-        })
-    };
-    par_map(features, one)
-}
-
-/// A polygonal geometry as a metric multipolygon (empty for any other geometry), every
-/// vector made to its length.
-fn metric_multipolygon(grid: &MetricGrid, g: &Geometry) -> Result<MultiPolygon, CrsError> {
-    match g {
-        Geometry::Polygon(p) => Ok(MultiPolygon(vec![grid.polygon_to_metric(p)?])),
-        Geometry::MultiPolygon(mp) => {
-            let mut polygons = Vec::with_capacity(mp.0.len());
-            for p in &mp.0 {
-                polygons.push(grid.polygon_to_metric(p)?);
-            }
-            Ok(MultiPolygon(polygons))
-        }
-        _ => Ok(MultiPolygon(vec![])),
-    }
-}
-
 /// Maps `f` over `items` on every core, keeping order; the first error wins.
-fn par_map<A: Sync, B: Send, E: Send>(
+pub(crate) fn par_map<A: Sync, B: Send, E: Send>(
     items: &[A],
     f: impl Fn(&A) -> Result<B, E> + Sync,
 ) -> Result<Vec<B>, E> {
@@ -568,181 +580,61 @@ impl Dataset {
         Ok(())
     }
 
-    /// Loads the five layer files from `dir`, as they are, without the journal.
+    /// Loads the layer files from `dir`, as they are, without the journal.
     ///
     /// 1. read and check each file's features;
     /// 2. parse each feature's properties into its typed record;
-    /// 3. check references between layers (parcel owners, household villages);
-    /// 4. project village and flood-zone polygons to the metric CRS (parcels are projected
-    ///    when analysed: [`Dataset::parcel_metric`]);
-    /// 5. bulk-load one R-tree per layer.
+    /// 3. project the polygons of the layers that keep them (villages, flood zones) to
+    ///    the metric CRS (parcels are projected when analysed: [`Dataset::parcel_metric`]);
+    /// 4. bulk-load one R-tree per layer;
+    /// 5. check references between layers (parcel owners, household villages).
     pub fn load_files(dir: &Path) -> Result<Dataset, LoadError> {
-        let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
-        let villages = read_layer_with(
-            &path_of(LayerKind::Villages),
-            LayerKind::Villages,
-            Village::from_properties,
-        )?;
-        let canals = read_layer_with(
-            &path_of(LayerKind::Canals),
-            LayerKind::Canals,
-            Canal::from_properties,
-        )?;
-        let parcels = read_layer_with(
-            &path_of(LayerKind::Parcels),
-            LayerKind::Parcels,
-            Parcel::from_properties,
-        )?;
-        let flood_zones = read_layer_with(
-            &path_of(LayerKind::FloodZones),
-            LayerKind::FloodZones,
-            FloodZone::from_properties,
-        )?;
-        let households = read_layer_with(
-            &path_of(LayerKind::Households),
-            LayerKind::Households,
-            Household::from_properties,
-        )?;
-        Dataset::from_parts(dir, villages, canals, parcels, flood_zones, households)
+        Dataset::assemble(dir, &mut layers::Files)?.checked()
     }
 
-    /// Builds a data set from already-checked features (steps 2–5 of [`Dataset::load`]).
+    /// Builds a data set from already-checked features, per layer (a layer not given is
+    /// empty): steps 2–5 of [`Dataset::load_files`].
     pub fn from_features(
         dir: &Path,
-        villages: Vec<Feature>,
-        canals: Vec<Feature>,
-        parcels: Vec<Feature>,
-        flood_zones: Vec<Feature>,
-        households: Vec<Feature>,
+        layers: Vec<(LayerKind, Vec<Feature>)>,
     ) -> Result<Dataset, LoadError> {
-        let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
-        let village_records = records(
-            &path_of(LayerKind::Villages),
-            &villages,
-            Village::from_properties,
-        )?;
-        let canal_records = records(&path_of(LayerKind::Canals), &canals, Canal::from_properties)?;
-        let parcel_records = records(
-            &path_of(LayerKind::Parcels),
-            &parcels,
-            Parcel::from_properties,
-        )?;
-        let flood_zone_records = records(
-            &path_of(LayerKind::FloodZones),
-            &flood_zones,
-            FloodZone::from_properties,
-        )?;
-        let household_records = records(
-            &path_of(LayerKind::Households),
-            &households,
-            Household::from_properties,
-        )?;
-        Dataset::from_parts(
-            dir,
-            (villages, village_records),
-            (canals, canal_records),
-            (parcels, parcel_records),
-            (flood_zones, flood_zone_records),
-            (households, household_records),
-        )
+        Dataset::assemble(dir, &mut layers::Given(layers))?.checked()
     }
 
-    /// Steps 3–5 of [`Dataset::load`] over features and their records.
-    fn from_parts(
-        dir: &Path,
-        (villages, village_records): (Vec<Feature>, Vec<Village>),
-        (canals, canal_records): (Vec<Feature>, Vec<Canal>),
-        (parcels, parcel_records): (Vec<Feature>, Vec<Parcel>),
-        (flood_zones, flood_zone_records): (Vec<Feature>, Vec<FloodZone>),
-        (households, household_records): (Vec<Feature>, Vec<Household>),
-    ) -> Result<Dataset, LoadError> {
-        let path_of = |k: LayerKind| dir.join(format!("{}.geojson", k.id()));
-        let extent = union_rects(
-            [&villages, &canals, &parcels, &flood_zones, &households]
-                .into_iter()
-                .flat_map(|l| l.iter().map(|f| f.bbox())),
-        )
-        .ok_or_else(|| LoadError::Empty(dir.to_owned()))?;
-
-        let grid_area = union_rects(
-            [&villages, &parcels, &flood_zones]
-                .into_iter()
-                .flat_map(|l| l.iter().map(|f| f.bbox())),
-        )
-        .unwrap_or(extent);
-        let grid = MetricGrid::build(grid_area).map_err(|source| LoadError::Crs {
-            path: dir.to_owned(),
-            id: "(projection grid)".into(),
-            source: Box::new(source),
-        })?;
-        let village_metric = metric_polygons(&path_of(LayerKind::Villages), &villages, &grid)?;
-        let flood_zone_metric =
-            metric_polygons(&path_of(LayerKind::FloodZones), &flood_zones, &grid)?;
-
-        // The two big trees are built side by side.
-        let (parcels, households) = std::thread::scope(|s| {
-            let h = s.spawn(|| Layer::new(households));
-            let p = Layer::new(parcels);
-            (p, h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-        });
-
-        let data = Dataset {
-            dir: dir.to_owned(),
-            villages: Arc::new(Layer::new(villages)),
-            canals: Arc::new(Layer::new(canals)),
-            parcels: Arc::new(parcels),
-            flood_zones: Arc::new(Layer::new(flood_zones)),
-            households: Arc::new(households),
-            village_records: Arc::new(village_records),
-            canal_records: Arc::new(canal_records),
-            parcel_records: Arc::new(parcel_records),
-            flood_zone_records: Arc::new(flood_zone_records),
-            household_records: Arc::new(household_records),
-            village_metric: Arc::new(village_metric),
-            flood_zone_metric: Arc::new(flood_zone_metric),
-            metric_grid: Arc::new(grid),
-            parcel_metric_cache: Arc::default(),
-            extent,
-        };
-        // The rules between features, as an edit meets them.
-        data.check_all_links()
+    /// The data set, once the rules between features hold, as an edit meets them.
+    fn checked(self) -> Result<Dataset, LoadError> {
+        self.check_all_links()
             .map_err(|(kind, id, e)| LoadError::Feature {
-                path: dir.join(format!("{}.geojson", kind.id())),
+                path: self.dir.join(format!("{}.geojson", kind.id())),
                 id,
                 problem: e.to_string(),
             })?;
-        Ok(data)
+        Ok(self)
     }
 
     /// Parcel `i`'s polygons in the metric CRS.
     ///
     /// Projected when asked, through the interpolation grid: keeping every parcel's
     /// metric copy cost 250 MB of resident memory per million parcels. The last
-    /// [`metric::PolygonCache::CAPACITY`] parcels asked for are kept, so that analysing a
+    /// [`polygon_cache::PolygonCache::CAPACITY`] parcels asked for are kept, so that analysing a
     /// route again, or a variant of it, does not project its parcels again (a route
     /// impact projects a few hundred: about 15 µs).
     pub fn parcel_metric(&self, i: usize) -> Result<Arc<MultiPolygon>, CrsError> {
         self.parcel_metric_cache.get_or_insert(i, || {
-            metric_multipolygon(&self.metric_grid, &self.parcels.features[i].geometry)
+            layers::metric_multipolygon(&self.metric_grid, &self.parcels.features[i].geometry)
         })
     }
 
     /// The layer of a kind.
     pub fn layer(&self, kind: LayerKind) -> &Layer {
-        match kind {
-            LayerKind::Villages => &self.villages,
-            LayerKind::Canals => &self.canals,
-            LayerKind::Parcels => &self.parcels,
-            LayerKind::FloodZones => &self.flood_zones,
-            LayerKind::Households => &self.households,
-        }
+        self.typed(kind).layer()
     }
 
     /// A village's name by id, or the id when unknown.
     pub fn village_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.villages
             .position(id)
-            .map_or(id, |i| self.village_records[i].name.as_str())
+            .map_or(id, |i| self.villages.records[i].name.as_str())
     }
 
     /// The household point of a household position.

@@ -11,7 +11,7 @@ use crate::model::LayerKind;
 use crate::store::FeatureProperties;
 
 /// A link of an OGC API response.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Link {
     /// Target.
     pub href: String,

@@ -28,11 +28,12 @@ use axum::response::{IntoResponse, Response};
 use geo::{Geometry, Intersects, Rect, coord};
 use serde::Serialize;
 
-use super::crs::{OgcCrs, rect_to_crs84, transform_geometry};
 use super::geojson::{FeatureOut, Link};
 use super::{base_url, collection_kind, is_personal, layer_properties, redaction};
-use crate::api::{ApiError, ApiQuery, AppState, GEOJSON, JSON};
+use crate::api::openapi::TAG_OGC;
+use crate::api::{ApiError, ApiQuery, AppState, GEOJSON, JSON, docs};
 use crate::auth::Caller;
+use crate::crs::{Crs, Precision, rect_to_wgs84};
 use crate::model::LayerKind;
 use crate::store::query::Selection;
 use crate::store::{Dataset, Feature, Layer};
@@ -57,9 +58,9 @@ pub struct ItemsQuery {
     /// The box, in `bbox_crs`.
     pub bbox: Option<Rect>,
     /// CRS of `bbox`.
-    pub bbox_crs: OgcCrs,
+    pub bbox_crs: Crs,
     /// Output CRS.
-    pub crs: OgcCrs,
+    pub crs: Crs,
     /// Property equality filters.
     pub equals: Vec<(String, String)>,
     /// Every parameter but `limit` and `offset`, as given, for the paging links.
@@ -98,7 +99,7 @@ pub fn parse_offset(text: &str) -> Result<usize, ApiError> {
 /// Reads a `bbox` in `crs`: four numbers `minx,miny,maxx,maxy`, or six with the heights
 /// (ignored) after each corner's x and y. In CRS84 longitudes must be within ±180 and
 /// latitudes within ±90; a box crossing the antimeridian (minx > maxx) is not supported.
-pub fn parse_bbox(text: &str, crs: OgcCrs) -> Result<Rect, ApiError> {
+pub fn parse_bbox(text: &str, crs: Crs) -> Result<Rect, ApiError> {
     let numbers = text
         .split(',')
         .map(|s| {
@@ -148,8 +149,8 @@ pub fn parse_bbox(text: &str, crs: OgcCrs) -> Result<Rect, ApiError> {
     ))
 }
 
-fn parse_crs(name: &str, value: &str) -> Result<OgcCrs, ApiError> {
-    OgcCrs::parse(value).map_err(|m| bad(format!("{name}: {m}")))
+fn parse_crs(name: &str, value: &str) -> Result<Crs, ApiError> {
+    Crs::parse_api(value).map_err(|m| bad(format!("{name}: {m}")))
 }
 
 impl ItemsQuery {
@@ -165,8 +166,8 @@ impl ItemsQuery {
             limit: DEFAULT_LIMIT,
             offset: 0,
             bbox: None,
-            bbox_crs: OgcCrs::Crs84,
-            crs: OgcCrs::Crs84,
+            bbox_crs: Crs::Wgs84,
+            crs: Crs::Wgs84,
             equals: Vec::new(),
             keep: Vec::new(),
         };
@@ -272,7 +273,7 @@ fn select(layer: &Layer, q: &ItemsQuery) -> Result<Vec<usize>, ApiError> {
     }
     // A box in a projected CRS: the R-tree narrows with a degree box around it, and the
     // exact test is made in the box's own CRS.
-    let around = rect_to_crs84(rect, q.bbox_crs).map_err(|e| {
+    let around = rect_to_wgs84(rect, q.bbox_crs).map_err(|e| {
         bad(format!(
             "bbox cannot be transformed from {} to CRS84: {e}",
             q.bbox_crs.uri()
@@ -284,8 +285,12 @@ fn select(layer: &Layer, q: &ItemsQuery) -> Result<Vec<usize>, ApiError> {
         if !sel.matches_properties(f) {
             continue;
         }
-        let g = transform_geometry(&f.geometry, OgcCrs::Crs84, q.bbox_crs)
-            .map_err(|e| ApiError::Internal(e.into()))?;
+        let g = crate::crs::transform_geometry(
+            &f.geometry,
+            Crs::Wgs84,
+            q.bbox_crs,
+            Precision::TenthMillimetre,
+        )?;
         if g.intersects(&rect) {
             out.push(i);
         }
@@ -294,13 +299,16 @@ fn select(layer: &Layer, q: &ItemsQuery) -> Result<Vec<usize>, ApiError> {
 }
 
 /// The geometry of a feature in the output CRS.
-fn output_geometry(f: &Feature, crs: OgcCrs) -> Result<Cow<'_, Geometry>, ApiError> {
+fn output_geometry(f: &Feature, crs: Crs) -> Result<Cow<'_, Geometry>, ApiError> {
     if crs.is_geographic() {
         return Ok(Cow::Borrowed(&f.geometry));
     }
-    transform_geometry(&f.geometry, OgcCrs::Crs84, crs)
-        .map(Cow::Owned)
-        .map_err(|e| ApiError::Internal(e.into()))
+    Ok(Cow::Owned(crate::crs::transform_geometry(
+        &f.geometry,
+        Crs::Wgs84,
+        crs,
+        Precision::TenthMillimetre,
+    )?))
 }
 
 /// The computed length of a canal.
@@ -354,7 +362,7 @@ fn rfc3339(secs: u64) -> String {
 }
 
 /// A GeoJSON body with its `Content-Crs` and, for a single feature, its `ETag`.
-fn geojson_response(bytes: Vec<u8>, crs: OgcCrs, etag: Option<HeaderValue>) -> Response {
+fn geojson_response(bytes: Vec<u8>, crs: Crs, etag: Option<HeaderValue>) -> Response {
     let content_crs = HeaderValue::from_str(&format!("<{}>", crs.uri()))
         .unwrap_or_else(|_| HeaderValue::from_static(""));
     let mut resp = (
@@ -447,11 +455,46 @@ fn items_page(
         time_stamp: now_rfc3339(),
         links,
     };
-    let bytes = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
+    let bytes = serde_json::to_vec(&body)?;
     Ok(geojson_response(bytes, q.crs, None))
 }
 
-/// `GET /collections/{id}/items`.
+/// Features of a layer
+///
+/// A page of features, with `numberMatched`, `numberReturned` and `next`/`prev` links.
+/// Besides the parameters below, any property of the layer filters by equality
+/// (`?status=planned`; see `/collections/{collectionId}/queryables`): text compares
+/// exactly, numbers numerically, booleans as `true`/`false`, and `null` matches a missing
+/// value. Any other parameter is refused with a 400 that names it; a personal property is
+/// a 403 for the public.
+#[utoipa::path(
+    get,
+    path = "/collections/{collectionId}/items",
+    tag = TAG_OGC,
+    operation_id = "getFeatures",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        // No `maximum`: OGC API – Features 1.0 (/req/core/fc-limit-response-1) wants a
+        // limit above the largest page served as the largest page, not refused.
+        ("limit" = Option<usize>, Query, minimum = 1, maximum = 18446744073709551615usize,
+            description = "Page size: 10 by default, at most 10000 (a larger limit is served as 10000)"),
+        ("offset" = Option<usize>, Query, maximum = 18446744073709551615usize, description = "Features to skip (0 by default)"),
+        ("bbox" = Option<Vec<f64>>, Query, style = Form, explode = false, min_items = 4, max_items = 6,
+            description = "minx,miny,maxx,maxy in bbox-crs (lon,lat in CRS84), or six numbers with heights (ignored); minx ≤ maxx, miny ≤ maxy"),
+        ("bbox-crs" = Option<docs::CrsUri>, Query, description = "The CRS of bbox (CRS84 by default)"),
+        ("crs" = Option<docs::CrsUri>, Query, description = "The CRS of the coordinates served (CRS84 by default), echoed in Content-Crs"),
+        ("datetime" = Option<String>, Query, description = "Accepted and ignored: the layers carry no time, so every feature matches"),
+        ("f" = inline(Option<docs::JsonOrGeoJson>), Query, description = "The encoding: GeoJSON either way"),
+    ),
+    responses(
+        (status = 200, description = "A GeoJSON FeatureCollection", body = docs::FeatureCollection, content_type = GEOJSON,
+            headers(("Content-Crs" = String, description = "The CRS of the coordinates, as `<URI>`")),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 pub async fn items(
     State(state): State<AppState>,
     caller: Caller,
@@ -466,7 +509,32 @@ pub async fn items(
     crate::api::compute(move || items_page(&data, kind, &pairs, &base, redact)).await?
 }
 
-/// `GET /collections/{id}/items/{fid}`: parameters `crs` and `f` only.
+/// One feature
+///
+/// With its `ETag`: for a caller who sees the whole feature (viewer and above) it is the
+/// feature's version, to send back in `If-Match` when changing it.
+#[utoipa::path(
+    get,
+    path = "/collections/{collectionId}/items/{featureId}",
+    tag = TAG_OGC,
+    operation_id = "getFeature",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        ("featureId" = String, Path, description = "The feature id"),
+        ("crs" = Option<docs::CrsUri>, Query, description = "The CRS of the coordinates served (CRS84 by default), echoed in Content-Crs"),
+        ("f" = inline(Option<docs::JsonOrGeoJson>), Query, description = "The encoding: GeoJSON either way"),
+    ),
+    responses(
+        (status = 200, description = "A GeoJSON Feature", body = docs::Feature, content_type = GEOJSON,
+            headers(
+                ("Content-Crs" = String, description = "The CRS of the coordinates, as `<URI>`"),
+                ("ETag" = String, description = "The feature's version (viewers and above), or a digest of the redacted answer (the public)"),
+            ),
+        ),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 pub async fn item(
     State(state): State<AppState>,
     caller: Caller,
@@ -475,7 +543,7 @@ pub async fn item(
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let kind = collection_kind(&id)?;
-    let mut crs = OgcCrs::Crs84;
+    let mut crs = Crs::Wgs84;
     let mut seen = HashSet::new();
     for (name, value) in &pairs {
         if !seen.insert(name.as_str()) {
@@ -507,7 +575,7 @@ pub async fn item(
     let base = base_url(&headers);
     let collection = format!("{base}/collections/{}", kind.id());
     let self_href = match crs {
-        OgcCrs::Crs84 => format!("{collection}/items/{}", encode(&fid)),
+        Crs::Wgs84 => format!("{collection}/items/{}", encode(&fid)),
         other => format!(
             "{collection}/items/{}?crs={}",
             encode(&fid),
@@ -529,7 +597,7 @@ pub async fn item(
         redact,
         multi: kind.is_polygonal(),
     };
-    let bytes = serde_json::to_vec(&out).map_err(|e| ApiError::Internal(e.into()))?;
+    let bytes = serde_json::to_vec(&out)?;
     // A caller who sees the whole feature gets its version, which editors send back in
     // If-Match (Part 4, src/api/edit.rs); a redacted answer gets a digest of its own
     // bytes, which says nothing of what was left out.
@@ -571,7 +639,7 @@ mod tests {
 
     #[test]
     fn bbox_checks_name_the_problem() {
-        let msg = |t: &str| match parse_bbox(t, OgcCrs::Crs84) {
+        let msg = |t: &str| match parse_bbox(t, Crs::Wgs84) {
             Err(ApiError::BadRequest(m)) => m,
             other => panic!("{t}: {other:?}"),
         };
@@ -580,9 +648,9 @@ mod tests {
         assert!(msg("19.2,105.7,19.3,105.8").contains("swapped"));
         assert!(msg("105.8,19.2,105.7,19.3").contains("minx 105.8 is greater than maxx 105.7"));
         assert!(msg("105.7,19.3,105.8,19.2").contains("miny"));
-        let r = parse_bbox("105.7, 19.2, 0, 105.8, 19.3, 10", OgcCrs::Crs84).expect("6 numbers");
+        let r = parse_bbox("105.7, 19.2, 0, 105.8, 19.3, 10", Crs::Wgs84).expect("6 numbers");
         assert_eq!((r.min().x, r.max().y), (105.7, 19.3));
-        assert!(parse_bbox("599000,2126000,600000,2127000", OgcCrs::Vn2000NgheAn).is_ok());
+        assert!(parse_bbox("599000,2126000,600000,2127000", Crs::Tm3NgheAn).is_ok());
     }
 
     #[test]

@@ -10,24 +10,24 @@
 //! Every path also answers with a trailing slash, and HEAD as GET. Links are absolute,
 //! built from the request's `Host` (and `X-Forwarded-Host`/`-Proto` behind a proxy).
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::openapi::OPENAPI_JSON;
-use super::{ApiError, ApiQuery, AppState, GEOJSON, JSON, json_with_type};
+use super::openapi::{OPENAPI_JSON, TAG_OGC};
+use super::{ApiError, ApiQuery, AppState, GEOJSON, JSON, docs, json_with_type};
 use crate::auth::Caller;
 use crate::model::LayerKind;
 use crate::store::Layer;
 
-pub mod crs;
 pub mod geojson;
 pub mod items;
 
-use crs::{CRS84_URI, OgcCrs};
+use crate::crs::{CRS84_URI, Crs};
 use geojson::Link;
 
 /// Media type of a JSON Schema (queryables).
@@ -44,23 +44,24 @@ pub const CONFORMANCE: [&str; 5] = [
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
 ];
 
-/// The OGC API – Features routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(landing))
-        .route("/conformance", get(conformance))
+/// The OGC API – Features routes, each with its documentation; the same paths with a
+/// trailing slash are aliases.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default()
+        .routes(routes!(landing))
+        .routes(routes!(conformance))
         .route("/conformance/", get(conformance))
-        .route("/collections", get(collections))
+        .routes(routes!(collections))
         .route("/collections/", get(collections))
-        .route("/collections/{collection}", get(collection))
-        .route("/collections/{collection}/", get(collection))
-        .route("/collections/{collection}/queryables", get(queryables))
-        .route("/collections/{collection}/queryables/", get(queryables))
-        .route("/collections/{collection}/schema", get(schema))
-        .route("/collections/{collection}/schema/", get(schema))
-        .route("/collections/{collection}/items", get(items::items))
-        .route("/collections/{collection}/items/", get(items::items))
-        .route("/collections/{collection}/items/{fid}", get(items::item))
+        .routes(routes!(collection))
+        .route("/collections/{collectionId}/", get(collection))
+        .routes(routes!(queryables))
+        .route("/collections/{collectionId}/queryables/", get(queryables))
+        .routes(routes!(schema))
+        .route("/collections/{collectionId}/schema/", get(schema))
+        .routes(routes!(items::items))
+        .route("/collections/{collectionId}/items/", get(items::items))
+        .routes(routes!(items::item))
 }
 
 /// The layer behind a collection id, or a 404 that lists the collections.
@@ -99,9 +100,12 @@ pub fn base_url(headers: &HeaderMap) -> String {
 }
 
 /// Parameters of the metadata resources: only `f=json`.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct FormatOnly {
+    /// The encoding: JSON, the only one offered.
+    #[param(value_type = Option<docs::JsonOnly>, inline)]
     f: Option<String>,
 }
 
@@ -163,6 +167,24 @@ fn landing_format(f: Option<&str>, accept: Option<&str>) -> Result<Landing, ApiE
     }
 }
 
+/// Landing page
+///
+/// JSON for clients; the map page for a browser: `f=html`, or an `Accept` header that
+/// ranks `text/html` at least as high as `application/json`.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = TAG_OGC,
+    operation_id = "getLandingPage",
+    params(("f" = inline(Option<docs::JsonOrHtml>), Query, description = "json or html; by the Accept header when absent")),
+    responses(
+        (status = 200, description = "Links to the API (JSON), or the map page (HTML)", content(
+            (docs::LandingPage = "application/json"),
+            (String = "text/html"),
+        )),
+        (status = 400, response = docs::BadRequest),
+    )
+)]
 async fn landing(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -212,6 +234,18 @@ async fn map_page(state: &AppState) -> Response {
     }
 }
 
+/// Conformance classes
+#[utoipa::path(
+    get,
+    path = "/conformance",
+    tag = TAG_OGC,
+    operation_id = "getConformance",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "The conformance classes implemented", body = docs::Conformance),
+        (status = 400, response = docs::BadRequest),
+    )
+)]
 async fn conformance(ApiQuery(q): ApiQuery<FormatOnly>) -> Result<Response, ApiError> {
     json_only(&q)?;
     Ok(json_with_type(&json!({ "conformsTo": CONFORMANCE }), JSON))
@@ -236,6 +270,12 @@ fn description(kind: LayerKind) -> &'static str {
             "Residential areas flooded in the rainy season: village, typical depth_m, duration, \
              frequency."
         }
+        LayerKind::Catchments => {
+            "Drainage catchments (Polygon), each draining into one canal (drains_to) at a \
+             named point (drains_at); optional surface_time_min, gutter_time_min, \
+             overland_length_m, slope_percent. Its runoff coefficient is computed from the \
+             parcels inside it (/api/analyses/hydraulics)."
+        }
         LayerKind::Households => {
             "Households as the point of their dwelling: head, village, dwelling, piped-water \
              status, contributions (land m², labour days, money VND; pledged and done)."
@@ -252,7 +292,7 @@ fn collection_doc(kind: LayerKind, layer: &Layer, base: &str) -> Value {
         "title": kind.title(),
         "description": description(kind),
         "itemType": "feature",
-        "crs": OgcCrs::ALL.map(OgcCrs::uri),
+        "crs": Crs::OFFERED_BY_API.map(Crs::uri),
         "storageCrs": CRS84_URI,
         "links": [
             Link::new(href.clone(), "self", JSON).titled(kind.title()),
@@ -281,6 +321,18 @@ fn collection_doc(kind: LayerKind, layer: &Layer, base: &str) -> Value {
     doc
 }
 
+/// The five layers
+#[utoipa::path(
+    get,
+    path = "/collections",
+    tag = TAG_OGC,
+    operation_id = "getCollections",
+    params(FormatOnly),
+    responses(
+        (status = 200, description = "Each layer with its extent, CRSs and links", body = docs::Collections),
+        (status = 400, response = docs::BadRequest),
+    )
+)]
 async fn collections(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -300,6 +352,22 @@ async fn collections(
     Ok(json_with_type(&doc, JSON))
 }
 
+/// One layer
+#[utoipa::path(
+    get,
+    path = "/collections/{collectionId}",
+    tag = TAG_OGC,
+    operation_id = "describeCollection",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        FormatOnly,
+    ),
+    responses(
+        (status = 200, description = "The layer with its extent, CRSs and links", body = docs::Collection),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 async fn collection(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -445,12 +513,32 @@ fn geometry_schema(kind: LayerKind) -> &'static str {
     match kind {
         LayerKind::Canals => "https://geojson.org/schema/LineString.json",
         LayerKind::Households => "https://geojson.org/schema/Point.json",
-        LayerKind::Villages | LayerKind::Parcels | LayerKind::FloodZones => {
-            "https://geojson.org/schema/MultiPolygon.json"
-        }
+        LayerKind::Villages
+        | LayerKind::Parcels
+        | LayerKind::FloodZones
+        | LayerKind::Catchments => "https://geojson.org/schema/MultiPolygon.json",
     }
 }
 
+/// Properties that can be filtered on
+///
+/// The stored properties of the layer, which `items` filters on with `property=value`
+/// (personal ones left out for the public).
+#[utoipa::path(
+    get,
+    path = "/collections/{collectionId}/queryables",
+    tag = TAG_OGC,
+    operation_id = "getQueryables",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        FormatOnly,
+    ),
+    responses(
+        (status = 200, description = "A JSON Schema of the queryables", body = docs::JsonSchema, content_type = SCHEMA_JSON),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 async fn queryables(
     caller: Caller,
     headers: HeaderMap,
@@ -468,8 +556,26 @@ async fn queryables(
     Ok(json_with_type(&doc, SCHEMA_JSON))
 }
 
-/// The schema GDAL reads (`rel=describedby`) to know every field before it has seen every
-/// feature: without it, a property that first appears after the first page is lost.
+/// The features' schema
+///
+/// Every property of the features as served, computed ones included: what GDAL reads
+/// (`rel=describedby`) to know every field before it has seen every feature; without it,
+/// a property that first appears after the first page is lost.
+#[utoipa::path(
+    get,
+    path = "/collections/{collectionId}/schema",
+    tag = TAG_OGC,
+    operation_id = "getSchema",
+    params(
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        FormatOnly,
+    ),
+    responses(
+        (status = 200, description = "A JSON Schema of the layer's features", body = docs::JsonSchema, content_type = SCHEMA_JSON),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
 async fn schema(
     caller: Caller,
     headers: HeaderMap,
