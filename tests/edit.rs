@@ -406,6 +406,7 @@ async fn months_are_vietnams_and_an_entered_date_dates_its_change() {
                 user: "officer".into(),
                 edit,
                 before: Some(before),
+                request: None,
             })
             .unwrap();
     };

@@ -253,11 +253,14 @@ const STEPS = {
 /**
  * A one-step change (`step` is canal_status, clearance, contribution or water) sent with
  * `If-Match: etag`, so that a change someone else made since the feature was read is
- * refused (ApiError with status 412). Resolves to { feature, etag } as the server now has it.
+ * refused (ApiError with status 412), and with `Idempotency-Key: key`, so that the same
+ * change sent again (its answer was lost) is answered, not made twice. Resolves to
+ * { feature, etag } as the server now has it.
  */
-export async function editStep(step, id, body, etag) {
+export async function editStep(step, id, body, etag, key) {
   const headers = { 'Content-Type': 'application/json', Accept: 'application/geo+json' };
   if (etag) headers['If-Match'] = etag;
+  if (key) headers['Idempotency-Key'] = key;
   const r = await requestFull(STEPS[step](id), { method: 'POST', headers, body: JSON.stringify(body) });
   return { feature: r.body, etag: r.headers.get('ETag') };
 }

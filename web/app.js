@@ -15,6 +15,9 @@
 //   hydraulics.js  the drainage check: the Hydraulics tab, canals by verdict, the details' part
 //   compare.js  route options side by side (in the Hydraulics tab)
 //   exports.js  downloads; auth.js signing in; i18n.js strings; api.js the server
+//   outbox.js   edits kept on the device until the server has them (weak connections)
+//   sheets.js   the panels that open over the map on a phone, and the outbox's list
+//   sw.js       the service worker that keeps the page's own files for a reload offline
 
 import { showTab } from './dom.js';
 import * as auth from './auth.js';
@@ -30,8 +33,10 @@ import {
 import * as impact from './impact.js';
 import * as layers from './layers.js';
 import * as legend from './legend.js';
+import * as outbox from './outbox.js';
 import * as popup from './popup.js';
 import * as reports from './reports.js';
+import * as sheets from './sheets.js';
 import { emit, getUser, loadEnums } from './state.js';
 
 function switchLang(lang) {
@@ -81,6 +86,8 @@ async function start() {
   history.init();
   reports.init();
   auth.init();
+  sheets.init();
+  outbox.init();
   map.on('click', (e) => {
     if (drawing.isDrawing()) drawing.addPoint(e.latlng);
     else popup.openAt(e.latlng);
@@ -91,6 +98,8 @@ async function start() {
   // The statuses the legend and the forms list are the server's (queryables).
   const [, enums] = await Promise.allSettled([auth.restore(), loadEnums()]);
   if (enums.status === 'rejected') layers.showMapError(enums.reason);
+  // Edits kept from before (a reload, a lost connection) go out now if they can.
+  outbox.flush();
   legend.render();
   const loadingReports = reports.load();
   try {
@@ -132,4 +141,13 @@ window.drainplan = {
   registerExport,
 };
 
+/** The service worker keeps the page's own files, so that the page (and its outbox) opens again without a connection. */
+function registerWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('/static/sw.js', { scope: '/' }).catch((e) => {
+    console.warn(`the page will not open offline: ${e.message}`);
+  });
+}
+
+registerWorker();
 start();

@@ -10,6 +10,7 @@ import {
 } from './state.js';
 
 const TOKEN_KEY = 'drainplan.token';
+const USER_KEY = 'drainplan.user';
 
 function renderAccount() {
   const user = getUser();
@@ -23,6 +24,7 @@ function renderAccount() {
 
 function forgetToken() {
   api.setToken(null);
+  keepUser(null);
   try {
     sessionStorage.removeItem(TOKEN_KEY);
   } catch {
@@ -43,13 +45,42 @@ export async function restore() {
     const me = await api.whoAmI();
     setHasAuth(true);
     setUser(me && me.role && me.role !== 'public' ? { name: me.name, role: me.role } : null);
+    keepUser(getUser());
   } catch (e) {
     // A server without sign-in (404) serves everyone everything.
     setHasAuth(e.status !== 404 && e.status !== 0);
     setUser(null);
+    if (e.status === 0 && saved) {
+      // No connection: the session is not known to be over. Keep it (and who it was), so
+      // that the edits kept on the device go out when the connection returns.
+      const who = savedUser();
+      if (who) {
+        setHasAuth(true);
+        setUser(who);
+      }
+    }
   }
   if (!getUser()) forgetToken();
   renderAccount();
+}
+
+/** Who the session kept for this tab belonged to, as last confirmed by the server. */
+function savedUser() {
+  try {
+    const u = JSON.parse(sessionStorage.getItem(USER_KEY) || 'null');
+    return u && typeof u.name === 'string' && typeof u.role === 'string' ? { name: u.name, role: u.role } : null;
+  } catch {
+    return null;
+  }
+}
+
+function keepUser(u) {
+  try {
+    if (u) sessionStorage.setItem(USER_KEY, JSON.stringify(u));
+    else sessionStorage.removeItem(USER_KEY);
+  } catch {
+    /* no storage */
+  }
 }
 
 /** Wires the sign-in form and the sign-out button. */
@@ -76,6 +107,7 @@ export function init() {
         /* no storage: the session lasts as long as the page */
       }
       setUser({ name: r.name, role: r.role });
+      keepUser(getUser());
       form.hidden = true;
       form.reset();
       renderAccount();

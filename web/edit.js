@@ -3,13 +3,19 @@
 // the server lists in the layer's queryables. Every edit is sent with the ETag of the
 // version the officer read, so that someone else's change in between is refused (412)
 // and shown, never overwritten.
+//
+// Every edit goes through the outbox (./outbox.js): kept on the device first, then sent,
+// and sent again when the connection returns. A household opened without a connection
+// (its version cannot be read) still takes a contribution or a water step: it is kept,
+// and sent without If-Match (a contribution adds to whatever is stored).
 
 import * as api from './api.js';
+import * as outbox from './outbox.js';
 import { esc } from './dom.js';
 import { t, tStatus } from './i18n.js';
 import { currentPopup, isOpen, refresh } from './popup.js';
 import {
-  busy, canEdit, emit, enumValues, getUser,
+  canEdit, emit, enumValues, getUser,
 } from './state.js';
 
 /** The layers whose common changes an officer makes from the details popup. */
@@ -32,6 +38,7 @@ const CONTRIBUTION_STATES = ['pledged', 'done'];
 export const part = {
   init(pop) {
     pop.etag = null;
+    pop.offline = false;
     pop.msgs = {};
   },
   wide: (name) => canEdit() && EDITABLE.has(name),
@@ -63,9 +70,13 @@ function msgHtml(pop, step) {
   return `<p class="form-msg${m?.kind ? ` ${m.kind}` : ''}" data-msg="${step}" role="status"${m ? '' : ' hidden'}>${m ? esc(m.text) : ''}</p>`;
 }
 
+/** Steps that may be recorded without the feature's version (no connection to read it): a household's. */
+const OFFLINE_STEPS = new Set(['contribution', 'water']);
+
 function formShell(pop, step, fields) {
-  // Disabled until the feature's version (ETag) is known, so that no edit goes out blind.
-  const ready = !!pop?.etag;
+  // Disabled until the feature's version (ETag) is known, so that no edit goes out blind;
+  // without a connection, a household's steps are kept to be sent later.
+  const ready = !!pop?.etag || (!!pop?.offline && OFFLINE_STEPS.has(step));
   return `<form class="edit-form" data-step="${step}" novalidate>
     <div class="edit-title">${esc(t(`edit.${step}.title`))}</div>
     <div class="edit-row">${fields}</div>
@@ -129,7 +140,13 @@ async function loadForEdit(pop) {
     }
   } catch (e) {
     if (!isOpen(pop)) return;
-    pop.msgs = { all: { text: t('edit.failed', { msg: e.message }), kind: 'error' } };
+    if (e.status === 0 && pop.name === 'households') {
+      // No connection: what the officer records is kept on this device and sent later.
+      pop.offline = true;
+      pop.msgs = { all: { text: t('edit.offline'), kind: 'queued' } };
+    } else {
+      pop.msgs = { all: { text: t('edit.failed', { msg: e.message }), kind: 'error' } };
+    }
     refresh();
   }
 }
@@ -161,8 +178,8 @@ function editBody(form) {
 
 async function submitEdit(form) {
   const pop = currentPopup();
-  if (!pop || !pop.etag) return;
   const step = form.dataset.step;
+  if (!pop || !(pop.etag || (pop.offline && OFFLINE_STEPS.has(step)))) return;
   const { body, error } = editBody(form);
   if (error) {
     pop.msgs[step] = { text: error, kind: 'error' };
@@ -172,36 +189,72 @@ async function submitEdit(form) {
   const btn = form.querySelector('button[type=submit]');
   btn.disabled = true;
   setFormMsg(form, t('edit.saving'));
-  busy(1);
-  try {
-    const r = await api.editStep(step, pop.feature.id, body, pop.etag);
-    if (isOpen(pop)) {
-      pop.etag = r.etag;
-      pop.msgs = { [step]: { text: t('edit.saved'), kind: 'ok' } };
+  const entry = await outbox.add({
+    step, layer: pop.name, id: pop.feature.id, body, etag: pop.etag,
+  });
+  if (entry.state === 'waiting' && isOpen(pop)) {
+    // Kept (behind an earlier one that could not go, or itself unsent): the form says so,
+    // unless it already says why (a session to renew).
+    if (!pop.msgs.all) {
+      pop.msgs[step] = { text: t('edit.queued'), kind: 'queued' };
+      setFormMsg(form, t('edit.queued'), 'queued');
     }
-    applyFeature(pop.name, r.feature);
-    emit('edited', { name: pop.name, id: String(r.feature.id) });
-  } catch (e) {
-    if (e.status === 412) {
-      // Someone else changed it since it was read: show theirs, and let the officer decide again.
-      pop.msgs = { [step]: { text: t('edit.stale'), kind: 'error' } };
-      await reloadFeature(pop);
-    } else if (e.status === 401 && !getUser()) {
-      // The session expired (a server restart forgets sessions): the forms go, and the page says why.
-      pop.msgs = { all: { text: t('auth.expired'), kind: 'error' } };
-      if (isOpen(pop)) refresh();
-    } else {
-      const text = e.status === 401 || e.status === 403 ? t('edit.not_allowed', { msg: e.message }) : t('edit.failed', { msg: e.message });
-      pop.msgs[step] = { text, kind: 'error' };
-      if (isOpen(pop)) {
-        setFormMsg(form, text, 'error');
-        btn.disabled = false;
-      }
-    }
-  } finally {
-    busy(-1);
+    // A second tap records a second contribution, so the amount is cleared.
+    const amount = form.querySelector('input[name=amount]');
+    if (amount) amount.value = '';
+    btn.disabled = false;
   }
 }
+
+/** The popup open on the feature an outbox entry edits, and its form for the entry's step. */
+function openFor(entry) {
+  const pop = currentPopup();
+  if (!pop || pop.name !== entry.layer || String(pop.feature.id) !== entry.id) return {};
+  const form = pop.popup.getElement()?.querySelector(`form.edit-form[data-step=${entry.step}]`);
+  return { pop, form };
+}
+
+/** What the page shows when the outbox has tried an edit. */
+function outcome(entry, o) {
+  const { pop, form } = openFor(entry);
+  const step = entry.step;
+  if (o.sent) {
+    if (pop) {
+      pop.etag = o.etag;
+      pop.offline = false;
+      pop.msgs = { [step]: { text: t('edit.saved'), kind: 'ok' } };
+    }
+    applyFeature(entry.layer, o.feature);
+    emit('edited', { name: entry.layer, id: String(o.feature.id) });
+  } else if (o.refused && o.status === 412) {
+    // Someone else changed it since it was read: show theirs, and let the officer decide again.
+    if (pop) {
+      pop.msgs = { [step]: { text: t('edit.stale'), kind: 'error' } };
+      reloadFeature(pop);
+    }
+  } else if (o.refused) {
+    const text = o.status === 403 ? t('edit.not_allowed', { msg: o.message }) : t('edit.failed', { msg: o.message });
+    if (pop) {
+      pop.msgs[step] = { text, kind: 'error' };
+      if (form) {
+        setFormMsg(form, text, 'error');
+        form.querySelector('button[type=submit]').disabled = false;
+      }
+    }
+  } else if (o.waiting && o.why === 'signin' && !getUser()) {
+    // The session expired (a server restart forgets sessions): the forms go, and the page
+    // says why; the edit is kept and sent once the same officer signs in again.
+    if (pop) {
+      pop.msgs = { all: { text: `${t('auth.expired')} ${t('edit.kept_signin', { user: entry.user })}`, kind: 'error' } };
+      refresh();
+    }
+  } else if (o.waiting && pop && form) {
+    pop.msgs[step] = { text: t('edit.queued'), kind: 'queued' };
+    setFormMsg(form, t('edit.queued'), 'queued');
+  }
+}
+
+outbox.onOutcome(outcome);
 
 /** Reads a feature again after a refused edit: the map, the details and the history show what the server has. */
 async function reloadFeature(pop) {

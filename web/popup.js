@@ -47,8 +47,10 @@ export function isOpen(pop) {
 }
 
 export function init(map) {
+  map.on('popupopen', () => { document.body.dataset.popup = 'open'; });
   map.on('popupclose', (e) => {
     if (current && e.popup === current.popup) current = null;
+    document.body.dataset.popup = '';
   });
   on('lang', refresh);
   on('user', () => map.closePopup());
@@ -74,8 +76,10 @@ export function openDetails(name, feature, latlng, others = []) {
   const popup = current?.popup && map.hasLayer(current.popup) ? current.popup : L.popup({ maxWidth: 340, autoPanPadding: [20, 20] });
   const wide = parts.some((p) => p.wide?.(name));
   // Forms and the history need room: a wider popup that scrolls rather than leaves the map.
-  popup.options.minWidth = wide ? 320 : 50;
-  popup.options.maxWidth = wide ? 380 : 340;
+  // On a phone the popup never grows wider than the map.
+  const room = Math.max(200, map.getSize().x - 44);
+  popup.options.minWidth = Math.min(wide ? 320 : 50, room);
+  popup.options.maxWidth = Math.min(wide ? 380 : 340, room);
   popup.options.maxHeight = Math.max(260, Math.round(map.getSize().y * 0.8));
   current = { popup, name, feature, latlng, others };
   for (const p of parts) p.init?.(current);

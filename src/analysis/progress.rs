@@ -216,6 +216,7 @@ fn month_mut<'m>(months: &'m mut BTreeMap<String, Month>, key: &str) -> &'m mut 
 ///         date: Some("2026-10-15".into()),
 ///     },
 ///     before: Some(data.households.get("h5").ok_or("no h5")?.to_json()),
+///     request: None,
 /// };
 /// let r = monthly_progress(&data, &[entry]);
 /// let months: Vec<_> = r.months.iter().map(|m| (m.month.as_str(), m.edits)).collect();

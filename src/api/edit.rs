@@ -4,6 +4,13 @@
 //! Writes need an officer. Replace, update and delete need `If-Match` with the ETag the
 //! client read, so that two officers cannot silently overwrite each other: a stale one gets
 //! 412, a missing one 428.
+//!
+//! A POST (create, and the one-step changes) may carry `Idempotency-Key: <key>`, a value
+//! the client makes up for that one change (a UUID): sent again with the same key — the
+//! first answer was lost on a weak connection — it gets the first answer back (with
+//! `Idempotent-Replayed: true`) and nothing is changed twice. Keys are the user's own, and
+//! remembered for a day ([`crate::store::live::REQUEST_KEY_HOURS`]); the same key with
+//! another path or body is refused (422).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,7 +28,7 @@ use crate::auth::{Caller, Role};
 use crate::model::{CanalStatus, ClearanceStatus, LayerKind, WaterStatus, date};
 use crate::store::Feature;
 use crate::store::edit::{Edit, EditError, EditOp};
-use crate::store::journal::JournalEntry;
+use crate::store::journal::{JournalEntry, RequestKey};
 use crate::store::live::{Edited, Precondition};
 
 /// The editing and history routes, each with its documentation.
@@ -50,9 +57,64 @@ pub fn etag(f: &Feature) -> HeaderValue {
     super::etag::of_feature(f)
 }
 
+/// The header that names a request's key.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// The header on an answer given again for a request sent again with its key.
+pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+/// The longest key taken.
+const MAX_KEY_LEN: usize = 128;
+
+/// The request's `Idempotency-Key`, if any, with a digest of what is asked (`method`,
+/// `path`, the body as parsed): 1 to 128 of `A-Z a-z 0-9 - _ . :`, optionally quoted
+/// (the header's structured-field form).
+fn request_key(
+    headers: &HeaderMap,
+    method: &str,
+    path: &str,
+    body: &impl serde::Serialize,
+) -> Result<Option<RequestKey>, ApiError> {
+    use sha2::{Digest, Sha256};
+    let mut values = headers.get_all(IDEMPOTENCY_KEY).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::BadRequest(
+            "send one Idempotency-Key header, not several".into(),
+        ));
+    }
+    let text = value.to_str().unwrap_or("").trim();
+    let key = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    let ok = !key.is_empty()
+        && key.len() <= MAX_KEY_LEN
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    if !ok {
+        return Err(ApiError::BadRequest(format!(
+            "Idempotency-Key must be 1 to {MAX_KEY_LEN} of the characters A-Z a-z 0-9 - _ . : (a UUID, say); found `{}`",
+            value.to_str().unwrap_or("(not text)")
+        )));
+    }
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update(b" ");
+    h.update(path.as_bytes());
+    h.update(b"\n");
+    h.update(serde_json::to_vec(body).unwrap_or_default());
+    Ok(Some(RequestKey {
+        key: key.to_owned(),
+        digest: hex::encode(h.finalize()),
+    }))
+}
+
 async fn run_edit(
     state: &AppState,
     caller: &Caller,
+    request: Option<RequestKey>,
     precondition: Option<Precondition>,
     make: impl FnOnce(&crate::store::Dataset) -> Result<Edit, EditError> + Send + 'static,
 ) -> Result<Edited, ApiError> {
@@ -62,7 +124,9 @@ async fn run_edit(
     // The journal fsync blocks; keep it off the async workers.
     let store = state.clone();
     let edited = tokio::task::spawn_blocking(move || {
-        store.store().edit_with(&user, precondition.as_ref(), make)
+        store
+            .store()
+            .edit_once(&user, request.as_ref(), precondition.as_ref(), make)
     })
     .await??;
     if state.store().wants_compaction() {
@@ -77,6 +141,42 @@ async fn run_edit(
         });
     }
     Ok(edited)
+}
+
+/// The answer to an edit that leaves a feature: the feature and its ETag, or, for a
+/// request sent again with its key, the feature as that first request left it.
+fn edited_response(
+    status: StatusCode,
+    collection: LayerKind,
+    edited: &Edited,
+) -> Result<Response, ApiError> {
+    if edited.replayed {
+        let value =
+            edited.entry.edit.feature.clone().ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("replayed edit has no feature"))
+            })?;
+        let version = crate::store::edit::version_of(&value);
+        let mut resp = json_with_type(&value, GEOJSON);
+        *resp.status_mut() = status;
+        if let Ok(tag) = HeaderValue::from_str(&format!("\"{version}\"")) {
+            resp.headers_mut().insert(header::ETAG, tag);
+        }
+        if let Ok(loc) = HeaderValue::from_str(&format!(
+            "/collections/{}/items/{}",
+            collection.id(),
+            edited.entry.edit.id
+        )) {
+            resp.headers_mut().insert(header::LOCATION, loc);
+        }
+        resp.headers_mut()
+            .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+        return Ok(resp);
+    }
+    let f = edited
+        .feature
+        .as_ref()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("edited feature missing")))?;
+    Ok(feature_response(status, collection, f))
 }
 
 fn feature_response(status: StatusCode, collection: LayerKind, f: &Feature) -> Response {
@@ -144,9 +244,17 @@ async fn create(
     State(state): State<AppState>,
     Path(coll): Path<String>,
     caller: Caller,
+    headers: HeaderMap,
     ApiJson(feature): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
     let kind = collection(&coll)?;
+    require(&caller, Role::Officer, "editing")?;
+    let request = request_key(
+        &headers,
+        "POST",
+        &format!("/collections/{}/items", kind.id()),
+        &feature,
+    )?;
     let id = match feature.get("id") {
         Some(Value::String(s)) => s.clone(),
         None | Some(Value::Null) => new_id(kind),
@@ -160,7 +268,7 @@ async fn create(
     if let Value::Object(obj) = &mut feature {
         obj.insert("id".into(), Value::String(id.clone()));
     }
-    let edited = run_edit(&state, &caller, None, move |_| {
+    let edited = run_edit(&state, &caller, request, None, move |_| {
         Ok(Edit {
             op: EditOp::Create,
             collection: kind,
@@ -170,10 +278,7 @@ async fn create(
         })
     })
     .await?;
-    let f = edited
-        .feature
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("created feature missing")))?;
-    Ok(feature_response(StatusCode::CREATED, kind, &f))
+    edited_response(StatusCode::CREATED, kind, &edited)
 }
 
 /// Replace a feature (officer)
@@ -225,7 +330,7 @@ async fn replace(
     let kind = collection(&coll)?;
     require(&caller, Role::Officer, "editing")?;
     let tag = required_if_match(&headers)?;
-    let edited = run_edit(&state, &caller, Some(tag), move |_| {
+    let edited = run_edit(&state, &caller, None, Some(tag), move |_| {
         Ok(Edit {
             op: EditOp::Replace,
             collection: kind,
@@ -324,7 +429,7 @@ async fn update(
             "cannot patch `{k}`; patch geometry or properties"
         )));
     }
-    let edited = run_edit(&state, &caller, Some(tag), move |data| {
+    let edited = run_edit(&state, &caller, None, Some(tag), move |data| {
         let current = data
             .layer(kind)
             .get(&fid)
@@ -385,7 +490,7 @@ async fn remove(
     let kind = collection(&coll)?;
     require(&caller, Role::Officer, "editing")?;
     let tag = required_if_match(&headers)?;
-    run_edit(&state, &caller, Some(tag), move |_| {
+    run_edit(&state, &caller, None, Some(tag), move |_| {
         Ok(Edit {
             op: EditOp::Delete,
             collection: kind,
@@ -434,27 +539,30 @@ fn set_properties(
     })
 }
 
+/// Makes a one-step change; `request` is the request's key, if it has one.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each one-step handler passes what it parsed; a struct would only rename them"
+)]
 async fn one_step(
     state: AppState,
     caller: Caller,
     headers: HeaderMap,
+    request: Option<RequestKey>,
     kind: LayerKind,
     id: String,
     date: String,
     set: impl FnOnce(&mut Map<String, Value>) -> Result<(), EditError> + Send + 'static,
 ) -> Result<Response, ApiError> {
     let tag = if_match(&headers)?;
-    let edited = run_edit(&state, &caller, tag, move |data| {
+    let edited = run_edit(&state, &caller, request, tag, move |data| {
         set_properties(data, kind, &id, date, set)
     })
     .await?;
-    let f = edited
-        .feature
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("edited feature missing")))?;
-    Ok(feature_response(StatusCode::OK, kind, &f))
+    edited_response(StatusCode::OK, kind, &edited)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 struct StatusStep {
     status: String,
@@ -464,6 +572,8 @@ struct StatusStep {
 /// A status step: which layer, which two properties it sets, and the allowed statuses.
 struct StepKind {
     layer: LayerKind,
+    /// The last part of its path, /api/{layer}/{id}/{step}.
+    step: &'static str,
     status_property: &'static str,
     date_property: &'static str,
     parse: fn(&str) -> Option<&'static str>,
@@ -472,6 +582,7 @@ struct StepKind {
 
 const CANAL_STATUS: StepKind = StepKind {
     layer: LayerKind::Canals,
+    step: "status",
     status_property: "status",
     date_property: date::property::CANAL_STATUS,
     parse: |s| CanalStatus::parse(s).map(CanalStatus::as_str),
@@ -480,6 +591,7 @@ const CANAL_STATUS: StepKind = StepKind {
 
 const CLEARANCE: StepKind = StepKind {
     layer: LayerKind::Parcels,
+    step: "clearance",
     status_property: "clearance_status",
     date_property: date::property::CLEARANCE,
     parse: |s| ClearanceStatus::parse(s).map(ClearanceStatus::as_str),
@@ -488,6 +600,7 @@ const CLEARANCE: StepKind = StepKind {
 
 const WATER: StepKind = StepKind {
     layer: LayerKind::Households,
+    step: "water",
     status_property: "water_status",
     date_property: date::property::WATER,
     parse: |s| WaterStatus::parse(s).map(WaterStatus::as_str),
@@ -503,6 +616,12 @@ async fn status_step(
     step: StatusStep,
 ) -> Result<Response, ApiError> {
     require(&caller, Role::Officer, "editing")?;
+    let request = request_key(
+        &headers,
+        "POST",
+        &format!("/api/{}/{id}/{}", kind.layer.id(), kind.step),
+        &step,
+    )?;
     let status = (kind.parse)(&step.status).ok_or_else(|| {
         ApiError::Unprocessable(format!(
             "status `{}` is not one of {}",
@@ -512,11 +631,20 @@ async fn status_step(
     })?;
     let date = entered_date("date", &step.date)?;
     let property = date.clone();
-    one_step(state, caller, headers, kind.layer, id, date, move |p| {
-        p.insert(kind.status_property.into(), status.into());
-        p.insert(kind.date_property.into(), property.into());
-        Ok(())
-    })
+    one_step(
+        state,
+        caller,
+        headers,
+        request,
+        kind.layer,
+        id,
+        date,
+        move |p| {
+            p.insert(kind.status_property.into(), status.into());
+            p.insert(kind.date_property.into(), property.into());
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -635,7 +763,7 @@ async fn household_water(
 }
 
 /// A contribution given or promised.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"kind": "labour", "amount": 3, "state": "done", "date": "2026-10-15"}))]
 #[serde(deny_unknown_fields)]
 struct ContributionStep {
@@ -694,6 +822,12 @@ async fn household_contribution(
     ApiJson(step): ApiJson<ContributionStep>,
 ) -> Result<Response, ApiError> {
     require(&caller, Role::Officer, "editing")?;
+    let request = request_key(
+        &headers,
+        "POST",
+        &format!("/api/households/{id}/contributions"),
+        &step,
+    )?;
     let field = match (step.kind.as_str(), step.state.as_str()) {
         ("land", "pledged") => "land_pledged_m2",
         ("land", "done") => "land_donated_m2",
@@ -723,6 +857,7 @@ async fn household_contribution(
         state,
         caller,
         headers,
+        request,
         LayerKind::Households,
         id,
         date,

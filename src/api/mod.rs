@@ -191,6 +191,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The map page's service worker (web/sw.js): it keeps the page's own files so that the
+/// page opens without a connection; it never keeps an API answer.
+const SERVICE_WORKER: &str = "sw.js";
+
 /// Middleware on `/static`: serves the map page's own files and Leaflet's, nothing else
 /// of the web folder (its package.json, lock file, test tools).
 async fn only_page_files(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
@@ -202,7 +206,16 @@ async fn only_page_files(req: axum::extract::Request, next: axum::middleware::Ne
         && !path.contains("..")
         && (!path.contains('/') || path.starts_with("node_modules/leaflet/dist/"));
     if allowed {
-        next.run(req).await
+        let worker = path == SERVICE_WORKER;
+        let mut resp = next.run(req).await;
+        if worker {
+            // The page's service worker lives with its files but looks after the page at /.
+            resp.headers_mut().insert(
+                axum::http::HeaderName::from_static("service-worker-allowed"),
+                HeaderValue::from_static("/"),
+            );
+        }
+        resp
     } else {
         ApiError::NotFound(format!("no such resource: /static/{path}")).into_response()
     }
@@ -443,6 +456,7 @@ impl From<crate::store::live::StoreError> for ApiError {
         match e {
             StoreError::Edit(e) => e.into(),
             StoreError::Stale { .. } => ApiError::PreconditionFailed(e.to_string()),
+            StoreError::KeyReused { .. } => ApiError::Unprocessable(e.to_string()),
             StoreError::Journal(j) => j.into(),
         }
     }

@@ -109,16 +109,22 @@ impl Feature {
     /// A strong validator of the feature's current content, for ETag and If-Match:
     /// FNV-1a 64 of its GeoJSON text, stable across restarts and builds.
     pub fn version(&self) -> String {
-        // The text of a JSON value, which cannot fail to serialise (string keys only):
-        // never an empty text, whose hash every feature would share.
-        let text = self.to_json().to_string();
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in text.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        format!("{h:016x}")
+        version_of(&self.to_json())
     }
+}
+
+/// The version of a feature given as its GeoJSON ([`Feature::to_json`]): a journal
+/// entry's feature has the version the feature had right after that edit.
+pub fn version_of(feature: &Value) -> String {
+    // The text of a JSON value, which cannot fail to serialise (string keys only):
+    // never an empty text, whose hash every feature would share.
+    let text = feature.to_string();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 impl Layer {

@@ -45,6 +45,21 @@ pub struct JournalEntry {
     /// The feature before the edit (replace, delete).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Value>,
+    /// The client's key of the request that made the edit (HTTP `Idempotency-Key`), kept
+    /// so that the same request sent again after a restart is answered, not made again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestKey>,
+}
+
+/// A client's key for one write request (HTTP `Idempotency-Key`), and a digest of the
+/// request it was first sent with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestKey {
+    /// The key the client chose (unique per request, per user).
+    pub key: String,
+    /// A digest of the method, path and body the key was first sent with: the same key
+    /// on a different request is refused, not answered with another request's outcome.
+    pub digest: String,
 }
 
 /// Why the journal could not be read or written.
@@ -409,6 +424,7 @@ mod tests {
                 date: None,
             },
             before: None,
+            request: None,
         }
     }
 

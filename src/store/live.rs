@@ -10,22 +10,35 @@
 //!
 //! A refused edit, or a journal write that fails, leaves the snapshot as it was.
 //!
+//! A write may carry the client's key for it ([`RequestKey`], HTTP `Idempotency-Key`): the
+//! store remembers, per user, the keys of its acknowledged edits for [`REQUEST_KEY_HOURS`]
+//! (at most [`REQUEST_KEYS_MAX`]), and the same request sent again — its answer was lost
+//! on a weak connection — gets the first outcome back instead of being made twice. The key
+//! is in the journal entry, so a restart remembers the keys of the entries since the last
+//! compaction.
+//!
 //! Every [`COMPACT_EVERY`] edits the data are written whole and the journal starts afresh
 //! ([`super::snapshot`]), so that start-up and the monthly report do not grow with the
 //! number of edits ever made.
 
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::edit::{Edit, EditError, EditOp};
-use super::journal::{Journal, JournalEntry, JournalError, now_rfc3339};
+use super::journal::{Journal, JournalEntry, JournalError, RequestKey, now_rfc3339};
 use super::snapshot::{self, Snapshot};
 use super::{Dataset, Feature, LoadError, Recovered};
 use crate::analysis::progress::{ProgressLedger, ProgressReport};
 
 /// Edits after which the journal is compacted.
 pub const COMPACT_EVERY: usize = 1_000;
+
+/// How long an acknowledged request's key is remembered, in hours.
+pub const REQUEST_KEY_HOURS: i64 = 24;
+/// How many request keys are remembered at most (the oldest are forgotten first).
+pub const REQUEST_KEYS_MAX: usize = 5_000;
 
 /// Why an edit was not made.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +61,14 @@ pub enum StoreError {
     /// The journal could not be written; nothing changed.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The request key was first sent with another request.
+    #[error(
+        "the Idempotency-Key `{key}` was already used for another request (another feature, step or value); send each new change with a new key"
+    )]
+    KeyReused {
+        /// The key.
+        key: String,
+    },
 }
 
 /// Why a compaction failed (the data and the journal stay as they were).
@@ -81,8 +102,52 @@ pub enum Precondition {
 pub struct Edited {
     /// The journal entry.
     pub entry: JournalEntry,
-    /// The feature now stored (create, replace).
+    /// The feature now stored (create, replace); `None` when replayed (the entry holds
+    /// the feature as that edit left it).
     pub feature: Option<Feature>,
+    /// Whether this is the outcome of an earlier request with the same key, answered
+    /// again without making the edit again.
+    pub replayed: bool,
+}
+
+/// The outcomes of the requests with a key, per (user, key), oldest first.
+#[derive(Debug, Default)]
+struct Remembered {
+    by_key: HashMap<(String, String), JournalEntry>,
+    order: VecDeque<((String, String), time::OffsetDateTime)>,
+}
+
+impl Remembered {
+    fn get(&self, user: &str, key: &str) -> Option<&JournalEntry> {
+        self.by_key.get(&(user.to_owned(), key.to_owned()))
+    }
+
+    /// Keeps `entry` if it has a key; forgets the keys too old or too many.
+    fn keep(&mut self, entry: &JournalEntry, now: time::OffsetDateTime) {
+        if let Some(request) = &entry.request {
+            let at = time::OffsetDateTime::parse(
+                &entry.at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap_or(now);
+            let k = (entry.user.clone(), request.key.clone());
+            if self.by_key.insert(k.clone(), entry.clone()).is_none() {
+                self.order.push_back((k, at));
+            }
+        }
+        self.forget_old(now);
+    }
+
+    fn forget_old(&mut self, now: time::OffsetDateTime) {
+        let oldest = now - time::Duration::hours(REQUEST_KEY_HOURS);
+        while let Some((k, at)) = self.order.front() {
+            if self.order.len() <= REQUEST_KEYS_MAX && *at >= oldest {
+                break;
+            }
+            self.by_key.remove(k);
+            self.order.pop_front();
+        }
+    }
 }
 
 /// The live, editable data set.
@@ -98,6 +163,8 @@ pub struct Store {
     snapshot_seq: AtomicU64,
     compacting: AtomicBool,
     compact_every: std::sync::atomic::AtomicUsize,
+    /// The outcomes of recent requests with a key (written under the journal lock).
+    remembered: Mutex<Remembered>,
 }
 
 impl Store {
@@ -120,6 +187,11 @@ impl Store {
                 .map_err(|e| LoadError::Journal(Box::new(e)))?;
         }
         journal.continue_after(r.snapshot_seq);
+        let mut remembered = Remembered::default();
+        let now = time::OffsetDateTime::now_utc();
+        for entry in &r.entries {
+            remembered.keep(entry, now);
+        }
         Ok(Store {
             dir: Some(dir.to_owned()),
             current: RwLock::new(Arc::new(r.data)),
@@ -129,6 +201,7 @@ impl Store {
             snapshot_seq: AtomicU64::new(r.snapshot_seq),
             compacting: AtomicBool::new(false),
             compact_every: COMPACT_EVERY.into(),
+            remembered: Mutex::new(remembered),
         })
     }
 
@@ -144,6 +217,7 @@ impl Store {
             snapshot_seq: AtomicU64::new(0),
             compacting: AtomicBool::new(false),
             compact_every: COMPACT_EVERY.into(),
+            remembered: Mutex::new(Remembered::default()),
         }
     }
 
@@ -299,10 +373,42 @@ impl Store {
         precondition: Option<&Precondition>,
         make: impl FnOnce(&Dataset) -> Result<Edit, EditError>,
     ) -> Result<Edited, StoreError> {
+        self.edit_once(user, None, precondition, make)
+    }
+
+    /// Like [`Store::edit_with`], for a request with the client's key: when `user` already
+    /// sent a request with this key and it was acknowledged, its outcome is given back
+    /// (`replayed`) and nothing is changed, whatever the data are now; the same key with
+    /// another request ([`RequestKey::digest`]) is refused.
+    pub fn edit_once(
+        &self,
+        user: &str,
+        request: Option<&RequestKey>,
+        precondition: Option<&Precondition>,
+        make: impl FnOnce(&Dataset) -> Result<Edit, EditError>,
+    ) -> Result<Edited, StoreError> {
         let mut journal = self
             .journal
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(request) = request {
+            let remembered = self
+                .remembered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(earlier) = remembered.get(user, &request.key) {
+                if earlier.request.as_ref() != Some(request) {
+                    return Err(StoreError::KeyReused {
+                        key: request.key.clone(),
+                    });
+                }
+                return Ok(Edited {
+                    entry: earlier.clone(),
+                    feature: None,
+                    replayed: true,
+                });
+            }
+        }
         let snapshot = self.snapshot();
         let edit = make(&snapshot)?;
         if let Some(precondition) = precondition {
@@ -343,6 +449,7 @@ impl Store {
                 ..edit
             },
             before: before.as_ref().map(Feature::to_json),
+            request: request.cloned(),
         };
         if let Some(j) = journal.as_mut() {
             j.append(&entry)?;
@@ -360,6 +467,14 @@ impl Store {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::make_mut(&mut recent).push(entry.clone());
-        Ok(Edited { entry, feature })
+        self.remembered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .keep(&entry, time::OffsetDateTime::now_utc());
+        Ok(Edited {
+            entry,
+            feature,
+            replayed: false,
+        })
     }
 }

@@ -166,9 +166,14 @@ export async function launchBrowser() {
  * (other than ones the page aborted on purpose) in `page.problems`. `prepare(page)` runs
  * before the page is loaded (routes, init scripts).
  */
-export async function openPage(browser, url, { viewport = { width: 1440, height: 900 }, lang, prepare } = {}) {
+export async function openPage(browser, url, {
+  viewport = { width: 1440, height: 900 }, lang, prepare, device = {},
+} = {}) {
   // Officers work on Vietnam's clock: the date fields' today is the server's today.
-  const context = await browser.newContext({ viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh' });
+  // `device` adds context options (a phone: { isMobile: true, hasTouch: true }).
+  const context = await browser.newContext({
+    viewport, locale: 'vi-VN', timezoneId: 'Asia/Ho_Chi_Minh', ...device,
+  });
   const page = await context.newPage();
   page.problems = [];
   const ignore = process.env.E2E_IGNORE_CONSOLE ? new RegExp(process.env.E2E_IGNORE_CONSOLE) : null;
