@@ -384,6 +384,8 @@ export function showCanal(id) {
   const layer = layerOf('canals', id);
   if (!layer) return;
   const map = getMap();
-  map.fitBounds(layer.getBounds(), { ...fitPadding(40), maxZoom: 18 });
+  // Not animated: the popup pans itself into view on opening, which a zoom still in
+  // flight would undo.
+  map.fitBounds(layer.getBounds(), { ...fitPadding(40), maxZoom: 18, animate: false });
   openDetails('canals', layer.feature, layer.getCenter());
 }

@@ -120,6 +120,8 @@ describe('the drainage check on the map', () => {
     }
     assert.equal(await stroke(`.leaflet-hydraulics-pane path.hyd-canal-${LOOSE}`), GREY);
     const ditches = net.sections.filter((s) => s.verdict === 'undersized');
+    const n = net.sections.filter((x) => x.verdict === 'undersized').length;
+    await page.waitForFunction((k) => document.querySelectorAll('.leaflet-tooltip.hyd-tag').length === k, n, { timeout: 3000 });
     const tags = await page.locator('.leaflet-tooltip.hyd-tag').allTextContents();
     assert.deepEqual(tags.sort(), ditches.map((s) => `×${viNum(s.ratio, 1)}`).sort());
     const legend = await page.locator('#legend-box [data-legend=hydraulics]').textContent();
@@ -256,6 +258,8 @@ describe('route options compared on the map', () => {
     assert.equal(await lines.count(), 2);
     const colours = await lines.evaluateAll((els) => els.map((el) => getComputedStyle(el).stroke));
     assert.notEqual(colours[0], colours[1]);
+    // Labels of the lines drawn before the answer fade out for 200 ms (Leaflet) before they go.
+    await page.waitForFunction(() => document.querySelectorAll('.leaflet-tooltip.cmp-label').length === 2, null, { timeout: 3000 });
     assert.deepEqual((await page.locator('.leaflet-tooltip.cmp-label').allTextContents()).sort(), ['A', 'B']);
     // Each line lies where the answer puts its route: its first vertex on screen is the route's first point.
     for (const r of answer.routes) {
