@@ -7,6 +7,9 @@
 // The open sheet is body[data-sheet]; buttons with data-sheet="name" open and close it.
 
 import { $, esc, showTab } from './dom.js';
+
+/** The side panel's tabs, each a sheet of its own on a phone. */
+const TABS = ['reports', 'impact', 'hydraulics'];
 import { fmtDateTime, t, tStatus } from './i18n.js';
 import { householdName } from './layers.js';
 import * as outbox from './outbox.js';
@@ -17,11 +20,11 @@ export function current() {
   return document.body.dataset.sheet || '';
 }
 
-/** Opens sheet `name` (layers, legend, reports, impact, outbox), or closes it when it is open ('' closes any). */
+/** Opens sheet `name` (layers, legend, reports, impact, hydraulics, outbox), or closes it when it is open ('' closes any). */
 export function toggle(name) {
   const next = name && current() !== name ? name : '';
   document.body.dataset.sheet = next;
-  if (next === 'reports' || next === 'impact') showTab(next);
+  if (TABS.includes(next)) showTab(next);
   for (const b of document.querySelectorAll('button[data-sheet]')) b.setAttribute('aria-expanded', String(b.dataset.sheet === next));
   if (next === 'outbox') renderOutbox();
 }
@@ -81,7 +84,7 @@ export function init() {
   // The side panel's own tabs keep the bar's buttons in step.
   for (const b of document.querySelectorAll('.tabs button')) {
     b.addEventListener('click', () => {
-      if ((current() === 'reports' || current() === 'impact') && current() !== b.dataset.tab) toggle(b.dataset.tab);
+      if (TABS.includes(current()) && current() !== b.dataset.tab) toggle(b.dataset.tab);
     });
   }
   on('outbox', renderOutbox);

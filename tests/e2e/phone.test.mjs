@@ -141,7 +141,7 @@ describe('on a phone (390 × 844, touch)', () => {
   });
 
   test('every panel opens over the lower part of the map and closes again', async () => {
-    const panels = { layers: '#layers-box', legend: '#legend-box', reports: '#tab-reports', impact: '#tab-impact', outbox: '#outbox-panel' };
+    const panels = { layers: '#layers-box', legend: '#legend-box', reports: '#tab-reports', impact: '#tab-impact', hydraulics: '#tab-hydraulics', outbox: '#outbox-panel' };
     for (const [name, sel] of Object.entries(panels)) {
       const btn = page.locator(`.phone-bar button[data-sheet=${name}]`);
       await btn.tap();
