@@ -380,6 +380,43 @@ fn kind_of(v: &Value) -> Option<Kind> {
 }
 
 /// Kinds of properties that may be missing from a data set's samples.
+/// `--replace`'s rule for the fields a source carries: each value, coerced to the kind of
+/// the stored value (else `kind_for`'s), replaces the stored one in `props` and is listed in
+/// `changes`; an unchanged value is passed over, and a blank is kept out (listed in
+/// `kept_blank`) unless `allow_blanking`.
+#[allow(clippy::too_many_arguments)]
+fn merge_carried(
+    carried: impl IntoIterator<Item = (String, Value)>,
+    stored_props: &Map<String, Value>,
+    kind_for: impl Fn(&str) -> Option<Kind>,
+    allow_blanking: bool,
+    props: &mut Map<String, Value>,
+    changes: &mut FeatureChanges,
+    kept_blank: &mut Vec<(String, String)>,
+) {
+    for (k, v) in carried {
+        let reference = stored_props
+            .get(&k)
+            .and_then(kind_of)
+            .or_else(|| kind_for(&k));
+        let v = coerce(v, reference);
+        let old = stored_props.get(&k).cloned().unwrap_or(Value::Null);
+        if v == old {
+            continue;
+        }
+        if v.is_null() && !allow_blanking {
+            kept_blank.push((changes.id.clone(), k));
+            continue;
+        }
+        changes.fields.push(FieldChange {
+            field: k.clone(),
+            from: old,
+            to: v.clone(),
+        });
+        props.insert(k, v);
+    }
+}
+
 fn static_kind(name: &str) -> Option<Kind> {
     match name {
         "map_sheet" | "parcel_no" | "year" | "frontage_edge" | "members" | "duration_days"
@@ -1093,28 +1130,15 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
                     id: id.clone(),
                     ..Default::default()
                 };
-                for (k, v) in carried {
-                    let reference = stored_props
-                        .get(&k)
-                        .and_then(kind_of)
-                        .or_else(|| layer_kinds.get(&k).copied())
-                        .or_else(|| static_kind(&k));
-                    let v = coerce(v, reference);
-                    let old = stored_props.get(&k).cloned().unwrap_or(Value::Null);
-                    if v == old {
-                        continue;
-                    }
-                    if v.is_null() && !o.allow_blanking {
-                        report.kept_blank.push((id.clone(), k));
-                        continue;
-                    }
-                    changes.fields.push(FieldChange {
-                        field: k.clone(),
-                        from: old,
-                        to: v.clone(),
-                    });
-                    props.insert(k, v);
-                }
+                merge_carried(
+                    carried,
+                    &stored_props,
+                    |k| layer_kinds.get(k).copied().or_else(|| static_kind(k)),
+                    o.allow_blanking,
+                    &mut props,
+                    &mut changes,
+                    &mut report.kept_blank,
+                );
                 let geometry = if same_geometry(&geometry, &s.geometry, SAME_GEOMETRY_M) {
                     s.geometry.clone()
                 } else {

@@ -35,8 +35,8 @@ use serde_json::{Map, Value, json};
 use unicode_normalization::UnicodeNormalization;
 
 use super::{
-    FeatureChanges, FieldChange, ImportError, ImportOptions, ImportReport, Kind, SAME_GEOMETRY_M,
-    coerce, kind_of, same_geometry, static_kind,
+    FeatureChanges, ImportError, ImportOptions, ImportReport, Kind, SAME_GEOMETRY_M, coerce,
+    kind_of, merge_carried, same_geometry, static_kind,
 };
 use crate::crs::{self as base, Crs};
 use crate::model::schema::{self, ValueKind};
@@ -1023,27 +1023,15 @@ pub fn import(dir: &Path, from: &Path, o: &ImportOptions) -> Result<ImportReport
                     id: i.clone(),
                     ..Default::default()
                 };
-                for (k, v) in carried {
-                    let reference = stored_props
-                        .get(&k)
-                        .and_then(kind_of)
-                        .or_else(|| kind_for(&k));
-                    let v = coerce(v, reference);
-                    let old = stored_props.get(&k).cloned().unwrap_or(Value::Null);
-                    if v == old {
-                        continue;
-                    }
-                    if v.is_null() && !o.allow_blanking {
-                        report.kept_blank.push((i.clone(), k));
-                        continue;
-                    }
-                    changes.fields.push(FieldChange {
-                        field: k.clone(),
-                        from: old,
-                        to: v.clone(),
-                    });
-                    props.insert(k, v);
-                }
+                merge_carried(
+                    carried,
+                    &stored_props,
+                    kind_for,
+                    o.allow_blanking,
+                    &mut props,
+                    &mut changes,
+                    &mut report.kept_blank,
+                );
                 let moved_in = dwelling.is_some()
                     && dwelling
                         != stored_props
