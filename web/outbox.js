@@ -139,6 +139,9 @@ function schedule() {
 }
 
 async function sendAll() {
+  // The browser knows it has no connection (false is certain, true is not): nothing is
+  // tried until its `online` event.
+  if (navigator.onLine === false) return;
   // Entries made in another tab meanwhile.
   const stored = load();
   for (const s of stored) if (!entries.some((e) => e.key === s.key)) entries.push(s);
