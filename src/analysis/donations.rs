@@ -25,6 +25,7 @@ use crate::store::Dataset;
 /// One element of a consent record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ConsentElement)]
 pub enum Element {
     /// The household was told it may refuse (`consent_told_may_refuse` is true).
     ToldMayRefuse,

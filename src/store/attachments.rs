@@ -29,6 +29,7 @@ pub const DIR: &str = "attachments";
 
 /// What an attachment may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = AttachmentType)]
 pub enum Kind {
     /// A PDF document.
     #[serde(rename = "application/pdf")]
@@ -156,6 +157,7 @@ pub enum AttachmentError {
 
 /// An attachment as stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Attachment)]
 pub struct Stored {
     /// The SHA-256 of its bytes, lowercase hex: its name.
     pub sha256: String,
