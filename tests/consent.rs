@@ -463,3 +463,43 @@ async fn the_shell_reads_the_records_from_the_journal() {
     assert_eq!(incomplete["parcels"], json!([]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn every_edit_of_a_parcel_must_name_a_stored_scan() {
+    let state = common::memory_state("small");
+    let missing = "b".repeat(64);
+    let uri = "/collections/parcels/items/p2";
+    let tag = Req::get(uri)
+        .user("officer")
+        .send(&state)
+        .await
+        .header("etag")
+        .unwrap();
+    // Through OGC API – Features Part 4 as through the one-step change.
+    let r = Req::new("PATCH", uri)
+        .user("officer")
+        .header("if-match", &tag)
+        .json(&json!({"properties": {"consent_scan_sha256": missing}}))
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(r.json()["rule"], "reference");
+    let r = Req::new("PATCH", uri)
+        .user("officer")
+        .header("if-match", &tag)
+        .json(&json!({"properties": {"consent_scan_sha256": "not a hash"}}))
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(r.json()["field"], "properties.consent_scan_sha256");
+    // Stored first, it is taken.
+    let r = upload(&state, Some("officer"), Some("image/png"), PNG.to_vec()).await;
+    assert_eq!(r.status, 201);
+    let r = Req::new("PATCH", uri)
+        .user("officer")
+        .header("if-match", &tag)
+        .json(&json!({"properties": {"consent_scan_sha256": sha256sum(PNG)}}))
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+}

@@ -20,7 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::require;
-use super::edit::{entered_date, one_step, request_key};
+use super::edit::{IdempotencyKeyHeader, entered_date, one_step, request_key};
 use super::openapi::{TAG_EDIT, TAG_REPORTS};
 use super::reports::ReportFormat;
 use super::{ApiError, ApiJson, ApiQuery, AppState, JSON, docs, json_with_type};
@@ -533,6 +533,7 @@ impl ConsentStep {
         ("parcelId" = String, Path, description = "The parcel id"),
         ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
             description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+        IdempotencyKeyHeader,
     ),
     request_body = ConsentStep,
     responses(
@@ -540,6 +541,7 @@ impl ConsentStep {
             headers(
                 ("ETag" = String, description = "The feature's new version, for the next If-Match"),
                 ("Location" = String, description = "The feature's path"),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
         (status = 400, response = docs::BadRequest),
