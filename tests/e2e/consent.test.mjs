@@ -181,6 +181,13 @@ describe('a donation consent recorded on a phone', () => {
     await waitOutbox(1);
     assert.equal((await keptPhotos()).length, 1);
     assert.deepEqual(attachments(), []);
+    // The "to send" sheet says what waits: the consent, with its photo.
+    await page.locator('.phone-bar button[data-sheet=outbox]').tap();
+    const waiting = page.locator('#outbox-list .outbox-item[data-state=waiting]');
+    assert.equal(await waiting.count(), 1);
+    assert.match(await waiting.textContent(), /Hồ sơ hiến đất 2026-10-09 \(kèm ảnh\)/);
+    await shot('outbox-offline');
+    await page.locator('#sheet-close').tap();
 
     // The connection returns: the photo, then the consent, each once.
     await page.context().setOffline(false);
