@@ -45,6 +45,12 @@ async fn a_hidden_field_never_changes_the_public_etag() {
             json!({"owner_household": "h2"}),
             json!({"clearance_status": "donated"}),
         ),
+        (
+            "/collections/parcels/items/p2",
+            json!({"consent_witness": "Lê Thị Mai", "consent_told_may_refuse": true,
+                   "consent_compensation_vnd": 18_500_000, "fence_gate_state": "rebuilt"}),
+            json!({"land_use": "CLN"}),
+        ),
     ] {
         let (before, body) = public_item(&state, uri).await;
         // The tag is a digest of the bytes received and of nothing else, so that it can
