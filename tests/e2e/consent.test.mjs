@@ -231,4 +231,28 @@ describe('a donation consent recorded on a phone', () => {
     assert.equal(await box.locator('button[data-scan]').count(), 1);
     await shot('complete');
   });
+
+  test('a viewer reads the record and its verdict without a form; the public sees neither', async () => {
+    assert.ok(server.viewer, 'the test server has a viewer');
+    const officerPage = page;
+    try {
+      for (const who of [server.viewer, null]) {
+        page = await openPage(browser, server.url, { viewport: PHONE, device: { isMobile: true, hasTouch: true } });
+        if (who) await signIn(page, who);
+        await openParcel();
+        if (who) {
+          await page.waitForSelector('.leaflet-popup .consent-verdict[data-consent-complete=true]');
+          assert.match(await page.locator('.leaflet-popup .consent').textContent(), /Lê Thị Mai/);
+          assert.equal(await page.locator('.leaflet-popup form.edit-form').count(), 0, 'a viewer gets no form');
+        } else {
+          await page.waitForTimeout(500);
+          assert.equal(await page.locator('.leaflet-popup .consent').count(), 0);
+          assert.doesNotMatch(await page.locator('.leaflet-popup').textContent(), /Lê Thị Mai|GPMB-2026/);
+        }
+        await page.context().close();
+      }
+    } finally {
+      page = officerPage;
+    }
+  });
 });
