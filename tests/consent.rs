@@ -503,3 +503,40 @@ async fn every_edit_of_a_parcel_must_name_a_stored_scan() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text());
 }
+
+#[tokio::test]
+async fn the_donations_workbook_lists_parcels_for_viewers_and_counts_for_the_public() {
+    let state = common::shared_memory_state("small");
+    let sheets = |bytes: &[u8]| -> Vec<String> {
+        let z = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let mut names: Vec<String> = z
+            .file_names()
+            .filter(|n| n.starts_with("xl/worksheets/sheet"))
+            .map(str::to_owned)
+            .collect();
+        names.sort();
+        names
+    };
+    for (user, want) in [(Some("viewer"), 2), (None, 1)] {
+        let mut r = Req::get("/api/reports/donations?format=xlsx");
+        if let Some(u) = user {
+            r = r.user(u);
+        }
+        let r = r.send(&state).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(
+            r.content_type(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        // The counts sheet, and for a viewer the parcels sheet, each beside the notes.
+        let names = sheets(&r.bytes);
+        assert_eq!(names.len(), want + 1, "{user:?}: {names:?}");
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(r.bytes.clone())).unwrap();
+        let mut all = String::new();
+        for i in 0..z.len() {
+            std::io::Read::read_to_string(&mut z.by_index(i).unwrap(), &mut all).unwrap();
+        }
+        // p2 is the one donating parcel: named to the viewer only.
+        assert_eq!(all.contains("p2"), user.is_some(), "{user:?}");
+    }
+}
