@@ -248,7 +248,30 @@ const STEPS = {
   clearance: (id) => `/api/parcels/${encodeURIComponent(id)}/clearance`,
   contribution: (id) => `/api/households/${encodeURIComponent(id)}/contributions`,
   water: (id) => `/api/households/${encodeURIComponent(id)}/water`,
+  consent: (id) => `/api/parcels/${encodeURIComponent(id)}/consent`,
 };
+
+/**
+ * Stores a file (the photo or PDF of a signed paper) on the server: POST /api/attachments
+ * with its bytes and media type. The server names it by its SHA-256, so sending the same
+ * file again stores nothing new. Resolves to { sha256, size, content_type }.
+ */
+export async function uploadAttachment(blob) {
+  return request('/api/attachments', {
+    method: 'POST',
+    headers: { 'Content-Type': blob.type || 'application/octet-stream', Accept: 'application/json' },
+    body: blob,
+  });
+}
+
+/** What the donations report says of one parcel ({ complete, missing, … }), or null when it gives no land. */
+export async function donationOf(parcelId) {
+  const r = await request(`/api/reports/donations?parcel=${encodeURIComponent(parcelId)}`, {
+    headers: { Accept: 'application/json' },
+    cache: 'no-store',
+  });
+  return (r.parcels || [])[0] ?? null;
+}
 
 /**
  * A one-step change (`step` is canal_status, clearance, contribution or water) sent with

@@ -22,6 +22,7 @@
 import { showTab } from './dom.js';
 import * as auth from './auth.js';
 import * as compare from './compare.js';
+import * as consent from './consent.js';
 import * as drawing from './drawing.js';
 import * as edit from './edit.js';
 import { addDownloadPanel, registerExport } from './exports.js';
@@ -81,9 +82,11 @@ async function start() {
   hydraulics.init(map);
   compare.init(map);
   popup.addPart(hydraulics.part);
+  popup.addPart(consent.part);
   popup.addPart(edit.part);
   popup.addPart(history.part);
   history.init();
+  consent.init();
   reports.init();
   auth.init();
   sheets.init();

@@ -34,6 +34,10 @@ function stepLabel(e) {
   if (e.step === 'contribution') {
     return `${t('outbox.step.contribution')}: ${t(`edit.contribution.kind.${b.kind}`)} ${b.amount} ${t(`edit.contribution.unit.${b.kind}`)} (${t(`edit.contribution.state.${b.state}`)})`;
   }
+  if (e.step === 'consent') {
+    const day = b.consent_date ? ` ${b.consent_date}` : '';
+    return `${t('outbox.step.consent')}${day}${e.photo ? ` (${t('outbox.with_photo')})` : ''}`;
+  }
   const kind = { water: 'water', clearance: 'clearance', canal_status: 'canal' }[e.step];
   return `${t(`outbox.step.${e.step}`)}: ${tStatus(kind, b.status)}`;
 }

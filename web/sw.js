@@ -14,6 +14,7 @@ const PAGE = [
   '/static/app.js',
   '/static/api.js',
   '/static/auth.js',
+  '/static/consent.js',
   '/static/dom.js',
   '/static/drawing.js',
   '/static/edit.js',
