@@ -489,6 +489,8 @@ const vi = {
   'resp.col.tasks': 'Nhiệm vụ',
   'resp.commune_wide': 'Cấp xã',
   'resp.total': 'Tổng',
+  'resp.show_all': 'Xem tất cả trên bản đồ',
+  'resp.off_map': 'Nhiệm vụ này không gắn với đối tượng nào trên bản đồ.',
   'resp.public_note': 'Chỉ hiện số lượng; người phụ trách và nội dung nhiệm vụ chỉ hiện với cán bộ đã đăng nhập.',
 };
 
@@ -974,6 +976,8 @@ const en = {
   'resp.col.tasks': 'Tasks',
   'resp.commune_wide': 'Commune-wide',
   'resp.total': 'Total',
+  'resp.show_all': 'Show all on the map',
+  'resp.off_map': 'This task names no feature on the map.',
   'resp.public_note': 'Counts only: who is responsible and what each task is are shown to signed-in officers.',
 };
 

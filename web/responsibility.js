@@ -283,6 +283,7 @@ function taskHtml(task, role = '') {
       ${role ? ` · <span class="resp-role" data-role="${esc(role)}">${esc(t(`resp.role.${role}`))}</span>` : ''}</div>
     <div class="meta">${esc(t('resp.deadline', { date: fmtDate(task.deadline) }))}${task.status === 'open' ? ` · <span data-days-left="${task.days_left}">${esc(task.days_left < 0 ? t('resp.days_over', { n: -task.days_left }) : t('resp.days_left', { n: task.days_left }))}</span>` : ''}</div>
     ${progressHtml(task.progress)}
+    ${role && !task.bbox ? `<div class="muted small" data-off-map>${esc(t('resp.off_map'))}</div>` : ''}
   </li>`;
 }
 
@@ -345,7 +346,8 @@ function render() {
         ${list}
         ${st.person ? `<p class="muted small">${esc(t('resp.person.hint'))}</p>` : ''}</div>`;
     }
-    body = `<div class="card"><h2>${esc(t('resp.title'))}</h2><p class="muted">${esc(t('resp.intro'))}</p>${dateField}${status}${line}</div>${person}`;
+    const all = st.tasks && tasks.some((x) => x.bbox) ? `<button type="button" class="link-btn" id="resp-fit">${esc(t('resp.show_all'))}</button>` : '';
+    body = `<div class="card"><h2>${esc(t('resp.title'))}</h2><p class="muted">${esc(t('resp.intro'))}</p>${dateField}${status}${line}${all}</div>${person}`;
   }
   setHtml(el, body);
   $('#resp-at').addEventListener('change', (e) => {
@@ -354,6 +356,7 @@ function render() {
     st.at = v;
     reload();
   });
+  $('#resp-fit')?.addEventListener('click', () => fitTasks(st.tasks?.tasks ?? []));
   $('#resp-person')?.addEventListener('change', async (e) => {
     st.person = e.target.value;
     await reload();
@@ -370,11 +373,26 @@ function render() {
   }
 }
 
+/** Fits the map to the box around `tasks`' features, clear of a sheet open over the map (a phone). */
+function fitTasks(tasks) {
+  const boxes = tasks.map((x) => x.bbox).filter(Boolean);
+  if (!boxes.length) return;
+  const bounds = L.latLngBounds(boxes.flatMap(([w, s, e, n]) => [[s, w], [n, e]]));
+  const pad = fitPadding(40);
+  const panel = $('#panel').getBoundingClientRect();
+  const map = getMap().getContainer().getBoundingClientRect();
+  // On a phone the tab is a sheet over the map's lower part: keep the features above it.
+  if (document.body.dataset.sheet === 'responsibility' && panel.top > map.top && panel.top < map.bottom) {
+    pad.paddingBottomRight = [pad.paddingBottomRight[0], map.bottom - panel.top + 20];
+    pad.paddingTopLeft = [pad.paddingTopLeft[0], 20];
+  }
+  getMap().fitBounds(bounds, { ...pad, maxZoom: 18, animate: false });
+}
+
 /** Zooms the map to a task's features (its bounding box from the API). */
 export function showTask(id) {
   const task = (st.personTasks?.tasks ?? []).concat(st.tasks?.tasks ?? []).find((x) => x.id === id);
   if (!task?.bbox) return;
-  const [w, s, e, n] = task.bbox;
-  getMap().fitBounds([[s, w], [n, e]], { ...fitPadding(40), maxZoom: 18, animate: false });
+  fitTasks([task]);
   for (const li of document.querySelectorAll('#resp-person-tasks li[data-task]')) li.classList.toggle('picked', li.dataset.task === id);
 }

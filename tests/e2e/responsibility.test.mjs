@@ -195,6 +195,8 @@ describe('who is responsible here', () => {
       return b.contains([[s, w], [n, e]]) && window.drainplan.map.getZoom() >= 15;
     }, target.bbox);
     assert.ok(inView, `the map shows ${target.id}'s features`);
+    await page.waitForTimeout(300);
+    await waitIdle(page);
     mkdirSync(SHOTS, { recursive: true });
     await page.screenshot({ path: join(SHOTS, 'responsibility.png') });
     await assertClean('listing a person\'s tasks');
@@ -262,6 +264,15 @@ describe('on a phone (390 × 844)', () => {
       assert.ok(sheet.y - map.y >= 0.3 * 844, `part of the map stays in view above the sheet (${sheet.y - map.y} px)`);
       assert.ok(await phone.locator('#resp-at').isVisible(), 'the date control is in the sheet');
       assert.ok(await phone.locator('path.resp-f').count() > 0, 'the tasks are drawn on the map');
+      // "Show all on the map" fits the tasks' features into the part of the map above the sheet.
+      await phone.locator('#resp-fit').tap();
+      await waitIdle(phone);
+      const above = await phone.evaluate((top) => [...document.querySelectorAll('path.resp-f')].filter((el) => {
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.top >= 0 && r.bottom <= top;
+      }).length, sheet.y);
+      const drawn = await phone.locator('path.resp-f').count();
+      assert.ok(above >= 0.9 * drawn, `the features lie above the sheet (${above} of ${drawn})`);
       mkdirSync(SHOTS, { recursive: true });
       await phone.screenshot({ path: join(SHOTS, 'phone-responsibility.png') });
       // The map above the sheet still answers a tap: the zoom control is not covered.
