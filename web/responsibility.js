@@ -97,6 +97,8 @@ async function setView(onNow) {
   if (onNow === viewOn) return;
   viewOn = onNow;
   const map = getMap();
+  // The layers under the tasks step back (style.css), so that the flags' colours read.
+  map.getContainer().classList.toggle('responsibility-view', viewOn);
   if (!viewOn) {
     map.removeLayer(overlay);
     legend.render();
@@ -207,7 +209,7 @@ function shapeOf(collection, id, style) {
     const [lon, lat] = f.geometry.coordinates;
     return L.circleMarker([lat, lon], { ...style, radius: 6, weight: 2.5, fillOpacity: 0.85 });
   }
-  return L.geoJSON(f.geometry, { style: () => ({ ...style, weight: 2.5, fillOpacity: 0.12 }) }).getLayers()[0] ?? null;
+  return L.geoJSON(f.geometry, { style: () => ({ ...style, weight: 3, fillOpacity: 0.18 }) }).getLayers()[0] ?? null;
 }
 
 function drawOverlay() {
