@@ -51,6 +51,8 @@ const st = {
 const shapes = { parcels: new Map(), households: new Map() };
 let viewOn = false;
 let overlay = null;
+/** The list of the tasks on a clicked feature, while it is open. */
+let popup = null;
 let generation = 0;
 
 /** Today in Vietnam (UTC+7), YYYY-MM-DD: the API's default date. */
@@ -100,6 +102,8 @@ async function setView(onNow) {
   // The layers under the tasks step back (style.css), so that the flags' colours read.
   map.getContainer().classList.toggle('responsibility-view', viewOn);
   if (!viewOn) {
+    if (popup) map.closePopup(popup);
+    popup = null;
     map.removeLayer(overlay);
     legend.render();
     return;
@@ -214,6 +218,9 @@ function shapeOf(collection, id, style) {
 
 function drawOverlay() {
   overlay.clearLayers();
+  // A list written for another date or language is not left open.
+  if (popup) getMap().closePopup(popup);
+  popup = null;
   if (!st.tasks) {
     legend.render();
     return;
@@ -250,7 +257,7 @@ function openTasksAt(collection, id, latlng) {
   setHtml(el, html);
   const map = getMap();
   const room = Math.max(200, map.getSize().x - 44);
-  L.popup({ maxWidth: Math.min(360, room), minWidth: Math.min(260, room), autoPanPadding: [20, 20] })
+  popup = L.popup({ maxWidth: Math.min(360, room), minWidth: Math.min(260, room), autoPanPadding: [20, 20] })
     .setLatLng(latlng).setContent(el).openOn(map);
 }
 
@@ -277,13 +284,18 @@ function progressHtml(p) {
   }))}</span></div>`;
 }
 
+function daysText(n) {
+  if (n < 0) return t('resp.days_over', { n: -n });
+  return n === 0 ? t('resp.due_today') : t('resp.days_left', { n });
+}
+
 /** One task: title, flag, responsible person, deadline, progress. `role` marks the chosen person's part. */
 function taskHtml(task, role = '') {
   return `<li class="resp-task" data-task="${esc(task.id)}" data-flag="${esc(task.flag)}" tabindex="0">
     <div class="resp-task-head">${pill(FLAG_COLOR[task.flag] ?? FLAG_COLOR.cancelled, tStatus('flag', task.flag))} <b>${esc(task.title)}</b></div>
     <div class="meta">${esc(t('resp.responsible'))}: <span data-responsible="${esc(task.responsible)}">${esc(personName(task.responsible))}</span>
       ${role ? ` · <span class="resp-role" data-role="${esc(role)}">${esc(t(`resp.role.${role}`))}</span>` : ''}</div>
-    <div class="meta">${esc(t('resp.deadline', { date: fmtDate(task.deadline) }))}${task.status === 'open' ? ` · <span data-days-left="${task.days_left}">${esc(task.days_left < 0 ? t('resp.days_over', { n: -task.days_left }) : t('resp.days_left', { n: task.days_left }))}</span>` : ''}</div>
+    <div class="meta">${esc(t('resp.deadline', { date: fmtDate(task.deadline) }))}${task.status === 'open' ? ` · <span data-days-left="${task.days_left}">${esc(daysText(task.days_left))}</span>` : ''}</div>
     ${progressHtml(task.progress)}
     ${role && !task.bbox ? `<div class="muted small" data-off-map>${esc(t('resp.off_map'))}</div>` : ''}
   </li>`;

@@ -215,6 +215,12 @@ describe('who is responsible here', () => {
     for (const k of moved) assert.equal(drawn[k], COLOR[after_.get(k)]);
     await setDate(AT);
     assert.equal((await drawnStrokes())[moved[0]], COLOR[before.get(moved[0])], 'and back');
+    // In English the flags are named in English.
+    await page.locator('.lang-switch button[data-lang=en]').click();
+    const n = answers[AT].tasks.filter((x) => x.flag === 'late').length;
+    assert.match(await page.locator('#resp-counts').textContent(), new RegExp(`Late\\s*${n}\\b`));
+    await page.locator('.lang-switch button[data-lang=vi]').click();
+    await assertClean('changing the date and the language');
   });
 });
 
