@@ -460,3 +460,21 @@ export async function compareRoutes(body, { signal } = {}) {
 export function compareRequest(body, format) {
   return { url: `/api/analyses/compare-routes${query({ format })}`, init: compareInit(body) };
 }
+
+// ---------------------------------------------------------------------------------
+// The campaign (/api/people, /api/tasks): who is responsible for what
+
+/** { people: [{ id, name, role, organisation, village_id, phone, version }] } (signed in). */
+export async function campaignPeople() {
+  return request('/api/people', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+}
+
+/** { at, tasks: [task with progress, flag, days_left, bbox] } at `at` (YYYY-MM-DD), of `person` when given (signed in). */
+export async function campaignTasks({ at, person } = {}) {
+  return request(`/api/tasks${query({ at, person })}`, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+}
+
+/** { at, total, by_village, by_kind }: counts of tasks by flag, no names (public). */
+export async function taskSummary({ at } = {}) {
+  return request(`/api/tasks/summary${query({ at })}`, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+}

@@ -28,6 +28,7 @@ const PAGE = [
   '/static/outbox.js',
   '/static/popup.js',
   '/static/reports.js',
+  '/static/responsibility.js',
   '/static/sheets.js',
   '/static/state.js',
   '/static/node_modules/leaflet/dist/leaflet.css',
