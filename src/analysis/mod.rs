@@ -6,12 +6,14 @@
 //! - [`canal_length`]: metres of canal per status and village;
 //! - [`water`]: the piped-water campaign per village and for the commune;
 //! - [`contributions`]: land, labour and money given by households, and who has not agreed;
+//! - [`donations`]: voluntary land donations and whether each consent record is complete;
 //! - [`progress`]: month-by-month progress built from the change history;
 //! - [`hydraulics`]: the canals and catchments as a drainage network, each section checked.
 
 pub mod canal_length;
 pub mod clip;
 pub mod contributions;
+pub mod donations;
 pub mod hydraulics;
 pub mod progress;
 pub mod route;
