@@ -45,6 +45,25 @@ enum Command {
         #[command(subcommand)]
         report: ReportCommand,
     },
+    /// The monthly review pack: per village, the month against the month before and a
+    /// year earlier; a table on standard output, and the workbook or the printable page.
+    Review {
+        /// The month, YYYY-MM (this month when absent).
+        #[arg(long)]
+        month: Option<String>,
+        /// Write the workbook here.
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+        /// Write the printable A4 page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// The drainage check: for every canal (or one), design flow by the rational method
     /// against capacity by Manning, velocity and verdict, and what had to be left out.
     Hydraulics {
@@ -436,6 +455,13 @@ fn run() -> anyhow::Result<()> {
         Command::User { command } => print!("{}", run_user(command)?),
         Command::Journal { command } => print!("{}", run_journal(command)?),
         Command::Report { report } => print!("{}", run_report(report)?),
+        Command::Review {
+            month,
+            xlsx,
+            html,
+            json,
+            data,
+        } => print!("{}", run_review(month.as_deref(), xlsx, html, json, &data)?),
         Command::Impact {
             route,
             canal,
@@ -982,6 +1008,46 @@ fn serve(
 
 fn json_text<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(v)? + "\n")
+}
+
+fn run_review(
+    month: Option<&str>,
+    xlsx: Option<PathBuf>,
+    html: Option<PathBuf>,
+    json: bool,
+    data: &std::path::Path,
+) -> anyhow::Result<String> {
+    use drainplan::analysis::review::{ReviewMonth, review};
+    use drainplan::export::review as pack;
+    let month = match month {
+        Some(m) => ReviewMonth::parse(m.trim())?,
+        None => ReviewMonth::of(drainplan::model::date::today()),
+    };
+    let dataset = load(data)?;
+    let journal = drainplan::store::live::read_history(data)?;
+    let r = review(
+        &dataset,
+        &journal,
+        month,
+        &drainplan::api::reports::commune_name(&dataset),
+    )?;
+    // What was written goes to standard error, so that --json stays JSON.
+    if let Some(path) = xlsx {
+        eprint!(
+            "{}",
+            write_workbook(&pack::workbook(&r), "review", Some(path))?
+        );
+    }
+    if let Some(path) = html {
+        let page = pack::html(&r, drainplan::model::date::today());
+        std::fs::write(&path, &page).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {} ({} bytes)", path.display(), page.len());
+    }
+    if json {
+        json_text(&r)
+    } else {
+        Ok(pack::text(&r))
+    }
 }
 
 fn run_report(report: ReportCommand) -> anyhow::Result<String> {

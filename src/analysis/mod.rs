@@ -7,6 +7,8 @@
 //! - [`water`]: the piped-water campaign per village and for the commune;
 //! - [`contributions`]: land, labour and money given by households, and who has not agreed;
 //! - [`progress`]: month-by-month progress built from the change history;
+//! - [`review`]: the monthly review pack's figures per village, against the month before
+//!   and a year earlier;
 //! - [`hydraulics`]: the canals and catchments as a drainage network, each section checked.
 
 pub mod canal_length;
@@ -14,6 +16,7 @@ pub mod clip;
 pub mod contributions;
 pub mod hydraulics;
 pub mod progress;
+pub mod review;
 pub mod route;
 pub mod route_impact;
 pub mod water;

@@ -1,0 +1,610 @@
+//! The monthly review pack: for a chosen month, per village and for the commune, what was
+//! done (canal metres, clearance steps, contributions) and where the piped-water campaign
+//! stood at the month's end against its target, beside the month before and the same
+//! month a year earlier.
+//!
+//! 1. The changes of the month are the journal's, put in a month by the rule of the
+//!    monthly progress ([`super::progress::change_month`]): the date an officer entered for
+//!    a change, else the day it was saved, in Vietnam's time. A canal's metres go to each
+//!    village by the part of the canal inside it ([`super::canal_length::split_by_village`]);
+//!    a parcel's step and a household's contribution to its own village.
+//! 2. The water figures at a month's end come from the households as they stood then
+//!    (today's, with every household edit saved after the month's end undone from its
+//!    journal entry), counting a dwelling registered when one of its households is
+//!    registered or connected **and** its `water_date` is absent or on or before the
+//!    month's last day. So data without any journal history (the sample data) still give
+//!    a rate for every past month, from the registrations' dates. `water_date` is the day
+//!    of a household's last water step: a connected household registered on or before
+//!    it, so for a month before that day the rule counts it as not yet registered (the
+//!    rate is then a lower bound). Dwellings are those of the households as they stood at
+//!    the month's end (the households layer has no date a dwelling came to be).
+//! 3. The comparisons are the month's figures less the other month's; the water rate's in
+//!    percentage points.
+
+use std::collections::{BTreeMap, HashMap};
+
+use geo::Geometry;
+use serde::Serialize;
+use serde_json::Value;
+use time::{Date, Month};
+
+use super::canal_length::split_by_village;
+use super::progress::change_month;
+use crate::crs::{CrsError, geodesic_length_m};
+use crate::model::date::property;
+use crate::model::{CanalStatus, ClearanceStatus, Contributions, LayerKind, WaterStatus};
+use crate::store::Dataset;
+use crate::store::journal::JournalEntry;
+
+/// A calendar month, `YYYY-MM`, checked at the door.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReviewMonth {
+    year: i32,
+    month: Month,
+}
+
+/// Why a month was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("month `{given}` is not a month from 2000-01 to 2999-12 written YYYY-MM (e.g. 2023-12)")]
+pub struct MonthError {
+    /// What was sent.
+    pub given: String,
+}
+
+impl ReviewMonth {
+    /// Reads `YYYY-MM`, from 2000-01 to 2999-12.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use drainplan::analysis::review::ReviewMonth;
+    /// let m = ReviewMonth::parse("2024-01").unwrap();
+    /// assert_eq!(m.previous().to_string(), "2023-12");
+    /// assert_eq!(m.year_earlier().to_string(), "2023-01");
+    /// assert_eq!(m.last_day().to_string(), "2024-01-31");
+    /// assert!(ReviewMonth::parse("2024-13").is_err());
+    /// ```
+    pub fn parse(s: &str) -> Result<ReviewMonth, MonthError> {
+        let err = || MonthError {
+            given: s.to_owned(),
+        };
+        let b = s.as_bytes();
+        if b.len() != 7
+            || b[4] != b'-'
+            || !b
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || c.is_ascii_digit())
+        {
+            return Err(err());
+        }
+        let year: i32 = s[..4].parse().map_err(|_| err())?;
+        let month: u8 = s[5..].parse().map_err(|_| err())?;
+        let month = Month::try_from(month).map_err(|_| err())?;
+        if !(2000..=2999).contains(&year) {
+            return Err(err());
+        }
+        Ok(ReviewMonth { year, month })
+    }
+
+    /// The month of a day.
+    pub fn of(d: Date) -> ReviewMonth {
+        ReviewMonth {
+            year: d.year(),
+            month: d.month(),
+        }
+    }
+
+    /// The month before.
+    pub fn previous(self) -> ReviewMonth {
+        match self.month {
+            Month::January => ReviewMonth {
+                year: self.year - 1,
+                month: Month::December,
+            },
+            m => ReviewMonth {
+                year: self.year,
+                month: m.previous(),
+            },
+        }
+    }
+
+    /// The month after.
+    pub fn next(self) -> ReviewMonth {
+        match self.month {
+            Month::December => ReviewMonth {
+                year: self.year + 1,
+                month: Month::January,
+            },
+            m => ReviewMonth {
+                year: self.year,
+                month: m.next(),
+            },
+        }
+    }
+
+    /// The same month a year earlier.
+    pub fn year_earlier(self) -> ReviewMonth {
+        ReviewMonth {
+            year: self.year - 1,
+            month: self.month,
+        }
+    }
+
+    /// The month's first day.
+    pub fn first_day(self) -> Date {
+        Date::from_calendar_date(self.year, self.month, 1).unwrap_or(Date::MIN)
+    }
+
+    /// The month's last day.
+    pub fn last_day(self) -> Date {
+        Date::from_calendar_date(self.year, self.month, self.month.length(self.year))
+            .unwrap_or(Date::MIN)
+    }
+}
+
+impl std::fmt::Display for ReviewMonth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, u8::from(self.month))
+    }
+}
+
+/// One village's (or the commune's) figures for one month.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Figures {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Geodesic metres of canal completed in the month (the part inside the village).
+    pub canal_completed_m: f64,
+    /// Geodesic metres of canal that went under construction in the month.
+    pub canal_started_m: f64,
+    /// Parcels that reached each clearance step in the month.
+    pub parcels_to_status: BTreeMap<ClearanceStatus, i64>,
+    /// Contributions added in the month (negative where a correction lowered them).
+    pub contributions_added: Contributions,
+    /// Dwellings registered for piped water at the month's end.
+    pub water_registered_dwellings: usize,
+    /// Dwellings at the month's end.
+    pub dwellings: usize,
+    /// Registered / dwellings at the month's end (0 without dwellings).
+    pub water_rate: f64,
+    /// The village's target share (the commune's: weighted by dwellings).
+    pub water_target_rate: f64,
+}
+
+/// The month's figures less another month's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Change {
+    /// `YYYY-MM` of the other month.
+    pub against: String,
+    /// Canal metres completed, difference.
+    pub canal_completed_m: f64,
+    /// Canal metres started, difference.
+    pub canal_started_m: f64,
+    /// Parcels to each step, difference.
+    pub parcels_to_status: BTreeMap<ClearanceStatus, i64>,
+    /// Contributions added, difference.
+    pub contributions_added: Contributions,
+    /// Registered dwellings at the months' ends, difference.
+    pub water_registered_dwellings: i64,
+    /// The water rate's rise, in percentage points (41.81 % − 18.56 % = 23.25).
+    pub water_rate_points: f64,
+}
+
+/// A village's (or the commune's) review: the month, the month before, a year before.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct AreaReview {
+    /// Village id (none for the commune).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub village_id: Option<String>,
+    /// Village name, or the commune's.
+    pub village: String,
+    /// The month reviewed.
+    pub month: Figures,
+    /// The month before.
+    pub previous_month: Figures,
+    /// The same month a year earlier.
+    pub year_earlier: Figures,
+    /// The month less the month before.
+    pub change_on_previous_month: Change,
+    /// The month less the same month a year earlier.
+    pub change_on_year_earlier: Change,
+}
+
+/// The review pack's figures (the per-person part is added by the caller that may show
+/// names).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Review {
+    /// The month reviewed, `YYYY-MM`.
+    pub month: String,
+    /// Its last day, `YYYY-MM-DD`.
+    pub month_end: String,
+    /// The month before, `YYYY-MM`.
+    pub previous_month: String,
+    /// The same month a year earlier, `YYYY-MM`.
+    pub year_earlier: String,
+    /// One per village, by name.
+    pub villages: Vec<AreaReview>,
+    /// The whole commune.
+    pub commune: AreaReview,
+    /// How the figures are counted, in a sentence.
+    pub rule: &'static str,
+}
+
+/// The rule, as the report carries it.
+pub const RULE: &str = "Months are calendar months in Vietnam (UTC+7). Canal metres, clearance steps and contributions count in the month of the date the officer entered for them, else of the day the edit was saved; a canal's metres count in each village for the part inside it. The water figures are those at the month's end: a dwelling is registered when one of its households, as they stood then, is registered or connected with a water_date absent or on or before the month's last day; rate = registered dwellings / dwellings. Changes are the month less the other month; the water rate's in percentage points.";
+
+#[derive(Default, Clone)]
+struct Flows {
+    canal_completed_m: f64,
+    canal_started_m: f64,
+    parcels_to_status: BTreeMap<ClearanceStatus, i64>,
+    contributions: [f64; 6],
+}
+
+fn prop<'a>(feature: Option<&'a Value>, name: &str) -> Option<&'a Value> {
+    feature?.get("properties")?.get(name)
+}
+
+fn text<'a>(feature: Option<&'a Value>, name: &str) -> Option<&'a str> {
+    prop(feature, name).and_then(Value::as_str)
+}
+
+fn contributions(feature: Option<&Value>) -> [f64; 6] {
+    Contributions::FIELDS.map(|f| prop(feature, f).and_then(Value::as_f64).unwrap_or(0.0))
+}
+
+fn to_contributions(v: [f64; 6]) -> Contributions {
+    Contributions {
+        land_pledged_m2: v[0],
+        land_donated_m2: v[1],
+        labour_pledged_days: v[2],
+        labour_done_days: v[3],
+        money_pledged_vnd: v[4],
+        money_paid_vnd: v[5],
+    }
+}
+
+fn from_contributions(c: &Contributions) -> [f64; 6] {
+    [
+        c.land_pledged_m2,
+        c.land_donated_m2,
+        c.labour_pledged_days,
+        c.labour_done_days,
+        c.money_pledged_vnd,
+        c.money_paid_vnd,
+    ]
+}
+
+/// Key of the commune's row in the per-area maps.
+const COMMUNE: &str = "";
+
+/// Adds one journal entry's changes to the flows of the month they count in, per village
+/// and for the commune.
+fn count(
+    data: &Dataset,
+    e: &JournalEntry,
+    months: &[String; 3],
+    flows: &mut HashMap<(String, String), Flows>,
+) -> Result<(), CrsError> {
+    let (before, after) = (e.before.as_ref(), e.edit.feature.as_ref());
+    let mut add = |month: &str, village: &str, f: &dyn Fn(&mut Flows)| {
+        if months.iter().any(|m| m == month) {
+            for area in [village, COMMUNE] {
+                f(flows
+                    .entry((month.to_owned(), area.to_owned()))
+                    .or_default());
+            }
+        }
+    };
+    match e.edit.collection {
+        LayerKind::Canals => {
+            let was = text(before, "status").and_then(CanalStatus::parse);
+            let now = text(after, "status").and_then(CanalStatus::parse);
+            let started = match now {
+                _ if was == now => return Ok(()),
+                Some(CanalStatus::Completed) => false,
+                Some(CanalStatus::UnderConstruction) => true,
+                _ => return Ok(()),
+            };
+            let month = change_month(e, property::CANAL_STATUS);
+            if !months.contains(&month) {
+                return Ok(());
+            }
+            let line = after
+                .and_then(|f| f.get("geometry"))
+                .and_then(|g| serde_json::from_value::<geojson::Geometry>(g.clone()).ok())
+                .and_then(|g| Geometry::try_from(g).ok());
+            let Some(Geometry::LineString(line)) = line else {
+                return Ok(());
+            };
+            let length = geodesic_length_m(&line);
+            let mut total = 0.0;
+            for (v, m) in split_by_village(data, &line, length)? {
+                total += m;
+                if let Some(v) = v {
+                    let id = data.villages.features[v].id.clone();
+                    let slot = flows.entry((month.clone(), id)).or_default();
+                    *if started {
+                        &mut slot.canal_started_m
+                    } else {
+                        &mut slot.canal_completed_m
+                    } += m;
+                }
+            }
+            let slot = flows.entry((month, COMMUNE.to_owned())).or_default();
+            *if started {
+                &mut slot.canal_started_m
+            } else {
+                &mut slot.canal_completed_m
+            } += total;
+        }
+        LayerKind::Parcels => {
+            let was = text(before, "clearance_status").and_then(ClearanceStatus::parse);
+            if let Some(now) = text(after, "clearance_status").and_then(ClearanceStatus::parse)
+                && was != Some(now)
+            {
+                let village = text(after, "village_id").unwrap_or_default();
+                let month = change_month(e, property::CLEARANCE);
+                add(&month, village, &|f| {
+                    *f.parcels_to_status.entry(now).or_default() += 1;
+                });
+            }
+        }
+        LayerKind::Households => {
+            let (b, a) = (contributions(before), contributions(after));
+            if a != b {
+                let village = text(after, "village_id")
+                    .or_else(|| text(before, "village_id"))
+                    .unwrap_or_default();
+                let month = change_month(e, property::CONTRIBUTION);
+                add(&month, village, &|f| {
+                    for ((slot, a), b) in f.contributions.iter_mut().zip(a).zip(b) {
+                        *slot += a - b;
+                    }
+                });
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Registered dwellings and dwellings per village at the end of `last_day`, from the
+/// households as they stood then (step 2 of the module's rule).
+fn water_at(
+    households: &HashMap<String, Value>,
+    last_day: Date,
+) -> HashMap<String, (usize, usize)> {
+    let day = crate::model::date::iso(last_day);
+    // "village/dwelling" → registered by then
+    let mut dwellings: HashMap<(String, String), bool> = HashMap::new();
+    for h in households.values() {
+        let h = Some(h);
+        let village = text(h, "village_id").unwrap_or_default().to_owned();
+        let dwelling = text(h, "dwelling_id").unwrap_or_default().to_owned();
+        let status = text(h, "water_status").and_then(WaterStatus::parse);
+        // ISO dates compare as text.
+        let dated_by_then = text(h, property::WATER).is_none_or(|d| d <= day.as_str());
+        let registered = status.is_some_and(|s| s >= WaterStatus::Registered) && dated_by_then;
+        *dwellings.entry((village, dwelling)).or_default() |= registered;
+    }
+    let mut per_village: HashMap<String, (usize, usize)> = HashMap::new();
+    for ((village, _), registered) in dwellings {
+        for area in [village.as_str(), COMMUNE] {
+            let slot = per_village.entry(area.to_owned()).or_default();
+            slot.0 += usize::from(registered);
+            slot.1 += 1;
+        }
+    }
+    per_village
+}
+
+/// The households as they stood at the end of each of `days` (latest last), undoing from
+/// today's every household edit saved after that day.
+fn households_at(
+    data: &Dataset,
+    journal: &[JournalEntry],
+    days: &[Date],
+) -> Vec<HashMap<String, Value>> {
+    let mut now: HashMap<String, Value> = data
+        .households
+        .features
+        .iter()
+        .map(|f| (f.id.clone(), f.to_json()))
+        .collect();
+    let mut out = vec![HashMap::new(); days.len()];
+    let mut entries = journal
+        .iter()
+        .rev()
+        .filter(|e| e.edit.collection == LayerKind::Households)
+        .peekable();
+    // Latest day first, undoing entries as the days go back.
+    for (i, day) in days.iter().enumerate().rev() {
+        while let Some(e) = entries
+            .next_if(|e| crate::model::date::local_date(&e.at).is_none_or(|saved| saved > *day))
+        {
+            match &e.before {
+                Some(b) => {
+                    now.insert(e.edit.id.clone(), b.clone());
+                }
+                None => {
+                    now.remove(&e.edit.id);
+                }
+            }
+        }
+        out[i] = now.clone();
+    }
+    out
+}
+
+/// Builds the review of `month` from the data as they stand and the whole journal (every
+/// acknowledged edit, oldest first).
+///
+/// # Examples
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use drainplan::analysis::review::{ReviewMonth, review};
+/// let data = drainplan::store::Dataset::load(std::path::Path::new("tests/fixtures/small"))?;
+/// let r = review(&data, &[], ReviewMonth::parse("2026-11")?, "Xã mẫu")?;
+/// // Dwellings d1 (h1, h2 registered) and d3 (h4 connected) of five: 40 %.
+/// assert_eq!(r.commune.month.water_registered_dwellings, 2);
+/// assert_eq!(r.commune.month.dwellings, 5);
+/// # Ok(()) }
+/// ```
+pub fn review(
+    data: &Dataset,
+    journal: &[JournalEntry],
+    month: ReviewMonth,
+    commune_name: &str,
+) -> Result<Review, CrsError> {
+    let ms = [month, month.previous(), month.year_earlier()];
+    let keys = ms.map(|m| m.to_string());
+    let mut flows: HashMap<(String, String), Flows> = HashMap::new();
+    for e in journal {
+        count(data, e, &keys, &mut flows)?;
+    }
+    // Oldest first for `households_at`.
+    let mut order = [2usize, 1, 0];
+    order.sort_by_key(|&i| ms[i]);
+    let days: Vec<Date> = order.iter().map(|&i| ms[i].last_day()).collect();
+    let states = households_at(data, journal, &days);
+    let mut water: [HashMap<String, (usize, usize)>; 3] = Default::default();
+    for (k, &i) in order.iter().enumerate() {
+        water[i] = water_at(&states[k], ms[i].last_day());
+    }
+
+    let targets: HashMap<&str, f64> = data
+        .villages
+        .features
+        .iter()
+        .zip(data.villages.records.iter())
+        .map(|(f, v)| (f.id.as_str(), v.water_target_rate))
+        .collect();
+    let figures = |i: usize, area: &str| -> Figures {
+        let f = flows
+            .get(&(keys[i].clone(), area.to_owned()))
+            .cloned()
+            .unwrap_or_default();
+        let (registered, dwellings) = water[i].get(area).copied().unwrap_or_default();
+        let target = if area == COMMUNE {
+            // Weighted by the villages' dwellings at the month's end.
+            let (mut sum, mut n) = (0.0, 0usize);
+            for (v, (_, d)) in &water[i] {
+                if v != COMMUNE {
+                    sum += targets.get(v.as_str()).copied().unwrap_or(0.0) * *d as f64;
+                    n += d;
+                }
+            }
+            if n == 0 { 0.0 } else { sum / n as f64 }
+        } else {
+            targets.get(area).copied().unwrap_or(0.0)
+        };
+        Figures {
+            month: keys[i].clone(),
+            canal_completed_m: f.canal_completed_m,
+            canal_started_m: f.canal_started_m,
+            parcels_to_status: f.parcels_to_status,
+            contributions_added: to_contributions(f.contributions),
+            water_registered_dwellings: registered,
+            dwellings,
+            water_rate: if dwellings == 0 {
+                0.0
+            } else {
+                registered as f64 / dwellings as f64
+            },
+            water_target_rate: target,
+        }
+    };
+    let area = |id: Option<String>, name: String| -> AreaReview {
+        let key = id.clone().unwrap_or_default();
+        let [m, p, y] = [0, 1, 2].map(|i| figures(i, &key));
+        AreaReview {
+            village_id: id,
+            village: name,
+            change_on_previous_month: change(&m, &p),
+            change_on_year_earlier: change(&m, &y),
+            month: m,
+            previous_month: p,
+            year_earlier: y,
+        }
+    };
+    let mut villages: Vec<AreaReview> = data
+        .villages
+        .features
+        .iter()
+        .zip(data.villages.records.iter())
+        .map(|(f, v)| area(Some(f.id.clone()), v.name.clone()))
+        .collect();
+    villages.sort_by(|a, b| a.village.cmp(&b.village));
+    Ok(Review {
+        month: keys[0].clone(),
+        month_end: crate::model::date::iso(month.last_day()),
+        previous_month: keys[1].clone(),
+        year_earlier: keys[2].clone(),
+        villages,
+        commune: area(None, commune_name.to_owned()),
+        rule: RULE,
+    })
+}
+
+/// `a` less `b`.
+pub fn change(a: &Figures, b: &Figures) -> Change {
+    let mut parcels = a.parcels_to_status.clone();
+    for (s, n) in &b.parcels_to_status {
+        *parcels.entry(*s).or_default() -= n;
+    }
+    let (ca, cb) = (
+        from_contributions(&a.contributions_added),
+        from_contributions(&b.contributions_added),
+    );
+    let mut c = [0.0; 6];
+    for ((slot, x), y) in c.iter_mut().zip(ca).zip(cb) {
+        *slot = x - y;
+    }
+    Change {
+        against: b.month.clone(),
+        canal_completed_m: a.canal_completed_m - b.canal_completed_m,
+        canal_started_m: a.canal_started_m - b.canal_started_m,
+        parcels_to_status: parcels,
+        contributions_added: to_contributions(c),
+        water_registered_dwellings: a.water_registered_dwellings as i64
+            - b.water_registered_dwellings as i64,
+        water_rate_points: (a.water_rate - b.water_rate) * 100.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_step_over_the_year() {
+        let m = ReviewMonth::parse("2023-01").unwrap();
+        assert_eq!(m.previous().to_string(), "2022-12");
+        assert_eq!(m.next().to_string(), "2023-02");
+        assert_eq!(
+            ReviewMonth::parse("2023-12").unwrap().next().to_string(),
+            "2024-01"
+        );
+        assert_eq!(
+            ReviewMonth::parse("2024-02")
+                .unwrap()
+                .last_day()
+                .to_string(),
+            "2024-02-29"
+        );
+        for bad in [
+            "2023-1",
+            "2023-00",
+            "23-12",
+            "2023/12",
+            "1999-12",
+            "２０２３-12",
+            "",
+        ] {
+            assert!(ReviewMonth::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
