@@ -393,3 +393,24 @@ fn try_connect_from(
     socket.connect(&to.into())?;
     Ok(socket.into())
 }
+
+/// The fields every checked canal section carries, in the Rust result and on the wire
+/// (README "Hydraulics"): the section, its inputs, the design flow and the verdict.
+pub const SECTION_FIELDS: &[&str] = &[
+    "canal_id",
+    "shape",
+    "bottom_width_m",
+    "depth_m",
+    "side_slope",
+    "manning_n",
+    "slope",
+    "catchment_area_ha",
+    "runoff_coefficient",
+    "time_of_concentration_min",
+    "intensity_l_s_ha",
+    "design_flow_m3s",
+    "capacity_m3s",
+    "velocity_m_s",
+    "ratio",
+    "verdict",
+];
