@@ -445,3 +445,48 @@ fn the_sample_water_history_gives_the_year_on_year_rise() {
         ]
     );
 }
+
+/// `drainplan review` from the shell: the JSON of the API on standard output, the workbook
+/// and the page written where asked; a wrong month refused with the reason.
+#[test]
+fn the_shell_writes_the_pack() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("review-cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (xlsx, html) = (dir.join("pack.xlsx"), dir.join("pack.html"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_drainplan"))
+        .args([
+            "review", "--month", "2023-12", "--json", "--data", "data", "--xlsx",
+        ])
+        .arg(&xlsx)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 705 and 313 of 1 686: see the_sample_water_history_gives_the_year_on_year_rise.
+    assert_eq!(r["commune"]["month"]["water_registered_dwellings"], 705);
+    assert_eq!(
+        r["commune"]["year_earlier"]["water_registered_dwellings"],
+        313
+    );
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("BÁO CÁO RÀ SOÁT THÁNG 12/2023"));
+    assert!(page.contains("+23,25"));
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_drainplan"))
+        .args(["review", "--month", "12/2023", "--data", "data"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("YYYY-MM"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
