@@ -575,9 +575,272 @@ pub fn change(a: &Figures, b: &Figures) -> Change {
     }
 }
 
+/// What the review needs of one task of the campaign register (see
+/// [`crate::campaign::tasks`]): who answers for it, where, when it is due and whether and
+/// when it was finished, and its measured progress now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskLine {
+    /// The responsible person's id (`p-…`).
+    pub responsible: String,
+    /// The village it concerns, if one.
+    pub village_id: Option<String>,
+    /// Given up: counted nowhere.
+    pub cancelled: bool,
+    /// The day it was finished, if it was.
+    pub done_on: Option<Date>,
+    /// Its deadline.
+    pub deadline: Date,
+    /// Its progress now: done, total, unit (`m`, `parcels`, …).
+    pub progress: Option<(f64, f64, String)>,
+}
+
+impl TaskLine {
+    /// Finished on or before `day`.
+    fn done_by(&self, day: Date) -> bool {
+        self.done_on.is_some_and(|d| d <= day)
+    }
+
+    fn due_in(&self, m: ReviewMonth) -> bool {
+        ReviewMonth::of(self.deadline) == m
+    }
+}
+
+/// What was planned for the month in one village (or the commune): the tasks due in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Planned {
+    /// Village id (none for the commune row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub village_id: Option<String>,
+    /// Tasks with their deadline in the month (not cancelled).
+    pub tasks_due: usize,
+    /// Of them, finished by the month's end.
+    pub tasks_due_done: usize,
+    /// Their targets by unit (`m`, `parcels`, `households`, `dwellings`, `fences`): what
+    /// they are to reach and how much is done now.
+    pub targets: BTreeMap<String, Target>,
+}
+
+/// A target summed over tasks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Target {
+    /// Done now.
+    pub done: f64,
+    /// To do in all.
+    pub total: f64,
+}
+
+/// One responsible person's month (names: for signed-in users only).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PersonMonth {
+    /// `p-…`.
+    pub person_id: String,
+    /// Full name.
+    pub name: String,
+    /// The person's role in the campaign (`board_member`, `village_head`, …).
+    pub role: String,
+    /// The organisation the person answers for, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// Tasks due in the month.
+    pub due_in_month: usize,
+    /// Tasks finished in the month (whenever due).
+    pub finished_in_month: usize,
+    /// Tasks still open at the month's end past their deadline.
+    pub late_at_month_end: usize,
+    /// Tasks open at the month's end and due in the next month.
+    pub due_next_month: usize,
+}
+
+/// A person as the review names them: id, name, role, organisation.
+pub type PersonName = (String, String, String, Option<String>);
+
+/// The month's planned work per village and for the commune, from the tasks:
+/// 1. a task counts where it is due: in the month its deadline falls in, unless cancelled;
+/// 2. it is done for the month when finished on or before the month's last day;
+/// 3. its target (progress total) and what is done of it now add up per unit.
+pub fn planned(tasks: &[TaskLine], month: ReviewMonth) -> (Vec<Planned>, Planned) {
+    let mut per: BTreeMap<String, Planned> = BTreeMap::new();
+    let mut commune = Planned::default();
+    let end = month.last_day();
+    for t in tasks.iter().filter(|t| !t.cancelled && t.due_in(month)) {
+        let mut rows = vec![&mut commune];
+        let v = t.village_id.clone();
+        let village = v.as_ref().map(|v| {
+            per.entry(v.clone()).or_insert_with(|| Planned {
+                village_id: Some(v.clone()),
+                ..Planned::default()
+            })
+        });
+        rows.extend(village);
+        for row in rows {
+            row.tasks_due += 1;
+            row.tasks_due_done += usize::from(t.done_by(end));
+            if let Some((done, total, unit)) = &t.progress {
+                let target = row.targets.entry(unit.clone()).or_default();
+                target.done += done;
+                target.total += total;
+            }
+        }
+    }
+    (per.into_values().collect(), commune)
+}
+
+/// Per responsible person, the month's tasks: due in it, finished in it, late at its end
+/// (open after its last day with the deadline before that day), and open and due in the
+/// next month. People with none of these are left out; by name.
+pub fn people(tasks: &[TaskLine], people: &[PersonName], month: ReviewMonth) -> Vec<PersonMonth> {
+    let (first, end) = (month.first_day(), month.last_day());
+    let next = month.next();
+    let mut out: Vec<PersonMonth> = people
+        .iter()
+        .map(|(id, name, role, organisation)| {
+            let mine: Vec<&TaskLine> = tasks
+                .iter()
+                .filter(|t| &t.responsible == id && !t.cancelled)
+                .collect();
+            let open_at_end = |t: &&&TaskLine| !t.done_by(end);
+            PersonMonth {
+                person_id: id.clone(),
+                name: name.clone(),
+                role: role.clone(),
+                organisation: organisation.clone(),
+                due_in_month: mine.iter().filter(|t| t.due_in(month)).count(),
+                finished_in_month: mine
+                    .iter()
+                    .filter(|t| t.done_on.is_some_and(|d| d >= first && d <= end))
+                    .count(),
+                late_at_month_end: mine
+                    .iter()
+                    .filter(open_at_end)
+                    .filter(|t| t.deadline < end)
+                    .count(),
+                due_next_month: mine
+                    .iter()
+                    .filter(open_at_end)
+                    .filter(|t| t.due_in(next))
+                    .count(),
+            }
+        })
+        .filter(|p| {
+            p.due_in_month + p.finished_in_month + p.late_at_month_end + p.due_next_month > 0
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.name
+            .cmp(&b.name)
+            .then_with(|| a.person_id.cmp(&b.person_id))
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::macros::date;
+
+    fn task(who: &str, village: Option<&str>, deadline: Date, done_on: Option<Date>) -> TaskLine {
+        TaskLine {
+            responsible: who.into(),
+            village_id: village.map(str::to_owned),
+            cancelled: false,
+            done_on,
+            deadline,
+            progress: None,
+        }
+    }
+
+    /// Reviewing March 2026, by hand:
+    /// - p-a: t1 due 10 March done 5 March (due, finished); t2 due 20 February open (late);
+    ///   t3 due 15 April open (due next month); t4 due 31 March done 2 April (due in
+    ///   March, late at its end? no: due on the last day, not before it; open at the end).
+    /// - p-b: t5 due 20 March, cancelled (nowhere); t6 due 1 January, done 3 March
+    ///   (finished in March, not late).
+    /// - p-c: nothing in or around March (left out).
+    #[test]
+    fn people_and_plans_count_as_by_hand() {
+        let mut t5 = task("p-b", Some("vil-b"), date!(2026 - 03 - 20), None);
+        t5.cancelled = true;
+        let mut t1 = task(
+            "p-a",
+            Some("vil-a"),
+            date!(2026 - 03 - 10),
+            Some(date!(2026 - 03 - 05)),
+        );
+        t1.progress = Some((120.0, 200.0, "m".into()));
+        let mut t4 = task(
+            "p-a",
+            Some("vil-a"),
+            date!(2026 - 03 - 31),
+            Some(date!(2026 - 04 - 02)),
+        );
+        t4.progress = Some((3.0, 5.0, "parcels".into()));
+        let tasks = vec![
+            t1,
+            task("p-a", None, date!(2026 - 02 - 20), None),
+            task("p-a", Some("vil-a"), date!(2026 - 04 - 15), None),
+            t4,
+            t5,
+            task(
+                "p-b",
+                Some("vil-b"),
+                date!(2026 - 01 - 01),
+                Some(date!(2026 - 03 - 03)),
+            ),
+            task(
+                "p-c",
+                None,
+                date!(2025 - 01 - 01),
+                Some(date!(2025 - 01 - 01)),
+            ),
+        ];
+        let names: Vec<PersonName> = ["p-a", "p-b", "p-c"]
+            .iter()
+            .zip(["Lê Văn A", "Hồ Thị B", "Cao Văn C"])
+            .map(|(id, n)| ((*id).into(), n.into(), "officer".into(), None))
+            .collect();
+        let m = ReviewMonth::parse("2026-03").unwrap();
+        let rows: Vec<(String, [usize; 4])> = people(&tasks, &names, m)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.person_id,
+                    [
+                        p.due_in_month,
+                        p.finished_in_month,
+                        p.late_at_month_end,
+                        p.due_next_month,
+                    ],
+                )
+            })
+            .collect();
+        // By name: "Hồ Thị B" < "Lê Văn A".
+        assert_eq!(
+            rows,
+            [
+                ("p-b".to_owned(), [0, 1, 0, 0]),
+                ("p-a".to_owned(), [2, 1, 1, 1])
+            ]
+        );
+        let (villages, commune) = planned(&tasks, m);
+        // Due in March, not cancelled: t1 and t4 (vil-a); done by 31 March: t1.
+        assert_eq!((commune.tasks_due, commune.tasks_due_done), (2, 1));
+        assert_eq!(villages.len(), 1);
+        assert_eq!(villages[0].village_id.as_deref(), Some("vil-a"));
+        assert_eq!(
+            villages[0].targets["m"],
+            Target {
+                done: 120.0,
+                total: 200.0
+            }
+        );
+        assert_eq!(
+            villages[0].targets["parcels"],
+            Target {
+                done: 3.0,
+                total: 5.0
+            }
+        );
+    }
 
     #[test]
     fn months_step_over_the_year() {
