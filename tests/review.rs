@@ -4,7 +4,8 @@
 //!
 //! The data (tests/fixtures/small, households given water dates here):
 //! - Thôn A (vil-a): dwellings d1 (h1, h2 registered on 2025-06-10), d2 (h3 not
-//!   registered), d3 (h4 connected on 2024-11-02); parcels p1 (awaiting), p2 (donated);
+//!   registered), d3 (h4 connected on 2024-11-02); parcels p1 (awaiting), p2 (donated,
+//!   given a `clearance_date` of 2026-02-03 here);
 //!   canal c2 (planned), all inside Thôn A: 105.152 542 80 m (pyproj
 //!   `Geod(ellps="WGS84").line_length([105.7005, 105.7015], [19.2205, 19.2205])`, the same
 //!   figure tests/api.rs uses).
@@ -22,7 +23,8 @@
 //!
 //! By hand, reviewing 2026-03 (previous 2026-02, year earlier 2025-03):
 //! - March: Thôn A started 105.15 m; water A 2/3 (d1, d3), B 1/2 (d5); commune 3/5 = 60 %.
-//! - February: A cleared 1, money paid +200 000 (h4); B money +200 000, labour +2; water A
+//! - February: A donated 1 (p2's own date, the step the files hold) and cleared 1, money
+//!   paid +200 000 (h4); B money +200 000, labour +2; water A
 //!   2/3, B 0/2 (h6 undone); commune 2/5 = 40 %, money +400 000.
 //! - March 2025: A agreed 1; water A 1/3 (d3 only: d1's date is 2025-06-10), B 0/2;
 //!   commune 1/5 = 20 %.
@@ -70,7 +72,18 @@ fn data_dir(name: &str) -> std::path::PathBuf {
         serde_json::to_vec(&json!({"type": "FeatureCollection", "features": households})).unwrap(),
     )
     .unwrap();
-    let parcels = features(&dir, "parcels");
+    // p2 was donated on 3 February 2026, before the journal began.
+    let mut parcels = features(&dir, "parcels");
+    for p in &mut parcels {
+        if p["id"] == "p2" {
+            p["properties"]["clearance_date"] = json!("2026-02-03");
+        }
+    }
+    std::fs::write(
+        dir.join("parcels.geojson"),
+        serde_json::to_vec(&json!({"type": "FeatureCollection", "features": parcels})).unwrap(),
+    )
+    .unwrap();
     let canals = features(&dir, "canals");
     let mut states: std::collections::HashMap<String, Value> = households
         .iter()
@@ -217,9 +230,11 @@ async fn the_review_counts_as_by_hand() {
     assert_eq!(c["month"]["contributions_added"]["money_paid_vnd"], 0.0);
 
     // February.
+    // p2's donation from its own date (the step the files hold), its clearance from the
+    // journal.
     assert_eq!(
         a["previous_month"]["parcels_to_status"],
-        json!({"cleared": 1})
+        json!({"donated": 1, "cleared": 1})
     );
     assert_eq!(
         a["previous_month"]["contributions_added"]["money_paid_vnd"],
@@ -267,7 +282,7 @@ async fn the_review_counts_as_by_hand() {
     );
     assert_eq!(
         a["change_on_previous_month"]["parcels_to_status"],
-        json!({"cleared": -1})
+        json!({"donated": -1, "cleared": -1})
     );
 
     // April: h3's registration, saved on 1 April in Vietnam, counts.
@@ -420,6 +435,27 @@ fn the_sample_water_history_gives_the_year_on_year_rise() {
     let rise = c.change_on_year_earlier.water_rate_points;
     assert_relative_eq!(rise, 392.0 / 1686.0 * 100.0, epsilon = 1e-9);
     assert_eq!(format!("{rise:.2}"), "23.25");
+    // The steps the files hold, by their own dates (counted with python3 over
+    // data/*.geojson: parcels by clearance_status and clearance_date[:7]; the canal's
+    // 250 m from data/README.md's table).
+    assert_eq!(
+        serde_json::to_value(&c.month.parcels_to_status).unwrap(),
+        json!({"agreed": 1, "donated": 5, "compensated": 3, "cleared": 7})
+    );
+    let may = review(
+        &data,
+        &[],
+        ReviewMonth::parse("2023-05").unwrap(),
+        "Quỳnh Liên",
+    )
+    .unwrap();
+    assert_relative_eq!(may.commune.month.canal_completed_m, 250.0, epsilon = 0.01);
+    assert_eq!(may.villages[0].village, "Quyết Tiến");
+    assert_relative_eq!(
+        may.villages[0].month.canal_completed_m,
+        250.0,
+        epsilon = 0.01
+    );
     // Per village, December 2022 as data/README.md lists it.
     let by_2022: Vec<(&str, usize)> = r
         .villages

@@ -7,7 +7,10 @@
 //!    monthly progress ([`super::progress::change_month`]): the date an officer entered for
 //!    a change, else the day it was saved, in Vietnam's time. A canal's metres go to each
 //!    village by the part of the canal inside it ([`super::canal_length::split_by_village`]);
-//!    a parcel's step and a household's contribution to its own village.
+//!    a parcel's step and a household's contribution to its own village. The steps the
+//!    data files held before the journal began (each canal's and parcel's state before the
+//!    journal's first change to it) count in the month of their own date (`status_date`,
+//!    `clearance_date`), so data without journal history show them too.
 //! 2. The water figures at a month's end come from the households as they stood then
 //!    (today's, with every household edit saved after the month's end undone from its
 //!    journal entry), counting a dwelling registered when one of its households is
@@ -232,7 +235,7 @@ pub struct Review {
 }
 
 /// The rule, as the report carries it.
-pub const RULE: &str = "Months are calendar months in Vietnam (UTC+7). Canal metres, clearance steps and contributions count in the month of the date the officer entered for them, else of the day the edit was saved; a canal's metres count in each village for the part inside it. The water figures are those at the month's end: a dwelling is registered when one of its households, as they stood then, is registered or connected with a water_date absent or on or before the month's last day; rate = registered dwellings / dwellings. Changes are the month less the other month; the water rate's in percentage points.";
+pub const RULE: &str = "Months are calendar months in Vietnam (UTC+7). Canal metres, clearance steps and contributions count in the month of the date the officer entered for them, else of the day the edit was saved; the step a canal or parcel stood at before the journal began counts in the month of its own status_date or clearance_date; a canal's metres count in each village for the part inside it. The water figures are those at the month's end: a dwelling is registered when one of its households, as they stood then, is registered or connected with a water_date absent or on or before the month's last day; rate = registered dwellings / dwellings. Changes are the month less the other month; the water rate's in percentage points.";
 
 #[derive(Default, Clone)]
 struct Flows {
@@ -370,6 +373,86 @@ fn count(
     Ok(())
 }
 
+/// The canals and parcels as they were before the journal's first change to each (today's
+/// for those it never changed); a feature the journal created is left out.
+fn base_state(data: &Dataset, journal: &[JournalEntry], kind: LayerKind) -> Vec<Value> {
+    let mut state: HashMap<String, Option<Value>> = data
+        .layer(kind)
+        .features
+        .iter()
+        .map(|f| (f.id.clone(), Some(f.to_json())))
+        .collect();
+    // Latest first, so that the earliest entry's `before` is the one kept.
+    for e in journal.iter().rev().filter(|e| e.edit.collection == kind) {
+        state.insert(e.edit.id.clone(), e.before.clone());
+    }
+    state.into_values().flatten().collect()
+}
+
+/// Adds the steps the data files held before the journal began, each in the month of its
+/// own date (a canal's `status_date`, a parcel's `clearance_date`): data without journal
+/// history (the sample data) still show when their canals were finished and their
+/// parcels cleared. Only the step a feature stood at is known, not the ones before it.
+fn count_dated_base(
+    data: &Dataset,
+    journal: &[JournalEntry],
+    months: &[String; 3],
+    flows: &mut HashMap<(String, String), Flows>,
+) -> Result<(), CrsError> {
+    let today = crate::model::date::today();
+    let month_of = |f: &Value, name: &str| -> Option<String> {
+        let d = text(Some(f), name)?;
+        let d = crate::model::date::stored_date(d, today).ok()?;
+        let m = crate::model::date::month_key(d);
+        months.contains(&m).then_some(m)
+    };
+    for f in base_state(data, journal, LayerKind::Canals) {
+        if !matches!(
+            text(Some(&f), "status").and_then(CanalStatus::parse),
+            Some(CanalStatus::Completed | CanalStatus::UnderConstruction)
+        ) {
+            continue;
+        }
+        let Some(month) = month_of(&f, property::CANAL_STATUS) else {
+            continue;
+        };
+        // The same as a journal entry that made this step on that day.
+        let entry = JournalEntry {
+            seq: 0,
+            at: String::new(),
+            user: String::new(),
+            edit: crate::store::edit::Edit {
+                op: crate::store::edit::EditOp::Replace,
+                collection: LayerKind::Canals,
+                id: String::new(),
+                feature: Some(f),
+                date: Some(format!("{month}-01")),
+            },
+            before: None,
+            request: None,
+        };
+        count(data, &entry, months, flows)?;
+    }
+    for f in base_state(data, journal, LayerKind::Parcels) {
+        let Some(step) = text(Some(&f), "clearance_status").and_then(ClearanceStatus::parse) else {
+            continue;
+        };
+        let Some(month) = month_of(&f, property::CLEARANCE) else {
+            continue;
+        };
+        let village = text(Some(&f), "village_id").unwrap_or_default();
+        for area in [village, COMMUNE] {
+            *flows
+                .entry((month.clone(), area.to_owned()))
+                .or_default()
+                .parcels_to_status
+                .entry(step)
+                .or_default() += 1;
+        }
+    }
+    Ok(())
+}
+
 /// Registered dwellings and dwellings per village at the end of `last_day`, from the
 /// households as they stood then (step 2 of the module's rule).
 fn water_at(
@@ -465,6 +548,7 @@ pub fn review(
     for e in journal {
         count(data, e, &keys, &mut flows)?;
     }
+    count_dated_base(data, journal, &keys, &mut flows)?;
     // Oldest first for `households_at`.
     let mut order = [2usize, 1, 0];
     order.sort_by_key(|&i| ms[i]);
