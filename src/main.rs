@@ -1029,12 +1029,26 @@ fn run_review(
     };
     let dataset = load(data)?;
     let journal = drainplan::store::live::read_history(data)?;
+    // The shell reads the data directory's files: it may name people.
+    let reg = drainplan::campaign::register::Register::load_in_memory(data)?.snapshot();
+    let values = |t: &str| {
+        reg.records(t)
+            .iter()
+            .map(|r| r.value.clone())
+            .collect::<Vec<_>>()
+    };
+    let (tasks, people) = (values("tasks"), values("people"));
+    let names = drainplan::analysis::review::person_names(&people);
     let r = review(
         &dataset,
         &journal,
         month,
         &drainplan::api::reports::commune_name(&dataset),
-    )?;
+    )?
+    .with_tasks(
+        &drainplan::analysis::review::task_lines(&tasks),
+        Some(&names),
+    );
     // What was written goes to standard error, so that --json stays JSON.
     if let Some(path) = xlsx {
         eprint!(

@@ -167,7 +167,51 @@ fn data_dir(name: &str) -> std::path::PathBuf {
         lines.extend(journal::encode(&entry).unwrap());
     }
     std::fs::write(dir.join(journal::FILE_NAME), lines).unwrap();
+    write_register(&dir);
     dir
+}
+
+/// The campaign register: two people, five tasks (the shapes of the campaign contract).
+/// Reviewing March 2026, by hand:
+/// - t-1 p-1 Thôn A due 2026-03-20, done 2026-03-18: due and finished in March;
+/// - t-2 p-1 Thôn A due 2026-02-28, open: late at March's end;
+/// - t-3 p-2 Thôn B due 2026-04-10, open: due next month;
+/// - t-4 p-2 Thôn B due 2026-03-31, cancelled: counted nowhere;
+/// - t-5 p-2 no village, due 2026-03-05, open: due in March and late at its end.
+///
+/// Planned: Thôn A 1 due, 1 done; no row for Thôn B; the commune 2 due (t-1, t-5), 1 done.
+/// People, by name: Hồ Văn Minh (p-2) due 1, finished 0, late 1, next 1; Nguyễn Thị Hoa
+/// (p-1) due 1, finished 1, late 1, next 0.
+fn write_register(dir: &Path) {
+    let campaign = dir.join("campaign");
+    std::fs::create_dir_all(&campaign).unwrap();
+    let people = json!({"seq": 0, "records": [
+        {"id": "p-1", "name": "Nguyễn Thị Hoa", "role": "mass_organisation",
+         "organisation": "Hội Liên hiệp Phụ nữ xã", "village_id": "vil-a", "phone": "0912000001"},
+        {"id": "p-2", "name": "Hồ Văn Minh", "role": "village_head",
+         "organisation": null, "village_id": "vil-b", "phone": null},
+    ]});
+    let task =
+        |id: &str, who: &str, village: Value, deadline: &str, status: &str, done_on: Value| {
+            json!({"id": id, "title": "Vận động", "kind": "other", "village_id": village,
+               "responsible": who, "supporting": [], "start": "2026-01-01",
+               "deadline": deadline, "status": status, "done_on": done_on,
+               "features": [], "target": null, "note": null})
+        };
+    let tasks = json!({"seq": 0, "records": [
+        task("t-1", "p-1", json!("vil-a"), "2026-03-20", "done", json!("2026-03-18")),
+        task("t-2", "p-1", json!("vil-a"), "2026-02-28", "open", Value::Null),
+        task("t-3", "p-2", json!("vil-b"), "2026-04-10", "open", Value::Null),
+        task("t-4", "p-2", json!("vil-b"), "2026-03-31", "cancelled", Value::Null),
+        task("t-5", "p-2", Value::Null, "2026-03-05", "open", Value::Null),
+    ]});
+    std::fs::write(campaign.join("people.json"), people.to_string()).unwrap();
+    std::fs::write(campaign.join("tasks.json"), tasks.to_string()).unwrap();
+}
+
+fn state(dir: &Path) -> drainplan::api::AppState {
+    disk_state(dir)
+        .with_register(drainplan::campaign::register::Register::load_in_memory(dir).unwrap())
 }
 
 fn area<'a>(r: &'a Value, village_id: &str) -> &'a Value {
@@ -188,7 +232,7 @@ fn water(f: &Value) -> (u64, u64) {
 
 #[tokio::test]
 async fn the_review_counts_as_by_hand() {
-    let s = disk_state(&data_dir("review-json"));
+    let s = state(&data_dir("review-json"));
     let r = Req::get("/api/reports/review?month=2026-03").send(&s).await;
     assert_eq!(r.status, 200, "{}", r.text());
     let r = r.json();
@@ -295,7 +339,7 @@ async fn the_review_counts_as_by_hand() {
 
 #[tokio::test]
 async fn the_workbook_holds_the_same_figures() {
-    let s = disk_state(&data_dir("review-xlsx"));
+    let s = state(&data_dir("review-xlsx"));
     let r = Req::get("/api/reports/review?month=2026-03&format=xlsx")
         .send(&s)
         .await;
@@ -340,7 +384,7 @@ async fn the_workbook_holds_the_same_figures() {
 
 #[tokio::test]
 async fn the_printable_page_is_a4_vietnamese_and_self_contained() {
-    let s = disk_state(&data_dir("review-html"));
+    let s = state(&data_dir("review-html"));
     let r = Req::get("/api/reports/review?month=2026-03&format=html")
         .send(&s)
         .await;
@@ -385,7 +429,7 @@ async fn the_printable_page_is_a4_vietnamese_and_self_contained() {
 
 #[tokio::test]
 async fn a_bad_month_or_format_is_refused_with_a_reason() {
-    let s = disk_state(&data_dir("review-bad"));
+    let s = state(&data_dir("review-bad"));
     for (uri, says) in [
         ("/api/reports/review?month=2026-13", "YYYY-MM"),
         ("/api/reports/review?month=March", "YYYY-MM"),
@@ -525,4 +569,69 @@ fn the_shell_writes_the_pack() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[tokio::test]
+async fn tasks_planned_and_people_as_by_hand_names_for_viewers_only() {
+    let s = state(&data_dir("review-people"));
+    let public = Req::get("/api/reports/review?month=2026-03")
+        .send(&s)
+        .await
+        .json();
+    assert_eq!(public["planned_commune"]["tasks_due"], 2);
+    assert_eq!(public["planned_commune"]["tasks_due_done"], 1);
+    let planned = public["planned"].as_array().unwrap();
+    assert_eq!(planned.len(), 1, "{planned:?}");
+    assert_eq!(
+        (
+            &planned[0]["village_id"],
+            &planned[0]["tasks_due"],
+            &planned[0]["tasks_due_done"]
+        ),
+        (&json!("vil-a"), &json!(1), &json!(1))
+    );
+    assert!(public.get("people").is_none(), "{public}");
+    let page = Req::get("/api/reports/review?month=2026-03&format=html")
+        .send(&s)
+        .await
+        .text();
+    assert!(!page.contains("Hồ Văn Minh") && !page.contains("Nguyễn Thị Hoa"));
+
+    let r = Req::get("/api/reports/review?month=2026-03")
+        .user("viewer")
+        .send(&s)
+        .await
+        .json();
+    let rows: Vec<(String, [u64; 4])> = r["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                [
+                    "due_in_month",
+                    "finished_in_month",
+                    "late_at_month_end",
+                    "due_next_month",
+                ]
+                .map(|k| p[k].as_u64().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("Hồ Văn Minh".to_owned(), [1, 0, 1, 1]),
+            ("Nguyễn Thị Hoa".to_owned(), [1, 1, 1, 0]),
+        ]
+    );
+    // Phones stay in the register.
+    assert!(!r.to_string().contains("0912000001"));
+    let page = Req::get("/api/reports/review?month=2026-03&format=html")
+        .user("viewer")
+        .send(&s)
+        .await
+        .text();
+    assert!(page.contains("<tr><td>Hồ Văn Minh</td><td></td><td class=\"n\">1</td><td class=\"n\">0</td><td class=\"n\">1</td><td class=\"n\">1</td></tr>"), "{page}");
 }

@@ -232,6 +232,86 @@ pub struct Review {
     pub commune: AreaReview,
     /// How the figures are counted, in a sentence.
     pub rule: &'static str,
+    /// The campaign's tasks due in the month, per village with tasks (counts only).
+    pub planned: Vec<Planned>,
+    /// The same for the whole commune (tasks with no village included).
+    pub planned_commune: Planned,
+    /// Per responsible person (names: left out for the public).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<Vec<PersonMonth>>,
+}
+
+impl Review {
+    /// The review with the campaign's tasks: the planned work, and per person when
+    /// `people` (who may be named) is given.
+    pub fn with_tasks(mut self, tasks: &[TaskLine], names: Option<&[PersonName]>) -> Review {
+        let Ok(month) = ReviewMonth::parse(&self.month) else {
+            return self;
+        };
+        let (villages, commune) = planned(tasks, month);
+        self.planned = villages;
+        self.planned_commune = commune;
+        self.people = names.map(|n| people(tasks, n, month));
+        self
+    }
+}
+
+/// The campaign register's `tasks` records as the review reads them (the shape of the
+/// campaign contract: `responsible`, `village_id`, `status`, `done_on`, `deadline`, and the
+/// computed `progress` when present); a record without a readable deadline is left out.
+pub fn task_lines<'a>(records: impl IntoIterator<Item = &'a Value>) -> Vec<TaskLine> {
+    let date = |v: Option<&Value>| {
+        v.and_then(Value::as_str).and_then(|d| {
+            crate::model::date::stored_date(d, time::macros::date!(2999 - 12 - 31)).ok()
+        })
+    };
+    records
+        .into_iter()
+        .filter_map(|r| {
+            let deadline = date(r.get("deadline"))?;
+            let status = r.get("status").and_then(Value::as_str);
+            let progress = r.get("progress").and_then(|p| {
+                Some((
+                    p.get("done")?.as_f64()?,
+                    p.get("total")?.as_f64()?,
+                    p.get("unit")?.as_str()?.to_owned(),
+                ))
+            });
+            Some(TaskLine {
+                responsible: r.get("responsible")?.as_str()?.to_owned(),
+                village_id: r
+                    .get("village_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                cancelled: status == Some("cancelled"),
+                done_on: (status == Some("done"))
+                    .then(|| date(r.get("done_on")))
+                    .flatten(),
+                deadline,
+                progress,
+            })
+        })
+        .collect()
+}
+
+/// The campaign register's `people` records as the review names them.
+pub fn person_names<'a>(records: impl IntoIterator<Item = &'a Value>) -> Vec<PersonName> {
+    records
+        .into_iter()
+        .filter_map(|r| {
+            Some((
+                r.get("id")?.as_str()?.to_owned(),
+                r.get("name")?.as_str()?.to_owned(),
+                r.get("role")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                r.get("organisation")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            ))
+        })
+        .collect()
 }
 
 /// The rule, as the report carries it.
@@ -630,6 +710,9 @@ pub fn review(
         villages,
         commune: area(None, commune_name.to_owned()),
         rule: RULE,
+        planned: Vec::new(),
+        planned_commune: Planned::default(),
+        people: None,
     })
 }
 

@@ -300,7 +300,9 @@ pub enum ReviewFormat {
 /// as they stood then and their registrations' dates; each beside the month before and
 /// the same month a year earlier, the water rate's change in percentage points. As JSON,
 /// an Excel workbook or a printable A4 page (Vietnamese, the ward's heading and today's
-/// date). Counts only: no names.
+/// date). The campaign's tasks due in the month per village (counts); per responsible
+/// person (tasks due, finished, late at the month's end, due next month) for signed-in
+/// viewers and officers only: the public gets counts.
 #[utoipa::path(
     get,
     path = "/api/reports/review",
@@ -318,9 +320,10 @@ pub enum ReviewFormat {
 )]
 async fn review_report(
     State(state): State<AppState>,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ReviewQuery>,
 ) -> Result<Response, ApiError> {
-    use crate::analysis::review::{ReviewMonth, review};
+    use crate::analysis::review::{ReviewMonth, person_names, review, task_lines};
     let month = match q.month.as_deref() {
         None => ReviewMonth::of(crate::model::date::today()),
         Some(m) => ReviewMonth::parse(m.trim()).map_err(|e| ApiError::BadRequest(e.to_string()))?,
@@ -344,7 +347,14 @@ async fn review_report(
     let report = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let data = state.dataset();
         let journal = state.store().history()?;
-        Ok(review(&data, &journal, month, &commune_name(&data))?)
+        let reg = state.register().snapshot();
+        let tasks = task_lines(reg.records("tasks").iter().map(|r| &r.value));
+        // Names of the people answering for tasks: for signed-in users only.
+        let names = caller
+            .sees_personal_data()
+            .then(|| person_names(reg.records("people").iter().map(|r| &r.value)));
+        Ok(review(&data, &journal, month, &commune_name(&data))?
+            .with_tasks(&tasks, names.as_deref()))
     })
     .await??;
     let stem = format!("review_{}", report.month);

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::review::{AreaReview, Figures, Review};
+use crate::analysis::review::{AreaReview, Figures, Planned, Review};
 use crate::model::ClearanceStatus;
 
 use super::reports::clearance_status_vi;
@@ -43,6 +43,27 @@ fn month_vi(key: &str) -> String {
         Some((y, m)) => format!("{m}/{y}"),
         None => key.to_owned(),
     }
+}
+
+/// A village's name in the pack, from its id (the commune's for none).
+fn village_name(r: &Review, id: Option<&str>) -> String {
+    match id {
+        None => r.commune.village.clone(),
+        Some(id) => r
+            .villages
+            .iter()
+            .find(|v| v.village_id.as_deref() == Some(id))
+            .map_or_else(|| id.to_owned(), |v| v.village.clone()),
+    }
+}
+
+/// Targets as `120/200 m; 3/5 parcels`.
+fn targets_text(p: &Planned) -> String {
+    p.targets
+        .iter()
+        .map(|(unit, t)| format!("{}/{} {unit}", vn_number(t.done, 1), vn_number(t.total, 1)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The pack as a workbook: the month per village, the water campaign against the month
@@ -160,12 +181,56 @@ pub fn workbook(r: &Review) -> Workbook {
             round2(a.change_on_year_earlier.water_rate_points).into(),
         ]);
     }
+    let mut planned = Sheet::new(
+        "Kế hoạch tháng (planned)",
+        vec![
+            Column::new("Thôn (village)", Unit::Text),
+            Column::new("Việc đến hạn trong tháng (tasks_due)", Unit::Count),
+            Column::new("Đã xong cuối tháng (tasks_due_done)", Unit::Count),
+            Column::new("Chỉ tiêu: đã làm/tổng (targets)", Unit::Text),
+        ],
+    );
+    for p in r.planned.iter().chain([&r.planned_commune]) {
+        planned.push(vec![
+            village_name(r, p.village_id.as_deref()).into(),
+            p.tasks_due.into(),
+            p.tasks_due_done.into(),
+            targets_text(p).into(),
+        ]);
+    }
+    let mut sheets = vec![month, water, planned];
+    if let Some(people) = &r.people {
+        let mut sheet = Sheet::new(
+            "Người phụ trách (people)",
+            vec![
+                Column::new("Họ tên (name)", Unit::Text),
+                Column::new("Vai trò (role)", Unit::Text),
+                Column::new("Tổ chức (organisation)", Unit::Text),
+                Column::new("Đến hạn trong tháng (due_in_month)", Unit::Count),
+                Column::new("Hoàn thành trong tháng (finished_in_month)", Unit::Count),
+                Column::new("Trễ hạn cuối tháng (late_at_month_end)", Unit::Count),
+                Column::new("Đến hạn tháng sau (due_next_month)", Unit::Count),
+            ],
+        );
+        for p in people {
+            sheet.push(vec![
+                p.name.clone().into(),
+                p.role.clone().into(),
+                p.organisation.clone().into(),
+                p.due_in_month.into(),
+                p.finished_in_month.into(),
+                p.late_at_month_end.into(),
+                p.due_next_month.into(),
+            ]);
+        }
+        sheets.push(sheet);
+    }
     Workbook::new(
         format!(
             "Báo cáo rà soát tháng {} (monthly review)",
             month_vi(&r.month)
         ),
-        vec![month, water],
+        sheets,
     )
     .note("Tháng (month)", r.month.clone())
     .note("Tháng trước (previous month)", r.previous_month.clone())
@@ -415,6 +480,53 @@ pub fn html(r: &Review, today: time::Date) -> String {
         "<p class=\"note\">Một nhà ở được tính là đã đăng ký khi có ít nhất một hộ trong nhà đã đăng ký hoặc đã đấu nối nước máy với ngày đăng ký (water_date) không muộn hơn ngày cuối tháng ({}). Tỷ lệ = số nhà đã đăng ký / số nhà ở.</p>",
         esc(&r.month_end)
     );
+    let _ = writeln!(
+        s,
+        "<h2>3. Kế hoạch trong tháng (các việc đến hạn {month})</h2>\n<table>\n<thead><tr><th>Thôn</th><th>Việc đến hạn</th><th>Đã xong cuối tháng</th><th>Chỉ tiêu: đã làm / tổng</th></tr></thead>\n<tbody>"
+    );
+    for (p, total) in r
+        .planned
+        .iter()
+        .map(|p| (p, false))
+        .chain([(&r.planned_commune, true)])
+    {
+        let _ = write!(
+            s,
+            "<tr{}><td>{}</td>",
+            if total { " class=\"total\"" } else { "" },
+            esc(&village_name(r, p.village_id.as_deref()))
+        );
+        num_cell(&mut s, vn_number(p.tasks_due as f64, 0));
+        num_cell(&mut s, vn_number(p.tasks_due_done as f64, 0));
+        let _ = writeln!(s, "<td>{}</td></tr>", esc(&targets_text(p)));
+    }
+    s.push_str("</tbody>\n</table>\n");
+    if let Some(people) = &r.people {
+        let next = crate::analysis::review::ReviewMonth::parse(&r.month)
+            .map_or_else(|_| String::new(), |m| month_vi(&m.next().to_string()));
+        let _ = writeln!(
+            s,
+            "<h2>4. Theo người phụ trách</h2>\n<table>\n<thead><tr><th>Họ tên</th><th>Tổ chức</th><th>Đến hạn trong tháng</th><th>Hoàn thành trong tháng</th><th>Trễ hạn cuối tháng</th><th>Đến hạn tháng {next}</th></tr></thead>\n<tbody>"
+        );
+        for p in people {
+            let _ = write!(
+                s,
+                "<tr><td>{}</td><td>{}</td>",
+                esc(&p.name),
+                esc(p.organisation.as_deref().unwrap_or(""))
+            );
+            for n in [
+                p.due_in_month,
+                p.finished_in_month,
+                p.late_at_month_end,
+                p.due_next_month,
+            ] {
+                num_cell(&mut s, vn_number(n as f64, 0));
+            }
+            s.push_str("</tr>\n");
+        }
+        s.push_str("</tbody>\n</table>\n");
+    }
     s.push_str("<div class=\"sign\"><div><p class=\"bold\">TM. BAN CHỈ ĐẠO</p><p><em>(Ký, ghi rõ họ tên)</em></p></div></div>\n</body>\n</html>\n");
     s
 }
