@@ -743,7 +743,7 @@ pub fn change(a: &Figures, b: &Figures) -> Change {
 }
 
 /// What the review needs of one task of the campaign register (see
-/// [`crate::campaign::tasks`]): who answers for it, where, when it is due and whether and
+/// [`task_lines`]): who answers for it, where, when it is due and whether and
 /// when it was finished, and its measured progress now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskLine {
