@@ -31,8 +31,13 @@ fn needed(method: &str, path: &str) -> Role {
             "get",
             "/api/history"
             | "/collections/{collectionId}/items/{featureId}/history"
-            | "/api/reports/contributions",
+            | "/api/reports/contributions"
+            | "/api/people"
+            | "/api/tasks"
+            | "/api/tasks/{id}"
+            | "/api/tasks/{id}/history",
         ) => Role::Viewer,
+        ("post", "/api/tasks") | ("put", "/api/tasks/{id}") => Role::Officer,
         (m, p) if m != "get" && officer_writes.contains(&p) => Role::Officer,
         _ => Role::Public,
     }

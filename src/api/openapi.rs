@@ -44,6 +44,8 @@ pub const TAG_ANALYSES: &str = "Analyses";
 pub const TAG_EXPORT: &str = "Export";
 /// The tag of signing in and user management.
 pub const TAG_AUTH: &str = "Sign-in and users";
+/// The tag of the campaign's people and tasks.
+pub const TAG_CAMPAIGN: &str = "Campaign";
 /// The tag of this document.
 pub const TAG_API: &str = "API";
 
@@ -61,6 +63,7 @@ pub const TAG_API: &str = "API";
         (name = TAG_ANALYSES, description = "What a route or a stored canal takes: parcels and m², owners, fences and gates, flood zones, served households"),
         (name = TAG_EXPORT, description = "Layers and impacts as files (GeoJSON, CSV, KML, Shapefile, GeoPackage, DXF) and the engineering dossier"),
         (name = TAG_AUTH, description = "Sessions and users"),
+        (name = TAG_CAMPAIGN, description = "People and the tasks they answer for, with progress computed from the features and flags at a date (viewers); counts by flag for the public"),
         (name = TAG_API, description = "This document"),
     ),
     modifiers(&Components),
@@ -103,6 +106,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .merge(super::hydraulics::routes())
         .merge(super::export::routes())
         .merge(super::auth::routes())
+        .merge(super::campaign::routes())
         .routes(routes!(openapi))
 }
 

@@ -348,7 +348,14 @@ async fn review_report(
         let data = state.dataset();
         let journal = state.store().history()?;
         let reg = state.register().snapshot();
-        let tasks = task_lines(reg.records("tasks").iter().map(|r| &r.value));
+        // Evaluated at the month's end: the tasks' measured progress as the register's
+        // tasks answer gives it.
+        let views = crate::campaign::tasks::evaluate_all(&reg, &data, month.last_day())?;
+        let values: Vec<serde_json::Value> = views
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+        let tasks = task_lines(&values);
         // Names of the people answering for tasks: for signed-in users only.
         let names = caller
             .sees_personal_data()

@@ -2,5 +2,10 @@
 //!
 //! - [`register`]: small tables of non-spatial records (people, tasks, grievances,
 //!   postings) kept with the history of every change.
+//! - [`people`]: the people tasks name.
+//! - [`tasks`]: tasks, their progress measured on the features they concern, and their
+//!   flags at a date.
 
+pub mod people;
 pub mod register;
+pub mod tasks;
