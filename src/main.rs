@@ -69,6 +69,7 @@ enum Command {
         #[command(subcommand)]
         report: ReportCommand,
     },
+<<<<<<< HEAD
     /// The monthly review pack: per village, the month against the month before and a
     /// year earlier; a table on standard output, and the workbook or the printable page.
     Review {
@@ -84,6 +85,20 @@ enum Command {
         /// Print JSON instead of the table.
         #[arg(long)]
         json: bool,
+=======
+    /// Voluntary land donations: each donating parcel with the elements its consent record
+    /// lacks, and the counts of complete and incomplete records per village.
+    Donations {
+        /// List only the parcels whose record is incomplete (the counts count all).
+        #[arg(long)]
+        incomplete: bool,
+        /// table, json (the API's answer to a viewer) or xlsx.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Where --format xlsx writes (donations.xlsx by default).
+        #[arg(long)]
+        out: Option<PathBuf>,
+>>>>>>> main
         /// The data directory.
         #[arg(long, default_value = "data")]
         data: PathBuf,
@@ -510,6 +525,12 @@ fn run() -> anyhow::Result<()> {
             format,
             data,
         } => print!("{}", run_impact(route, canal, width, format, &data)?),
+        Command::Donations {
+            incomplete,
+            format,
+            out,
+            data,
+        } => print!("{}", run_donations(incomplete, format, out, &data)?),
         Command::Hydraulics {
             canal,
             format,
@@ -1099,6 +1120,30 @@ fn serve(
         .await
         .context("serving HTTP")
     })
+}
+
+fn run_donations(
+    incomplete: bool,
+    format: Format,
+    out: Option<PathBuf>,
+    data: &std::path::Path,
+) -> anyhow::Result<String> {
+    anyhow::ensure!(
+        out.is_none() || format == Format::Xlsx,
+        "--out is for --format xlsx; tables and JSON go to standard output"
+    );
+    // The data with the journal's edits: consent records are recorded as edits.
+    let ds = load(data)?;
+    let r = drainplan::analysis::donations::donations(&ds, true, incomplete);
+    match format {
+        Format::Table => Ok(drainplan::cli::donations_table(&r)),
+        Format::Json => json_text(&r),
+        Format::Xlsx => write_workbook(
+            &drainplan::export::donations::donations(&r),
+            "donations",
+            out,
+        ),
+    }
 }
 
 fn json_text<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {

@@ -6,6 +6,7 @@
 //! - [`canal_length`]: metres of canal per status and village;
 //! - [`water`]: the piped-water campaign per village and for the commune;
 //! - [`contributions`]: land, labour and money given by households, and who has not agreed;
+//! - [`donations`]: voluntary land donations and whether each consent record is complete;
 //! - [`progress`]: month-by-month progress built from the change history;
 //! - [`review`]: the monthly review pack's figures per village, against the month before
 //!   and a year earlier;
@@ -14,6 +15,7 @@
 pub mod canal_length;
 pub mod clip;
 pub mod contributions;
+pub mod donations;
 pub mod hydraulics;
 pub mod progress;
 pub mod review;
