@@ -69,7 +69,6 @@ enum Command {
         #[command(subcommand)]
         report: ReportCommand,
     },
-<<<<<<< HEAD
     /// The monthly review pack: per village, the month against the month before and a
     /// year earlier; a table on standard output, and the workbook or the printable page.
     Review {
@@ -85,7 +84,10 @@ enum Command {
         /// Print JSON instead of the table.
         #[arg(long)]
         json: bool,
-=======
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// Voluntary land donations: each donating parcel with the elements its consent record
     /// lacks, and the counts of complete and incomplete records per village.
     Donations {
@@ -98,7 +100,6 @@ enum Command {
         /// Where --format xlsx writes (donations.xlsx by default).
         #[arg(long)]
         out: Option<PathBuf>,
->>>>>>> main
         /// The data directory.
         #[arg(long, default_value = "data")]
         data: PathBuf,
