@@ -69,6 +69,25 @@ enum Command {
         #[command(subcommand)]
         report: ReportCommand,
     },
+    /// The monthly review pack: per village, the month against the month before and a
+    /// year earlier; a table on standard output, and the workbook or the printable page.
+    Review {
+        /// The month, YYYY-MM (this month when absent).
+        #[arg(long)]
+        month: Option<String>,
+        /// Write the workbook here.
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+        /// Write the printable A4 page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// Voluntary land donations: each donating parcel with the elements its consent record
     /// lacks, and the counts of complete and incomplete records per village.
     Donations {
@@ -476,6 +495,13 @@ fn run() -> anyhow::Result<()> {
         Command::User { command } => print!("{}", run_user(command)?),
         Command::Journal { command } => print!("{}", run_journal(command)?),
         Command::Report { report } => print!("{}", run_report(report)?),
+        Command::Review {
+            month,
+            xlsx,
+            html,
+            json,
+            data,
+        } => print!("{}", run_review(month.as_deref(), xlsx, html, json, &data)?),
         Command::People { data } => print!("{}", run_people(&data)?),
         Command::Tasks {
             at,
@@ -1123,6 +1149,63 @@ fn run_donations(
 
 fn json_text<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(v)? + "\n")
+}
+
+fn run_review(
+    month: Option<&str>,
+    xlsx: Option<PathBuf>,
+    html: Option<PathBuf>,
+    json: bool,
+    data: &std::path::Path,
+) -> anyhow::Result<String> {
+    use drainplan::analysis::review::{ReviewMonth, review};
+    use drainplan::export::review as pack;
+    let month = match month {
+        Some(m) => ReviewMonth::parse(m.trim())?,
+        None => ReviewMonth::of(drainplan::model::date::today()),
+    };
+    let dataset = load(data)?;
+    let journal = drainplan::store::live::read_history(data)?;
+    // The shell reads the data directory's files: it may name people.
+    let reg = drainplan::campaign::register::Register::load_in_memory(data)?.snapshot();
+    let tasks: Vec<serde_json::Value> =
+        drainplan::campaign::tasks::evaluate_all(&reg, &dataset, month.last_day())?
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+    let people: Vec<serde_json::Value> = reg
+        .records("people")
+        .iter()
+        .map(|r| r.value.clone())
+        .collect();
+    let names = drainplan::analysis::review::person_names(&people);
+    let r = review(
+        &dataset,
+        &journal,
+        month,
+        &drainplan::api::reports::commune_name(&dataset),
+    )?
+    .with_tasks(
+        &drainplan::analysis::review::task_lines(&tasks),
+        Some(&names),
+    );
+    // What was written goes to standard error, so that --json stays JSON.
+    if let Some(path) = xlsx {
+        eprint!(
+            "{}",
+            write_workbook(&pack::workbook(&r), "review", Some(path))?
+        );
+    }
+    if let Some(path) = html {
+        let page = pack::html(&r, drainplan::model::date::today());
+        std::fs::write(&path, &page).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {} ({} bytes)", path.display(), page.len());
+    }
+    if json {
+        json_text(&r)
+    } else {
+        Ok(pack::text(&r))
+    }
 }
 
 fn run_report(report: ReportCommand) -> anyhow::Result<String> {

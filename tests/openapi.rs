@@ -483,6 +483,7 @@ fn the_document_states_the_answers_each_operation_can_give() {
         "water-connection",
         "contributions",
         "monthly-progress",
+        "review",
     ] {
         let o = op("get", &format!("/api/reports/{report}"));
         assert!(

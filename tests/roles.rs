@@ -174,6 +174,8 @@ async fn the_public_reads_no_personal_field_anywhere() {
         "/api/reports/water-connection",
         "/api/reports/canal-length",
         "/api/reports/monthly-progress",
+        "/api/reports/review?month=2026-11",
+        "/api/reports/review?month=2026-11&format=html",
         "/api/export/households?format=csv",
         "/api/export/parcels?format=csv",
         "/api/export/parcels?format=geojson",

@@ -405,6 +405,11 @@ const vi = {
   'history.no_change': 'Không đổi thuộc tính nào',
 
   'progress.title': 'Tiến độ theo tháng',
+  'review.title': 'Báo cáo rà soát tháng',
+  'review.month': 'Tháng',
+  'review.html': 'Trang in A4',
+  'review.xlsx': 'Bảng Excel',
+  'review.note': 'Theo thôn: so với tháng trước và cùng kỳ năm trước.',
   'progress.none': 'Chưa có cập nhật nào được ghi nhận.',
   'progress.water_start': 'Tỷ lệ đăng ký nước máy trước lần cập nhật đầu tiên: {p}',
   'progress.edits': '{n} lần cập nhật',
@@ -932,6 +937,11 @@ const en = {
   'history.no_change': 'No property changed',
 
   'progress.title': 'Progress by month',
+  'review.title': 'Monthly review pack',
+  'review.month': 'Month',
+  'review.html': 'Printable A4 page',
+  'review.xlsx': 'Excel workbook',
+  'review.note': 'Per village: against the month before and a year earlier.',
   'progress.none': 'No changes recorded yet.',
   'progress.water_start': 'Piped-water rate before the first change: {p}',
   'progress.edits': '{n} changes',

@@ -15,10 +15,12 @@ import {
 import {
   busy, enumValues, on,
 } from './state.js';
+import { download } from './exports.js';
 
 const reports = { canals: null, water: null, progress: null, canalsError: null, waterError: null, progressError: null };
 
 export function init() {
+  initReview();
   on('lang', render);
   on('user', load);
   on('edited', load);
@@ -162,4 +164,36 @@ function renderWater() {
       <span class="key"><span class="sw key-connected"></span>${esc(tStatus('water', 'connected'))}</span>
       <span class="key"><span class="sw key-target"></span>${esc(t('report.water.target', { p: fmtPct(r.target_rate) }))}</span>
     </div>`);
+}
+
+/** This month in the commune's calendar (UTC+7), `YYYY-MM`. */
+function thisMonth() {
+  return new Date(Date.now() + 7 * 3600e3).toISOString().slice(0, 7);
+}
+
+/**
+ * The monthly review pack: a month and two downloads, the printable A4 page and the
+ * workbook (through fetch, so that a signed-in user's token goes with them).
+ */
+function initReview() {
+  const el = $('#report-review');
+  if (!el) return;
+  setHtml(el, `<label class="field"><span data-i18n="review.month">${esc(t('review.month'))}</span>
+      <input type="month" id="review-month" min="2000-01" max="2999-12" value="${thisMonth()}"></label>
+    <div class="review-actions">
+      <button type="button" class="btn" id="review-html"><span class="label" data-i18n="review.html">${esc(t('review.html'))}</span></button>
+      <button type="button" class="btn" id="review-xlsx"><span class="label" data-i18n="review.xlsx">${esc(t('review.xlsx'))}</span></button>
+    </div>
+    <p class="muted small" data-i18n="review.note">${esc(t('review.note'))}</p>
+    <p class="status" id="review-status" hidden></p>`);
+  for (const format of ['html', 'xlsx']) {
+    const button = $(`#review-${format}`);
+    button.addEventListener('click', () => {
+      const month = $('#review-month').value || thisMonth();
+      download(
+        { url: `/api/reports/review?month=${encodeURIComponent(month)}&format=${format}` },
+        { button, status: $('#review-status') },
+      );
+    });
+  }
 }

@@ -8,6 +8,8 @@
 //! - [`contributions`]: land, labour and money given by households, and who has not agreed;
 //! - [`donations`]: voluntary land donations and whether each consent record is complete;
 //! - [`progress`]: month-by-month progress built from the change history;
+//! - [`review`]: the monthly review pack's figures per village, against the month before
+//!   and a year earlier;
 //! - [`hydraulics`]: the canals and catchments as a drainage network, each section checked.
 
 pub mod canal_length;
@@ -16,6 +18,7 @@ pub mod contributions;
 pub mod donations;
 pub mod hydraulics;
 pub mod progress;
+pub mod review;
 pub mod route;
 pub mod route_impact;
 pub mod water;

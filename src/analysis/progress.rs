@@ -180,6 +180,13 @@ impl<'a> Dating<'a> {
     }
 }
 
+/// The month (`YYYY-MM`, Vietnam) a journal entry's change dated by `date_property`
+/// counts in, by the rule of [`MonthBasis`]: the date the officer entered for it, else the
+/// month the entry was saved. The per-village review ([`super::review`]) counts by it too.
+pub fn change_month(entry: &JournalEntry, date_property: &str) -> String {
+    Dating::new(entry).month(date_property)
+}
+
 fn month_mut<'m>(months: &'m mut BTreeMap<String, Month>, key: &str) -> &'m mut Month {
     months.entry(key.to_owned()).or_insert_with(|| Month {
         month: key.to_owned(),

@@ -26,6 +26,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(water_report))
         .routes(routes!(contributions_report))
         .routes(routes!(progress_report))
+        .routes(routes!(review_report))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -264,5 +265,136 @@ async fn progress_report(
     match format {
         ReportFormat::Json => to_json(&report),
         ReportFormat::Xlsx => to_xlsx(&reports::monthly_progress(&report), "monthly_progress"),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct ReviewQuery {
+    /// The month, `YYYY-MM` (Vietnam's calendar); this month when absent.
+    #[param(value_type = Option<String>, pattern = r"^2[0-9]{3}-(0[1-9]|1[0-2])$", example = "2023-12")]
+    month: Option<String>,
+    /// JSON (the default), an Excel workbook, or a printable A4 page.
+    #[param(value_type = Option<ReviewFormat>, inline)]
+    format: Option<String>,
+}
+
+/// The review pack's `format=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewFormat {
+    /// JSON.
+    Json,
+    /// An Excel workbook.
+    Xlsx,
+    /// A printable A4 page in Vietnamese.
+    Html,
+}
+
+/// The monthly review pack: per village, the month against the month before and a year earlier
+///
+/// Canal metres completed and started, parcels reaching each clearance step and
+/// contributions added in the month (by the rule of the monthly progress), and the
+/// piped-water registration at the month's end against the target, from the households
+/// as they stood then and their registrations' dates; each beside the month before and
+/// the same month a year earlier, the water rate's change in percentage points. As JSON,
+/// an Excel workbook or a printable A4 page (Vietnamese, the ward's heading and today's
+/// date). The campaign's tasks due in the month per village (counts); per responsible
+/// person (tasks due, finished, late at the month's end, due next month) for signed-in
+/// viewers and officers only: the public gets counts.
+#[utoipa::path(
+    get,
+    path = "/api/reports/review",
+    tag = TAG_REPORTS,
+    operation_id = "monthlyReview",
+    params(ReviewQuery),
+    responses(
+        (status = 200, description = "month, month_end, previous_month, year_earlier, villages, commune, rule; with format=html, the printable page",
+            content(
+                (crate::analysis::review::Review = "application/json"),
+                (String = "text/html"),
+            )),
+        (status = 400, response = docs::BadRequest),
+    )
+)]
+async fn review_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ReviewQuery>,
+) -> Result<Response, ApiError> {
+    use crate::analysis::review::{ReviewMonth, person_names, review, task_lines};
+    let month = match q.month.as_deref() {
+        None => ReviewMonth::of(crate::model::date::today()),
+        Some(m) => ReviewMonth::parse(m.trim()).map_err(|e| ApiError::BadRequest(e.to_string()))?,
+    };
+    let format = match q
+        .format
+        .as_deref()
+        .map(|s| s.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("json") => ReviewFormat::Json,
+        Some("xlsx" | "excel") => ReviewFormat::Xlsx,
+        Some("html") => ReviewFormat::Html,
+        Some(_) => {
+            return Err(ApiError::BadRequest(format!(
+                "format=`{}` is not one of json, xlsx, html",
+                q.format.unwrap_or_default()
+            )));
+        }
+    };
+    let report = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let data = state.dataset();
+        let journal = state.store().history()?;
+        let reg = state.register().snapshot();
+        // Evaluated at the month's end: the tasks' measured progress as the register's
+        // tasks answer gives it.
+        let views = crate::campaign::tasks::evaluate_all(&reg, &data, month.last_day())?;
+        let values: Vec<serde_json::Value> = views
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+        let tasks = task_lines(&values);
+        // Names of the people answering for tasks: for signed-in users only.
+        let names = caller
+            .sees_personal_data()
+            .then(|| person_names(reg.records("people").iter().map(|r| &r.value)));
+        Ok(review(&data, &journal, month, &commune_name(&data))?
+            .with_tasks(&tasks, names.as_deref()))
+    })
+    .await??;
+    let stem = format!("review_{}", report.month);
+    match format {
+        ReviewFormat::Json => to_json(&report),
+        ReviewFormat::Xlsx => to_xlsx(&crate::export::review::workbook(&report), &stem),
+        ReviewFormat::Html => {
+            let page = crate::export::review::html(&report, crate::model::date::today());
+            // The page's own policy: its inline style sheet by hash, nothing else.
+            let csp = format!(
+                "default-src 'none'; style-src {}; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+                crate::export::review::style_hash()
+            );
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/html; charset=utf-8"),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        HeaderValue::from_str(&format!("inline; filename=\"{stem}.html\""))
+                            .unwrap_or_else(|_| HeaderValue::from_static("inline")),
+                    ),
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        HeaderValue::from_str(&csp)
+                            .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'")),
+                    ),
+                ],
+                page,
+            )
+                .into_response())
+        }
     }
 }

@@ -35,6 +35,7 @@ pub mod gpkg;
 pub mod import;
 pub mod kml;
 pub mod reports;
+pub mod review;
 pub mod shapefile;
 pub mod sheet;
 pub mod xlsx;

@@ -215,6 +215,21 @@ pub(crate) fn build(seed: u64, k: u32) -> Result<Commune, GenerateError> {
         );
         ranges.push((d0..dwellings.len(), h0..households.len()));
     }
+    debug_assert_eq!(
+        specs.iter().map(|s| s.registered_by_2022).sum::<usize>(),
+        spec::WATER_REGISTERED_END_2022
+    );
+    // The connections' dates from a stream of their own (see `people::date_connections`).
+    let mut water_rng = ChaCha8Rng::seed_from_u64(seed);
+    water_rng.set_stream(u64::from(k) | 1 << 32);
+    for (s, (dr, _)) in specs.iter().zip(&ranges) {
+        people::date_connections(
+            &mut water_rng,
+            &dwellings[dr.clone()],
+            &mut households,
+            s.registered_by_2022,
+        );
+    }
 
     // Canals, their east ends set so that the geodesic length is the published one.
     let canal_specs = spec::canals();

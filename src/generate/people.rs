@@ -221,6 +221,36 @@ pub(crate) fn village_people(
     }
 }
 
+/// Dates the connections of one village's dwellings so that exactly `by_2022` of its
+/// connected dwellings were connected by the end of 2022 (the year-earlier water figure,
+/// [`super::spec::WATER_REGISTERED_END_2022`] over the commune) and the others in 2023.
+///
+/// `rng` is a stream of its own: every other draw of the generator stays as it was, and the
+/// households layer changes only in these dates. Registered-only dwellings keep their 2023
+/// dates. Every household of a dwelling gets its dwelling's date.
+pub(crate) fn date_connections(
+    rng: &mut impl rand::Rng,
+    dwellings: &[DwellingPlan],
+    households: &mut [HouseholdPlan],
+    by_2022: usize,
+) {
+    let mut connected: Vec<&DwellingPlan> = dwellings
+        .iter()
+        .filter(|d| d.water == WaterStatus::Connected)
+        .collect();
+    connected.shuffle(rng);
+    for (n, d) in connected.into_iter().enumerate() {
+        let date = if n < by_2022 {
+            Date::between(rng, Date::ymd(2022, 5, 3), Date::ymd(2022, 12, 28))
+        } else {
+            Date::between(rng, Date::ymd(2023, 1, 3), Date::ymd(2023, 12, 15))
+        };
+        for &h in &d.households {
+            households[h].water_date = Some(date);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +283,32 @@ mod tests {
                     h[hh].water_date.is_some(),
                     dw.water != WaterStatus::NotRegistered
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn connections_by_2022_are_exact() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let (mut d, mut h) = (Vec::new(), Vec::new());
+        village_people(&mut rng, 0, 100, 117, 40, 15, &mut d, &mut h);
+        date_connections(&mut ChaCha8Rng::seed_from_u64(8), &d, &mut h, 9);
+        let end_2022 = Date::ymd(2022, 12, 31);
+        let by_2022 = d
+            .iter()
+            .filter(|dw| {
+                h[dw.households[0]]
+                    .water_date
+                    .is_some_and(|x| x <= end_2022)
+            })
+            .count();
+        assert_eq!(by_2022, 9);
+        for dw in &d {
+            let date = h[dw.households[0]].water_date;
+            assert!(dw.households.iter().all(|&i| h[i].water_date == date));
+            assert_eq!(date.is_some(), dw.water != WaterStatus::NotRegistered);
+            if date.is_some_and(|x| x <= end_2022) {
+                assert_eq!(dw.water, WaterStatus::Connected);
             }
         }
     }

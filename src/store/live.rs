@@ -483,3 +483,28 @@ impl Store {
         })
     }
 }
+
+/// Every acknowledged edit kept in the data directory `dir`, oldest first (the archives,
+/// then the journal), read without changing any file: the history a server over `dir`
+/// would give, for the shell's reports.
+pub fn read_history(dir: &Path) -> Result<Vec<JournalEntry>, JournalError> {
+    let mut all = Vec::new();
+    let files = snapshot::archives(dir).map_err(|source| JournalError::Io {
+        path: dir.join(snapshot::HISTORY),
+        op: "cannot list",
+        source,
+    })?;
+    for f in files {
+        let bytes = std::fs::read(&f).map_err(|source| JournalError::Io {
+            path: f.clone(),
+            op: "cannot read",
+            source,
+        })?;
+        all.extend(super::journal::parse(&f, &bytes)?.entries);
+    }
+    let recent = Journal::read(dir)?;
+    let first_recent = recent.first().map_or(u64::MAX, |e| e.seq);
+    all.retain(|e| e.seq < first_recent);
+    all.extend(recent);
+    Ok(all)
+}
