@@ -6,6 +6,7 @@
 //! - [`canal_length`]: metres of canal per status and village;
 //! - [`water`]: the piped-water campaign per village and for the commune;
 //! - [`contributions`]: land, labour and money given by households, and who has not agreed;
+//! - [`posting`]: the public posting list of the land a canal takes, per parcel and household;
 //! - [`progress`]: month-by-month progress built from the change history;
 //! - [`hydraulics`]: the canals and catchments as a drainage network, each section checked.
 
@@ -13,6 +14,7 @@ pub mod canal_length;
 pub mod clip;
 pub mod contributions;
 pub mod hydraulics;
+pub mod posting;
 pub mod progress;
 pub mod route;
 pub mod route_impact;

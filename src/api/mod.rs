@@ -49,6 +49,7 @@ pub mod hydraulics;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
+pub mod posting;
 pub mod reports;
 pub mod serve;
 
@@ -180,7 +181,9 @@ pub fn app(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(
+        // A page that sets its own, stricter policy keeps it (the posting list's A4 page
+        // allows its one stylesheet by hash and nothing else).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ))

@@ -102,6 +102,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .merge(super::analyses::routes())
         .merge(super::hydraulics::routes())
         .merge(super::export::routes())
+        .merge(super::posting::routes())
         .merge(super::auth::routes())
         .routes(routes!(openapi))
 }

@@ -1,0 +1,149 @@
+//! `GET /api/canals/{id}/posting`: the public posting list of the land a canal takes, as
+//! JSON, a printable A4 page (HTML), a workbook (.xlsx) or CSV.
+//!
+//! Signed-in viewers and officers get every parcel and household with names; the public
+//! gets the heading and the counts, in every format.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::analyses::canal_route;
+use super::openapi::TAG_REPORTS;
+use super::params::width_from_query;
+use super::{ApiError, ApiQuery, AppState, JSON, docs, json_with_type};
+use crate::analysis::posting::{Posting, PostingList, posting_list};
+use crate::analysis::route_impact::route_impact;
+use crate::auth::Caller;
+use crate::export::{XLSX_MEDIA_TYPE, posting as page, xlsx};
+
+/// The posting-list routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::default().routes(routes!(canal_posting))
+}
+
+/// `format=` of the posting list.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PostingFormat {
+    /// JSON (the default).
+    Json,
+    /// A printable A4 page.
+    Html,
+    /// An Excel workbook.
+    Xlsx,
+    /// CSV of the parcel rows (the counts for the public).
+    Csv,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct PostingQuery {
+    /// json (default), html, xlsx or csv.
+    #[param(value_type = Option<PostingFormat>, inline)]
+    format: Option<String>,
+    /// The corridor's width in metres: from 0.1 to 200; 6 when absent.
+    #[param(value_type = Option<f64>, minimum = 0.1, maximum = 200.0)]
+    corridor_width_m: Option<String>,
+}
+
+/// The latest posting on record of `canal_id` (none until one is recorded).
+pub fn latest_posting(_state: &AppState, _canal_id: &str) -> Result<Option<Posting>, ApiError> {
+    Ok(None)
+}
+
+/// The posting list of a canal
+///
+/// The land the canal takes per parcel (map sheet, parcel number, owner household and
+/// head, land use, parcel area, m² taken, clearance step, donated or compensated) and per
+/// household, under a heading with the commune, the canal, the latest posting on record
+/// (posting date, end of the comment period, where it is posted). The m² are the canal's
+/// route impact. `format=html` is a printable A4 page in Vietnamese, `xlsx` a workbook,
+/// `csv` the parcel rows. The public gets the heading and the counts only.
+#[utoipa::path(
+    get,
+    path = "/api/canals/{canalId}/posting",
+    tag = TAG_REPORTS,
+    operation_id = "canalPostingList",
+    params(
+        ("canalId" = String, Path, description = "The canal id"),
+        PostingQuery,
+    ),
+    responses(
+        (status = 200, description = "The posting list", content(
+            (PostingList = "application/json"),
+            (String = "text/html"),
+            (String = "text/csv"),
+        )),
+        (status = 400, response = docs::BadRequest),
+        (status = 404, response = docs::NotFound),
+    )
+)]
+async fn canal_posting(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<PostingQuery>,
+) -> Result<Response, ApiError> {
+    let format = q.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "html" | "xlsx" | "csv") {
+        return Err(ApiError::BadRequest(format!(
+            "format=`{format}` is not one of json, html, xlsx, csv"
+        )));
+    }
+    let width = width_from_query(q.corridor_width_m.as_deref())?;
+    let data = state.dataset();
+    let line = canal_route(&data, &id)?;
+    let posting = latest_posting(&state, &id)?;
+    let list = super::compute(move || {
+        route_impact(&data, &line, width).map(|impact| posting_list(&data, &id, &impact, posting))
+    })
+    .await??;
+    let list = if caller.sees_personal_data() {
+        list
+    } else {
+        list.public()
+    };
+    respond(&list, format)
+}
+
+/// The list in `format` (json, html, xlsx, csv).
+pub fn respond(list: &PostingList, format: &str) -> Result<Response, ApiError> {
+    let stem = format!("niem-yet-{}", list.heading.canal_id);
+    let download = |bytes: Vec<u8>, media: &'static str, ext: &str| -> Result<Response, ApiError> {
+        let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{stem}.{ext}\""))
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        Ok((
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static(media)),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            bytes,
+        )
+            .into_response())
+    };
+    match format {
+        "html" => {
+            let csp = HeaderValue::from_str(&page::content_security_policy())
+                .map_err(|e| ApiError::Internal(e.into()))?;
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/html; charset=utf-8"),
+                    ),
+                    (header::CONTENT_SECURITY_POLICY, csp),
+                ],
+                page::html(list),
+            )
+                .into_response())
+        }
+        "xlsx" => download(xlsx::write(&page::workbook(list))?, XLSX_MEDIA_TYPE, "xlsx"),
+        "csv" => download(page::csv(list), "text/csv; charset=utf-8", "csv"),
+        _ => Ok(json_with_type(list, JSON)),
+    }
+}
