@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod api;
 pub mod auth;
+pub mod campaign;
 pub mod cli;
 pub mod crs;
 pub mod export;

@@ -934,7 +934,11 @@ fn serve(
     store.set_compact_every(compact_every);
     let tables = drainplan::hydraulics::Tables::for_data_dir(data)
         .context("reading the design tables (data/hydraulics/rain_stations.csv)")?;
-    let state = drainplan::api::AppState::with_store(store, auth, web).with_tables(tables);
+    let register = drainplan::campaign::register::Register::open(data)
+        .context("reading the campaign register (campaign/)")?;
+    let state = drainplan::api::AppState::with_store(store, auth, web)
+        .with_tables(tables)
+        .with_register(register);
     if state.store().wants_compaction() {
         // A journal grown long before this start: compact it beside serving.
         let s = state.clone();

@@ -8,6 +8,8 @@
 
 use std::path::PathBuf;
 
+mod common;
+
 use drainplan::hydraulics::*;
 use geo::LineString;
 use serde_json::{Map, Value, json};
@@ -141,25 +143,11 @@ fn a_sample_canal_with_its_levels_is_checked_and_the_result_has_its_wire_names()
     );
     let wire = serde_json::to_value(r).unwrap();
     println!("{}", serde_json::to_string_pretty(&wire).unwrap());
-    for key in [
-        "canal_id",
-        "shape",
-        "bottom_width_m",
-        "depth_m",
-        "side_slope",
-        "manning_n",
-        "slope",
-        "catchment_area_ha",
-        "runoff_coefficient",
-        "time_of_concentration_min",
-        "intensity_l_s_ha",
-        "design_flow_m3s",
-        "capacity_m3s",
-        "velocity_m_s",
-        "ratio",
-        "verdict",
-        "rain_constants_unverified",
-    ] {
+    for key in common::SECTION_FIELDS
+        .iter()
+        .copied()
+        .chain(["rain_constants_unverified"])
+    {
         assert!(wire.get(key).is_some(), "{key} missing from {wire}");
     }
     assert_eq!(wire["shape"], "rectangular_open");

@@ -64,6 +64,20 @@ pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 /// The longest key taken.
 const MAX_KEY_LEN: usize = 128;
 
+/// The `Idempotency-Key` header of a POST that a weak connection may make the client send
+/// again: documented once, for every operation that takes it.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKeyHeader {
+    /// A key the client makes up for this one change (a UUID, say): the same request sent
+    /// again with it, by the same user within a day, gets the first answer back with
+    /// `Idempotent-Replayed: true` and changes nothing twice; the same key with another
+    /// path or body is refused (422). 1 to 128 of `A-Z a-z 0-9 - _ . :`, optionally quoted.
+    #[serde(rename = "Idempotency-Key")]
+    #[param(pattern = r#"^([A-Za-z0-9._:-]{1,128}|"[A-Za-z0-9._:-]{1,128}")$"#)]
+    pub idempotency_key: Option<String>,
+}
+
 /// The request's `Idempotency-Key`, if any, with a digest of what is asked (`method`,
 /// `path`, the body as parsed): 1 to 128 of `A-Z a-z 0-9 - _ . :`, optionally quoted
 /// (the header's structured-field form).
@@ -216,6 +230,7 @@ fn new_id(kind: LayerKind) -> String {
     operation_id = "createFeature",
     params(
         ("collectionId" = docs::CollectionId, Path, description = "The layer"),
+        IdempotencyKeyHeader,
     ),
     request_body(
         description = "A GeoJSON Feature in CRS84",
@@ -229,6 +244,7 @@ fn new_id(kind: LayerKind) -> String {
             headers(
                 ("ETag" = String, description = "The feature's new version, for the next If-Match"),
                 ("Location" = String, description = "The feature's path"),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
         (status = 400, response = docs::BadRequest),
@@ -658,6 +674,7 @@ async fn status_step(
         ("canalId" = String, Path, description = "The canal id"),
         ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
             description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+        IdempotencyKeyHeader,
     ),
     request_body = docs::CanalStatusStep,
     responses(
@@ -665,6 +682,7 @@ async fn status_step(
             headers(
                 ("ETag" = String, description = "The feature's new version, for the next If-Match"),
                 ("Location" = String, description = "The feature's path"),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
         (status = 400, response = docs::BadRequest),
@@ -696,6 +714,7 @@ async fn canal_status(
         ("parcelId" = String, Path, description = "The parcel id"),
         ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
             description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+        IdempotencyKeyHeader,
     ),
     request_body = docs::ClearanceStep,
     responses(
@@ -703,6 +722,7 @@ async fn canal_status(
             headers(
                 ("ETag" = String, description = "The feature's new version, for the next If-Match"),
                 ("Location" = String, description = "The feature's path"),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
         (status = 400, response = docs::BadRequest),
@@ -734,6 +754,7 @@ async fn parcel_clearance(
         ("householdId" = String, Path, description = "The household id"),
         ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
             description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+        IdempotencyKeyHeader,
     ),
     request_body = docs::WaterStep,
     responses(
@@ -741,6 +762,7 @@ async fn parcel_clearance(
             headers(
                 ("ETag" = String, description = "The feature's new version, for the next If-Match"),
                 ("Location" = String, description = "The feature's path"),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
         (status = 400, response = docs::BadRequest),
@@ -796,6 +818,7 @@ struct ContributionStep {
         ("householdId" = String, Path, description = "The household id"),
         ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
             description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+        IdempotencyKeyHeader,
     ),
     request_body = ContributionStep,
     responses(
@@ -803,6 +826,7 @@ struct ContributionStep {
             headers(
                 ("ETag" = String, description = "The feature's new version, for the next If-Match"),
                 ("Location" = String, description = "The feature's path"),
+                ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
         (status = 400, response = docs::BadRequest),

@@ -68,6 +68,7 @@ pub struct AppState {
     auth: Arc<Auth>,
     passwords: Arc<auth::PasswordGate>,
     tables: Arc<crate::hydraulics::Tables>,
+    register: Arc<crate::campaign::register::Register>,
     /// Where the map page's files are.
     pub web_dir: PathBuf,
 }
@@ -90,8 +91,21 @@ impl AppState {
             auth: Arc::new(auth),
             passwords: Arc::new(auth::PasswordGate::default()),
             tables: Arc::new(bundled_tables()),
+            register: Arc::new(crate::campaign::register::Register::in_memory()),
             web_dir,
         }
+    }
+
+    /// The same state with this campaign register (people, tasks, …); without one the
+    /// register is empty and kept in memory.
+    pub fn with_register(mut self, register: crate::campaign::register::Register) -> Self {
+        self.register = Arc::new(register);
+        self
+    }
+
+    /// The campaign register.
+    pub fn register(&self) -> &crate::campaign::register::Register {
+        &self.register
     }
 
     /// The same state with these design tables (e.g. with the data directory's own rain
@@ -487,6 +501,25 @@ impl From<crate::store::journal::JournalError> for ApiError {
             )
         } else {
             ApiError::Internal(e.into())
+        }
+    }
+}
+
+impl From<crate::campaign::register::RegisterError> for ApiError {
+    fn from(e: crate::campaign::register::RegisterError) -> Self {
+        use crate::campaign::register::RegisterError;
+        match e {
+            RegisterError::NotFound { .. } => ApiError::NotFound(e.to_string()),
+            RegisterError::Exists { .. } => ApiError::Conflict(e.to_string()),
+            RegisterError::Stale { .. } => ApiError::PreconditionFailed(e.to_string()),
+            RegisterError::BadRecord(m) => ApiError::Unprocessable(m),
+            RegisterError::BadTableName(_) => ApiError::BadRequest(e.to_string()),
+            RegisterError::Invalid(i) => ApiError::Invalid(i),
+            ref io @ RegisterError::Io { .. } if is_disk_full(io) => ApiError::DiskFull(
+                "the disk is full: the change was not stored; free some space and send it again"
+                    .into(),
+            ),
+            other => ApiError::Internal(other.into()),
         }
     }
 }

@@ -42,6 +42,13 @@ pub fn copy_fixture(fixture: &str, name: &str) -> PathBuf {
         let p = entry.unwrap().path();
         if p.is_file() {
             std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        } else if p.file_name().is_some_and(|n| n == "campaign") {
+            // The campaign register's files.
+            std::fs::create_dir_all(dir.join("campaign")).unwrap();
+            for f in std::fs::read_dir(&p).unwrap() {
+                let f = f.unwrap().path();
+                std::fs::copy(&f, dir.join("campaign").join(f.file_name().unwrap())).unwrap();
+            }
         }
     }
     let auth = Auth::open(&dir).unwrap();
@@ -107,6 +114,7 @@ pub fn disk_state(dir: &Path) -> AppState {
         Auth::open(dir).unwrap(),
         "web".into(),
     )
+    .with_register(drainplan::campaign::register::Register::open(dir).unwrap())
 }
 
 /// The service over `tests/fixtures/<fixture>` held in memory (edits are not saved),
@@ -134,12 +142,14 @@ pub fn shared_memory_state(fixture: &str) -> AppState {
 /// `index.html` (or none at all) gets the small built-in page that links to the
 /// collections.
 pub fn memory_state_with_web(fixture: &str, web_dir: &Path) -> AppState {
-    let data = Dataset::load(&Path::new("tests/fixtures").join(fixture)).unwrap();
+    let dir = Path::new("tests/fixtures").join(fixture);
+    let data = Dataset::load(&dir).unwrap();
     AppState::with_store(
         Store::in_memory(data),
         Auth::in_memory(test_users()),
         web_dir.to_owned(),
     )
+    .with_register(drainplan::campaign::register::Register::load_in_memory(&dir).unwrap())
 }
 
 /// `Authorization: Basic` for a test user.
@@ -393,3 +403,24 @@ fn try_connect_from(
     socket.connect(&to.into())?;
     Ok(socket.into())
 }
+
+/// The fields every checked canal section carries, in the Rust result and on the wire
+/// (README "Hydraulics"): the section, its inputs, the design flow and the verdict.
+pub const SECTION_FIELDS: &[&str] = &[
+    "canal_id",
+    "shape",
+    "bottom_width_m",
+    "depth_m",
+    "side_slope",
+    "manning_n",
+    "slope",
+    "catchment_area_ha",
+    "runoff_coefficient",
+    "time_of_concentration_min",
+    "intensity_l_s_ha",
+    "design_flow_m3s",
+    "capacity_m3s",
+    "velocity_m_s",
+    "ratio",
+    "verdict",
+];
