@@ -45,6 +45,7 @@ pub mod docs;
 pub mod edit;
 pub mod etag;
 pub mod export;
+pub mod grievances;
 pub mod hydraulics;
 pub mod ogc;
 pub mod openapi;

@@ -5,24 +5,28 @@
 //! gets the heading and the counts, in every format.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::analyses::canal_route;
-use super::openapi::TAG_REPORTS;
+use super::auth::require;
+use super::openapi::{TAG_GRIEVANCES, TAG_REPORTS};
 use super::params::width_from_query;
-use super::{ApiError, ApiQuery, AppState, JSON, docs, json_with_type};
+use super::{ApiError, ApiJson, ApiQuery, AppState, JSON, docs, json_with_type};
 use crate::analysis::posting::{Posting, PostingList, posting_list};
 use crate::analysis::route_impact::route_impact;
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
+use crate::campaign::postings::{self, PostingError, PostingInput};
 use crate::export::{XLSX_MEDIA_TYPE, posting as page, xlsx};
 
 /// The posting-list routes.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::default().routes(routes!(canal_posting))
+    OpenApiRouter::default()
+        .routes(routes!(canal_posting))
+        .routes(routes!(list_postings, record_posting))
 }
 
 /// `format=` of the posting list.
@@ -52,8 +56,93 @@ struct PostingQuery {
 }
 
 /// The latest posting on record of `canal_id` (none until one is recorded).
-pub fn latest_posting(_state: &AppState, _canal_id: &str) -> Result<Option<Posting>, ApiError> {
-    Ok(None)
+pub fn latest_posting(state: &AppState, canal_id: &str) -> Result<Option<Posting>, ApiError> {
+    Ok(postings::latest(&state.register().snapshot(), canal_id)?)
+}
+
+impl From<PostingError> for ApiError {
+    fn from(e: PostingError) -> Self {
+        match e {
+            PostingError::Invalid(i) => ApiError::Invalid(i),
+            PostingError::Register(r) => r.into(),
+        }
+    }
+}
+
+/// A posting as the caller may see it: who posted it is withheld from the public.
+fn shown(mut p: Posting, caller: &Caller) -> Posting {
+    if !caller.sees_personal_data() {
+        p.posted_by = None;
+    }
+    p
+}
+
+/// The postings of a canal's list
+///
+/// Every posting on record, oldest first: posting day, end of the comment period, places.
+/// Who posted it only for viewers and above.
+#[utoipa::path(
+    get,
+    path = "/api/canals/{canalId}/postings",
+    tag = TAG_GRIEVANCES,
+    operation_id = "listPostings",
+    params(("canalId" = String, Path, description = "The canal id")),
+    responses(
+        (status = 200, description = "The postings", body = Vec<Posting>, content_type = "application/json"),
+        (status = 404, response = docs::NotFound),
+    ),
+)]
+async fn list_postings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    canal_route(&state.dataset(), &id)?;
+    let all: Vec<Posting> = postings::of_canal(&state.register().snapshot(), &id)?
+        .into_iter()
+        .map(|p| shown(p, &caller))
+        .collect();
+    Ok(json_with_type(&all, JSON))
+}
+
+/// Record a posting of a canal's list (officer)
+///
+/// When and where the list was posted and until when comments are taken. The comment
+/// period must end after the posting day; one shorter than the minimum of
+/// data/clearance/posting.json (30 days, Land Law 2024 Art. 87.3a as cited, unverified)
+/// is stored with a `warning`.
+#[utoipa::path(
+    post,
+    path = "/api/canals/{canalId}/postings",
+    tag = TAG_GRIEVANCES,
+    operation_id = "recordPosting",
+    params(("canalId" = String, Path, description = "The canal id")),
+    request_body(content = PostingInput, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Stored: the posting, and a warning when the comment period is short", body = Object, content_type = "application/json"),
+        (status = 400, response = docs::BadRequest),
+        (status = 403, response = docs::Forbidden),
+        (status = 404, response = docs::NotFound),
+        (status = 422, response = docs::UnprocessableEntity),
+        (status = 507, response = docs::InsufficientStorage),
+    ),
+    security(("basic" = []), ("bearer" = [])),
+)]
+async fn record_posting(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PostingInput>,
+) -> Result<Response, ApiError> {
+    require(&caller, Role::Officer, "recording a posting")?;
+    canal_route(&state.dataset(), &id)?;
+    let (posting, warning) = postings::record(state.register(), &caller.name, &id, input)?;
+    let mut resp = json_with_type(
+        &serde_json::json!({ "posting": posting, "warning": warning }),
+        JSON,
+    );
+    *resp.status_mut() = StatusCode::CREATED;
+    Ok(resp)
 }
 
 /// The posting list of a canal
