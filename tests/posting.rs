@@ -344,3 +344,56 @@ async fn a_viewer_gets_every_format_and_the_public_counts_only() {
     assert!(csv.contains("Số thửa (parcels),92"), "{csv}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_drawn_route_gets_the_same_list_as_a_draft() {
+    let (dir, state) = sample_state("drawn");
+    // The planned canal's line, read from the data file, sent as a drawn route.
+    let canals = read_json("data/canals.geojson");
+    let line = canals["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == CANAL)
+        .expect("the planned canal")["geometry"]
+        .clone();
+    let body = serde_json::json!({"route": line, "corridor_width_m": 6});
+    let r = Req::post("/api/analyses/posting-list")
+        .user("viewer")
+        .json(&body)
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let list = r.json();
+    // GEOS's areas of tests/fixtures/planned_canal_geos.json, summed.
+    let geos = read_json("tests/fixtures/planned_canal_geos.json");
+    let areas = geos["taken_area_m2"].as_object().unwrap();
+    let total: f64 = areas.values().map(|v| v.as_f64().unwrap()).sum();
+    assert_eq!(list["totals"]["parcels"], areas.len());
+    close(
+        list["totals"]["taken_area_m2"].as_f64().unwrap(),
+        total,
+        "total",
+    );
+    assert_eq!(list["heading"]["canal_id"], "drawn-route");
+    assert_eq!(list["heading"]["posting"], Value::Null);
+
+    let public = Req::post("/api/analyses/posting-list?format=html")
+        .json(&body)
+        .send(&state)
+        .await;
+    assert_eq!(public.status, 200);
+    assert_names_absent(&public.text(), &affected_heads(), "drawn html");
+    let bad = Req::post("/api/analyses/posting-list")
+        .json(&serde_json::json!({"route": {"type": "LineString", "coordinates": [[19.2094, 105.7258], [19.2094, 105.7268]]}}))
+        .send(&state)
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.text());
+    assert!(
+        bad.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("latitude, longitude")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -289,6 +289,31 @@ pub fn posting_list(
         .position(canal_id)
         .map(|i| data.canals.records[i].name.clone())
         .unwrap_or_default();
+    list_of(data, canal_id, canal_name, impact, posting)
+}
+
+/// The id a drawn route's list carries in place of a canal's.
+pub const DRAWN_ROUTE_ID: &str = "drawn-route";
+
+/// The list of a route drawn on the map (not a stored canal, so never posted): a draft
+/// to discuss before the route is adopted.
+pub fn drawn_route_list(data: &Dataset, impact: &RouteImpact) -> PostingList {
+    list_of(
+        data,
+        DRAWN_ROUTE_ID,
+        "Tuyến vẽ trên bản đồ (drawn route, draft)".to_owned(),
+        impact,
+        None,
+    )
+}
+
+fn list_of(
+    data: &Dataset,
+    canal_id: &str,
+    canal_name: String,
+    impact: &RouteImpact,
+    posting: Option<Posting>,
+) -> PostingList {
     let mut parcels: Vec<PostingParcel> = impact
         .parcels
         .iter()

@@ -11,12 +11,12 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::analyses::canal_route;
+use super::analyses::{canal_route, route_from_body};
 use super::auth::require;
 use super::openapi::{TAG_GRIEVANCES, TAG_REPORTS};
 use super::params::width_from_query;
 use super::{ApiError, ApiJson, ApiQuery, AppState, JSON, docs, json_with_type};
-use crate::analysis::posting::{Posting, PostingList, posting_list};
+use crate::analysis::posting::{Posting, PostingList, drawn_route_list, posting_list};
 use crate::analysis::route_impact::route_impact;
 use crate::auth::{Caller, Role};
 use crate::campaign::postings::{self, PostingError, PostingInput};
@@ -26,6 +26,7 @@ use crate::export::{XLSX_MEDIA_TYPE, posting as page, xlsx};
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::default()
         .routes(routes!(canal_posting))
+        .routes(routes!(route_posting))
         .routes(routes!(list_postings, record_posting))
 }
 
@@ -178,12 +179,7 @@ async fn canal_posting(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<PostingQuery>,
 ) -> Result<Response, ApiError> {
-    let format = q.format.as_deref().unwrap_or("json");
-    if !matches!(format, "json" | "html" | "xlsx" | "csv") {
-        return Err(ApiError::BadRequest(format!(
-            "format=`{format}` is not one of json, html, xlsx, csv"
-        )));
-    }
+    let format = checked_format(q.format.as_deref())?;
     let width = width_from_query(q.corridor_width_m.as_deref())?;
     let data = state.dataset();
     let line = canal_route(&data, &id)?;
@@ -198,6 +194,70 @@ async fn canal_posting(
         list.public()
     };
     respond(&list, format)
+}
+
+/// The posting list of a drawn route
+///
+/// The list a route drawn on the map would have, as a draft to discuss before it is
+/// adopted: the same parcels, households, m² and formats as a stored canal's, with no
+/// posting on record. The body is the route-impact request. The public gets the counts.
+#[utoipa::path(
+    post,
+    path = "/api/analyses/posting-list",
+    tag = TAG_REPORTS,
+    operation_id = "routePostingList",
+    params(FormatOnly),
+    request_body = docs::RouteImpactRequest,
+    responses(
+        (status = 200, description = "The posting list", content(
+            (PostingList = "application/json"),
+            (String = "text/html"),
+            (String = "text/csv"),
+        )),
+        (status = 400, response = docs::BadRequest),
+        (status = 422, response = docs::UnprocessableEntity),
+    )
+)]
+async fn route_posting(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<FormatOnly>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Response, ApiError> {
+    let format = checked_format(q.format.as_deref())?;
+    let data = state.dataset();
+    let (line, width) = route_from_body(body, &data)?;
+    let list = super::compute(move || {
+        route_impact(&data, &line, width).map(|impact| drawn_route_list(&data, &impact))
+    })
+    .await??;
+    let list = if caller.sees_personal_data() {
+        list
+    } else {
+        list.public()
+    };
+    respond(&list, format)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct FormatOnly {
+    /// json (default), html, xlsx or csv.
+    #[param(value_type = Option<PostingFormat>, inline)]
+    format: Option<String>,
+}
+
+/// `format=`, checked: json (the default), html, xlsx or csv.
+fn checked_format(format: Option<&str>) -> Result<&str, ApiError> {
+    let format = format.unwrap_or("json");
+    if matches!(format, "json" | "html" | "xlsx" | "csv") {
+        Ok(format)
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "format=`{format}` is not one of json, html, xlsx, csv"
+        )))
+    }
 }
 
 /// The list in `format` (json, html, xlsx, csv).
