@@ -24,6 +24,9 @@ fn needed(method: &str, path: &str) -> Role {
         "/api/parcels/{parcelId}/clearance",
         "/api/households/{householdId}/contributions",
         "/api/households/{householdId}/water",
+        "/api/grievances",
+        "/api/grievances/{grievanceId}",
+        "/api/canals/{canalId}/postings",
     ];
     match (method, path) {
         (_, "/api/users" | "/api/users/{name}") => Role::Admin,
@@ -31,7 +34,10 @@ fn needed(method: &str, path: &str) -> Role {
             "get",
             "/api/history"
             | "/collections/{collectionId}/items/{featureId}/history"
-            | "/api/reports/contributions",
+            | "/api/reports/contributions"
+            | "/api/grievances"
+            | "/api/grievances/{grievanceId}"
+            | "/api/grievances/{grievanceId}/history",
         ) => Role::Viewer,
         (m, p) if m != "get" && officer_writes.contains(&p) => Role::Officer,
         _ => Role::Public,

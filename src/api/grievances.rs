@@ -40,6 +40,13 @@ impl From<GrievanceError> for ApiError {
     }
 }
 
+/// A body read as `T` once the caller may write, so that the public and viewers are told
+/// they may not, whatever they sent; a body that does not fit is a 422 saying why.
+pub fn from_body<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_value(body)
+        .map_err(|e| ApiError::Unprocessable(format!("the JSON body does not fit: {e}")))
+}
+
 /// A register version as an entity tag.
 pub fn version_tag(version: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"\""))
@@ -129,9 +136,10 @@ async fn list(
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(input): ApiJson<GrievanceInput>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     require(&caller, Role::Officer, "recording a grievance")?;
+    let input: GrievanceInput = from_body(body)?;
     let data = state.dataset();
     let g = log::create(state.register(), &data, &caller.name, input)?;
     Ok(one(&g, StatusCode::CREATED))
@@ -220,9 +228,10 @@ async fn replace(
     caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    ApiJson(input): ApiJson<GrievanceInput>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     require(&caller, Role::Officer, "changing a grievance")?;
+    let input: GrievanceInput = from_body(body)?;
     let expect = required_if_match(&headers)?;
     let data = state.dataset();
     let g = log::replace(state.register(), &data, &caller.name, &id, input, expect)?;

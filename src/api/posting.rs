@@ -133,9 +133,10 @@ async fn record_posting(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    ApiJson(input): ApiJson<PostingInput>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     require(&caller, Role::Officer, "recording a posting")?;
+    let input: PostingInput = super::grievances::from_body(body)?;
     canal_route(&state.dataset(), &id)?;
     let (posting, warning) = postings::record(state.register(), &caller.name, &id, input)?;
     let mut resp = json_with_type(
