@@ -374,7 +374,10 @@ pub fn posting_table(list: &crate::analysis::posting::PostingList) -> String {
             grouped(p.parcel_area_m2, 2),
             grouped(p.taken_area_m2, 2),
             p.clearance_status.to_string(),
-            format!("{:?}", p.arrangement).to_lowercase(),
+            serde_json::to_value(p.arrangement)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
         ]);
     }
     let s = &list.totals;
