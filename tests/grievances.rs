@@ -268,7 +268,7 @@ async fn postings_are_kept_and_the_list_is_headed_by_the_latest() {
         json!({
             "posted_on": on, "comment_until": until,
             "places": ["Trụ sở UBND phường Quỳnh Mai", "Nhà văn hóa thôn A"],
-            "posted_by": "Trần Văn Niêm", "note": null
+            "posted_by": "Trần Văn Niêm", "note": "Hộ ông Niêm nhận bản sao"
         })
     };
     let send = |body: Value, user: &'static str| {
@@ -353,6 +353,12 @@ async fn postings_are_kept_and_the_list_is_headed_by_the_latest() {
     assert!(page.contains("01/07/2026") && page.contains("30/07/2026 (30 ngày)"));
     assert!(page.contains("Nhà văn hóa thôn A"));
     assert!(!page.contains("Niêm"));
+    let viewer_page = Req::get("/api/canals/c2/posting?format=html")
+        .user("viewer")
+        .send(&s)
+        .await
+        .text();
+    assert!(viewer_page.contains("Hộ ông Niêm nhận bản sao"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

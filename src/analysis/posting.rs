@@ -65,7 +65,7 @@ pub struct Posting {
     pub places: Vec<String>,
     /// Who posted it (a person id or a name; withheld from the public).
     pub posted_by: Option<String>,
-    /// A note.
+    /// A note (withheld from the public).
     pub note: Option<String>,
 }
 
@@ -413,13 +413,15 @@ fn list_of(
 }
 
 impl PostingList {
-    /// The list as the public sees it: the heading (without who posted it) and the
-    /// counts; no parcel rows, no household, no name.
+    /// The list as the public sees it: the heading (without who posted it, nor the
+    /// posting's note, free text that may name people) and the counts; no parcel rows, no
+    /// household, no name.
     pub fn public(mut self) -> PostingList {
         self.parcels = None;
         self.households = None;
         if let Some(p) = &mut self.heading.posting {
             p.posted_by = None;
+            p.note = None;
         }
         self.details_withheld = true;
         self

@@ -70,10 +70,12 @@ impl From<PostingError> for ApiError {
     }
 }
 
-/// A posting as the caller may see it: who posted it is withheld from the public.
+/// A posting as the caller may see it: who posted it and the note (free text, which may
+/// name people) are withheld from the public.
 fn shown(mut p: Posting, caller: &Caller) -> Posting {
     if !caller.sees_personal_data() {
         p.posted_by = None;
+        p.note = None;
     }
     p
 }
