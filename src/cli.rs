@@ -444,6 +444,97 @@ pub fn grievances_table(rows: &[&crate::campaign::grievances::Grievance]) -> Str
     out
 }
 
+/// The people of the campaign as a table.
+pub fn people_table(
+    people: &[crate::campaign::register::Versioned<crate::campaign::people::Person>],
+) -> String {
+    let mut t = Table::new(&[
+        ("id", false),
+        ("name", false),
+        ("role", false),
+        ("organisation", false),
+        ("village", false),
+        ("phone", false),
+    ]);
+    for p in people {
+        let p = &p.record;
+        let role = serde_json::to_value(p.role)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        t.row(vec![
+            p.id.clone(),
+            p.name.clone(),
+            role,
+            p.organisation.clone().unwrap_or_default(),
+            p.village_id.clone().unwrap_or_default(),
+            p.phone.clone().unwrap_or_default(),
+        ]);
+    }
+    format!("{}{} people\n", t.render(), people.len())
+}
+
+/// The tasks at a date as a table: flag, deadline, progress, who is responsible.
+pub fn tasks_table(
+    views: &[crate::campaign::tasks::TaskView],
+    people: &[crate::campaign::register::Versioned<crate::campaign::people::Person>],
+    at: time::Date,
+) -> String {
+    let name = |id: &str| {
+        people
+            .iter()
+            .find(|p| p.record.id == id)
+            .map_or_else(|| id.to_owned(), |p| p.record.name.clone())
+    };
+    let mut t = Table::new(&[
+        ("id", false),
+        ("flag", false),
+        ("deadline", false),
+        ("days_left", true),
+        ("progress", true),
+        ("share", true),
+        ("responsible", false),
+        ("title", false),
+    ]);
+    let mut counts = std::collections::BTreeMap::new();
+    for v in views {
+        *counts.entry(v.flag.as_str()).or_insert(0usize) += 1;
+        let (progress, share) = v.progress.as_ref().map_or_else(
+            || ("-".to_owned(), "-".to_owned()),
+            |p| {
+                let decimals = usize::from(p.unit == "m");
+                (
+                    format!(
+                        "{} / {} {}",
+                        grouped(p.done, decimals),
+                        grouped(p.total, decimals),
+                        p.unit
+                    ),
+                    pct(p.share),
+                )
+            },
+        );
+        t.row(vec![
+            v.task.id.clone(),
+            v.flag.as_str().to_owned(),
+            v.task.deadline.clone(),
+            v.days_left.to_string(),
+            progress,
+            share,
+            name(&v.task.responsible),
+            v.task.title.clone(),
+        ]);
+    }
+    let counts: Vec<String> = counts.iter().map(|(f, n)| format!("{n} {f}")).collect();
+    format!(
+        "{}{} tasks at {}: {}\n",
+        t.render(),
+        views.len(),
+        crate::model::date::iso(at),
+        counts.join(", ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

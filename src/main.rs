@@ -25,6 +25,30 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The people of the campaign: board, village heads, mass organisations, officers.
+    People {
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// The campaign's tasks with their progress (from the features) and flags at a date.
+    Tasks {
+        /// The date, YYYY-MM-DD (default: today in Vietnam, UTC+7).
+        #[arg(long)]
+        at: Option<String>,
+        /// Only the tasks this person (a people id) is responsible for or supports.
+        #[arg(long)]
+        person: Option<String>,
+        /// Only the tasks of this village id.
+        #[arg(long)]
+        village: Option<String>,
+        /// Only the tasks with this flag: done, on_time, at_risk, late, cancelled.
+        #[arg(long)]
+        flag: Option<String>,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// Run the HTTP service and the map on a data directory.
     Serve {
         /// The data directory.
@@ -464,6 +488,23 @@ fn run() -> anyhow::Result<()> {
         Command::User { command } => print!("{}", run_user(command)?),
         Command::Journal { command } => print!("{}", run_journal(command)?),
         Command::Report { report } => print!("{}", run_report(report)?),
+        Command::People { data } => print!("{}", run_people(&data)?),
+        Command::Tasks {
+            at,
+            person,
+            village,
+            flag,
+            data,
+        } => print!(
+            "{}",
+            run_tasks(
+                at.as_deref(),
+                person.as_deref(),
+                village.as_deref(),
+                flag.as_deref(),
+                &data
+            )?
+        ),
         Command::Impact {
             route,
             canal,
@@ -741,6 +782,11 @@ fn run() -> anyhow::Result<()> {
                 &out,
             )
             .with_context(|| format!("generating into {}", out.display()))?;
+            if communes == 1 {
+                drainplan::generate::campaign::write(&out, seed).with_context(|| {
+                    format!("writing the sample campaign into {}", out.display())
+                })?;
+            }
             print!("{summary}");
             println!(
                 "\nwritten to {} in {:.1} s",
@@ -750,6 +796,51 @@ fn run() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The people of the register of `data`, as a table.
+fn run_people(data: &std::path::Path) -> anyhow::Result<String> {
+    let reg = drainplan::campaign::register::Register::open(data)
+        .context("reading the campaign register (campaign/)")?;
+    let people = drainplan::campaign::people::all(&reg.snapshot())?;
+    Ok(drainplan::cli::people_table(&people))
+}
+
+/// The tasks of the register of `data` at a date, filtered, as a table.
+fn run_tasks(
+    at: Option<&str>,
+    person: Option<&str>,
+    village: Option<&str>,
+    flag: Option<&str>,
+    data: &std::path::Path,
+) -> anyhow::Result<String> {
+    use drainplan::campaign::tasks;
+    let at = match at {
+        None => drainplan::model::date::today(),
+        Some(s) => tasks::parse_date(s)
+            .with_context(|| format!("--at {s}: give a date YYYY-MM-DD between 2000 and 2100"))?,
+    };
+    let flag = flag
+        .map(|f| {
+            tasks::Flag::parse(f).with_context(|| {
+                format!("--flag {f}: use done, on_time, at_risk, late or cancelled")
+            })
+        })
+        .transpose()?;
+    let reg = drainplan::campaign::register::Register::open(data)
+        .context("reading the campaign register (campaign/)")?;
+    let snapshot = reg.snapshot();
+    let dataset = load(data)?;
+    let views: Vec<_> = tasks::evaluate_all(&snapshot, &dataset, at)?
+        .into_iter()
+        .filter(|v| {
+            person.is_none_or(|p| tasks::people_of(&v.task).contains(p))
+                && village.is_none_or(|vil| v.task.village_id.as_deref() == Some(vil))
+                && flag.is_none_or(|f| v.flag == f)
+        })
+        .collect();
+    let people = drainplan::campaign::people::all(&snapshot)?;
+    Ok(drainplan::cli::tasks_table(&views, &people, at))
 }
 
 /// What a SWMM .inp would change on the canals, canal by canal; written with `apply`.

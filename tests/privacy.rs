@@ -106,3 +106,79 @@ async fn a_public_etag_is_refused_as_a_precondition() {
     assert_eq!(r.status, 200, "{}", r.text());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The campaign's people and tasks: no name, phone or task title reaches the public
+/// through any GET of the API (every path of the OpenAPI document, with the task, the
+/// layers and the text exports filled in), and the routes that carry them answer 401.
+#[tokio::test]
+async fn the_public_reads_no_name_or_task_title_through_any_endpoint() {
+    let state = common::memory_state("campaign");
+    let reg = state.register().snapshot();
+    let mut secrets: Vec<String> = Vec::new();
+    for p in reg.records("people") {
+        for field in ["name", "phone"] {
+            if let Some(s) = p.value[field].as_str() {
+                secrets.push(s.to_owned());
+            }
+        }
+    }
+    for t in reg.records("tasks") {
+        secrets.push(t.value["title"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        secrets.len(),
+        3 + 2 + 6,
+        "names, phones and titles of the fixture"
+    );
+    // A viewer does read them: the check below can fail.
+    let r = Req::get("/api/tasks").user("viewer").send(&state).await;
+    assert!(r.text().contains(&secrets[secrets.len() - 1]));
+
+    let doc = Req::get("/api/openapi.json").send(&state).await.json();
+    let mut uris = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        if ops.get("get").is_none() {
+            continue;
+        }
+        let collections: &[&str] = if path.contains("{collectionId}") {
+            &["villages", "canals", "parcels", "flood_zones", "households"]
+        } else {
+            &[""]
+        };
+        for c in collections {
+            let uri = path
+                .replace("{collectionId}", c)
+                .replace("{featureId}", "p1")
+                .replace("{canalId}", "c1")
+                .replace("{parcelId}", "p1")
+                .replace("{householdId}", "h1")
+                .replace("{name}", "viewer")
+                .replace("{id}", "t-clear")
+                .replace("{sha256}", &"0".repeat(64));
+            uris.push(uri.clone());
+            if uri.starts_with("/api/export/") {
+                for format in ["csv", "geojson", "kml"] {
+                    uris.push(format!("{uri}?format={format}"));
+                }
+            }
+        }
+    }
+    uris.push("/api/tasks/summary?at=2023-12-31".into());
+    uris.push("/api/tasks?at=2023-12-31".into());
+    assert!(uris.len() > 30, "{uris:?}");
+    for uri in &uris {
+        let r = Req::get(uri).send(&state).await;
+        let text = String::from_utf8_lossy(&r.bytes);
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "{uri} shows {s} to the public");
+        }
+    }
+    for uri in [
+        "/api/people",
+        "/api/tasks",
+        "/api/tasks/t-clear",
+        "/api/tasks/t-clear/history",
+    ] {
+        assert_eq!(Req::get(uri).send(&state).await.status, 401, "{uri}");
+    }
+}

@@ -37,8 +37,13 @@ fn needed(method: &str, path: &str) -> Role {
             | "/api/reports/contributions"
             | "/api/grievances"
             | "/api/grievances/{grievanceId}"
-            | "/api/grievances/{grievanceId}/history",
+            | "/api/grievances/{grievanceId}/history"
+            | "/api/people"
+            | "/api/tasks"
+            | "/api/tasks/{id}"
+            | "/api/tasks/{id}/history",
         ) => Role::Viewer,
+        ("post", "/api/tasks") | ("put", "/api/tasks/{id}") => Role::Officer,
         (m, p) if m != "get" && officer_writes.contains(&p) => Role::Officer,
         _ => Role::Public,
     }

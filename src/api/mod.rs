@@ -41,6 +41,7 @@ use crate::store::live::Store;
 
 pub mod analyses;
 pub mod auth;
+pub mod campaign;
 pub mod docs;
 pub mod edit;
 pub mod etag;

@@ -406,6 +406,7 @@ fn zero() -> StatusCounts {
 
 /// One village's counts.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = GrievanceVillageCounts)]
 pub struct VillageCounts {
     /// Village id; none when a grievance names no village (about a canal, from a name).
     pub village_id: Option<String>,
@@ -420,6 +421,7 @@ pub struct VillageCounts {
 
 /// What the public sees of the log: counts, no text, no name.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = GrievanceSummary)]
 pub struct Summary {
     /// Grievances.
     pub total: usize,

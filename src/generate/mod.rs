@@ -18,6 +18,7 @@
 //! # Ok::<(), generate::GenerateError>(())
 //! ```
 
+pub mod campaign;
 mod commune;
 mod date;
 mod layout;
