@@ -175,6 +175,63 @@ pub fn water_table(r: &WaterReport) -> String {
     t.render()
 }
 
+/// The donations report: each donating parcel with what its consent record lacks (when
+/// the report holds them), then the counts per village and in all.
+pub fn donations_table(r: &crate::analysis::donations::DonationReport) -> String {
+    let mut out = String::new();
+    if let Some(parcels) = &r.parcels {
+        let mut t = Table::new(&[
+            ("parcel", false),
+            ("village", false),
+            ("sheet/no", false),
+            ("clearance", false),
+            ("missing", false),
+        ]);
+        for p in parcels {
+            let missing: Vec<&str> = p.missing.iter().map(|e| e.name()).collect();
+            t.row(vec![
+                p.parcel_id.clone(),
+                p.village.clone().unwrap_or_default(),
+                format!("{}/{}", p.map_sheet, p.parcel_no),
+                p.clearance_status.as_str().to_owned(),
+                if missing.is_empty() {
+                    "complete".to_owned()
+                } else {
+                    missing.join(", ")
+                },
+            ]);
+        }
+        out.push_str(&t.render());
+        out.push('\n');
+    }
+    let mut t = Table::new(&[
+        ("village", false),
+        ("donations", true),
+        ("complete", true),
+        ("incomplete", true),
+    ]);
+    let cells = |c: &crate::analysis::donations::DonationCount, name: String| {
+        vec![
+            name,
+            grouped(c.donations as f64, 0),
+            grouped(c.complete as f64, 0),
+            grouped(c.incomplete as f64, 0),
+        ]
+    };
+    for v in &r.villages {
+        let name = v
+            .village
+            .clone()
+            .or_else(|| v.village_id.clone())
+            .unwrap_or_else(|| "(no village)".into());
+        t.row(cells(v, name));
+    }
+    t.rule();
+    t.row(cells(&r.total, "total".into()));
+    out.push_str(&t.render());
+    out
+}
+
 /// The contributions report as a table, then the households that have not agreed.
 pub fn contributions_table(r: &ContributionReport) -> String {
     let mut t = Table::new(&[

@@ -69,6 +69,22 @@ enum Command {
         #[command(subcommand)]
         report: ReportCommand,
     },
+    /// Voluntary land donations: each donating parcel with the elements its consent record
+    /// lacks, and the counts of complete and incomplete records per village.
+    Donations {
+        /// List only the parcels whose record is incomplete (the counts count all).
+        #[arg(long)]
+        incomplete: bool,
+        /// table, json (the API's answer to a viewer) or xlsx.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Where --format xlsx writes (donations.xlsx by default).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// The drainage check: for every canal (or one), design flow by the rational method
     /// against capacity by Manning, velocity and verdict, and what had to be left out.
     Hydraulics {
@@ -520,6 +536,12 @@ fn run() -> anyhow::Result<()> {
             data,
         } => print!("{}", run_posting(&canal, html, xlsx, width, &data)?),
         Command::Grievances { open, data } => print!("{}", run_grievances(open, &data)?),
+        Command::Donations {
+            incomplete,
+            format,
+            out,
+            data,
+        } => print!("{}", run_donations(incomplete, format, out, &data)?),
         Command::Hydraulics {
             canal,
             format,
@@ -1109,6 +1131,30 @@ fn serve(
         .await
         .context("serving HTTP")
     })
+}
+
+fn run_donations(
+    incomplete: bool,
+    format: Format,
+    out: Option<PathBuf>,
+    data: &std::path::Path,
+) -> anyhow::Result<String> {
+    anyhow::ensure!(
+        out.is_none() || format == Format::Xlsx,
+        "--out is for --format xlsx; tables and JSON go to standard output"
+    );
+    // The data with the journal's edits: consent records are recorded as edits.
+    let ds = load(data)?;
+    let r = drainplan::analysis::donations::donations(&ds, true, incomplete);
+    match format {
+        Format::Table => Ok(drainplan::cli::donations_table(&r)),
+        Format::Json => json_text(&r),
+        Format::Xlsx => write_workbook(
+            &drainplan::export::donations::donations(&r),
+            "donations",
+            out,
+        ),
+    }
 }
 
 fn json_text<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {

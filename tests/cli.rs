@@ -195,3 +195,41 @@ fn user_add_reads_the_password_from_standard_input() {
         Some(Role::Viewer)
     );
 }
+
+#[test]
+fn the_tasks_of_the_sample_at_its_reference_date() {
+    // data/README.md: at 2023-12-31 four tasks are late.
+    let (ok, out, err) = drainplan(&[
+        "tasks",
+        "--at",
+        "2023-12-31",
+        "--flag",
+        "late",
+        "--data",
+        "data",
+    ]);
+    assert!(ok, "{err}");
+    let ids: Vec<&str> = out
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.starts_with("t-"))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "t-fence-qt",
+            "t-clear-750-dd-1",
+            "t-clear-750-tc-1",
+            "t-labour-youth"
+        ],
+        "{out}"
+    );
+    assert!(out.ends_with("4 tasks at 2023-12-31: 4 late\n"), "{out}");
+    let (ok, _, err) = drainplan(&["tasks", "--at", "2023-02-30", "--data", "data"]);
+    assert!(!ok);
+    assert!(err.contains("--at 2023-02-30"), "{err}");
+    let (ok, out, err) = drainplan(&["people", "--data", "data"]);
+    assert!(ok, "{err}");
+    assert!(out.ends_with("18 people\n"), "{out}");
+}

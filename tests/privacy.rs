@@ -45,6 +45,12 @@ async fn a_hidden_field_never_changes_the_public_etag() {
             json!({"owner_household": "h2"}),
             json!({"clearance_status": "donated"}),
         ),
+        (
+            "/collections/parcels/items/p2",
+            json!({"consent_witness": "Lê Thị Mai", "consent_told_may_refuse": true,
+                   "consent_compensation_vnd": 18_500_000, "fence_gate_state": "rebuilt"}),
+            json!({"land_use": "CLN"}),
+        ),
     ] {
         let (before, body) = public_item(&state, uri).await;
         // The tag is a digest of the bytes received and of nothing else, so that it can
@@ -180,5 +186,148 @@ async fn the_public_reads_no_name_or_task_title_through_any_endpoint() {
         "/api/tasks/t-clear/history",
     ] {
         assert_eq!(Req::get(uri).send(&state).await.status, 401, "{uri}");
+    }
+}
+
+#[expect(clippy::unwrap_used, reason = "a zip the service wrote must open")]
+/// Every text an answer carries: its bytes, and the files inside it when it is a zip (a
+/// shapefile, a workbook, the dossier), whose deflated text a plain search would miss.
+fn readable(bytes: &[u8]) -> String {
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
+    if bytes.starts_with(b"PK")
+        && let Ok(mut z) = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+    {
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let mut inner = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut inner).unwrap();
+            text.push_str(&readable(&inner));
+        }
+    }
+    text
+}
+
+#[tokio::test]
+async fn the_public_reads_no_consent_record_or_scan_through_any_get() {
+    let state = common::memory_state("small");
+    // A donation with its whole consent record and a scan, recorded by an officer.
+    let scan = b"%PDF-1.4\n% consent of parcel p2 GPMB-SECRET-SCAN\n".to_vec();
+    let r = Req::post("/api/attachments")
+        .user("officer")
+        .header("content-type", "application/pdf")
+        .body(scan.clone())
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let sha = r.json()["sha256"].as_str().unwrap().to_owned();
+    let record = json!({
+        "told_may_refuse": true, "compensation_vnd": 123_456_789, "told_on": "2026-10-02",
+        "told_by": "Do Van Bao Tin", "witness": "Le Thi Mai Chung",
+        "witness_role": "Chief Witness Role", "document_ref": "GPMB-A-2026/777",
+        "scan_sha256": sha, "consent_date": "2026-10-09", "fence_gate_state": "rebuilding",
+    });
+    let r = Req::post("/api/parcels/p2/consent")
+        .user("officer")
+        .json(&record)
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    // Plain ASCII, so that they are found in every format (DXF escapes other letters).
+    let secrets = [
+        "Do Van Bao Tin",
+        "Le Thi Mai Chung",
+        "Chief Witness Role",
+        "GPMB-A-2026/777",
+        "123456789",
+        "GPMB-SECRET-SCAN",
+        sha.as_str(),
+    ];
+
+    // Every GET of the API document, with each layer, the donating parcel, each export
+    // format and each report as a workbook.
+    let doc = Req::get("/api/openapi.json").send(&state).await.json();
+    let layers = [
+        "villages",
+        "canals",
+        "parcels",
+        "flood_zones",
+        "households",
+        "catchments",
+    ];
+    let mut uris = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        if ops.get("get").is_none() {
+            continue;
+        }
+        let filled = path
+            .replace("{featureId}", "p2")
+            .replace("{canalId}", "c2")
+            .replace("{parcelId}", "p2")
+            .replace("{householdId}", "h1")
+            .replace("{sha256}", &sha)
+            .replace("{name}", "viewer");
+        let each: Vec<String> = if filled.contains("{collectionId}") {
+            layers
+                .iter()
+                .map(|l| filled.replace("{collectionId}", l))
+                .collect()
+        } else {
+            vec![filled]
+        };
+        for uri in each {
+            if uri.starts_with("/api/export/") || uri.starts_with("/api/dossier/") {
+                for f in ["geojson", "csv", "kml", "shp", "gpkg", "dxf"] {
+                    uris.push(format!("{uri}?format={f}"));
+                }
+            }
+            if uri.starts_with("/api/reports/") {
+                uris.push(format!("{uri}?format=xlsx"));
+            }
+            if uri.starts_with("/collections/") && uri.ends_with("/items") {
+                uris.push(format!("{uri}?limit=1000"));
+            }
+            uris.push(uri);
+        }
+    }
+    assert!(uris.len() > 60, "{}", uris.len());
+    let mut answered = 0;
+    for uri in &uris {
+        let r = Req::get(uri).send(&state).await;
+        let text = readable(&r.bytes);
+        for s in &secrets {
+            assert!(
+                !text.contains(s),
+                "GET {uri} ({}) shows `{s}` to the public",
+                r.status
+            );
+        }
+        answered += usize::from(r.status == 200);
+    }
+    assert!(answered > 40, "only {answered} answers to check");
+    // The scan is refused outright, not served empty.
+    let r = Req::get(&format!("/api/attachments/{sha}"))
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 401);
+
+    // A viewer reads them where they belong: the test would see a leak.
+    for (uri, shows) in [
+        (
+            "/collections/parcels/items/p2".to_owned(),
+            "Le Thi Mai Chung",
+        ),
+        (
+            "/api/export/parcels?format=csv".to_owned(),
+            "GPMB-A-2026/777",
+        ),
+        ("/api/reports/donations".to_owned(), "Do Van Bao Tin"),
+        (format!("/api/attachments/{sha}"), "GPMB-SECRET-SCAN"),
+    ] {
+        let r = Req::get(&uri).user("viewer").send(&state).await;
+        assert_eq!(r.status, 200, "{uri}: {}", r.text());
+        assert!(
+            readable(&r.bytes).contains(shows),
+            "{uri}: viewer does not see {shows}"
+        );
     }
 }

@@ -27,6 +27,8 @@ fn needed(method: &str, path: &str) -> Role {
         "/api/grievances",
         "/api/grievances/{grievanceId}",
         "/api/canals/{canalId}/postings",
+        "/api/parcels/{parcelId}/consent",
+        "/api/attachments",
     ];
     match (method, path) {
         (_, "/api/users" | "/api/users/{name}") => Role::Admin,
@@ -41,7 +43,8 @@ fn needed(method: &str, path: &str) -> Role {
             | "/api/people"
             | "/api/tasks"
             | "/api/tasks/{id}"
-            | "/api/tasks/{id}/history",
+            | "/api/tasks/{id}/history"
+            | "/api/attachments/{sha256}",
         ) => Role::Viewer,
         ("post", "/api/tasks") | ("put", "/api/tasks/{id}") => Role::Officer,
         (m, p) if m != "get" && officer_writes.contains(&p) => Role::Officer,
@@ -61,6 +64,7 @@ fn body_for(method: &str, path: &str) -> Value {
         ("post", p) if p.ends_with("/status") || p.ends_with("/clearance") => {
             json!({"status": "completed", "date": "2026-11-28"})
         }
+        ("post", p) if p.ends_with("/consent") => json!({"told_may_refuse": true}),
         ("post", p) if p.ends_with("/water") => {
             json!({"status": "registered", "date": "2026-11-28"})
         }
@@ -115,6 +119,7 @@ async fn every_operation_follows_the_role_rules() {
             .replace("{canalId}", "c1")
             .replace("{parcelId}", "p1")
             .replace("{householdId}", "h6")
+            .replace("{sha256}", &"a".repeat(64))
             // No such user: an admin gets past the role check to a 404, and the users
             // the other calls sign in as stay.
             .replace("{name}", "nobody");

@@ -248,7 +248,30 @@ const STEPS = {
   clearance: (id) => `/api/parcels/${encodeURIComponent(id)}/clearance`,
   contribution: (id) => `/api/households/${encodeURIComponent(id)}/contributions`,
   water: (id) => `/api/households/${encodeURIComponent(id)}/water`,
+  consent: (id) => `/api/parcels/${encodeURIComponent(id)}/consent`,
 };
+
+/**
+ * Stores a file (the photo or PDF of a signed paper) on the server: POST /api/attachments
+ * with its bytes and media type. The server names it by its SHA-256, so sending the same
+ * file again stores nothing new. Resolves to { sha256, size, content_type }.
+ */
+export async function uploadAttachment(blob) {
+  return request('/api/attachments', {
+    method: 'POST',
+    headers: { 'Content-Type': blob.type || 'application/octet-stream', Accept: 'application/json' },
+    body: blob,
+  });
+}
+
+/** What the donations report says of one parcel ({ complete, missing, … }), or null when it gives no land. */
+export async function donationOf(parcelId) {
+  const r = await request(`/api/reports/donations?parcel=${encodeURIComponent(parcelId)}`, {
+    headers: { Accept: 'application/json' },
+    cache: 'no-store',
+  });
+  return (r.parcels || [])[0] ?? null;
+}
 
 /**
  * A one-step change (`step` is canal_status, clearance, contribution or water) sent with
@@ -436,4 +459,22 @@ export async function compareRoutes(body, { signal } = {}) {
 /** The same comparison as a file (`format` csv or xlsx), for fetchFile(). */
 export function compareRequest(body, format) {
   return { url: `/api/analyses/compare-routes${query({ format })}`, init: compareInit(body) };
+}
+
+// ---------------------------------------------------------------------------------
+// The campaign (/api/people, /api/tasks): who is responsible for what
+
+/** { people: [{ id, name, role, organisation, village_id, phone, version }] } (signed in). */
+export async function campaignPeople() {
+  return request('/api/people', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+}
+
+/** { at, tasks: [task with progress, flag, days_left, bbox] } at `at` (YYYY-MM-DD), of `person` when given (signed in). */
+export async function campaignTasks({ at, person } = {}) {
+  return request(`/api/tasks${query({ at, person })}`, { headers: { Accept: 'application/json' }, cache: 'no-store' });
+}
+
+/** { at, total, by_village, by_kind }: counts of tasks by flag, no names (public). */
+export async function taskSummary({ at } = {}) {
+  return request(`/api/tasks/summary${query({ at })}`, { headers: { Accept: 'application/json' }, cache: 'no-store' });
 }

@@ -14,6 +14,7 @@
 //   impact.js   route impact and its card; drawing.js draws a route for it (and for compare.js)
 //   hydraulics.js  the drainage check: the Hydraulics tab, canals by verdict, the details' part
 //   compare.js  route options side by side (in the Hydraulics tab)
+//   responsibility.js  who is responsible here: tasks on their features by flag, a person's tasks
 //   exports.js  downloads; auth.js signing in; i18n.js strings; api.js the server
 //   outbox.js   edits kept on the device until the server has them (weak connections)
 //   sheets.js   the panels that open over the map on a phone, and the outbox's list
@@ -22,6 +23,7 @@
 import { showTab } from './dom.js';
 import * as auth from './auth.js';
 import * as compare from './compare.js';
+import * as consent from './consent.js';
 import * as drawing from './drawing.js';
 import * as edit from './edit.js';
 import { addDownloadPanel, registerExport } from './exports.js';
@@ -36,6 +38,7 @@ import * as legend from './legend.js';
 import * as outbox from './outbox.js';
 import * as popup from './popup.js';
 import * as reports from './reports.js';
+import * as responsibility from './responsibility.js';
 import * as sheets from './sheets.js';
 import { emit, getUser, loadEnums } from './state.js';
 
@@ -80,10 +83,13 @@ async function start() {
   popup.init(map);
   hydraulics.init(map);
   compare.init(map);
+  responsibility.init(map);
   popup.addPart(hydraulics.part);
+  popup.addPart(consent.part);
   popup.addPart(edit.part);
   popup.addPart(history.part);
   history.init();
+  consent.init();
   reports.init();
   auth.init();
   sheets.init();
@@ -138,6 +144,7 @@ window.drainplan = {
   impactBounds: impact.bounds,
   get hydraulics() { return hydraulics.current(); },
   get comparison() { return compare.current(); },
+  get responsibility() { return responsibility.current(); },
   registerExport,
 };
 

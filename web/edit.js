@@ -71,7 +71,15 @@ function msgHtml(pop, step) {
 }
 
 /** Steps that may be recorded without the feature's version (no connection to read it): a household's. */
-const OFFLINE_STEPS = new Set(['contribution', 'water']);
+const OFFLINE_STEPS = new Set(['contribution', 'water', 'consent']);
+/** The layers whose popup takes some steps without a connection. */
+const OFFLINE_LAYERS = new Set(['households', 'parcels']);
+/** The states of a donating parcel's fence and gate (the server's `fence_gate_state`). */
+const FENCE_GATE_STATES = ['not_needed', 'to_rebuild', 'rebuilding', 'rebuilt'];
+/** The largest scan the server takes (src/store/attachments.rs MAX_BYTES). */
+const MAX_SCAN_BYTES = 10 * 1024 * 1024;
+/** A photo re-encoded on the device (too large, or not JPEG/PNG) is at most this wide or tall. */
+const SCAN_SIDE_PX = 2400;
 
 function formShell(pop, step, fields) {
   // Disabled until the feature's version (ETag) is known, so that no edit goes out blind;
@@ -103,6 +111,27 @@ function contributionForm(pop) {
     <label><span>${esc(t('edit.date'))}</span><input type="date" name="date" value="${todayIso()}" required></label>`);
 }
 
+/**
+ * A donating parcel's consent record: what the household was told and by whom, the
+ * witness, the signed paper (its reference and a photo taken on the spot), the day it
+ * signed and the fence and gate. Filled with what is stored; a blank member is left as
+ * stored.
+ */
+function consentForm(pop, p) {
+  const v = (k) => esc(p[k] ?? '');
+  const states = ['', ...FENCE_GATE_STATES].map((st) => `<option value="${st}"${(p.fence_gate_state ?? '') === st ? ' selected' : ''}>${esc(st ? tStatus('fence_gate', st) : '—')}</option>`).join('');
+  return formShell(pop, 'consent', `<label class="check grow"><input type="checkbox" name="told_may_refuse"${p.consent_told_may_refuse ? ' checked' : ''}> <span>${esc(t('f.consent_told_may_refuse'))}</span></label>
+    <label class="amount"><span>${esc(t('f.consent_compensation_vnd'))} (${esc(t('unit.vnd'))})</span><input type="number" name="compensation_vnd" min="0" step="1000" inputmode="numeric" value="${v('consent_compensation_vnd')}"></label>
+    <label><span>${esc(t('f.consent_told_on'))}</span><input type="date" name="told_on" value="${v('consent_told_on')}"></label>
+    <label class="grow"><span>${esc(t('f.consent_told_by'))}</span><input type="text" name="told_by" maxlength="200" autocomplete="off" value="${v('consent_told_by')}"></label>
+    <label class="grow"><span>${esc(t('f.consent_witness'))}</span><input type="text" name="witness" maxlength="200" autocomplete="off" value="${v('consent_witness')}"></label>
+    <label class="grow"><span>${esc(t('f.consent_witness_role'))}</span><input type="text" name="witness_role" maxlength="200" placeholder="${esc(t('consent.witness_role_hint'))}" value="${v('consent_witness_role')}"></label>
+    <label class="grow"><span>${esc(t('f.consent_document_ref'))}</span><input type="text" name="document_ref" maxlength="200" autocomplete="off" value="${v('consent_document_ref')}"></label>
+    <label><span>${esc(t('f.consent_date'))}</span><input type="date" name="consent_date" value="${p.consent_date ? v('consent_date') : todayIso()}"></label>
+    <label class="grow"><span>${esc(t('f.fence_gate_state'))}</span><select name="fence_gate_state">${states}</select></label>
+    <label class="grow photo"><span>${esc(t('consent.photo'))}</span><input type="file" name="photo" accept="image/*" capture="environment"></label>`);
+}
+
 function editHtml(name, f, pop) {
   if (!EDITABLE.has(name)) return '';
   // Signed out while the popup was open (the session expired): no forms, only why.
@@ -110,7 +139,9 @@ function editHtml(name, f, pop) {
   const p = f.properties || {};
   let forms = '';
   if (name === 'canals') forms = statusForm(pop, 'canal_status', 'canal', enumValues('canals', 'status'), p.status);
-  if (name === 'parcels') forms = statusForm(pop, 'clearance', 'clearance', enumValues('parcels', 'clearance_status'), p.clearance_status);
+  if (name === 'parcels') {
+    forms = statusForm(pop, 'clearance', 'clearance', enumValues('parcels', 'clearance_status'), p.clearance_status) + consentForm(pop, p);
+  }
   if (name === 'households') {
     forms = contributionForm(pop) + statusForm(pop, 'water', 'water', enumValues('households', 'water_status'), p.water_status);
   }
@@ -140,10 +171,10 @@ async function loadForEdit(pop) {
     }
   } catch (e) {
     if (!isOpen(pop)) return;
-    if (e.status === 0 && pop.name === 'households') {
+    if (e.status === 0 && OFFLINE_LAYERS.has(pop.name)) {
       // No connection: what the officer records is kept on this device and sent later.
       pop.offline = true;
-      pop.msgs = { all: { text: t('edit.offline'), kind: 'queued' } };
+      pop.msgs = { all: { text: t(pop.name === 'parcels' ? 'consent.offline' : 'edit.offline'), kind: 'queued' } };
     } else {
       pop.msgs = { all: { text: t('edit.failed', { msg: e.message }), kind: 'error' } };
     }
@@ -160,9 +191,54 @@ function setFormMsg(form, text, kind = '') {
   currentPopup()?.popup.update();
 }
 
+/** The consent members the form holds (a blank one is left out: kept as stored). */
+function consentBody(fd) {
+  const body = {};
+  if (fd.get('told_may_refuse')) body.told_may_refuse = true;
+  const money = String(fd.get('compensation_vnd') ?? '').trim().replace(/[.,\s]/g, '');
+  if (money) {
+    const n = Number(money);
+    if (!Number.isFinite(n) || n < 0) return { error: t('consent.compensation_invalid') };
+    body.compensation_vnd = n;
+  }
+  for (const k of ['told_on', 'consent_date']) {
+    const d = String(fd.get(k) ?? '');
+    if (d && !/^\d{4}-\d{2}-\d{2}$/.test(d)) return { error: t('edit.date_invalid') };
+    if (d) body[k] = d;
+  }
+  for (const k of ['told_by', 'witness', 'witness_role', 'document_ref', 'fence_gate_state']) {
+    const s = String(fd.get(k) ?? '').trim();
+    if (s) body[k] = s;
+  }
+  if (body.told_on && body.consent_date && body.told_on > body.consent_date) return { error: t('consent.told_after') };
+  const photo = fd.get('photo');
+  const hasPhoto = photo && typeof photo === 'object' && photo.size > 0;
+  if (!Object.keys(body).length && !hasPhoto) return { error: t('consent.empty') };
+  return { body, photo: hasPhoto ? photo : null };
+}
+
+/**
+ * The photo as the server takes it: a JPEG or PNG of at most 10 MiB as it is; anything
+ * else the browser can draw (a HEIC a phone made, a huge PNG) re-encoded as a JPEG of at
+ * most SCAN_SIDE_PX a side, which keeps a signed page legible.
+ */
+async function scanOf(file) {
+  if ((file.type === 'image/jpeg' || file.type === 'image/png') && file.size <= MAX_SCAN_BYTES) return file;
+  const bitmap = await createImageBitmap(file);
+  const k = Math.min(1, SCAN_SIDE_PX / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(bitmap.width * k);
+  canvas.height = Math.round(bitmap.height * k);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  const blob = await new Promise((resolve) => { canvas.toBlob(resolve, 'image/jpeg', 0.85); });
+  if (!blob || blob.size > MAX_SCAN_BYTES) throw new Error('too large');
+  return blob;
+}
+
 function editBody(form) {
   const step = form.dataset.step;
   const fd = new FormData(form);
+  if (step === 'consent') return consentBody(fd);
   // The day it happened: the monthly progress counts a dated change in its month.
   const date = String(fd.get('date') ?? '');
   if (step === 'contribution') {
@@ -180,18 +256,39 @@ async function submitEdit(form) {
   const pop = currentPopup();
   const step = form.dataset.step;
   if (!pop || !(pop.etag || (pop.offline && OFFLINE_STEPS.has(step)))) return;
-  const { body, error } = editBody(form);
+  const { body, error, photo: picked } = editBody(form);
+  const refuse = (text) => {
+    pop.msgs[step] = { text, kind: 'error' };
+    setFormMsg(form, text, 'error');
+  };
   if (error) {
-    pop.msgs[step] = { text: error, kind: 'error' };
-    setFormMsg(form, error, 'error');
+    refuse(error);
     return;
   }
   const btn = form.querySelector('button[type=submit]');
   btn.disabled = true;
   setFormMsg(form, t('edit.saving'));
-  const entry = await outbox.add({
-    step, layer: pop.name, id: pop.feature.id, body, etag: pop.etag,
-  });
+  let photo = null;
+  if (picked) {
+    try {
+      photo = await scanOf(picked);
+    } catch {
+      btn.disabled = false;
+      refuse(t('consent.photo_invalid'));
+      return;
+    }
+  }
+  let entry;
+  try {
+    entry = await outbox.add({
+      step, layer: pop.name, id: pop.feature.id, body, etag: pop.etag, photo,
+    });
+  } catch {
+    // The photo could not be kept on this device (storage full or refused): nothing was.
+    btn.disabled = false;
+    refuse(t('consent.photo_not_kept'));
+    return;
+  }
   if (entry.state === 'waiting' && isOpen(pop)) {
     // Kept (behind an earlier one that could not go, or itself unsent): the form says so,
     // unless it already says why (a session to renew).
@@ -199,9 +296,12 @@ async function submitEdit(form) {
       pop.msgs[step] = { text: t('edit.queued'), kind: 'queued' };
       setFormMsg(form, t('edit.queued'), 'queued');
     }
-    // A second tap records a second contribution, so the amount is cleared.
+    // A second tap records a second contribution, so the amount is cleared; the photo
+    // is kept with the edit, so a second tap does not send it again.
     const amount = form.querySelector('input[name=amount]');
     if (amount) amount.value = '';
+    const file = form.querySelector('input[name=photo]');
+    if (file) file.value = '';
     btn.disabled = false;
   }
 }

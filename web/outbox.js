@@ -14,6 +14,12 @@
 //
 // What is kept: the layer, the feature's id, the step and its values, the version
 // (ETag) the officer read if the page had read it, who entered it and when. No names.
+// A consent record comes with a photo of the signed paper, too large for localStorage:
+// the photo is kept in IndexedDB under the edit's key (written before the edit is), sent
+// first (POST /api/attachments answers its SHA-256; the same bytes sent twice are stored
+// once), and its hash is written into the edit's body and kept before the edit is sent,
+// so that a retry sends the very same request under the same Idempotency-Key. The photo
+// is forgotten once the edit is sent.
 
 import * as api from './api.js';
 import {
@@ -25,6 +31,9 @@ const STORE_KEY = 'drainplan.outbox';
 const RETRY_MS = 15000;
 /** How many finished (sent or refused) edits the list keeps to show. */
 const KEEP_DONE = 20;
+
+const PHOTO_DB = 'drainplan-outbox';
+const PHOTO_STORE = 'photos';
 
 let entries = load();
 let flushing = null;
@@ -53,6 +62,38 @@ function save() {
 function changed() {
   save();
   emit('outbox');
+}
+
+/** The photos' database (one object store, keyed by the edit's key). */
+function photoDb() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(PHOTO_DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(PHOTO_STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/** Runs `fn(store)` in a transaction; resolves to its request's result once the transaction is done. */
+async function photoTx(mode, fn) {
+  const db = await photoDb();
+  try {
+    return await new Promise((resolve, reject) => {
+      const tx = db.transaction(PHOTO_STORE, mode);
+      const req = fn(tx.objectStore(PHOTO_STORE));
+      tx.oncomplete = () => resolve(req.result);
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error || new Error('aborted'));
+    });
+  } finally {
+    db.close();
+  }
+}
+
+const putPhoto = (key, blob) => photoTx('readwrite', (s) => s.put(blob, key));
+const getPhoto = (key) => photoTx('readonly', (s) => s.get(key));
+function dropPhoto(key) {
+  photoTx('readwrite', (s) => s.delete(key)).catch(() => { /* kept until the next try */ });
 }
 
 /** A new key for one edit: a UUID (crypto.randomUUID needs a secure context; fall back to getRandomValues). */
@@ -93,12 +134,18 @@ function tell(entry, outcome) {
 }
 
 /**
- * Keeps a new edit ({ step, layer, id, body, etag }) and sends what waits. Resolves to the
- * entry once this round of sending is over (its `state` says how it went).
+ * Keeps a new edit ({ step, layer, id, body, etag, photo }) and sends what waits. Resolves
+ * to the entry once this round of sending is over (its `state` says how it went). A
+ * `photo` (a Blob) is kept in IndexedDB first; when it cannot be kept, nothing is and
+ * the promise rejects.
  */
-export async function add({ step, layer, id, body, etag }) {
+export async function add({
+  step, layer, id, body, etag, photo,
+}) {
+  const key = newKey();
+  if (photo) await putPhoto(key, photo);
   const entry = {
-    key: newKey(),
+    key,
     user: getUser()?.name ?? null,
     step,
     layer,
@@ -109,6 +156,7 @@ export async function add({ step, layer, id, body, etag }) {
     state: 'waiting',
     message: null,
   };
+  if (photo) entry.photo = { type: photo.type, size: photo.size };
   entries.push(entry);
   changed();
   await flush();
@@ -117,6 +165,7 @@ export async function add({ step, layer, id, body, etag }) {
 
 /** Forgets the finished edits (the waiting ones stay). */
 export function clearDone() {
+  for (const e of entries) if (e.state !== 'waiting' && e.photo) dropPhoto(e.key);
   entries = entries.filter((e) => e.state === 'waiting');
   changed();
 }
@@ -158,7 +207,16 @@ async function sendAll() {
 async function sendOne(entry) {
   busy(1);
   try {
+    if (entry.photo && !entry.body.scan_sha256) {
+      // The photo first; its hash goes into the body, kept before the edit is sent.
+      const blob = await getPhoto(entry.key);
+      if (!blob) throw new api.ApiError('the photo kept on this device is gone; record the consent again', 410);
+      const stored = await api.uploadAttachment(blob);
+      entry.body = { ...entry.body, scan_sha256: stored.sha256 };
+      changed();
+    }
     const r = await api.editStep(entry.step, entry.id, entry.body, entry.etag, entry.key);
+    if (entry.photo) dropPhoto(entry.key);
     entry.state = 'sent';
     entry.message = null;
     entry.sentAt = new Date().toISOString();
@@ -196,6 +254,7 @@ function trim() {
   const done = entries.filter((e) => e.state !== 'waiting');
   if (done.length > KEEP_DONE) {
     const drop = new Set(done.slice(0, done.length - KEEP_DONE).map((e) => e.key));
+    for (const e of entries) if (drop.has(e.key) && e.photo) dropPhoto(e.key);
     entries = entries.filter((e) => !drop.has(e.key));
   }
 }

@@ -9,7 +9,7 @@
 import { $, esc, showTab } from './dom.js';
 
 /** The side panel's tabs, each a sheet of its own on a phone. */
-const TABS = ['reports', 'impact', 'hydraulics'];
+const TABS = ['reports', 'impact', 'hydraulics', 'responsibility'];
 import { fmtDateTime, t, tStatus } from './i18n.js';
 import { householdName } from './layers.js';
 import * as outbox from './outbox.js';
@@ -20,7 +20,7 @@ export function current() {
   return document.body.dataset.sheet || '';
 }
 
-/** Opens sheet `name` (layers, legend, reports, impact, hydraulics, outbox), or closes it when it is open ('' closes any). */
+/** Opens sheet `name` (layers, legend, reports, impact, hydraulics, responsibility, outbox), or closes it when it is open ('' closes any). */
 export function toggle(name) {
   const next = name && current() !== name ? name : '';
   document.body.dataset.sheet = next;
@@ -33,6 +33,10 @@ function stepLabel(e) {
   const b = e.body || {};
   if (e.step === 'contribution') {
     return `${t('outbox.step.contribution')}: ${t(`edit.contribution.kind.${b.kind}`)} ${b.amount} ${t(`edit.contribution.unit.${b.kind}`)} (${t(`edit.contribution.state.${b.state}`)})`;
+  }
+  if (e.step === 'consent') {
+    const day = b.consent_date ? ` ${b.consent_date}` : '';
+    return `${t('outbox.step.consent')}${day}${e.photo ? ` (${t('outbox.with_photo')})` : ''}`;
   }
   const kind = { water: 'water', clearance: 'clearance', canal_status: 'canal' }[e.step];
   return `${t(`outbox.step.${e.step}`)}: ${tStatus(kind, b.status)}`;

@@ -7,12 +7,14 @@
 //! - [`water`]: the piped-water campaign per village and for the commune;
 //! - [`contributions`]: land, labour and money given by households, and who has not agreed;
 //! - [`posting`]: the public posting list of the land a canal takes, per parcel and household;
+//! - [`donations`]: voluntary land donations and whether each consent record is complete;
 //! - [`progress`]: month-by-month progress built from the change history;
 //! - [`hydraulics`]: the canals and catchments as a drainage network, each section checked.
 
 pub mod canal_length;
 pub mod clip;
 pub mod contributions;
+pub mod donations;
 pub mod hydraulics;
 pub mod posting;
 pub mod progress;

@@ -81,7 +81,7 @@ pub struct IdempotencyKeyHeader {
 /// The request's `Idempotency-Key`, if any, with a digest of what is asked (`method`,
 /// `path`, the body as parsed): 1 to 128 of `A-Z a-z 0-9 - _ . :`, optionally quoted
 /// (the header's structured-field form).
-fn request_key(
+pub(super) fn request_key(
     headers: &HeaderMap,
     method: &str,
     path: &str,
@@ -138,9 +138,14 @@ async fn run_edit(
     // The journal fsync blocks; keep it off the async workers.
     let store = state.clone();
     let edited = tokio::task::spawn_blocking(move || {
+        let attachments = store.attachments();
         store
             .store()
-            .edit_once(&user, request.as_ref(), precondition.as_ref(), make)
+            .edit_once(&user, request.as_ref(), precondition.as_ref(), |data| {
+                let edit = make(data)?;
+                super::consent::check_scan(attachments, data, &edit)?;
+                Ok(edit)
+            })
     })
     .await??;
     if state.store().wants_compaction() {
@@ -521,7 +526,7 @@ async fn remove(
 
 /// Reads the day an officer gave for a one-step change: a calendar date YYYY-MM-DD from
 /// 2000 to tomorrow in Vietnam (see [`date::entered_date`]).
-fn entered_date(field: &str, given: &str) -> Result<String, ApiError> {
+pub(super) fn entered_date(field: &str, given: &str) -> Result<String, ApiError> {
     date::entered_date(given, date::today())
         .map(date::iso)
         .map_err(|e| ApiError::Unprocessable(format!("{field} {e}")))
@@ -560,7 +565,7 @@ fn set_properties(
     clippy::too_many_arguments,
     reason = "each one-step handler passes what it parsed; a struct would only rename them"
 )]
-async fn one_step(
+pub(super) async fn one_step(
     state: AppState,
     caller: Caller,
     headers: HeaderMap,

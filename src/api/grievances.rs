@@ -47,6 +47,21 @@ pub fn from_body<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> Res
         .map_err(|e| ApiError::Unprocessable(format!("the JSON body does not fit: {e}")))
 }
 
+/// A grievance body: no member but those of [`GrievanceInput`] (422 naming the first
+/// other one), then read as one.
+fn grievance_body(body: serde_json::Value) -> Result<GrievanceInput, ApiError> {
+    if let Some(k) = body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !log::INPUT_FIELDS.contains(&k.as_str())))
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "unknown member `{k}`; a grievance has {}",
+            log::INPUT_FIELDS.join(", ")
+        )));
+    }
+    from_body(body)
+}
+
 /// A register version as an entity tag.
 pub fn version_tag(version: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"\""))
@@ -139,7 +154,7 @@ async fn create(
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     require(&caller, Role::Officer, "recording a grievance")?;
-    let input: GrievanceInput = from_body(body)?;
+    let input: GrievanceInput = grievance_body(body)?;
     let data = state.dataset();
     let g = log::create(state.register(), &data, &caller.name, input)?;
     Ok(one(&g, StatusCode::CREATED))
@@ -231,7 +246,7 @@ async fn replace(
     ApiJson(body): ApiJson<serde_json::Value>,
 ) -> Result<Response, ApiError> {
     require(&caller, Role::Officer, "changing a grievance")?;
-    let input: GrievanceInput = from_body(body)?;
+    let input: GrievanceInput = grievance_body(body)?;
     let expect = required_if_match(&headers)?;
     let data = state.dataset();
     let g = log::replace(state.register(), &data, &caller.name, &id, input, expect)?;

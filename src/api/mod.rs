@@ -42,6 +42,7 @@ use crate::store::live::Store;
 pub mod analyses;
 pub mod auth;
 pub mod campaign;
+pub mod consent;
 pub mod docs;
 pub mod edit;
 pub mod etag;
@@ -70,6 +71,7 @@ pub struct AppState {
     auth: Arc<Auth>,
     passwords: Arc<auth::PasswordGate>,
     tables: Arc<crate::hydraulics::Tables>,
+    attachments: Arc<crate::store::attachments::Attachments>,
     register: Arc<crate::campaign::register::Register>,
     /// Where the map page's files are.
     pub web_dir: PathBuf,
@@ -88,7 +90,12 @@ impl AppState {
 
     /// State over a live store and its users.
     pub fn with_store(store: Store, auth: Auth, web_dir: PathBuf) -> Self {
+        use crate::store::attachments::Attachments;
+        let attachments = store
+            .dir()
+            .map_or_else(Attachments::in_memory, Attachments::open);
         AppState {
+            attachments: Arc::new(attachments),
             store: Arc::new(store),
             auth: Arc::new(auth),
             passwords: Arc::new(auth::PasswordGate::default()),
@@ -135,6 +142,11 @@ impl AppState {
     /// The current snapshot of the data set.
     pub fn dataset(&self) -> Arc<Dataset> {
         self.store.snapshot()
+    }
+
+    /// The attached scans (`<data>/attachments/`).
+    pub fn attachments(&self) -> &crate::store::attachments::Attachments {
+        &self.attachments
     }
 
     /// The live store, for edits and history.

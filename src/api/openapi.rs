@@ -104,6 +104,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(super::ogc::routes())
         .merge(super::edit::routes())
+        .merge(super::consent::routes())
         .merge(super::reports::routes())
         .merge(super::analyses::routes())
         .merge(super::hydraulics::routes())

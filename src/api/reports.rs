@@ -87,7 +87,7 @@ pub enum ReportFormat {
 }
 
 impl ReportFormat {
-    fn parse(s: Option<&str>) -> Result<ReportFormat, ApiError> {
+    pub(super) fn parse(s: Option<&str>) -> Result<ReportFormat, ApiError> {
         match s.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
             None | Some("json") => Ok(ReportFormat::Json),
             Some("xlsx" | "excel") => Ok(ReportFormat::Xlsx),
@@ -100,7 +100,7 @@ impl ReportFormat {
 }
 
 /// The workbook as a download named `<stem>.xlsx`.
-fn to_xlsx(book: &Workbook, stem: &str) -> Result<Response, ApiError> {
+pub(super) fn to_xlsx(book: &Workbook, stem: &str) -> Result<Response, ApiError> {
     let bytes = xlsx::write(book)?;
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{stem}.xlsx\""))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));

@@ -131,8 +131,10 @@ pub struct Complainant {
 }
 
 /// A grievance as an officer sends it (no id: the register gives one).
+/// (Unknown members are refused at the HTTP door, [`INPUT_FIELDS`], not by serde: the
+/// stored [`Grievance`] flattens this type, and a schema closed to other members would
+/// refuse its `id`.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "received_on": "2026-11-20", "from": {"household": "hh-00259", "name": null},
     "about": {"kind": "parcel", "id": "p-11-0001"}, "channel": "in_person",
@@ -161,6 +163,19 @@ pub struct GrievanceInput {
     /// Where it stands.
     pub status: GrievanceStatus,
 }
+
+/// The members of [`GrievanceInput`].
+pub const INPUT_FIELDS: [&str; 9] = [
+    "received_on",
+    "from",
+    "about",
+    "channel",
+    "summary",
+    "handled_by",
+    "answered_on",
+    "outcome",
+    "status",
+];
 
 /// A stored grievance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -800,3 +800,91 @@ pub fn people_of(t: &Task) -> BTreeSet<&str> {
         .chain(t.supporting.iter().map(String::as_str))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn task(start: &str, deadline: &str) -> Task {
+        Task {
+            id: "t-1".into(),
+            title: "x".into(),
+            kind: TaskKind::Clearance,
+            village_id: None,
+            responsible: "p-1".into(),
+            supporting: vec![],
+            start: start.into(),
+            deadline: deadline.into(),
+            status: TaskStatus::Open,
+            done_on: None,
+            features: vec![],
+            target: None,
+            note: None,
+        }
+    }
+
+    fn share(s: f64) -> Progress {
+        Progress {
+            done: s,
+            total: 1.0,
+            unit: "parcels",
+            share: s,
+        }
+    }
+
+    #[test]
+    fn the_flag_rule_at_its_edges() {
+        // 2024-01-01 → 2024-04-10: 100 days.
+        let t = task("2024-01-01", "2024-04-10");
+        // Before the start nothing is due: on time even with nothing done.
+        assert_eq!(
+            flag(&t, Some(&share(0.0)), date!(2023 - 12 - 01)),
+            Flag::OnTime
+        );
+        // Day 50 (50 % of the time): 25 % done is exactly the margin, not past it.
+        assert_eq!(
+            flag(&t, Some(&share(0.25)), date!(2024 - 02 - 20)),
+            Flag::OnTime
+        );
+        assert_eq!(
+            flag(&t, Some(&share(0.24)), date!(2024 - 02 - 20)),
+            Flag::AtRisk
+        );
+        // 14 days left (2024-03-27): 80 % done is enough, 79 % is not.
+        assert_eq!(
+            flag(&t, Some(&share(0.8)), date!(2024 - 03 - 27)),
+            Flag::OnTime
+        );
+        assert_eq!(
+            flag(&t, Some(&share(0.79)), date!(2024 - 03 - 27)),
+            Flag::AtRisk
+        );
+        // 15 days left (2024-03-26, 85 % of the time): 61 % done is within the margin.
+        assert_eq!(
+            flag(&t, Some(&share(0.61)), date!(2024 - 03 - 26)),
+            Flag::OnTime
+        );
+        // No measure: at risk only within 14 days.
+        assert_eq!(flag(&t, None, date!(2024 - 03 - 26)), Flag::OnTime);
+        assert_eq!(flag(&t, None, date!(2024 - 03 - 27)), Flag::AtRisk);
+        // A one-day task on its day, all done: on time; the day after, late.
+        let d = task("2024-01-01", "2024-01-01");
+        assert_eq!(
+            flag(&d, Some(&share(1.0)), date!(2024 - 01 - 01)),
+            Flag::OnTime
+        );
+        assert_eq!(
+            flag(&d, Some(&share(1.0)), date!(2024 - 01 - 02)),
+            Flag::Late
+        );
+    }
+
+    #[test]
+    fn dates_are_checked_as_days_of_the_calendar() {
+        assert_eq!(parse_date("2024-02-29"), Some(date!(2024 - 02 - 29)));
+        assert_eq!(parse_date("2023-02-29"), None);
+        assert_eq!(parse_date("1999-12-31"), None);
+        assert_eq!(parse_date("2024-1-05"), None);
+    }
+}

@@ -28,6 +28,7 @@ use crate::store::Dataset;
 use crate::store::query::Selection;
 
 pub mod csv;
+pub mod donations;
 pub mod dossier;
 pub mod dxf;
 pub mod geojson;

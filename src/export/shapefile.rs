@@ -29,6 +29,16 @@ pub const SHORT_NAMES: &[(&str, &str)] = &[
     ("clearance_status", "clearance_"),
     ("clearance_date", "clear_date"),
     ("frontage_edge", "frontage_e"),
+    ("consent_told_may_refuse", "c_refuse"),
+    ("consent_compensation_vnd", "c_comp_vnd"),
+    ("consent_told_on", "c_told_on"),
+    ("consent_told_by", "c_told_by"),
+    ("consent_witness", "c_witness"),
+    ("consent_witness_role", "c_wit_role"),
+    ("consent_document_ref", "c_doc_ref"),
+    ("consent_scan_sha256", "c_scan"),
+    ("consent_date", "c_date"),
+    ("fence_gate_state", "fence_gate"),
     // canals
     ("status_date", "status_dat"),
     // villages

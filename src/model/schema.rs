@@ -40,6 +40,9 @@ pub enum ValueKind {
     Enum(&'static [&'static str]),
     /// The id of a feature of this layer.
     Id(LayerKind),
+    /// A SHA-256 digest, 64 lowercase hexadecimal digits: the name of a stored attachment
+    /// ([`crate::store::attachments`]).
+    Sha256,
 }
 
 /// One property of a layer.
@@ -276,7 +279,62 @@ const PARCELS: &[PropertySpec] = &[
         int(0, 1_000_000),
         "Index of the exterior ring's edge that is the frontage",
     ),
+    // The voluntary donation's consent record (World Bank guidance on voluntary land
+    // donation; README "Consent to a land donation"): personal, like the owner.
+    personal(spec(
+        "consent_told_may_refuse",
+        ValueKind::Boolean,
+        "Consent: the household was told it may refuse and be compensated instead",
+    )),
+    personal(spec(
+        "consent_compensation_vnd",
+        at_least(0.0, 1e13),
+        "Consent: the compensation it would otherwise receive, VND, as it was told",
+    )),
+    personal(spec(
+        "consent_told_on",
+        ValueKind::Date,
+        "Consent: the day it was told",
+    )),
+    personal(spec(
+        "consent_told_by",
+        ValueKind::Text,
+        "Consent: who told it (name)",
+    )),
+    personal(spec(
+        "consent_witness",
+        ValueKind::Text,
+        "Consent: the witness's name",
+    )),
+    personal(spec(
+        "consent_witness_role",
+        ValueKind::Text,
+        "Consent: the witness's role (village head, mass organisation …)",
+    )),
+    personal(spec(
+        "consent_document_ref",
+        ValueKind::Text,
+        "Consent: the signed document's reference",
+    )),
+    personal(spec(
+        "consent_scan_sha256",
+        ValueKind::Sha256,
+        "Consent: the SHA-256 of the signed document's scan (GET /api/attachments/{sha256})",
+    )),
+    personal(spec(
+        "consent_date",
+        ValueKind::Date,
+        "Consent: the day the donation was signed",
+    )),
+    personal(spec(
+        "fence_gate_state",
+        ValueKind::Enum(FENCE_GATE_STATES),
+        "The frontage's fence and gate, rebuilt with the flooded households' contributions",
+    )),
 ];
+
+/// The states of a donating parcel's fence and gate (`fence_gate_state`).
+pub const FENCE_GATE_STATES: &[&str] = &["not_needed", "to_rebuild", "rebuilding", "rebuilt"];
 
 const FLOOD_ZONES: &[PropertySpec] = &[
     spec("name", ValueKind::Text, "Name of the flooded area"),
@@ -517,6 +575,27 @@ pub fn check_properties(kind: LayerKind, props: &Properties) -> Result<(), Inval
             return Err(Invalid::property(spec.name, Rule::Required, "is required"));
         }
     }
+    if kind == LayerKind::Parcels {
+        check_consent_dates(props)?;
+    }
+    Ok(())
+}
+
+/// A household is told it may refuse before it signs: `consent_told_on` is not after
+/// `consent_date` (both `YYYY-MM-DD`, so their text orders as their days).
+fn check_consent_dates(props: &Properties) -> Result<(), Invalid> {
+    let day = |name| props.get(name).and_then(Value::as_str);
+    if let (Some(told), Some(signed)) = (day("consent_told_on"), day("consent_date"))
+        && told > signed
+    {
+        return Err(Invalid::property(
+            "consent_told_on",
+            Rule::Range,
+            format!(
+                "the household must be told it may refuse before it signs: told on {told}, signed on {signed}"
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -583,6 +662,20 @@ fn check_value(spec: &PropertySpec, value: &Value) -> Result<(), Invalid> {
                 .ok_or_else(|| type_error("a date YYYY-MM-DD"))?;
             date::stored_date(s, date::today())
                 .map_err(|e| Invalid::property(name, Rule::Date, e.to_string()))?;
+        }
+        ValueKind::Sha256 => {
+            let s = value
+                .as_str()
+                .ok_or_else(|| type_error("a SHA-256 digest in hex"))?;
+            if s.len() != 64 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return Err(Invalid::property(
+                    name,
+                    Rule::Type,
+                    format!(
+                        "must be a SHA-256 digest, 64 lowercase hexadecimal digits, found `{s}`"
+                    ),
+                ));
+            }
         }
         ValueKind::Enum(names) => {
             let s = value.as_str().ok_or_else(|| type_error("a string"))?;
@@ -685,6 +778,36 @@ mod tests {
             c["width_m"] = v;
             let e = check(LayerKind::Canals, c).unwrap_err();
             assert_eq!((e.field.as_str(), e.rule), ("properties.width_m", rule));
+        }
+    }
+
+    #[test]
+    fn a_consent_record_is_checked_field_by_field_and_told_before_signed() {
+        let parcel = json!({"map_sheet": 12, "parcel_no": 345, "land_use": "ONT", "clearance_status": "donated",
+            "consent_told_may_refuse": true, "consent_compensation_vnd": 12_500_000,
+            "consent_told_on": "2026-10-01", "consent_date": "2026-10-08",
+            "consent_scan_sha256": "fc022288f3e49d09353987de1c32fc1427bd2a8b3657a340e86efb8e34efe003",
+            "fence_gate_state": "to_rebuild"});
+        assert!(check(LayerKind::Parcels, parcel.clone()).is_ok());
+        for (k, v, rule) in [
+            ("consent_told_may_refuse", json!("yes"), Rule::Type),
+            ("consent_compensation_vnd", json!(-1), Rule::Range),
+            ("consent_scan_sha256", json!("FC02"), Rule::Type),
+            ("consent_scan_sha256", json!("g".repeat(64)), Rule::Type),
+            ("fence_gate_state", json!("fixed"), Rule::Enum),
+            ("consent_told_on", json!("2026-10-09"), Rule::Range),
+        ] {
+            let mut p = parcel.clone();
+            p[k] = v;
+            let e = check(LayerKind::Parcels, p).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.rule),
+                (format!("properties.{k}").as_str(), rule),
+                "{e}"
+            );
+        }
+        for name in ["consent_witness", "consent_scan_sha256", "fence_gate_state"] {
+            assert!(is_personal(LayerKind::Parcels, name), "{name}");
         }
     }
 

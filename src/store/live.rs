@@ -221,6 +221,11 @@ impl Store {
         }
     }
 
+    /// The data directory, for a store kept on disk.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
     /// The current snapshot.
     pub fn snapshot(&self) -> Arc<Dataset> {
         Arc::clone(

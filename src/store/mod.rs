@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use geo::{Coord, Geometry, LineString, MultiPolygon, Point, Rect};
 
+pub mod attachments;
 pub mod edit;
 mod ids;
 pub mod journal;

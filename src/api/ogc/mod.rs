@@ -457,6 +457,10 @@ fn properties_schema(
                 schema.insert("type".into(), "string".into());
                 schema.insert("enum".into(), json!(names));
             }
+            ValueKind::Sha256 => {
+                schema.insert("type".into(), "string".into());
+                schema.insert("pattern".into(), "^[0-9a-f]{64}$".into());
+            }
         }
         if spec.computed {
             schema.insert("readOnly".into(), Value::Bool(true));
