@@ -382,6 +382,125 @@ pub fn impact_table(r: &RouteImpact) -> String {
     out
 }
 
+/// The posting list of a canal ([`crate::analysis::posting`]) as text: heading, one row per
+/// parcel, totals.
+pub fn posting_table(list: &crate::analysis::posting::PostingList) -> String {
+    let h = &list.heading;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", h.commune);
+    let _ = writeln!(
+        out,
+        "Posting list of {} ({}), {} m, corridor {} m",
+        h.canal_name,
+        h.canal_id,
+        grouped(h.route_length_m, 1),
+        grouped(h.corridor_width_m, 1)
+    );
+    match &h.posting {
+        Some(p) => {
+            let _ = writeln!(
+                out,
+                "Posted {} at {}; comments until {}",
+                p.posted_on,
+                p.places.join("; "),
+                p.comment_until
+            );
+        }
+        None => out.push_str("No posting on record\n"),
+    }
+    if let Some(w) = &h.warning {
+        let _ = writeln!(out, "Warning: {w}");
+    }
+    out.push('\n');
+    let mut t = Table::new(&[
+        ("sheet/no", false),
+        ("owner", false),
+        ("household", false),
+        ("use", false),
+        ("parcel_m2", true),
+        ("taken_m2", true),
+        ("clearance", false),
+        ("arrangement", false),
+    ]);
+    for p in list.parcels.iter().flatten() {
+        t.row(vec![
+            format!("{}/{}", p.map_sheet, p.parcel_no),
+            p.owner_head.clone().unwrap_or_else(|| "-".into()),
+            p.owner_household.clone().unwrap_or_else(|| "-".into()),
+            p.land_use.clone(),
+            grouped(p.parcel_area_m2, 2),
+            grouped(p.taken_area_m2, 2),
+            p.clearance_status.to_string(),
+            serde_json::to_value(p.arrangement)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        ]);
+    }
+    let s = &list.totals;
+    t.rule();
+    t.row(vec![
+        format!("total ({} parcels, {} households)", s.parcels, s.households),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        grouped(s.taken_area_m2, 2),
+        String::new(),
+        format!(
+            "donated {} m², compensated {} m²",
+            grouped(s.donated_m2, 2),
+            grouped(s.compensated_m2, 2)
+        ),
+    ]);
+    out.push_str(&t.render());
+    out
+}
+
+/// The grievance log as text, one row per grievance.
+pub fn grievances_table(rows: &[&crate::campaign::grievances::Grievance]) -> String {
+    let mut t = Table::new(&[
+        ("id", false),
+        ("received", false),
+        ("from", false),
+        ("about", false),
+        ("status", false),
+        ("handled_by", false),
+        ("answered", false),
+        ("summary", false),
+    ]);
+    for g in rows {
+        let f = &g.fields;
+        let from = match (&f.from.name, &f.from.household) {
+            (Some(n), Some(h)) => format!("{n} ({h})"),
+            (Some(n), None) => n.clone(),
+            (None, Some(h)) => h.clone(),
+            (None, None) => "-".into(),
+        };
+        let summary: String = f.summary.chars().take(60).collect();
+        t.row(vec![
+            g.id.clone(),
+            f.received_on.clone(),
+            from,
+            format!(
+                "{} {}",
+                serde_json::to_value(f.about.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                f.about.id
+            ),
+            f.status.as_str().to_owned(),
+            f.handled_by.clone().unwrap_or_else(|| "-".into()),
+            f.answered_on.clone().unwrap_or_else(|| "-".into()),
+            summary,
+        ]);
+    }
+    let mut out = t.render();
+    let _ = writeln!(out, "{} grievances", rows.len());
+    out
+}
+
 /// The people of the campaign as a table.
 pub fn people_table(
     people: &[crate::campaign::register::Versioned<crate::campaign::people::Person>],

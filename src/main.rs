@@ -173,6 +173,34 @@ enum Command {
         #[arg(long, default_value = "data")]
         data: PathBuf,
     },
+    /// The public posting list of the land a canal takes, per parcel and household, headed
+    /// by the latest posting on record; as a table, or written as an A4 page and a workbook.
+    Posting {
+        /// The canal.
+        #[arg(long)]
+        canal: String,
+        /// Write the printable A4 page (HTML) here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Write the workbook (.xlsx) here.
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+        /// Corridor width in metres.
+        #[arg(long, default_value_t = drainplan::analysis::route::DEFAULT_CORRIDOR_WIDTH_M)]
+        width: f64,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
+    /// The grievance log: every grievance, or the open ones.
+    Grievances {
+        /// Only those received or in progress.
+        #[arg(long)]
+        open: bool,
+        /// The data directory.
+        #[arg(long, default_value = "data")]
+        data: PathBuf,
+    },
     /// The impact of a route (a GeoJSON LineString file) or of a stored canal.
     Impact {
         /// GeoJSON file holding the route (a LineString geometry, Feature, or a
@@ -526,6 +554,14 @@ fn run() -> anyhow::Result<()> {
             format,
             data,
         } => print!("{}", run_impact(route, canal, width, format, &data)?),
+        Command::Posting {
+            canal,
+            html,
+            xlsx,
+            width,
+            data,
+        } => print!("{}", run_posting(&canal, html, xlsx, width, &data)?),
+        Command::Grievances { open, data } => print!("{}", run_grievances(open, &data)?),
         Command::Donations {
             incomplete,
             format,
@@ -1301,6 +1337,51 @@ fn run_impact(
         ImpactFormat::Json => json_text(&impact.to_json()?)?,
         ImpactFormat::Geojson => json_text(&impact.to_geojson())?,
     })
+}
+
+fn run_posting(
+    canal: &str,
+    html: Option<PathBuf>,
+    xlsx: Option<PathBuf>,
+    width: f64,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<String> {
+    use drainplan::analysis::{posting, route_impact::route_impact};
+    let width = drainplan::analysis::route::check_width(width)?;
+    let data = load(data_dir)?;
+    let line = match data.canals.get(canal).map(|f| &f.geometry) {
+        Some(geo::Geometry::LineString(l)) => l.clone(),
+        _ => anyhow::bail!("no canal `{canal}` in {}", data_dir.display()),
+    };
+    let register = drainplan::campaign::register::Register::open(data_dir)
+        .context("reading the campaign register (campaign/)")?;
+    let latest = drainplan::campaign::postings::latest(&register.snapshot(), canal)?;
+    let impact = route_impact(&data, &line, width)?;
+    let list = posting::posting_list(&data, canal, &impact, latest);
+    let mut out = drainplan::cli::posting_table(&list);
+    if let Some(path) = html {
+        std::fs::write(&path, drainplan::export::posting::html(&list))
+            .with_context(|| format!("writing {}", path.display()))?;
+        out.push_str(&format!("A4 page written to {}\n", path.display()));
+    }
+    if let Some(path) = xlsx {
+        let bytes = drainplan::export::xlsx::write(&drainplan::export::posting::workbook(&list))?;
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        out.push_str(&format!("Workbook written to {}\n", path.display()));
+    }
+    Ok(out)
+}
+
+fn run_grievances(open: bool, data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let register = drainplan::campaign::register::Register::open(data_dir)
+        .context("reading the campaign register (campaign/)")?;
+    let all = drainplan::campaign::grievances::all(&register.snapshot())?;
+    let rows: Vec<_> = all
+        .iter()
+        .map(|g| &g.record)
+        .filter(|g| !open || g.fields.status.is_open())
+        .collect();
+    Ok(drainplan::cli::grievances_table(&rows))
 }
 
 /// What `drainplan export` writes.

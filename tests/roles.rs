@@ -24,6 +24,9 @@ fn needed(method: &str, path: &str) -> Role {
         "/api/parcels/{parcelId}/clearance",
         "/api/households/{householdId}/contributions",
         "/api/households/{householdId}/water",
+        "/api/grievances",
+        "/api/grievances/{grievanceId}",
+        "/api/canals/{canalId}/postings",
         "/api/parcels/{parcelId}/consent",
         "/api/attachments",
     ];
@@ -34,6 +37,9 @@ fn needed(method: &str, path: &str) -> Role {
             "/api/history"
             | "/collections/{collectionId}/items/{featureId}/history"
             | "/api/reports/contributions"
+            | "/api/grievances"
+            | "/api/grievances/{grievanceId}"
+            | "/api/grievances/{grievanceId}/history"
             | "/api/people"
             | "/api/tasks"
             | "/api/tasks/{id}"

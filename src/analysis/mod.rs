@@ -6,6 +6,7 @@
 //! - [`canal_length`]: metres of canal per status and village;
 //! - [`water`]: the piped-water campaign per village and for the commune;
 //! - [`contributions`]: land, labour and money given by households, and who has not agreed;
+//! - [`posting`]: the public posting list of the land a canal takes, per parcel and household;
 //! - [`donations`]: voluntary land donations and whether each consent record is complete;
 //! - [`progress`]: month-by-month progress built from the change history;
 //! - [`review`]: the monthly review pack's figures per village, against the month before
@@ -17,6 +18,7 @@ pub mod clip;
 pub mod contributions;
 pub mod donations;
 pub mod hydraulics;
+pub mod posting;
 pub mod progress;
 pub mod review;
 pub mod route;

@@ -47,10 +47,12 @@ pub mod docs;
 pub mod edit;
 pub mod etag;
 pub mod export;
+pub mod grievances;
 pub mod hydraulics;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
+pub mod posting;
 pub mod reports;
 pub mod serve;
 
@@ -207,7 +209,8 @@ pub fn app(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
-        // A page that brings its own, stricter policy keeps it (the review pack's page).
+        // A page that sets its own, stricter policy keeps it (the review pack's and the
+        // posting list's A4 pages allow their one stylesheet by hash and nothing else).
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),

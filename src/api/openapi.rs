@@ -44,6 +44,8 @@ pub const TAG_ANALYSES: &str = "Analyses";
 pub const TAG_EXPORT: &str = "Export";
 /// The tag of signing in and user management.
 pub const TAG_AUTH: &str = "Sign-in and users";
+/// The tag of the grievance log and the postings of the posting lists.
+pub const TAG_GRIEVANCES: &str = "Grievances and postings";
 /// The tag of the campaign's people and tasks.
 pub const TAG_CAMPAIGN: &str = "Campaign";
 /// The tag of this document.
@@ -62,6 +64,7 @@ pub const TAG_API: &str = "API";
         (name = TAG_REPORTS, description = "Canal length, piped water, contributions, month-by-month progress"),
         (name = TAG_ANALYSES, description = "What a route or a stored canal takes: parcels and m², owners, fences and gates, flood zones, served households"),
         (name = TAG_EXPORT, description = "Layers and impacts as files (GeoJSON, CSV, KML, Shapefile, GeoPackage, DXF) and the engineering dossier"),
+        (name = TAG_GRIEVANCES, description = "The grievance log (viewers read, officers write; the public gets counts) and the postings of the land-taken lists"),
         (name = TAG_AUTH, description = "Sessions and users"),
         (name = TAG_CAMPAIGN, description = "People and the tasks they answer for, with progress computed from the features and flags at a date (viewers); counts by flag for the public"),
         (name = TAG_API, description = "This document"),
@@ -106,6 +109,8 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .merge(super::analyses::routes())
         .merge(super::hydraulics::routes())
         .merge(super::export::routes())
+        .merge(super::posting::routes())
+        .merge(super::grievances::routes())
         .merge(super::auth::routes())
         .merge(super::campaign::routes())
         .routes(routes!(openapi))

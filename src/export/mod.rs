@@ -12,7 +12,8 @@
 //! - [`dxf`]: one DXF layer per status, closed polylines, parcel labels;
 //! - [`xlsx`]: Excel workbooks of any table or report ([`sheet`], [`reports`]), totals as
 //!   formulas;
-//! - [`dossier`]: the zip for a planned canal or a drawn route.
+//! - [`dossier`]: the zip for a planned canal or a drawn route;
+//! - [`posting`]: the posting list of a canal as a printable A4 page, workbook and CSV.
 //!
 //! Every writer takes a [`Table`] already projected by [`Table::project`], so that each
 //! coordinate goes through PROJ once and metric ones are whole millimetres.
@@ -34,6 +35,7 @@ pub mod geojson;
 pub mod gpkg;
 pub mod import;
 pub mod kml;
+pub mod posting;
 pub mod reports;
 pub mod review;
 pub mod shapefile;
