@@ -138,9 +138,9 @@ describe('a donation consent recorded on a phone', () => {
     assert.equal(await photo.getAttribute('accept'), 'image/*');
     assert.equal(await photo.getAttribute('capture'), 'environment');
     await shot('popup');
-    // Every field of the form is finger-sized.
+    // Every field of the form is finger-sized (laid out: a popup is scaled while the map zooms).
     const small = await page.evaluate(() => [...document.querySelectorAll('.leaflet-popup form[data-step=consent] :is(button, select, input:not([type=checkbox]), label.check)')]
-      .map((el) => [el.getAttribute('name') || el.tagName, el.getBoundingClientRect()])
+      .map((el) => [el.getAttribute('name') || el.tagName, { width: el.offsetWidth, height: el.offsetHeight }])
       .filter(([, r]) => r.width && r.height && (r.width < 44 || r.height < 44))
       .map(([n, r]) => `${n} ${Math.round(r.width)}×${Math.round(r.height)}`));
     assert.deepEqual(small, [], 'consent form controls smaller than 44 × 44 px');

@@ -61,9 +61,11 @@ async function assertTouchSized(scope) {
   const small = await page.evaluate((sel) => {
     const out = [];
     for (const el of document.querySelectorAll(`${sel} button, ${sel} select, ${sel} input:not([type=checkbox]), ${sel} a[href], ${sel} label.layer-toggle`)) {
-      const r = el.getBoundingClientRect();
+      // The laid-out size, not the box on screen: a popup inside the map's pane is scaled
+      // while a zoom animation runs, and a loaded machine can measure it mid-animation.
+      const r = { width: el.offsetWidth, height: el.offsetHeight };
       if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') continue;
-      if (r.width < 44 || r.height < 44) out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${Math.round(r.width)}×${Math.round(r.height)} "${el.textContent.trim().slice(0, 20)}"`);
+      if (r.width < 44 || r.height < 44) out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} ${r.width}×${r.height} "${el.textContent.trim().slice(0, 20)}"`);
     }
     return out;
   }, scope);
