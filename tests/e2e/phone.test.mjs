@@ -249,6 +249,8 @@ describe('on a phone (390 × 844, touch)', () => {
     await waitOutbox(2);
     assert.equal((await page.locator('.phone-bar [data-outbox-count]').textContent()).trim(), '2');
     await page.locator('.phone-bar button[data-sheet=outbox]').tap();
+    // The sheet's list is drawn once the kept edits (and any photo, from IndexedDB) are read.
+    await page.waitForFunction(() => document.querySelectorAll('#outbox-list .outbox-item').length >= 2, null, { timeout: 10000 });
     assert.equal(await page.locator('#outbox-list .outbox-item[data-state=waiting]').count(), 2);
     assert.match(await page.locator('#outbox-list .outbox-count').textContent(), /2 chờ gửi/);
     await shot('outbox-offline');
