@@ -36,6 +36,7 @@ pub mod gpkg;
 pub mod import;
 pub mod kml;
 pub mod posting;
+pub mod print;
 pub mod reports;
 pub mod review;
 pub mod shapefile;

@@ -11,6 +11,7 @@ use std::fmt::Write;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
+use super::print::{esc, vi_number};
 use super::reports::clearance_status_vi;
 use super::sheet::{Column, Sheet, Total, Unit, Workbook};
 use crate::analysis::posting::{PostingList, parse_day};
@@ -46,44 +47,6 @@ pub fn content_security_policy() -> String {
     format!(
         "default-src 'none'; style-src 'sha256-{hash}'; img-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     )
-}
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A number as Vietnamese print writes it: `.` between thousands, `,` before decimals.
-pub fn vi_number(v: f64, decimals: usize) -> String {
-    let text = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    let sign = if v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "-"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{frac}")
-    }
 }
 
 /// `YYYY-MM-DD` as `dd/mm/yyyy`.
@@ -392,11 +355,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_and_dates_as_vietnamese_print_writes_them() {
-        assert_eq!(vi_number(1234567.891, 2), "1.234.567,89");
-        assert_eq!(vi_number(875.0421, 2), "875,04");
-        assert_eq!(vi_number(12.0, 0), "12");
-        assert_eq!(vi_number(-1000.5, 1), "-1.000,5");
+    fn dates_as_vietnamese_print_writes_them() {
         assert_eq!(vi_date("2026-06-01"), "01/06/2026");
     }
 

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use crate::analysis::review::{AreaReview, Figures, Planned, Review};
 use crate::model::ClearanceStatus;
 
+use super::print::{esc, vi_number};
 use super::reports::clearance_status_vi;
 use super::sheet::{Cell, Column, Sheet, Unit, Workbook};
 
@@ -61,7 +62,7 @@ fn village_name(r: &Review, id: Option<&str>) -> String {
 fn targets_text(p: &Planned) -> String {
     p.targets
         .iter()
-        .map(|(unit, t)| format!("{}/{} {unit}", vn_number(t.done, 1), vn_number(t.total, 1)))
+        .map(|(unit, t)| format!("{}/{} {unit}", vi_number(t.done, 1), vi_number(t.total, 1)))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -237,50 +238,9 @@ pub fn workbook(r: &Review) -> Workbook {
     .note("Cùng kỳ năm trước (year earlier)", r.year_earlier.clone())
     .note("Cách tính (rule)", r.rule)
 }
-
-/// Escapes text for HTML.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A number as Vietnamese writes it: `.` between thousands, `,` before decimals
-/// (`1.686`, `41,81`).
-pub fn vn_number(v: f64, decimals: usize) -> String {
-    let s = format!("{:.*}", decimals, v.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('.');
-        }
-        grouped.push(c);
-    }
-    let sign = if v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "−"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{frac}")
-    }
-}
-
 /// A change with its sign (`+23,25`, `−1,00`, `0,00`).
 fn signed(v: f64, decimals: usize) -> String {
-    let s = vn_number(v, decimals);
+    let s = vi_number(v, decimals);
     if s.starts_with('−') || s.chars().all(|c| matches!(c, '0' | ',' | '.')) {
         s
     } else {
@@ -333,11 +293,11 @@ fn village_row(s: &mut String, a: &AreaReview, total: bool) {
         if total { " class=\"total\"" } else { "" },
         esc(&a.village)
     );
-    num_cell(s, vn_number(f.canal_completed_m, 1));
-    num_cell(s, vn_number(f.canal_started_m, 1));
+    num_cell(s, vi_number(f.canal_completed_m, 1));
+    num_cell(s, vi_number(f.canal_started_m, 1));
     num_cell(
         s,
-        vn_number(
+        vi_number(
             f.parcels_to_status
                 .get(&ClearanceStatus::Agreed)
                 .copied()
@@ -345,10 +305,10 @@ fn village_row(s: &mut String, a: &AreaReview, total: bool) {
             0,
         ),
     );
-    num_cell(s, vn_number(handed_over(f) as f64, 0));
-    num_cell(s, vn_number(c.land_donated_m2, 1));
-    num_cell(s, vn_number(c.labour_done_days, 1));
-    num_cell(s, vn_number(c.money_paid_vnd, 0));
+    num_cell(s, vi_number(handed_over(f) as f64, 0));
+    num_cell(s, vi_number(c.land_donated_m2, 1));
+    num_cell(s, vi_number(c.labour_done_days, 1));
+    num_cell(s, vi_number(c.money_paid_vnd, 0));
     s.push_str("</tr>\n");
 }
 
@@ -364,31 +324,31 @@ fn water_row(s: &mut String, a: &AreaReview, total: bool) {
         s,
         format!(
             "{} / {}",
-            vn_number(m.water_registered_dwellings as f64, 0),
-            vn_number(m.dwellings as f64, 0)
+            vi_number(m.water_registered_dwellings as f64, 0),
+            vi_number(m.dwellings as f64, 0)
         ),
     );
-    num_cell(s, format!("{} %", vn_number(m.water_rate * 100.0, 2)));
+    num_cell(s, format!("{} %", vi_number(m.water_rate * 100.0, 2)));
     num_cell(
         s,
-        format!("{} %", vn_number(m.water_target_rate * 100.0, 0)),
+        format!("{} %", vi_number(m.water_target_rate * 100.0, 0)),
     );
     num_cell(
         s,
-        format!("{} %", vn_number(a.previous_month.water_rate * 100.0, 2)),
+        format!("{} %", vi_number(a.previous_month.water_rate * 100.0, 2)),
     );
     num_cell(s, signed(a.change_on_previous_month.water_rate_points, 2));
     num_cell(
         s,
         format!(
             "{} / {}",
-            vn_number(a.year_earlier.water_registered_dwellings as f64, 0),
-            vn_number(a.year_earlier.dwellings as f64, 0)
+            vi_number(a.year_earlier.water_registered_dwellings as f64, 0),
+            vi_number(a.year_earlier.dwellings as f64, 0)
         ),
     );
     num_cell(
         s,
-        format!("{} %", vn_number(a.year_earlier.water_rate * 100.0, 2)),
+        format!("{} %", vi_number(a.year_earlier.water_rate * 100.0, 2)),
     );
     num_cell(s, signed(a.change_on_year_earlier.water_rate_points, 2));
     s.push_str("</tr>\n");
@@ -496,8 +456,8 @@ pub fn html(r: &Review, today: time::Date) -> String {
             if total { " class=\"total\"" } else { "" },
             esc(&village_name(r, p.village_id.as_deref()))
         );
-        num_cell(&mut s, vn_number(p.tasks_due as f64, 0));
-        num_cell(&mut s, vn_number(p.tasks_due_done as f64, 0));
+        num_cell(&mut s, vi_number(p.tasks_due as f64, 0));
+        num_cell(&mut s, vi_number(p.tasks_due_done as f64, 0));
         let _ = writeln!(s, "<td>{}</td></tr>", esc(&targets_text(p)));
     }
     s.push_str("</tbody>\n</table>\n");
@@ -521,7 +481,7 @@ pub fn html(r: &Review, today: time::Date) -> String {
                 p.late_at_month_end,
                 p.due_next_month,
             ] {
-                num_cell(&mut s, vn_number(n as f64, 0));
+                num_cell(&mut s, vi_number(n as f64, 0));
             }
             s.push_str("</tr>\n");
         }
@@ -581,11 +541,11 @@ mod tests {
 
     #[test]
     fn numbers_are_written_the_vietnamese_way() {
-        assert_eq!(vn_number(1686.0, 0), "1.686");
-        assert_eq!(vn_number(41.8149, 2), "41,81");
-        assert_eq!(vn_number(94_200_000.0, 0), "94.200.000");
-        assert_eq!(vn_number(-2.5, 1), "−2,5");
-        assert_eq!(vn_number(-0.001, 2), "0,00");
+        assert_eq!(vi_number(1686.0, 0), "1.686");
+        assert_eq!(vi_number(41.8149, 2), "41,81");
+        assert_eq!(vi_number(94_200_000.0, 0), "94.200.000");
+        assert_eq!(vi_number(-2.5, 1), "−2,5");
+        assert_eq!(vi_number(-0.001, 2), "0,00");
         assert_eq!(signed(23.2503, 2), "+23,25");
         assert_eq!(signed(0.0, 2), "0,00");
         assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
