@@ -20,7 +20,6 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
-use time::Date;
 
 use super::route_impact::RouteImpact;
 use crate::model::ClearanceStatus;
@@ -77,10 +76,7 @@ impl Posting {
     }
 }
 
-/// A `YYYY-MM-DD` day.
-pub fn parse_day(s: &str) -> Option<Date> {
-    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
-}
+pub use crate::model::date::parse_day;
 
 /// What a posting's dates break.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -109,11 +109,10 @@ pub struct TaskHistory {
 /// The date of a request (`at`): `YYYY-MM-DD`, any day of the calendar; by default
 /// today in Vietnam (UTC+7).
 fn at_date(at: Option<&str>) -> Result<Date, ApiError> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
     match at {
         None => Ok(date::today()),
-        Some(s) => Date::parse(s, &fmt)
-            .map_err(|_| ApiError::BadRequest(format!("at `{s}` is not a date YYYY-MM-DD"))),
+        Some(s) => date::parse_day(s)
+            .ok_or_else(|| ApiError::BadRequest(format!("at `{s}` is not a date YYYY-MM-DD"))),
     }
 }
 

@@ -486,15 +486,10 @@ fn collection_name(c: Collection) -> &'static str {
 /// Whether a feature's step dated by `property` had happened by `at` (no date: yes).
 fn dated_by(f: &crate::store::Feature, property: &str, at: Date) -> bool {
     match f.properties.get(property).and_then(|v| v.as_str()) {
-        Some(d) => parse_any_date(d).is_none_or(|d| d <= at),
+        // A stored date may be before 2000 (a canal built in 1996): any calendar day.
+        Some(d) => crate::model::date::parse_day(d).is_none_or(|d| d <= at),
         None => true,
     }
-}
-
-/// A stored date property (which may be before 2000: a canal built in 1996).
-fn parse_any_date(s: &str) -> Option<Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, &fmt).ok()
 }
 
 /// The progress of `t` at `at`, measured on its features (see the module's rules); `None`

@@ -106,6 +106,12 @@ pub fn entered_date(given: &str, today: Date) -> Result<Date, DateError> {
     date_between(given, EARLIEST, today)
 }
 
+/// A day written `YYYY-MM-DD`, any day of the calendar: no bound on the year (a request's
+/// `at`, a stored property read back, a posting's days; their callers apply their own).
+pub fn parse_day(s: &str) -> Option<Date> {
+    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
 /// Reads a date property's value (`status_date`, `water_date`, …): `YYYY-MM-DD`, a day of
 /// the calendar from [`STORED_EARLIEST`] to the day after `today`.
 pub fn stored_date(given: &str, today: Date) -> Result<Date, DateError> {
