@@ -26,11 +26,12 @@ fn chromium() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
 }
 
-/// `npm ci --prefix web` when web/node_modules lacks Leaflet or playwright-core.
+/// `npm ci --prefix web` when web/node_modules lacks Leaflet, pbf or playwright-core.
 fn ensure_node_modules(root: &Path) {
     let modules = root.join("web/node_modules");
     if modules.join("leaflet/package.json").exists()
         && modules.join("playwright-core/package.json").exists()
+        && modules.join("pbf/package.json").exists()
     {
         return;
     }

@@ -104,6 +104,34 @@ export async function fetchItems(collection, { bbox, filters = {}, max = MAX_LIM
   return { features, matched: matched ?? features.length, complete: true };
 }
 
+/**
+ * The vector tile z/x/y of a layer as an ArrayBuffer, or null when the tile is empty
+ * (204). With the caller's token, like every request: tiles carry what the role may see.
+ */
+export async function fetchTile(collection, z, x, y, { signal } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const url = `/tiles/${encodeURIComponent(collection)}/${z}/${x}/${y}.mvt`;
+  let res;
+  try {
+    res = await fetch(url, { signal, headers });
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw new ApiError(`${e.message} (${url})`, 0);
+  }
+  if (res.status === 204) return null;
+  if (!res.ok) {
+    let msg = res.statusText;
+    try {
+      msg = (await res.json()).error || msg;
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(String(msg), res.status);
+  }
+  return res.arrayBuffer();
+}
+
 /** One feature by id, or null. */
 export async function fetchItem(collection, id, { signal } = {}) {
   try {

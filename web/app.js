@@ -8,6 +8,7 @@
 // map's clicks and switches the language.
 //
 //   layers.js   the map, the layers, the villages, the hit test
+//   tiles.js    layers drawn from the server's vector tiles where GeoJSON would be too much
 //   legend.js   the layer box and the legend
 //   popup.js    a feature's details; edit.js (officers' forms) and history.js add to it
 //   reports.js  canal length, piped water, monthly progress
@@ -129,6 +130,7 @@ window.drainplan = {
   get map() { return layers.getMap(); },
   counts: layers.counts,
   viewState: layers.viewStates,
+  tiles: layers.tileStatus,
   featureLatLng(name, id) {
     const l = layers.layerOf(name, id);
     if (!l) return null;

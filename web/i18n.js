@@ -37,6 +37,7 @@ const vi = {
   'layer.households': 'Hộ dân',
   'layer.osm': 'Nền OpenStreetMap (cần Internet)',
   'layer.zoom_in': 'phóng to để xem',
+  'layer.tiles': 'vẽ theo ô bản đồ',
   'layer.too_many': 'quá nhiều đối tượng, hãy phóng to',
   'layer.count': '{n}',
 
@@ -569,6 +570,7 @@ const en = {
   'layer.households': 'Households',
   'layer.osm': 'OpenStreetMap background (needs Internet)',
   'layer.zoom_in': 'zoom in to see',
+  'layer.tiles': 'drawn from tiles',
   'layer.too_many': 'too many features, zoom in',
   'layer.count': '{n}',
 

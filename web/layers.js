@@ -1,8 +1,10 @@
 // The map and the commune's layers on it: panes in drawing order, the small layers loaded
 // whole, parcels and households fetched for the current view only (bbox), from a minimum
-// zoom, and drawn on canvas so that ten times the sample's parcels stay usable; which
-// layers are switched on; the villages' labels and the village picker; and the hit test
-// that finds every feature under a click.
+// zoom, and drawn on canvas so that ten times the sample's parcels stay usable; where that
+// is not enough (parcels below that zoom or too many in view; canals and flood zones of a
+// province, more than one request holds) the layer is drawn from the server's vector
+// tiles instead (tiles.js); which layers are switched on; the villages' labels and the
+// village picker; and the hit test that finds every feature under a click.
 
 /* global L */
 import * as api from './api.js';
@@ -12,6 +14,7 @@ import {
   CATCHMENT_STYLE, CLEARANCE_COLOR, WATER_COLOR, canalStyle, depthColor,
 } from './look.js';
 import { busy, emit, on } from './state.js';
+import { VectorTileLayer, trace } from './tiles.js';
 
 const LAYER_ORDER = ['villages', 'flood_zones', 'catchments', 'parcels', 'canals', 'households'];
 /** Which layer a click picks first where several overlap. */
@@ -30,8 +33,14 @@ const index = {};
 const visible = {
   villages: true, canals: true, parcels: true, flood_zones: true, catchments: false, households: true, osm: false,
 };
-/** parcels and households: ok, zoom (zoom in to see), too_many or signin. */
+/**
+ * parcels and households: ok, zoom (zoom in to see), too_many or signin; parcels, canals
+ * and flood zones also tiles (drawn from vector tiles).
+ */
 const viewState = { parcels: 'ok', households: 'ok' };
+/** The layers that can be drawn from vector tiles, and their grid layers once made. */
+const TILED = ['parcels', 'canals', 'flood_zones'];
+const tileLayers = {};
 const aborts = {};
 let osm = null;
 
@@ -54,6 +63,86 @@ const STYLE = {
     radius: householdRadius(), color: '#ffffff', weight: 1, fillColor: WATER_COLOR[p.water_status] || '#999', fillOpacity: 1,
   }),
 };
+
+/** Parcels' cells below zoom 15 (each a count of parcels smaller than a pixel), by clearance step. */
+const CELL_NONE = '#9aa6ae';
+
+/** How each tiled layer draws a decoded feature on its tile's canvas. */
+const DRAW = {
+  parcels: (ctx, f, scale, z, ratio) => {
+    const p = f.properties;
+    const c = CLEARANCE_COLOR[p.clearance_status];
+    const none = !c || p.clearance_status === 'not_required';
+    if (f.type === 'point') {
+      // A cell: two pixels square, at its centre.
+      const [x, y] = f.parts[0][0];
+      const side = 32 * scale;
+      ctx.globalAlpha = none ? 0.8 : 1;
+      ctx.fillStyle = none ? CELL_NONE : c;
+      ctx.fillRect(x * scale - side / 2, y * scale - side / 2, side, side);
+      ctx.globalAlpha = 1;
+      return;
+    }
+    const s = STYLE.parcels(p);
+    trace(ctx, f, scale);
+    ctx.globalAlpha = z < 15 && none ? 0.6 : s.fillOpacity;
+    ctx.fillStyle = z < 15 && none ? CELL_NONE : s.fillColor;
+    ctx.fill('evenodd');
+    if (z >= 15) {
+      ctx.globalAlpha = s.opacity;
+      ctx.strokeStyle = s.color;
+      ctx.lineWidth = s.weight * ratio;
+      ctx.stroke();
+    }
+    ctx.globalAlpha = 1;
+  },
+  canals: (ctx, f, scale, z, ratio) => {
+    const s = canalStyle(f.properties.status);
+    trace(ctx, f, scale);
+    ctx.globalAlpha = s.opacity;
+    ctx.strokeStyle = s.color;
+    ctx.lineWidth = (z >= 15 ? s.weight : 2) * ratio;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.setLineDash(s.dashArray ? s.dashArray.split(' ').map((d) => Number(d) * ratio) : []);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.globalAlpha = 1;
+  },
+  flood_zones: (ctx, f, scale, z, ratio) => {
+    const s = STYLE.flood_zones(f.properties);
+    trace(ctx, f, scale);
+    ctx.globalAlpha = s.fillOpacity;
+    ctx.fillStyle = s.fillColor;
+    ctx.fill('evenodd');
+    ctx.globalAlpha = s.opacity;
+    ctx.strokeStyle = s.color;
+    ctx.lineWidth = s.weight * ratio;
+    ctx.stroke();
+    ctx.globalAlpha = 1;
+  },
+};
+
+/** Draws layer `name` from vector tiles (true) or from its GeoJSON features (false). */
+function useTiles(name, on) {
+  const tl = tileLayers[name];
+  if (on) {
+    if (visible[name] && !map.hasLayer(tl)) tl.addTo(map);
+    if (map.hasLayer(groups[name])) map.removeLayer(groups[name]);
+  } else {
+    if (map.hasLayer(tl)) map.removeLayer(tl);
+    if (visible[name] && !map.hasLayer(groups[name])) map.addLayer(groups[name]);
+  }
+}
+
+function tilesShown(name) {
+  return Boolean(tileLayers[name] && map.hasLayer(tileLayers[name]));
+}
+
+/** For the browser tests: per tiled layer, whether it is drawn from tiles and how many features its tiles on the map hold. */
+export function tileStatus() {
+  return Object.fromEntries(TILED.map((n) => [n, { shown: tilesShown(n), drawn: tileLayers[n]?.drawnCount() ?? 0 }]));
+}
 
 export function getMap() {
   return map;
@@ -113,6 +202,26 @@ export function initMap() {
     groups[name].renderer = renderer[name];
     index[name] = new Map();
   }
+  for (const name of TILED) {
+    const tl = new VectorTileLayer({ layer: name, pane: name, draw: DRAW[name] });
+    // Tiles in flight count as work in progress (data-busy), until loaded or taken off.
+    let loading = false;
+    const settle = () => {
+      if (loading) busy(-1);
+      loading = false;
+    };
+    tl.on('loading', () => {
+      if (!loading) busy(1);
+      loading = true;
+    });
+    tl.on('load', () => {
+      settle();
+      emit('layers');
+    });
+    tl.on('remove', settle);
+    tl.on('tileerror', (e) => showMapError(e.error || new Error('tile')));
+    tileLayers[name] = tl;
+  }
 
   L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
 
@@ -139,12 +248,15 @@ export function initMap() {
     renderVillageSelect();
   });
   on('user', () => {
+    // The role changes what a tile carries.
+    for (const name of TILED) if (tilesShown(name)) tileLayers[name].refresh();
     clearLayer('parcels');
     clearLayer('households');
     loadView('parcels');
     loadView('households');
   });
   on('feature', ({ name, feature }) => {
+    if (tilesShown(name)) tileLayers[name].refresh();
     const layer = index[name]?.get(String(feature.id));
     if (layer) {
       layer.feature = feature;
@@ -202,8 +314,14 @@ function clearLayer(name) {
 export async function loadWhole(name) {
   busy(1);
   try {
-    const { features } = await api.fetchItems(name, { max: api.MAX_LIMIT });
+    const { features, complete } = await api.fetchItems(name, { max: api.MAX_LIMIT });
     syncLayer(name, features);
+    // More than one request holds (a province): the tools keep what was loaded, the map
+    // draws the whole layer from tiles.
+    if (TILED.includes(name)) {
+      viewState[name] = complete ? 'ok' : 'tiles';
+      useTiles(name, !complete);
+    }
   } finally {
     busy(-1);
   }
@@ -232,7 +350,8 @@ export async function loadView(name) {
   }
   if (map.getZoom() < MIN_ZOOM[name]) {
     clearLayer(name);
-    viewState[name] = 'zoom';
+    viewState[name] = TILED.includes(name) ? 'tiles' : 'zoom';
+    if (TILED.includes(name)) useTiles(name, true);
     emit('layers');
     return;
   }
@@ -246,10 +365,12 @@ export async function loadView(name) {
     if (ctl.signal.aborted) return;
     if (!r.complete) {
       clearLayer(name);
-      viewState[name] = 'too_many';
+      viewState[name] = TILED.includes(name) ? 'tiles' : 'too_many';
+      if (TILED.includes(name)) useTiles(name, true);
     } else {
       syncLayer(name, r.features);
       viewState[name] = 'ok';
+      if (TILED.includes(name)) useTiles(name, false);
     }
     emit('layers');
   } catch (e) {
@@ -283,8 +404,14 @@ export function setVisible(name, on) {
     return;
   }
   const group = groups[name];
-  if (on) map.addLayer(group);
-  else map.removeLayer(group);
+  if (!on) {
+    map.removeLayer(group);
+    if (tileLayers[name]) map.removeLayer(tileLayers[name]);
+  } else if (viewState[name] === 'tiles') {
+    useTiles(name, true);
+  } else {
+    map.addLayer(group);
+  }
   if (name === 'parcels' || name === 'households') loadView(name);
   emit('layers');
 }
@@ -377,6 +504,21 @@ export function hitTest(latlng) {
   const hits = [];
   for (const name of HIT_ORDER) {
     if (!visible[name]) continue;
+    if (tilesShown(name)) {
+      // Features drawn from tiles: their id and tile properties; popup.js fetches the rest.
+      const seen = new Set();
+      for (const f of tileLayers[name].featuresAt(latlng)) {
+        const id = String(f.properties.id);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        hits.push({
+          name,
+          tile: true,
+          layer: { feature: { type: 'Feature', id, properties: f.properties, geometry: null } },
+        });
+      }
+      continue;
+    }
     for (const layer of index[name].values()) {
       let inside = false;
       try {

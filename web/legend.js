@@ -82,6 +82,7 @@ function renderLayerBox() {
     let count = `<span class="count" data-count="${name}">${fmtNum(s.count)}</span>`;
     if (s.viewState === 'zoom') count = `<span class="count warn">${esc(t('layer.zoom_in'))}</span>`;
     if (s.viewState === 'too_many') count = `<span class="count warn">${esc(t('layer.too_many'))}</span>`;
+    if (s.viewState === 'tiles') count = `<span class="count" data-tiles="${name}">${esc(t('layer.tiles'))}</span>`;
     if (s.viewState === 'signin') count = `<span class="count warn">${esc(t('layer.signin'))}</span>`;
     if (!s.visible) count = '';
     return `<label class="layer-toggle"><input type="checkbox" data-layer="${name}" ${s.visible ? 'checked' : ''}>

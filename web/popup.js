@@ -65,9 +65,20 @@ export function init(map) {
 }
 
 /** Opens the details of the feature a click at `latlng` hits first (nothing when none). */
-export function openAt(latlng) {
-  const hits = hitTest(latlng);
+export async function openAt(latlng) {
+  let hits = hitTest(latlng);
   if (!hits.length) return;
+  // A feature found in a vector tile has its id and a few properties: the popup shows the
+  // whole feature, as the caller may see it.
+  if (hits.some((h) => h.tile)) {
+    const whole = await Promise.all(hits.map(async (h) => {
+      if (!h.tile) return h;
+      const feature = await api.fetchItem(h.name, h.layer.feature.id).catch(() => null);
+      return feature ? { name: h.name, layer: { feature } } : null;
+    }));
+    hits = whole.filter(Boolean);
+    if (!hits.length) return;
+  }
   openDetails(hits[0].name, hits[0].layer.feature, latlng, hits.slice(1));
 }
 

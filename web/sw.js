@@ -8,7 +8,7 @@
 // (features, reports, sessions, edits): those go to the server as if it were not here,
 // and the data a signed-in officer reads are never stored by it.
 
-const CACHE = 'drainplan-page-v1';
+const CACHE = 'drainplan-page-v2';
 const PAGE = [
   '/static/style.css',
   '/static/app.js',
@@ -33,8 +33,10 @@ const PAGE = [
   '/static/responsibility.js',
   '/static/sheets.js',
   '/static/state.js',
+  '/static/tiles.js',
   '/static/node_modules/leaflet/dist/leaflet.css',
   '/static/node_modules/leaflet/dist/leaflet.js',
+  '/static/node_modules/pbf/index.js',
 ];
 
 /** The page's own files: the page itself (opened as a page: / is also the API's landing document) and what lies under /static/. */

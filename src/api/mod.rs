@@ -55,6 +55,7 @@ pub mod params;
 pub mod posting;
 pub mod reports;
 pub mod serve;
+pub mod tiles;
 
 /// The longest request target (path and query) accepted, in bytes; longer is a JSON 414.
 /// (Past 64 KB hyper refuses the request line itself, with a 414 and no body, before
@@ -226,8 +227,9 @@ pub fn app(state: AppState) -> Router {
 /// page opens without a connection; it never keeps an API answer.
 const SERVICE_WORKER: &str = "sw.js";
 
-/// Middleware on `/static`: serves the map page's own files and Leaflet's, nothing else
-/// of the web folder (its package.json, lock file, test tools).
+/// Middleware on `/static`: serves the map page's own files, Leaflet's and pbf's (the
+/// vector tiles' decoder), nothing else of the web folder (its package.json, lock file,
+/// test tools).
 async fn only_page_files(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let path = req.uri().path().trim_start_matches('/');
     let served_type = [".js", ".css", ".html", ".png", ".svg", ".ico"]
@@ -235,7 +237,9 @@ async fn only_page_files(req: axum::extract::Request, next: axum::middleware::Ne
         .any(|ext| path.ends_with(ext));
     let allowed = served_type
         && !path.contains("..")
-        && (!path.contains('/') || path.starts_with("node_modules/leaflet/dist/"));
+        && (!path.contains('/')
+            || path.starts_with("node_modules/leaflet/dist/")
+            || path == "node_modules/pbf/index.js");
     if allowed {
         let worker = path == SERVICE_WORKER;
         let mut resp = next.run(req).await;

@@ -113,6 +113,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .merge(super::grievances::routes())
         .merge(super::auth::routes())
         .merge(super::campaign::routes())
+        .merge(super::tiles::routes())
         .routes(routes!(openapi))
 }
 

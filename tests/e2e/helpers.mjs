@@ -38,22 +38,23 @@ function loadPlaywright() {
 }
 
 /**
- * Starts `drainplan serve` on 127.0.0.1:0 over a temporary copy of the sample data (so the
- * tests never write into the repository), and resolves once it prints its address.
+ * Starts `drainplan serve` on 127.0.0.1:0 over a temporary copy of the sample data, or of
+ * the layer files in `from` (so the tests never write into the repository), and resolves
+ * once it prints its address.
  * `users` ([{name, role, password}]) are added too; they must be added, or it throws.
  * `restart()` kills the server at once (SIGKILL, as a crash would) and starts it again over
  * the same data directory on the same address (so that a page open on it carries on).
  */
-export async function startServer({ withViewer = true, users = [] } = {}) {
+export async function startServer({ withViewer = true, users = [], from = DATA } = {}) {
   if (!existsSync(BIN)) throw new Error(`no drainplan binary at ${BIN}: build it (cargo build) or set DRAINPLAN_BIN`);
-  if (!existsSync(DATA) || !readdirSync(DATA).some((f) => f.endsWith('.geojson'))) {
-    throw new Error(`no sample data (*.geojson) in ${DATA}`);
+  if (!existsSync(from) || !readdirSync(from).some((f) => f.endsWith('.geojson'))) {
+    throw new Error(`no sample data (*.geojson) in ${from}`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'drainplan-e2e-'));
   const data = join(dir, 'data');
   mkdirSync(data);
-  for (const f of readdirSync(DATA)) {
-    if (f.endsWith('.geojson')) cpSync(join(DATA, f), join(data, f));
+  for (const f of readdirSync(from)) {
+    if (f.endsWith('.geojson')) cpSync(join(from, f), join(data, f));
   }
   let viewer = null;
   if (withViewer) {

@@ -1,0 +1,512 @@
+//! Mapbox Vector Tiles (specification 2.1) of a layer, built from its R-tree, so that the
+//! map draws a province's million parcels at every zoom.
+//!
+//! A tile `z/x/y` of the web-mercator grid (the one Leaflet, OpenStreetMap and QGIS use)
+//! holds one MVT layer named after the drainplan layer:
+//!
+//! 1. the features whose box meets the tile and its buffer ([`BUFFER`] units of
+//!    [`EXTENT`] each side) are taken from the layer's R-tree;
+//! 2. each is projected into the tile's grid; below [`DETAIL_ZOOM`], a parcel or a
+//!    household smaller than a screen pixel is not drawn but counted in its two-pixel
+//!    cell, and each cell becomes one point with the count and the most telling value of
+//!    the layer's style property (a parcel's clearance step other than "not required"
+//!    where there is one);
+//! 3. the rest are clipped to the buffered tile, simplified to half a screen pixel,
+//!    rounded to whole units, and their rings wound as the specification asks;
+//! 4. each carries its `id` and the few properties the map styles and labels by
+//!    ([`tile_properties`]); personal ones only for a caller who may see personal data,
+//!    the same rule as every other answer ([`crate::model::schema::is_personal`]);
+//! 5. the tile is encoded with geozero's MVT writer (georust's, on prost).
+//!
+//! Parcels and households are not served below [`MIN_ZOOM_SMALL`]: a province's whole
+//! set would be counted for a tile that shows it a few pixels wide.
+
+mod geom;
+
+use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon, Rect};
+use geozero::ToMvt;
+use geozero::mvt::{Message, TagsBuilder, Tile, TileValue, tile};
+
+use crate::model::LayerKind;
+use crate::model::schema::is_personal;
+use crate::store::{Dataset, Feature};
+
+pub use geom::TileProjection;
+
+/// Units of a tile's side (the usual 4096: 16 units to a pixel of a 256-pixel tile).
+pub const EXTENT: u32 = 4096;
+/// Units kept beyond each edge, so that lines and outlines do not stop short at the
+/// tile's edge (a quarter of a 256-pixel tile's 16 pixels… 4 pixels).
+pub const BUFFER: f64 = 64.0;
+/// The deepest zoom served (a few centimetres a pixel at the data's latitude).
+pub const MAX_ZOOM: u8 = 24;
+/// From this zoom every feature is drawn as itself (a parcel is a few pixels wide at
+/// zoom 15); below it, features smaller than a pixel are counted in cells.
+pub const DETAIL_ZOOM: u8 = 15;
+/// Below this zoom parcels and households are not served (the map's lowest zoom is 11).
+pub const MIN_ZOOM_SMALL: u8 = 11;
+/// Units of a screen pixel (256-pixel tiles).
+const PIXEL: f64 = EXTENT as f64 / 256.0;
+/// A cell of the counted features: two pixels.
+const CELL: f64 = 2.0 * PIXEL;
+
+/// A tile of the web-mercator grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileId {
+    /// Zoom level, 0 to [`MAX_ZOOM`].
+    pub z: u8,
+    /// Column, 0 at the antimeridian, growing eastwards.
+    pub x: u32,
+    /// Row, 0 at the north edge, growing southwards.
+    pub y: u32,
+}
+
+/// Why a tile cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum TileError {
+    /// The zoom is past [`MAX_ZOOM`].
+    #[error("zoom {z} is not served: zoom goes from 0 to {MAX_ZOOM}")]
+    Zoom {
+        /// The zoom asked for.
+        z: u32,
+    },
+    /// The column or row is outside the zoom's grid.
+    #[error("tile {z}/{x}/{y} is outside the grid: at zoom {z}, x and y go from 0 to {last}")]
+    OutOfGrid {
+        /// Zoom.
+        z: u8,
+        /// Column.
+        x: u64,
+        /// Row.
+        y: u64,
+        /// The last column and row at this zoom.
+        last: u64,
+    },
+    /// The encoder refused a geometry (a bug: geometries are checked before).
+    #[error("feature {id}: cannot encode: {problem}")]
+    Encode {
+        /// The feature.
+        id: String,
+        /// What geozero said.
+        problem: String,
+    },
+}
+
+impl TileId {
+    /// A tile, checked against the grid.
+    pub fn new(z: u32, x: u64, y: u64) -> Result<TileId, TileError> {
+        let z8 = u8::try_from(z)
+            .ok()
+            .filter(|&z| z <= MAX_ZOOM)
+            .ok_or(TileError::Zoom { z })?;
+        let last = (1u64 << z8) - 1;
+        match (u32::try_from(x), u32::try_from(y)) {
+            (Ok(x32), Ok(y32)) if x <= last && y <= last => Ok(TileId {
+                z: z8,
+                x: x32,
+                y: y32,
+            }),
+            _ => Err(TileError::OutOfGrid { z: z8, x, y, last }),
+        }
+    }
+
+    /// The tile's box in WGS84, widened by `buffer` tile units each side.
+    pub fn bbox(self, buffer: f64) -> Rect {
+        let p = TileProjection::new(self, EXTENT);
+        let e = f64::from(EXTENT);
+        let nw = p.unproject(Coord {
+            x: -buffer,
+            y: -buffer,
+        });
+        let se = p.unproject(Coord {
+            x: e + buffer,
+            y: e + buffer,
+        });
+        Rect::new(nw, se)
+    }
+}
+
+/// The properties a layer's tiles carry besides the id: what the map styles by, labels
+/// with, or shows on hover. Personal ones among them reach only callers who may see them.
+pub fn tile_properties(kind: LayerKind) -> &'static [&'static str] {
+    match kind {
+        LayerKind::Villages => &["name"],
+        LayerKind::Canals => &["status", "name"],
+        LayerKind::Parcels => &[
+            "clearance_status",
+            "map_sheet",
+            "parcel_no",
+            "owner_household",
+        ],
+        LayerKind::FloodZones => &["depth_m", "name"],
+        LayerKind::Households => &["water_status", "village_id"],
+        LayerKind::Catchments => &["name"],
+    }
+}
+
+/// For the layers counted in cells at low zoom: the style property, and its value that
+/// tells nothing (a cell shows another value where any of its features has one).
+fn cell_style(kind: LayerKind) -> Option<(&'static str, Option<&'static str>)> {
+    match kind {
+        LayerKind::Parcels => Some(("clearance_status", Some("not_required"))),
+        LayerKind::Households => Some(("water_status", None)),
+        _ => None,
+    }
+}
+
+/// How much a tile holds, for the logs and the benchmark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TileStats {
+    /// Features drawn as themselves.
+    pub features: usize,
+    /// Cells of counted features.
+    pub cells: usize,
+    /// Features counted in the cells.
+    pub counted: usize,
+}
+
+/// The tile `t` of layer `kind` as MVT bytes (empty when nothing is in it), with what it
+/// holds. `personal`: whether the caller may see personal properties.
+pub fn build(
+    data: &Dataset,
+    kind: LayerKind,
+    t: TileId,
+    personal: bool,
+) -> Result<(Vec<u8>, TileStats), TileError> {
+    let cells = cell_style(kind);
+    if cells.is_some() && t.z < MIN_ZOOM_SMALL {
+        return Ok((Vec::new(), TileStats::default()));
+    }
+    let layer = data.layer(kind);
+    let query = t.bbox(BUFFER);
+    let proj = TileProjection::new(t, EXTENT);
+    let clip = geom::ClipBox {
+        lo: -BUFFER,
+        hi: f64::from(EXTENT) + BUFFER,
+    };
+    let names: Vec<&str> = tile_properties(kind)
+        .iter()
+        .copied()
+        .filter(|n| personal || !is_personal(kind, n))
+        .collect();
+    // Half a pixel: what rounding to the screen would lose anyway.
+    let tolerance = if t.z >= 20 { 0.0 } else { PIXEL / 2.0 };
+    let counting = cells.filter(|_| t.z < DETAIL_ZOOM);
+
+    let mut tags = TagsBuilder::new();
+    let mut features: Vec<tile::Feature> = Vec::new();
+    let mut grid = CellGrid::default();
+    let mut stats = TileStats::default();
+    for i in layer.candidates(|r| meets(r, query)) {
+        let f = &layer.features[i];
+        let Some((lo, hi)) = projected_box(&f.geometry, &proj) else {
+            continue;
+        };
+        if lo.x > clip.hi || lo.y > clip.hi || hi.x < clip.lo || hi.y < clip.lo {
+            continue;
+        }
+        if let Some((key, background)) = counting
+            && (hi.x - lo.x).max(hi.y - lo.y) < PIXEL
+        {
+            let centre = Coord {
+                x: (lo.x + hi.x) / 2.0,
+                y: (lo.y + hi.y) / 2.0,
+            };
+            let e = f64::from(EXTENT);
+            if centre.x >= 0.0 && centre.x < e && centre.y >= 0.0 && centre.y < e {
+                grid.add(centre, f.properties.get_value(key), background);
+                stats.counted += 1;
+            }
+            continue;
+        }
+        let Some(g) = tile_geometry(&f.geometry, &proj, clip, tolerance, lo, hi) else {
+            continue;
+        };
+        let mut feature = g.to_mvt_unscaled().map_err(|e| TileError::Encode {
+            id: f.id.clone(),
+            problem: e.to_string(),
+        })?;
+        add_tag(&mut tags, &mut feature, "id", TileValue::Str(f.id.clone()));
+        add_properties(&mut tags, &mut feature, f, &names);
+        features.push(feature);
+        stats.features += 1;
+    }
+    if let Some((key, _)) = counting {
+        for (centre, count, value) in grid.into_points() {
+            let mut feature = Geometry::Point(Point(centre))
+                .to_mvt_unscaled()
+                .map_err(|e| TileError::Encode {
+                    id: "(cell)".into(),
+                    problem: e.to_string(),
+                })?;
+            add_tag(&mut tags, &mut feature, "count", TileValue::Uint(count));
+            if let Some(v) = value {
+                add_tag(&mut tags, &mut feature, key, TileValue::Str(v));
+            }
+            features.push(feature);
+            stats.cells += 1;
+        }
+    }
+    if features.is_empty() {
+        return Ok((Vec::new(), stats));
+    }
+    let (keys, values) = tags.into_tags();
+    let tile = Tile {
+        layers: vec![tile::Layer {
+            version: 2,
+            name: kind.id().to_owned(),
+            features,
+            keys,
+            values: values.into_iter().map(Into::into).collect(),
+            extent: Some(EXTENT),
+        }],
+    };
+    Ok((tile.encode_to_vec(), stats))
+}
+
+fn meets(a: Rect, b: Rect) -> bool {
+    a.min().x <= b.max().x
+        && b.min().x <= a.max().x
+        && a.min().y <= b.max().y
+        && b.min().y <= a.max().y
+}
+
+fn add_tag(tags: &mut TagsBuilder, f: &mut tile::Feature, key: &str, value: TileValue) {
+    let (k, v) = tags.insert_ref(key, value);
+    f.tags.push(k);
+    f.tags.push(v);
+}
+
+fn add_properties(tags: &mut TagsBuilder, f: &mut tile::Feature, source: &Feature, names: &[&str]) {
+    use serde_json::Value;
+    for name in names {
+        let value = match source.properties.get_value(name) {
+            Some(Value::String(s)) => TileValue::Str(s),
+            Some(Value::Bool(b)) => TileValue::Bool(b),
+            Some(Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => TileValue::Sint(i),
+                (None, Some(x)) => TileValue::Double(x),
+                (None, None) => continue,
+            },
+            // Null, missing, lists and objects are left out.
+            _ => continue,
+        };
+        add_tag(tags, f, name, value);
+    }
+}
+
+/// The box of a geometry in tile units, or `None` for an empty one.
+fn projected_box(g: &Geometry, proj: &TileProjection) -> Option<(Coord, Coord)> {
+    let r = crate::index::bounding_box(g)?;
+    // North-west and south-east corners: y grows southwards in the tile.
+    let a = proj.project(Coord {
+        x: r.min().x,
+        y: r.max().y,
+    });
+    let b = proj.project(Coord {
+        x: r.max().x,
+        y: r.min().y,
+    });
+    Some((a, b))
+}
+
+fn project_all(pts: &LineString, proj: &TileProjection) -> Vec<Coord> {
+    pts.0.iter().map(|&c| proj.project(c)).collect()
+}
+
+/// A polygon in tile units: clipped (unless wholly inside), simplified, rounded, wound.
+fn tile_polygon(
+    p: &Polygon,
+    proj: &TileProjection,
+    clip: geom::ClipBox,
+    tolerance: f64,
+    inside: bool,
+) -> Option<Polygon> {
+    let ring = |r: &LineString, exterior: bool| -> Option<LineString> {
+        let mut pts = project_all(r, proj);
+        if !inside {
+            pts = geom::clip_ring(&pts, clip);
+        }
+        geom::wound(geom::simplify_round(pts, tolerance), exterior).map(LineString::new)
+    };
+    let exterior = ring(p.exterior(), true)?;
+    let holes = p
+        .interiors()
+        .iter()
+        .filter_map(|h| ring(h, false))
+        .collect();
+    Some(Polygon::new(exterior, holes))
+}
+
+/// A geometry in tile units, or `None` when nothing of it is left to draw.
+fn tile_geometry(
+    g: &Geometry,
+    proj: &TileProjection,
+    clip: geom::ClipBox,
+    tolerance: f64,
+    lo: Coord,
+    hi: Coord,
+) -> Option<Geometry> {
+    let inside = clip.holds(lo, hi);
+    let line = |l: &LineString| -> Vec<LineString> {
+        let pts = project_all(l, proj);
+        let parts = if inside {
+            vec![pts]
+        } else {
+            geom::clip_line(&pts, clip)
+        };
+        parts
+            .into_iter()
+            .map(|p| geom::simplify_round(p, tolerance))
+            .filter(|p| p.len() >= 2)
+            .map(LineString::new)
+            .collect()
+    };
+    match g {
+        Geometry::Point(p) => {
+            let c = proj.project(p.0);
+            let e = f64::from(EXTENT);
+            // A point belongs to the one tile it lies in.
+            (c.x >= 0.0 && c.x < e && c.y >= 0.0 && c.y < e)
+                .then(|| Geometry::Point(Point::new(c.x.floor(), c.y.floor())))
+        }
+        Geometry::LineString(l) => one_or_many_lines(line(l)),
+        Geometry::MultiLineString(ml) => one_or_many_lines(ml.0.iter().flat_map(line).collect()),
+        Geometry::Polygon(p) => {
+            tile_polygon(p, proj, clip, tolerance, inside).map(Geometry::Polygon)
+        }
+        Geometry::MultiPolygon(mp) => {
+            let polys: Vec<Polygon> =
+                mp.0.iter()
+                    .filter_map(|p| tile_polygon(p, proj, clip, tolerance, inside))
+                    .collect();
+            match polys.len() {
+                0 => None,
+                1 => polys.into_iter().next().map(Geometry::Polygon),
+                _ => Some(Geometry::MultiPolygon(MultiPolygon(polys))),
+            }
+        }
+        // No layer holds these (crate::model::geometry).
+        _ => None,
+    }
+}
+
+fn one_or_many_lines(mut lines: Vec<LineString>) -> Option<Geometry> {
+    match lines.len() {
+        0 => None,
+        1 => lines.pop().map(Geometry::LineString),
+        _ => Some(Geometry::MultiLineString(MultiLineString(lines))),
+    }
+}
+
+/// Counts of features per two-pixel cell, with the tally of their style values.
+#[derive(Default)]
+struct CellGrid {
+    /// Distinct style values met, in order of meeting.
+    values: Vec<String>,
+    /// Per occupied cell (by index `row * side + column`): count, and count per value.
+    cells: std::collections::BTreeMap<u32, (u64, Vec<u32>)>,
+    /// The value index of the background value, once met.
+    background: Option<usize>,
+}
+
+impl CellGrid {
+    fn add(&mut self, c: Coord, value: Option<serde_json::Value>, background: Option<&str>) {
+        let side = (f64::from(EXTENT) / CELL) as u32;
+        let (col, row) = ((c.x / CELL) as u32, (c.y / CELL) as u32);
+        let key = row.min(side - 1) * side + col.min(side - 1);
+        let cell = self.cells.entry(key).or_default();
+        cell.0 += 1;
+        if let Some(serde_json::Value::String(s)) = value {
+            let i = match self.values.iter().position(|v| *v == s) {
+                Some(i) => i,
+                None => {
+                    if background == Some(s.as_str()) {
+                        self.background = Some(self.values.len());
+                    }
+                    self.values.push(s);
+                    self.values.len() - 1
+                }
+            };
+            if cell.1.len() <= i {
+                cell.1.resize(i + 1, 0);
+            }
+            cell.1[i] += 1;
+        }
+    }
+
+    /// Each cell's centre, count and most telling value: the commonest one other than
+    /// the background, else the background.
+    fn into_points(self) -> Vec<(Coord, u64, Option<String>)> {
+        let side = (f64::from(EXTENT) / CELL) as u32;
+        self.cells
+            .into_iter()
+            .map(|(key, (count, tally))| {
+                let (row, col) = (key / side, key % side);
+                let centre = Coord {
+                    x: (f64::from(col) + 0.5) * CELL,
+                    y: (f64::from(row) + 0.5) * CELL,
+                };
+                let pick = |skip: Option<usize>| {
+                    tally
+                        .iter()
+                        .enumerate()
+                        .filter(|&(i, &n)| n > 0 && Some(i) != skip)
+                        .max_by_key(|&(i, &n)| (n, std::cmp::Reverse(i)))
+                        .map(|(i, _)| i)
+                };
+                let best = pick(self.background).or_else(|| pick(None));
+                (centre, count, best.map(|i| self.values[i].clone()))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grid_is_checked() {
+        assert!(TileId::new(0, 0, 0).is_ok());
+        assert!(TileId::new(14, 16_383, 0).is_ok());
+        assert!(matches!(
+            TileId::new(14, 16_384, 0),
+            Err(TileError::OutOfGrid { last: 16_383, .. })
+        ));
+        assert!(matches!(
+            TileId::new(25, 0, 0),
+            Err(TileError::Zoom { z: 25 })
+        ));
+        assert!(TileId::new(u32::MAX, 0, 0).is_err());
+        assert!(TileId::new(3, 0, u64::MAX).is_err());
+    }
+
+    #[test]
+    fn a_tile_box_is_its_corners() {
+        // Zoom 1, tile 1/1/0: the north-east quarter, lon 0..180, lat 0..85.0511.
+        let b = TileId::new(1, 1, 0).unwrap().bbox(0.0);
+        approx::assert_abs_diff_eq!(b.min().x, 0.0, epsilon = 1e-9);
+        approx::assert_abs_diff_eq!(b.max().x, 180.0, epsilon = 1e-9);
+        approx::assert_abs_diff_eq!(b.min().y, 0.0, epsilon = 1e-9);
+        approx::assert_abs_diff_eq!(b.max().y, 85.051_128_78, epsilon = 1e-6);
+    }
+
+    #[test]
+    fn a_cell_shows_the_telling_value() {
+        let mut g = CellGrid::default();
+        let s = |v: &str| Some(serde_json::Value::String(v.into()));
+        let bg = Some("not_required");
+        for _ in 0..5 {
+            g.add(Coord { x: 1.0, y: 1.0 }, s("not_required"), bg);
+        }
+        g.add(Coord { x: 2.0, y: 2.0 }, s("awaiting"), bg);
+        g.add(Coord { x: 100.0, y: 1.0 }, s("not_required"), bg);
+        let pts = g.into_points();
+        assert_eq!(pts.len(), 2);
+        assert_eq!(pts[0].1, 6);
+        assert_eq!(pts[0].2.as_deref(), Some("awaiting"));
+        assert_eq!(pts[1].2.as_deref(), Some("not_required"));
+        assert_eq!(pts[0].0, Coord { x: 16.0, y: 16.0 });
+    }
+}
