@@ -24,7 +24,7 @@ use geo::Coord;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const ZOOMS: [u32; 4] = [12, 14, 15, 16];
+const ZOOMS: [u64; 4] = [12, 14, 15, 16];
 const MAX_TILES: usize = 400;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -70,6 +70,8 @@ async fn only_the_page_files_are_served_from_static() {
         ("/static/package.json", 404),
         ("/static/package-lock.json", 404),
         ("/static/node_modules/playwright-core/package.json", 404),
+        ("/static/node_modules/pbf/compile.js", 404),
+        ("/static/node_modules/pbf/package.json", 404),
         ("/static/../Cargo.toml", 404),
         ("/static/missing.js", 404),
     ] {

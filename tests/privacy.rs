@@ -160,7 +160,9 @@ async fn the_public_reads_no_name_or_task_title_through_any_endpoint() {
                 .replace("{householdId}", "h1")
                 .replace("{name}", "viewer")
                 .replace("{id}", "t-clear")
-                .replace("{sha256}", &"0".repeat(64));
+                .replace("{sha256}", &"0".repeat(64))
+                // The fixture's tile at zoom 14 (lon 105.72, lat 19.21).
+                .replace("{z}/{x}/{y}", "14/13003/7300.mvt");
             uris.push(uri.clone());
             if uri.starts_with("/api/export/") {
                 for format in ["csv", "geojson", "kml"] {
@@ -265,6 +267,7 @@ async fn the_public_reads_no_consent_record_or_scan_through_any_get() {
             .replace("{parcelId}", "p2")
             .replace("{householdId}", "h1")
             .replace("{sha256}", &sha)
+            .replace("{z}/{x}/{y}", "14/13003/7300.mvt")
             .replace("{name}", "viewer");
         let each: Vec<String> = if filled.contains("{collectionId}") {
             layers

@@ -34,14 +34,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// `If-None-Match` for a `304`.
 #[utoipa::path(
     get,
-    path = "/tiles/{layer}/{z}/{x}/{y}",
+    path = "/tiles/{collectionId}/{z}/{x}/{y}",
     tag = TAG_OGC,
     operation_id = "getTile",
     params(
-        ("layer" = docs::CollectionId, Path, description = "The layer"),
+        ("collectionId" = docs::CollectionId, Path, description = "The layer"),
         ("z" = u32, Path, description = "Zoom, 0 to 24", minimum = 0, maximum = 24),
-        ("x" = u64, Path, description = "Column, 0 to 2^z − 1, from the antimeridian eastwards"),
-        ("y" = String, Path, description = "Row, 0 to 2^z − 1, from the north, followed by `.mvt`", pattern = r"^[0-9]{1,10}\.mvt$"),
+        ("x" = u32, Path, description = "Column, 0 to 2^z − 1, from the antimeridian eastwards", minimum = 0, maximum = 16_777_215),
+        ("y" = String, Path, description = "Row, 0 to 2^z − 1, from the north, followed by `.mvt`", pattern = r"^[0-9]{1,8}\.mvt$"),
     ),
     responses(
         (status = 200, description = "The tile", content_type = MVT, body = Vec<u8>,
@@ -119,7 +119,7 @@ fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
             "`{y}`: a tile's address ends in .mvt (/tiles/{{layer}}/{{z}}/{{x}}/{{y}}.mvt); Mapbox Vector Tile is the one encoding offered"
         )));
     };
-    let digits = |v: &str| !v.is_empty() && v.len() <= 10 && v.bytes().all(|b| b.is_ascii_digit());
+    let digits = |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
     if !digits(z) {
         return Err(bad("zoom", z));
     }
@@ -129,9 +129,9 @@ fn parse_tile(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
     if !digits(row) {
         return Err(bad("row y", row));
     }
+    // Digits past u64 are outside any grid: the grid check says so.
     let num = |v: &str| v.parse::<u64>().unwrap_or(u64::MAX);
-    let zoom = u32::try_from(num(z)).unwrap_or(u32::MAX);
-    TileId::new(zoom, num(x), num(row)).map_err(|e| ApiError::BadRequest(e.to_string()))
+    TileId::new(num(z), num(x), num(row)).map_err(|e| ApiError::BadRequest(e.to_string()))
 }
 
 #[cfg(test)]
@@ -152,6 +152,13 @@ mod tests {
         assert!(parse_tile("14", "16384", "0.mvt").is_err());
         assert!(parse_tile("-1", "0", "0.mvt").is_err());
         assert!(parse_tile("99999999999", "0", "0.mvt").is_err());
+        assert_eq!(
+            parse_tile("0", "9223372036854775806", "0.mvt")
+                .map(|_| ())
+                .unwrap_err()
+                .to_string(),
+            "tile 0/9223372036854775806/0 is outside the grid: at zoom 0, x and y go from 0 to 0"
+        );
         assert_eq!(
             parse_tile("14", "13000", "7000.mvt").unwrap(),
             TileId {

@@ -226,7 +226,9 @@ fn clip_segment(a: Coord, z: Coord, b: ClipBox) -> Option<(Coord, Coord)> {
 /// whole units and drops repeated points.
 pub fn simplify_round(pts: Vec<Coord>, tolerance: f64) -> Vec<Coord> {
     let line = LineString::new(pts);
-    let line = if tolerance > 0.0 && line.0.len() > 2 {
+    // A triangle or a quadrilateral (closed: 4 or 5 points), most parcels, has nothing to
+    // drop that rounding would not.
+    let line = if tolerance > 0.0 && line.0.len() > 5 {
         line.simplify(tolerance)
     } else {
         line

@@ -14,8 +14,9 @@
 //! 3. the rest are clipped to the buffered tile, simplified to half a screen pixel,
 //!    rounded to whole units, and their rings wound as the specification asks;
 //! 4. each carries its `id` and the few properties the map styles and labels by
-//!    ([`tile_properties`]); personal ones only for a caller who may see personal data,
-//!    the same rule as every other answer ([`crate::model::schema::is_personal`]);
+//!    ([`tile_properties`]; below [`DETAIL_ZOOM`], a parcel or household its style
+//!    property only); personal ones only for a caller who may see personal data, the
+//!    same rule as every other answer ([`crate::model::schema::is_personal`]);
 //! 5. the tile is encoded with geozero's MVT writer (georust's, on prost).
 //!
 //! Parcels and households are not served below [`MIN_ZOOM_SMALL`]: a province's whole
@@ -68,7 +69,7 @@ pub enum TileError {
     #[error("zoom {z} is not served: zoom goes from 0 to {MAX_ZOOM}")]
     Zoom {
         /// The zoom asked for.
-        z: u32,
+        z: u64,
     },
     /// The column or row is outside the zoom's grid.
     #[error("tile {z}/{x}/{y} is outside the grid: at zoom {z}, x and y go from 0 to {last}")]
@@ -94,7 +95,7 @@ pub enum TileError {
 
 impl TileId {
     /// A tile, checked against the grid.
-    pub fn new(z: u32, x: u64, y: u64) -> Result<TileId, TileError> {
+    pub fn new(z: u64, x: u64, y: u64) -> Result<TileId, TileError> {
         let z8 = u8::try_from(z)
             .ok()
             .filter(|&z| z <= MAX_ZOOM)
@@ -184,10 +185,13 @@ pub fn build(
         lo: -BUFFER,
         hi: f64::from(EXTENT) + BUFFER,
     };
+    // Below the detail zoom a feature is a few pixels: its colour is all the map shows
+    // (and a click fetches the rest), so the tile carries the style property only.
     let names: Vec<&str> = tile_properties(kind)
         .iter()
         .copied()
         .filter(|n| personal || !is_personal(kind, n))
+        .filter(|n| t.z >= DETAIL_ZOOM || cells.is_none_or(|(key, _)| *n == key))
         .collect();
     // Half a pixel: what rounding to the screen would lose anyway.
     let tolerance = if t.z >= 20 { 0.0 } else { PIXEL / 2.0 };
@@ -478,7 +482,7 @@ mod tests {
             TileId::new(25, 0, 0),
             Err(TileError::Zoom { z: 25 })
         ));
-        assert!(TileId::new(u32::MAX, 0, 0).is_err());
+        assert!(TileId::new(u64::MAX, 0, 0).is_err());
         assert!(TileId::new(3, 0, u64::MAX).is_err());
     }
 
