@@ -89,6 +89,7 @@ fn ogr_read(bytes: &[u8], z: u32, x: u64, y: u64) -> Read {
         ])
         .output()
         .expect("ogr2ogr (apt-get install gdal-bin)");
+    let _ = std::fs::remove_file(&path);
     assert!(
         out.status.success(),
         "ogr2ogr failed: {}",
