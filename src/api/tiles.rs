@@ -27,7 +27,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// MVT layer named after the drainplan layer. Each feature carries its `id` and the few
 /// properties the map styles by; personal ones (a parcel's `owner_household`) only for a
 /// signed-in viewer or officer, as everywhere. Below zoom 15, parcels and households
-/// smaller than a pixel are counted in two-pixel cells: one point each, with `count` and
+/// narrower than two pixels are counted in two-pixel cells: one point each, with `count` and
 /// the most telling status; parcels and households are not served below zoom 11. A tile
 /// with nothing in it is answered `204 No Content`. The `ETag` is a digest of the bytes
 /// sent (per role, since roles see different properties): send it back in

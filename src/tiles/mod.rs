@@ -7,8 +7,8 @@
 //! 1. the features whose box meets the tile and its buffer ([`BUFFER`] units of
 //!    [`EXTENT`] each side) are taken from the layer's R-tree;
 //! 2. each is projected into the tile's grid; below [`DETAIL_ZOOM`], a parcel or a
-//!    household smaller than a screen pixel is not drawn but counted in its two-pixel
-//!    cell, and each cell becomes one point with the count and the most telling value of
+//!    household narrower than two screen pixels is not drawn but counted in its
+//!    two-pixel cell, and each cell becomes one point with the count and the most telling value of
 //!    the layer's style property (a parcel's clearance step other than "not required"
 //!    where there is one);
 //! 3. the rest are clipped to the buffered tile, simplified to half a screen pixel,
@@ -42,7 +42,7 @@ pub const BUFFER: f64 = 64.0;
 /// The deepest zoom served (a few centimetres a pixel at the data's latitude).
 pub const MAX_ZOOM: u8 = 24;
 /// From this zoom every feature is drawn as itself (a parcel is a few pixels wide at
-/// zoom 15); below it, features smaller than a pixel are counted in cells.
+/// zoom 15); below it, parcels and households narrower than a cell are counted in cells.
 pub const DETAIL_ZOOM: u8 = 15;
 /// Below this zoom parcels and households are not served (the map's lowest zoom is 11).
 pub const MIN_ZOOM_SMALL: u8 = 11;
@@ -210,7 +210,7 @@ pub fn build(
             continue;
         }
         if let Some((key, background)) = counting
-            && (hi.x - lo.x).max(hi.y - lo.y) < PIXEL
+            && (hi.x - lo.x).max(hi.y - lo.y) < CELL
         {
             let centre = Coord {
                 x: (lo.x + hi.x) / 2.0,
