@@ -680,3 +680,82 @@ fn the_public_role_is_refused_personal_columns() {
         .get(0);
     assert!(n > 0);
 }
+
+/// The ids a collection serves through `addr`, to a viewer.
+fn ids(addr: &str, layer: &str) -> Vec<String> {
+    let (status, _, body) = call(
+        addr,
+        "GET",
+        &format!("/collections/{layer}/items?limit=1000"),
+        Some("viewer"),
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let mut ids: Vec<String> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn an_instance_started_for_some_communes_loads_and_follows_only_them() {
+    let cluster = shared();
+    let (dir, url) = migrated(cluster, "communes");
+    let mut c = cluster.client("postgres", "communes");
+    // The fixture's two villages made two communes' (an edit in SQL).
+    c.execute(
+        "UPDATE drainplan.villages SET commune = 'Xã Khác' WHERE id = 'vil-b'",
+        &[],
+    )
+    .unwrap();
+    let all = serve(&dir, &url);
+    let part = Server::start_with_args(&dir, &[], &["--store", &url, "--communes", "Xã Thử"]);
+    assert_eq!(ids(&part.addr, "villages"), ["vil-a"]);
+    assert_eq!(ids(&all.addr, "villages"), ["vil-a", "vil-b"]);
+    // Households by their village link; in the fixture h1–h4 live in vil-a.
+    let households: Vec<String> = c
+        .query(
+            "SELECT id FROM drainplan.households WHERE village_id = 'vil-a' ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(ids(&part.addr, "households"), households);
+    assert!(ids(&all.addr, "households").len() > households.len());
+    // A household moved into the commune appears; one moved out disappears.
+    let outside: String = c
+        .query_one(
+            "SELECT id FROM drainplan.households WHERE village_id = 'vil-b' ORDER BY id LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    c.execute(
+        "UPDATE drainplan.households SET village_id = 'vil-a' WHERE id = $1",
+        &[&outside],
+    )
+    .unwrap();
+    assert!(
+        within(Duration::from_secs(1), || ids(&part.addr, "households")
+            .contains(&outside))
+        .is_some()
+    );
+    c.execute(
+        "UPDATE drainplan.households SET village_id = 'vil-b' WHERE id = $1",
+        &[&outside],
+    )
+    .unwrap();
+    assert!(
+        within(Duration::from_secs(1), || !ids(&part.addr, "households")
+            .contains(&outside))
+        .is_some()
+    );
+}
