@@ -380,6 +380,16 @@ fn two_instances_see_each_others_edits_within_a_second() {
         get(&a.addr, "households", "h1").1,
         get(&b.addr, "households", "h1").1
     );
+    // What the database does not share yet is refused, not kept on one instance's disk.
+    for path in ["/api/grievances", "/api/tasks", "/api/attachments"] {
+        let (status, _, body) = call(&a.addr, "POST", path, Some("admin"), None, Some(&json!({})));
+        assert_eq!(status, 501, "{path}: {body}");
+        let error: Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            error["error"].as_str().unwrap().contains("PostGIS"),
+            "{error}"
+        );
+    }
 }
 
 #[test]
