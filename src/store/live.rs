@@ -542,9 +542,12 @@ impl Store {
                             }
                             .into(),
                             _ => StoreError::Stale {
+                                current: pg.version_now(&mut tx, edit.collection, &edit.id)?,
+                                given: match precondition {
+                                    Some(Precondition::OneOf(given)) => given.join(", "),
+                                    _ => snapshot_version(&self.snapshot(), &edit),
+                                },
                                 id: edit.id,
-                                given: "the version this server holds".into(),
-                                current: "a newer one in the database".into(),
                             },
                         }));
                     }
@@ -649,6 +652,13 @@ impl Store {
             replayed: false,
         }
     }
+}
+
+/// The version of the edited feature in `data` (for a refusal's message).
+fn snapshot_version(data: &Dataset, edit: &Edit) -> String {
+    data.layer(edit.collection)
+        .get(&edit.id)
+        .map_or_else(|| "absent".into(), Feature::version)
 }
 
 /// Every acknowledged edit kept in the data directory `dir`, oldest first (the archives,

@@ -696,6 +696,18 @@ impl PgSink {
         Ok(true)
     }
 
+    /// The content version ([`Feature::version`]) of a feature as the database holds it
+    /// now, for a refusal's message.
+    pub fn version_now(
+        &self,
+        c: &mut impl GenericClient,
+        kind: LayerKind,
+        id: &str,
+    ) -> Result<String, PgError> {
+        Ok(read_feature(c, kind, id, &Filter::default())?
+            .map_or_else(|| "deleted".into(), |(f, _)| f.version()))
+    }
+
     /// Every history entry, oldest first.
     pub fn history(&self) -> Result<Vec<JournalEntry>, PgError> {
         self.with_client(|c, _| Ok(history_since(c, 0)?.into_iter().map(|h| h.entry).collect()))

@@ -206,6 +206,8 @@ BEGIN
 END $f$;
 CREATE TRIGGER {t}_before BEFORE INSERT OR UPDATE ON {SCHEMA}.{t}
   FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.{t}_before();
+CREATE TRIGGER {t}_lock BEFORE INSERT OR UPDATE OR DELETE ON {SCHEMA}.{t}
+  FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.lock_for_sql();
 CREATE FUNCTION {SCHEMA}.{t}_after() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = {SCHEMA}, public AS $f$
 DECLARE
   s bigint;
@@ -298,6 +300,19 @@ pub fn ddl() -> String {
     let _ = writeln!(
         out,
         "CREATE TABLE {SCHEMA}.meta (key text PRIMARY KEY, value json NOT NULL);\nCREATE TABLE {SCHEMA}.files (path text PRIMARY KEY, bytes bytea NOT NULL);"
+    );
+    // A change made outside drainplan takes the write lock before its first row lock, as
+    // drainplan's own transactions do: taken later (in the row trigger), a QGIS
+    // transaction holding a row and a drainplan edit holding the lock would deadlock.
+    let _ = writeln!(
+        out,
+        r#"CREATE FUNCTION {SCHEMA}.lock_for_sql() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS $f$
+BEGIN
+  IF coalesce(current_setting('drainplan.origin', true), '') = '' THEN
+    PERFORM pg_advisory_xact_lock({WRITE_LOCK});
+  END IF;
+  RETURN NULL;
+END $f$;"#
     );
     for kind in LayerKind::ALL {
         table(kind, &mut out);
