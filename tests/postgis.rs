@@ -791,3 +791,62 @@ fn an_instance_started_for_some_communes_loads_and_follows_only_them() {
         .is_some()
     );
 }
+
+/// A POST as the officer with an `Idempotency-Key`: status, whether it was a replay, body.
+fn post_with_key(addr: &str, path: &str, key: &str, body: &Value) -> (u16, bool, String) {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    let body = body.to_string();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: {}\r\nIdempotency-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        basic("officer"),
+        body.len()
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let replayed = head
+        .to_ascii_lowercase()
+        .contains("idempotent-replayed: true");
+    (status, replayed, body.to_owned())
+}
+
+#[test]
+fn a_request_sent_again_with_its_key_to_another_instance_is_stored_once() {
+    let cluster = shared();
+    let (dir, url) = migrated(cluster, "idempotency");
+    let a = serve(&dir, &url);
+    let b = serve(&dir, &url);
+    let body = json!({"kind": "labour", "amount": 2.5, "state": "done", "date": "2026-10-15"});
+    let path = "/api/households/h4/contributions";
+    // The same request with its key through both instances at once (a client retrying on
+    // the other server): whichever comes second waits for the write lock, takes the
+    // first in and answers with its outcome, even before its follower has seen it.
+    let rounds = 6;
+    for round in 0..rounds {
+        let key = format!("k-2026-10-15-h4-{round}");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let send = |addr: String| {
+            let (key, body, barrier) = (key.clone(), body.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                post_with_key(&addr, path, &key, &body)
+            })
+        };
+        let (ta, tb) = (send(a.addr.clone()), send(b.addr.clone()));
+        let (sa, ra, ba) = ta.join().unwrap();
+        let (sb, rb, bb) = tb.join().unwrap();
+        assert_eq!((sa, sb), (200, 200), "A: {ba}\nB: {bb}");
+        assert!(ra != rb, "exactly one is the replay: A {ra}, B {rb}");
+    }
+    let (history, _) = db_state(cluster, "idempotency", "h4");
+    assert_eq!(history.len(), rounds, "{history:?}");
+    // h4 had 2 labour days done in the fixture: 2 + 6 × 2.5, each once.
+    assert!(
+        within(Duration::from_secs(1), || {
+            get(&b.addr, "households", "h4").0["properties"]["labour_done_days"] == json!(17.0)
+        })
+        .is_some()
+    );
+}

@@ -503,23 +503,8 @@ impl Store {
             .journal
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(request) = request {
-            let remembered = self
-                .remembered
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(earlier) = remembered.get(user, &request.key) {
-                if earlier.request.as_ref() != Some(request) {
-                    return Err(StoreError::KeyReused {
-                        key: request.key.clone(),
-                    });
-                }
-                return Ok(Edited {
-                    entry: earlier.clone(),
-                    feature: None,
-                    replayed: true,
-                });
-            }
+        if let Some(answer) = self.replayed(user, request) {
+            return answer;
         }
         if let Some(pg) = &self.pg {
             return pg
@@ -529,6 +514,11 @@ impl Store {
                     let mut tx = pg.begin(client)?;
                     let (changes, last) = pg.changes(&mut tx)?;
                     self.take_in(pg, changes, last);
+                    // The same request may have been stored through another instance (or
+                    // through this one, its answer lost with the connection).
+                    if let Some(answer) = self.replayed(user, request) {
+                        return Ok(answer);
+                    }
                     let (edit, next, before, feature) = match self.prepare(precondition, make) {
                         Ok(p) => p,
                         Err(e) => return Ok(Err(e)),
@@ -566,6 +556,31 @@ impl Store {
             j.append(&entry)?;
         }
         Ok(self.acknowledge(next, entry, feature))
+    }
+
+    /// The earlier outcome of the request with this key, if `user` sent it and it was
+    /// stored; a refusal if the key came with another request.
+    fn replayed(
+        &self,
+        user: &str,
+        request: Option<&RequestKey>,
+    ) -> Option<Result<Edited, StoreError>> {
+        let request = request?;
+        let remembered = self
+            .remembered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let earlier = remembered.get(user, &request.key)?;
+        if earlier.request.as_ref() != Some(request) {
+            return Some(Err(StoreError::KeyReused {
+                key: request.key.clone(),
+            }));
+        }
+        Some(Ok(Edited {
+            entry: earlier.clone(),
+            feature: None,
+            replayed: true,
+        }))
     }
 
     /// Steps 1–2: the edit `make` builds, checked against the precondition and applied to
