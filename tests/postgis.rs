@@ -476,6 +476,8 @@ fn kill_9_of_an_instance_mid_edit_loses_nothing_acknowledged() {
     let mut a = serve(&dir, &url);
     let b = serve(&dir, &url);
     let addr = a.addr.clone();
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let seen = progress.clone();
     let writer = std::thread::spawn(move || {
         let mut acknowledged = 0;
         let (_, mut tag) = get(&addr, "households", "h3");
@@ -506,10 +508,17 @@ fn kill_9_of_an_instance_mid_edit_loses_nothing_acknowledged() {
                 .unwrap()
                 .to_owned();
             acknowledged = n;
+            seen.store(n, std::sync::atomic::Ordering::SeqCst);
         }
         acknowledged
     });
-    std::thread::sleep(Duration::from_millis(400));
+    // Killed in the middle of the run, once a few edits are acknowledged.
+    assert!(
+        within(Duration::from_secs(30), || progress
+            .load(std::sync::atomic::Ordering::SeqCst)
+            >= 5)
+        .is_some()
+    );
     a.child.kill().unwrap(); // SIGKILL
     a.child.wait().unwrap();
     let acknowledged = writer.join().unwrap();
