@@ -5,7 +5,8 @@
 #
 # DATA_DIR defaults to /tmp/dpbench/p1m (make it with
 # `target/release/drainplan generate --communes 252 --out /tmp/dpbench/p1m`); SECONDS
-# (default 10) is the length of each wrk run. Needs wrk (apt-get install wrk) and a release
+# (default 10) is the length of each wrk run. With STORE=postgresql://… the server serves
+# that PostGIS store (filled with `drainplan migrate --data DATA_DIR --to …`) instead. Needs wrk (apt-get install wrk) and a release
 # build (cargo build --release). Prints start-up time, resident memory, and for each query
 # throughput and p50/p99 latency at 1 and at 8 connections (2 wrk threads).
 set -euo pipefail
@@ -25,7 +26,7 @@ for f in "$DATA"/*.geojson; do ln -s "$(realpath "$f")" "$WORK/data/"; done
 trap 'kill ${SPID:-} ${SERVER:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 START=$(date +%s.%N)
-/usr/bin/time -v -o "$WORK/time.txt" "$BIN" serve --data "$WORK/data" --addr "127.0.0.1:$PORT" \
+/usr/bin/time -v -o "$WORK/time.txt" "$BIN" serve --data "$WORK/data" ${STORE:+--store "$STORE"} --addr "127.0.0.1:$PORT" \
   >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 until curl -sf -o /dev/null "http://127.0.0.1:$PORT/collections"; do

@@ -63,6 +63,33 @@ enum Command {
         /// Compact the journal after this many edits.
         #[arg(long, default_value_t = drainplan::store::live::COMPACT_EVERY)]
         compact_every: usize,
+        /// Serve the layers of this PostGIS database (postgresql://…) instead of the data
+        /// directory's files, following its changes (README "PostGIS: many instances and
+        /// QGIS"); users and design tables are still read from --data.
+        #[arg(long)]
+        store: Option<String>,
+        /// With --store: load only the villages of these communes (comma-separated) and
+        /// the features in them.
+        #[arg(long, requires = "store", value_delimiter = ',')]
+        communes: Vec<String>,
+    },
+    /// Move a data directory into an empty PostGIS database (--data DIR --to URL), or a
+    /// database into a new data directory (--from URL --data DIR), losing nothing.
+    Migrate {
+        /// The data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// The database to fill (postgresql://…).
+        #[arg(long, conflicts_with = "from", required_unless_present = "from")]
+        to: Option<String>,
+        /// The database to read (postgresql://…).
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// The PostGIS database's roles.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
     },
     /// Print a report: canal-length, water-connection or contributions.
     Report {
@@ -420,6 +447,19 @@ enum JournalCommand {
 }
 
 #[derive(Subcommand)]
+enum DbCommand {
+    /// Create an officer's own login role (member of drainplan_officer), for QGIS; the
+    /// password is read from the first line of standard input.
+    AddOfficer {
+        /// The role's name (the history names the officer by it).
+        name: String,
+        /// The database (postgresql://…).
+        #[arg(long)]
+        store: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum UserCommand {
     /// Add a user, or change a user's role and password. The password is read from the
     /// first line of standard input.
@@ -519,7 +559,11 @@ fn run() -> anyhow::Result<()> {
             addr,
             web,
             compact_every,
-        } => serve(&data, &addr, web, compact_every)?,
+            store,
+            communes,
+        } => serve(&data, &addr, web, compact_every, store.as_deref(), communes)?,
+        Command::Migrate { data, to, from } => print!("{}", run_migrate(&data, to, from)?),
+        Command::Db { command } => print!("{}", run_db(command)?),
         Command::User { command } => print!("{}", run_user(command)?),
         Command::Journal { command } => print!("{}", run_journal(command)?),
         Command::Report { report } => print!("{}", run_report(report)?),
@@ -1075,12 +1119,22 @@ fn serve(
     addr: &str,
     web: PathBuf,
     compact_every: usize,
+    pg: Option<&str>,
+    communes: Vec<String>,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     drainplan::crs::check()
         .context("PROJ cannot build the EPSG:4326 → EPSG:9208 transformation")?;
-    let store = drainplan::store::live::Store::open(data)
-        .with_context(|| format!("loading {}", data.display()))?;
+    let store = match pg {
+        None => drainplan::store::live::Store::open(data)
+            .with_context(|| format!("loading {}", data.display()))?,
+        Some(url) => drainplan::store::live::Store::open_pg(
+            url,
+            data,
+            drainplan::store::pg::Filter { communes },
+        )
+        .context("loading the PostGIS store")?,
+    };
     let dataset = store.snapshot();
     tracing::info!(
         parcels = dataset.parcels.features.len(),
@@ -1114,6 +1168,10 @@ fn serve(
     let state = drainplan::api::AppState::with_store(store, auth, web)
         .with_tables(tables)
         .with_register(register);
+    if state.store().is_pg() {
+        let s = state.clone();
+        std::thread::spawn(move || s.store().follow());
+    }
     if state.store().wants_compaction() {
         // A journal grown long before this start: compact it beside serving.
         let s = state.clone();
@@ -1525,6 +1583,37 @@ fn run_journal(command: JournalCommand) -> anyhow::Result<String> {
                 "journal cut before line {line}: {bytes} bytes moved to {}\n",
                 kept.display()
             ))
+        }
+    }
+}
+
+fn run_migrate(
+    data: &std::path::Path,
+    to: Option<String>,
+    from: Option<String>,
+) -> anyhow::Result<String> {
+    use drainplan::store::pg::migrate;
+    let summary = match (to, from) {
+        (Some(url), None) => migrate::to_pg(data, &url)
+            .with_context(|| format!("moving {} into the database", data.display()))?,
+        (None, Some(url)) => migrate::from_pg(&url, data)
+            .with_context(|| format!("writing the database into {}", data.display()))?,
+        _ => anyhow::bail!("give either --to URL (into the database) or --from URL (out of it)"),
+    };
+    Ok(format!("moved {summary}\n"))
+}
+
+fn run_db(command: DbCommand) -> anyhow::Result<String> {
+    match command {
+        DbCommand::AddOfficer { name, store } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            anyhow::ensure!(!password.is_empty(), "give the password on standard input");
+            drainplan::store::pg::migrate::add_officer(&store, &name, password)?;
+            Ok(format!("{name}: an officer's database role\n"))
         }
     }
 }

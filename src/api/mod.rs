@@ -194,6 +194,10 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            unshared_writes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             auth::identify,
         ))
         .layer(axum::middleware::from_fn(serve::body_deadline))
@@ -220,6 +224,41 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .with_state(state)
+}
+
+/// The writes a PostGIS store does not share between instances yet: the campaign
+/// register, grievances, postings, users and attachments live in the data directory of
+/// one instance, so such a write is refused rather than kept where the other instances
+/// cannot see it (README "PostGIS: many instances and QGIS").
+const UNSHARED_WRITES: &[&str] = &[
+    "/api/attachments",
+    "/api/grievances",
+    "/api/tasks",
+    "/api/users",
+    "/api/people",
+];
+
+/// Middleware: with a PostGIS store, refuses the writes it does not share (501).
+async fn unshared_writes(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::http::Method;
+    let path = req.uri().path();
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let unshared = UNSHARED_WRITES
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+        || (path.starts_with("/api/canals/") && path.ends_with("/postings"))
+        || (path.starts_with("/api/parcels/") && path.ends_with("/consent"));
+    if write && unshared && state.store.is_pg() {
+        return ApiError::NotShared(format!(
+            "this server serves a PostGIS store, which does not yet share {path} between instances: the change is refused rather than kept on one server's disk; make it on the file-store server"
+        ))
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// The map page's service worker (web/sw.js): it keeps the page's own files so that the
@@ -350,6 +389,12 @@ pub enum ApiError {
     /// The disk is full: nothing was stored (507).
     #[error("{0}")]
     DiskFull(String),
+    /// The PostGIS store does not share this kind of data between instances (501).
+    #[error("{0}")]
+    NotShared(String),
+    /// A service the answer needs cannot be reached now; nothing was changed (503).
+    #[error("{0}")]
+    Unavailable(String),
     /// Something broke on our side (500); the cause is logged, not sent.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -373,6 +418,8 @@ impl ApiError {
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::Media(s, _) => *s,
             ApiError::DiskFull(_) => StatusCode::INSUFFICIENT_STORAGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::NotShared(_) => StatusCode::NOT_IMPLEMENTED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -489,6 +536,18 @@ impl From<crate::store::live::StoreError> for ApiError {
             StoreError::Stale { .. } => ApiError::PreconditionFailed(e.to_string()),
             StoreError::KeyReused { .. } => ApiError::Unprocessable(e.to_string()),
             StoreError::Journal(j) => j.into(),
+            StoreError::Database(d) => d.into(),
+        }
+    }
+}
+
+impl From<crate::store::pg::PgError> for ApiError {
+    fn from(e: crate::store::pg::PgError) -> Self {
+        use crate::store::pg::PgError;
+        match e {
+            PgError::Unreachable(_) => ApiError::Unavailable(e.to_string()),
+            PgError::Refused(_) => ApiError::Conflict(e.to_string()),
+            PgError::Data(_) => ApiError::Internal(e.into()),
         }
     }
 }

@@ -69,6 +69,10 @@ pub enum StoreError {
         /// The key.
         key: String,
     },
+    /// The PostGIS store could not make the change (unreachable, or it refused); nothing
+    /// was changed.
+    #[error(transparent)]
+    Database(#[from] super::pg::PgError),
 }
 
 /// Why a compaction failed (the data and the journal stay as they were).
@@ -165,6 +169,8 @@ pub struct Store {
     compact_every: std::sync::atomic::AtomicUsize,
     /// The outcomes of recent requests with a key (written under the journal lock).
     remembered: Mutex<Remembered>,
+    /// The PostGIS store this one caches and writes to, instead of a journal file.
+    pg: Option<super::pg::PgSink>,
 }
 
 impl Store {
@@ -202,7 +208,104 @@ impl Store {
             compacting: AtomicBool::new(false),
             compact_every: COMPACT_EVERY.into(),
             remembered: Mutex::new(remembered),
+            pg: None,
         })
+    }
+
+    /// Loads the data set (the communes `filter` names, or all) from the PostGIS database
+    /// at `url`, and writes edits there ([`super::pg`]); `dir` is the local data directory
+    /// (users, design tables). Call [`Store::follow`] on a thread of its own to take in the
+    /// changes made by other instances and by SQL.
+    pub fn open_pg(
+        url: &str,
+        dir: &Path,
+        filter: super::pg::Filter,
+    ) -> Result<Store, super::pg::PgError> {
+        let mut client = super::pg::connect(url)?;
+        let loaded = super::pg::load(&mut client, dir, &filter)?;
+        let mut remembered = Remembered::default();
+        let now = time::OffsetDateTime::now_utc();
+        for entry in &loaded.entries {
+            remembered.keep(entry, now);
+        }
+        let sink = super::pg::PgSink::new(url, client, filter, loaded.versions, loaded.last_seq);
+        Ok(Store {
+            dir: None,
+            current: RwLock::new(Arc::new(loaded.data)),
+            journal: Mutex::new(None),
+            recent: RwLock::new(Arc::new(loaded.entries)),
+            ledger: Mutex::new(loaded.ledger),
+            snapshot_seq: AtomicU64::new(0),
+            compacting: AtomicBool::new(false),
+            compact_every: COMPACT_EVERY.into(),
+            remembered: Mutex::new(remembered),
+            pg: Some(sink),
+        })
+    }
+
+    /// Whether the store is a PostGIS database's cache.
+    pub fn is_pg(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// Follows the PostGIS database: takes in the changes made elsewhere as they are
+    /// notified (and every [`super::pg::FOLLOW_EVERY`]), connecting again after a loss.
+    /// Returns at once for a file store; never returns otherwise.
+    pub fn follow(&self) {
+        let Some(pg) = &self.pg else {
+            return;
+        };
+        pg.listen(|| {
+            let _writer = self
+                .journal
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match pg.with_client(|c, pg| pg.changes(c)) {
+                Ok((changes, last)) => self.take_in(pg, changes, last),
+                Err(e) => tracing::warn!(error = %e, "cannot read the database's changes"),
+            }
+        })
+    }
+
+    /// Takes changes made elsewhere into the cache (the writer lock held).
+    fn take_in(&self, pg: &super::pg::PgSink, changes: super::pg::Changes, last: u64) {
+        if !changes.features.is_empty() {
+            let mut next = (*self.snapshot()).clone();
+            for (kind, id, f) in changes.features {
+                if let Err(e) = super::pg::force(&mut next, kind, &id, f) {
+                    // The database took a change drainplan cannot read (a rule only
+                    // drainplan checks): this instance keeps the feature as it was.
+                    tracing::error!(layer = %kind, id, error = %e, "a change in the database cannot be served");
+                }
+            }
+            *self
+                .current
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(next);
+        }
+        if !changes.entries.is_empty() {
+            let mut ledger = self
+                .ledger
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut recent = self
+                .recent
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut remembered = self
+                .remembered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let now = time::OffsetDateTime::now_utc();
+            let list = Arc::make_mut(&mut recent);
+            for e in changes.entries {
+                ledger.add(&e);
+                remembered.keep(&e, now);
+                list.push(e);
+            }
+            list.sort_by_key(|e| e.seq);
+        }
+        pg.taken_in(last);
     }
 
     /// A store over a data set with no journal: edits live in memory only.
@@ -218,6 +321,7 @@ impl Store {
             compacting: AtomicBool::new(false),
             compact_every: COMPACT_EVERY.into(),
             remembered: Mutex::new(Remembered::default()),
+            pg: None,
         }
     }
 
@@ -248,7 +352,10 @@ impl Store {
 
     /// Every acknowledged edit, oldest first: the archived ones read from disk, then the
     /// recent ones. For the change history; costs a read of the archives.
-    pub fn history(&self) -> Result<Vec<JournalEntry>, JournalError> {
+    pub fn history(&self) -> Result<Vec<JournalEntry>, StoreError> {
+        if let Some(pg) = &self.pg {
+            return Ok(pg.history()?);
+        }
         let mut all = Vec::new();
         if let Some(dir) = &self.dir {
             let files = snapshot::archives(dir).map_err(|source| JournalError::Io {
@@ -396,24 +503,93 @@ impl Store {
             .journal
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(request) = request {
-            let remembered = self
-                .remembered
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if let Some(earlier) = remembered.get(user, &request.key) {
-                if earlier.request.as_ref() != Some(request) {
-                    return Err(StoreError::KeyReused {
-                        key: request.key.clone(),
-                    });
-                }
-                return Ok(Edited {
-                    entry: earlier.clone(),
-                    feature: None,
-                    replayed: true,
-                });
-            }
+        if let Some(answer) = self.replayed(user, request) {
+            return answer;
         }
+        if let Some(pg) = &self.pg {
+            return pg
+                .with_client(|client, pg| {
+                    // The lock first, then the changes made elsewhere, so that the edit is
+                    // checked against the data as the database holds them.
+                    let mut tx = pg.begin(client)?;
+                    let (changes, last) = pg.changes(&mut tx)?;
+                    self.take_in(pg, changes, last);
+                    // The same request may have been stored through another instance (or
+                    // through this one, its answer lost with the connection).
+                    if let Some(answer) = self.replayed(user, request) {
+                        return Ok(answer);
+                    }
+                    let (edit, next, before, feature) = match self.prepare(precondition, make) {
+                        Ok(p) => p,
+                        Err(e) => return Ok(Err(e)),
+                    };
+                    let mut entry = Self::entry(0, user, request, &edit, &before, &feature);
+                    if !pg.write(&mut tx, &edit, feature.as_ref(), &mut entry)? {
+                        return Ok(Err(match edit.op {
+                            EditOp::Create => EditError::Exists {
+                                collection: edit.collection,
+                                id: edit.id,
+                            }
+                            .into(),
+                            _ => StoreError::Stale {
+                                current: pg.version_now(&mut tx, edit.collection, &edit.id)?,
+                                given: match precondition {
+                                    Some(Precondition::OneOf(given)) => given.join(", "),
+                                    _ => snapshot_version(&self.snapshot(), &edit),
+                                },
+                                id: edit.id,
+                            },
+                        }));
+                    }
+                    tx.commit()?;
+                    Ok(Ok(self.acknowledge(next, entry, feature)))
+                })
+                .unwrap_or_else(|e| Err(e.into()));
+        }
+        let (edit, next, before, feature) = self.prepare(precondition, make)?;
+        let seq = journal.as_ref().map_or_else(
+            || self.recent().last().map_or(1, |e| e.seq + 1),
+            Journal::next_seq,
+        );
+        let entry = Self::entry(seq, user, request, &edit, &before, &feature);
+        if let Some(j) = journal.as_mut() {
+            j.append(&entry)?;
+        }
+        Ok(self.acknowledge(next, entry, feature))
+    }
+
+    /// The earlier outcome of the request with this key, if `user` sent it and it was
+    /// stored; a refusal if the key came with another request.
+    fn replayed(
+        &self,
+        user: &str,
+        request: Option<&RequestKey>,
+    ) -> Option<Result<Edited, StoreError>> {
+        let request = request?;
+        let remembered = self
+            .remembered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let earlier = remembered.get(user, &request.key)?;
+        if earlier.request.as_ref() != Some(request) {
+            return Some(Err(StoreError::KeyReused {
+                key: request.key.clone(),
+            }));
+        }
+        Some(Ok(Edited {
+            entry: earlier.clone(),
+            feature: None,
+            replayed: true,
+        }))
+    }
+
+    /// Steps 1–2: the edit `make` builds, checked against the precondition and applied to
+    /// a copy of the snapshot; with the feature before and after it.
+    fn prepare(
+        &self,
+        precondition: Option<&Precondition>,
+        make: impl FnOnce(&Dataset) -> Result<Edit, EditError>,
+    ) -> Result<(Edit, Dataset, Option<Feature>, Option<Feature>), StoreError> {
         let snapshot = self.snapshot();
         let edit = make(&snapshot)?;
         if let Some(precondition) = precondition {
@@ -441,24 +617,33 @@ impl Store {
             EditOp::Delete => None,
             _ => next.layer(edit.collection).get(&edit.id).cloned(),
         };
-        let seq = journal.as_ref().map_or_else(
-            || self.recent().last().map_or(1, |e| e.seq + 1),
-            Journal::next_seq,
-        );
-        let entry = JournalEntry {
+        Ok((edit, next, before, feature))
+    }
+
+    fn entry(
+        seq: u64,
+        user: &str,
+        request: Option<&RequestKey>,
+        edit: &Edit,
+        before: &Option<Feature>,
+        feature: &Option<Feature>,
+    ) -> JournalEntry {
+        JournalEntry {
             seq,
             at: now_rfc3339(),
             user: user.to_owned(),
             edit: super::edit::Edit {
                 feature: feature.as_ref().map(Feature::to_json),
-                ..edit
+                ..edit.clone()
             },
             before: before.as_ref().map(Feature::to_json),
             request: request.cloned(),
-        };
-        if let Some(j) = journal.as_mut() {
-            j.append(&entry)?;
         }
+    }
+
+    /// Step 4, once the edit is stored: the new snapshot, the ledger, the recent entries
+    /// and the request's key.
+    fn acknowledge(&self, next: Dataset, entry: JournalEntry, feature: Option<Feature>) -> Edited {
         *self
             .current
             .write()
@@ -476,12 +661,19 @@ impl Store {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .keep(&entry, time::OffsetDateTime::now_utc());
-        Ok(Edited {
+        Edited {
             entry,
             feature,
             replayed: false,
-        })
+        }
     }
+}
+
+/// The version of the edited feature in `data` (for a refusal's message).
+fn snapshot_version(data: &Dataset, edit: &Edit) -> String {
+    data.layer(edit.collection)
+        .get(&edit.id)
+        .map_or_else(|| "absent".into(), Feature::version)
 }
 
 /// Every acknowledged edit kept in the data directory `dir`, oldest first (the archives,

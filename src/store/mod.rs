@@ -19,6 +19,7 @@ pub mod journal;
 pub mod layers;
 pub mod live;
 mod parse;
+pub mod pg;
 mod polygon_cache;
 pub mod props;
 pub mod query;
@@ -600,6 +601,16 @@ impl Dataset {
         layers: Vec<(LayerKind, Vec<Feature>)>,
     ) -> Result<Dataset, LoadError> {
         Dataset::assemble(dir, &mut layers::Given(layers))?.checked()
+    }
+
+    /// Like [`Dataset::from_features`], without the check of references between features:
+    /// for a part of a data set (a PostGIS instance serving some communes), whose links
+    /// may lead outside it.
+    pub fn from_features_unchecked(
+        dir: &Path,
+        layers: Vec<(LayerKind, Vec<Feature>)>,
+    ) -> Result<Dataset, LoadError> {
+        Dataset::assemble(dir, &mut layers::Given(layers))
     }
 
     /// The data set, once the rules between features hold, as an edit meets them.

@@ -11,6 +11,7 @@
     reason = "a test fails loudly on a broken fixture"
 )]
 
+pub mod pg;
 pub mod python;
 
 use std::path::{Path, PathBuf};
