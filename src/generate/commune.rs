@@ -34,6 +34,13 @@ pub(crate) fn origin(k: u32) -> Pt {
     )
 }
 
+/// The province of benchmark commune `k` (k ≥ 2): blocks of
+/// [`spec::COMMUNES_PER_PROVINCE`] communes in tiling order, so a province is a band of
+/// whole rows. Commune 1, the Quỳnh Liên sample, names none: its files stay as committed.
+pub(crate) fn province(k: u32) -> Option<String> {
+    (k >= 2).then(|| format!("Tỉnh mẫu {:02}", (k - 2) / spec::COMMUNES_PER_PROVINCE + 1))
+}
+
 /// Rounds a degree value to 8 decimals (about 1 mm here).
 fn round8(x: f64) -> f64 {
     (x * 1e8).round() / 1e8
@@ -464,15 +471,19 @@ pub(crate) fn build(seed: u64, k: u32) -> Result<Commune, GenerateError> {
     for (i, ring) in village_rings.iter().enumerate() {
         let ring = proj.line(&nodes.split(ring))?;
         let (id, name, code) = &names[i];
+        let mut properties = props(json!({
+            "name": name,
+            "code": code,
+            "commune": commune_name,
+        }));
+        if let Some(p) = province(k) {
+            properties.insert("province".into(), Value::String(p));
+        }
+        properties.insert("water_target_rate".into(), json!(0.35));
         layers.villages.push(Feature {
             id: id.clone(),
             geometry: Geometry::Polygon(Polygon::new(ring, vec![])),
-            properties: props(json!({
-                "name": name,
-                "code": code,
-                "commune": commune_name,
-                "water_target_rate": 0.35,
-            })),
+            properties,
         });
     }
     let mut canal_summaries = Vec::new();

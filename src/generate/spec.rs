@@ -36,6 +36,10 @@ pub(crate) const COMMUNE_PITCH_X: i64 = 2500 * MM;
 pub(crate) const COMMUNE_PITCH_Y: i64 = 1000 * MM;
 /// Communes per row when tiled.
 pub(crate) const COMMUNES_PER_ROW: u32 = 20;
+/// Benchmark communes per (made-up) province: five rows of the tiling, about the hundred
+/// communes a Vietnamese province has since the 2025 mergers, so that a national-size run
+/// (2 520 communes, ten million parcels) spreads over 26 provinces.
+pub(crate) const COMMUNES_PER_PROVINCE: u32 = 5 * COMMUNES_PER_ROW;
 
 /// South-west corner of commune 1 (Quỳnh Liên) in EPSG:9208.
 ///

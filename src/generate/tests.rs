@@ -420,6 +420,61 @@ fn more_communes_tile_beside_the_first_inside_nghe_an() {
 }
 
 #[test]
+fn benchmark_communes_are_grouped_into_provinces_of_five_rows() {
+    // 20 communes to a row, 5 rows to a province: communes 2–101 are the first province,
+    // 102 (the first of the sixth row) starts the second, and commune 1 names none.
+    let province_of = |k: u32| {
+        let c = commune::build(42, k).unwrap();
+        let names: BTreeSet<Option<String>> = c
+            .layers
+            .villages
+            .iter()
+            .map(|v| {
+                v.properties
+                    .get("province")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .collect();
+        assert_eq!(
+            names.len(),
+            1,
+            "commune {k}: one province for all its villages"
+        );
+        let lat = |f: &Feature| f.geometry.bounding_rect().unwrap();
+        let south = c
+            .layers
+            .villages
+            .iter()
+            .map(|v| lat(v).min().y)
+            .fold(90.0, f64::min);
+        let north = c
+            .layers
+            .villages
+            .iter()
+            .map(|v| lat(v).max().y)
+            .fold(-90.0, f64::max);
+        (names.into_iter().next().unwrap(), south, north)
+    };
+    let (p1, ..) = province_of(1);
+    let (p2, ..) = province_of(2);
+    let (p101, south_101, _) = province_of(101);
+    let (p102, _, north_102) = province_of(102);
+    assert_eq!(p1, None);
+    assert_eq!(p2.as_deref(), Some("Tỉnh mẫu 01"));
+    assert_eq!(p101.as_deref(), Some("Tỉnh mẫu 01"));
+    assert_eq!(p102.as_deref(), Some("Tỉnh mẫu 02"));
+    // The second province is the band south of the first.
+    assert!(north_102 < south_101, "{north_102} < {south_101}");
+    // 2 520 communes (ten million parcels) make 26 provinces, the last one part full.
+    assert_eq!(
+        commune::province(2520).as_deref(),
+        Some("Tỉnh mẫu 26"),
+        "(2520 - 2) / 100 + 1 = 26"
+    );
+}
+
+#[test]
 fn the_first_commune_lies_inside_quynh_lien_and_apart_from_the_benchmark_ones() {
     let l = sample();
     let b = l

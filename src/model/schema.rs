@@ -118,6 +118,11 @@ const VILLAGES: &[PropertySpec] = &[
         "The commune the village belongs to",
     ),
     spec(
+        "province",
+        ValueKind::Text,
+        "The province the commune belongs to",
+    ),
+    spec(
         "water_target_rate",
         at_least(0.0, 1.0),
         "The year's piped-water target, a share of dwellings (0.35 = 35 %)",
