@@ -1163,8 +1163,12 @@ fn serve(
     store.set_compact_every(compact_every);
     let tables = drainplan::hydraulics::Tables::for_data_dir(data)
         .context("reading the design tables (data/hydraulics/rain_stations.csv)")?;
-    let register = drainplan::campaign::register::Register::open(data)
-        .context("reading the campaign register (campaign/)")?;
+    let register = match pg {
+        None => drainplan::campaign::register::Register::open(data)
+            .context("reading the campaign register (campaign/)")?,
+        Some(url) => drainplan::campaign::register::Register::open_pg(url)
+            .context("reading the campaign register from the PostGIS store")?,
+    };
     let state = drainplan::api::AppState::with_store(store, auth, web)
         .with_tables(tables)
         .with_register(register);

@@ -152,7 +152,12 @@ fn drainplan(args: &[&str], stdin: &str) -> std::process::Output {
 
 /// The small fixture (with its users) moved into a new database `db` of `cluster`.
 fn migrated(cluster: &Cluster, db: &str) -> (PathBuf, String) {
-    let dir = copy_fixture("small", &format!("pg-{db}"));
+    migrated_fixture(cluster, "small", db)
+}
+
+/// The fixture `fixture` (with its users) moved into a new database `db` of `cluster`.
+fn migrated_fixture(cluster: &Cluster, fixture: &str, db: &str) -> (PathBuf, String) {
+    let dir = copy_fixture(fixture, &format!("pg-{db}"));
     let url = cluster.database(db);
     let out = drainplan(
         &["migrate", "--data", dir.to_str().unwrap(), "--to", &url],
@@ -350,8 +355,174 @@ fn migrate_both_ways_loses_nothing() {
     let p1 = serde_json::to_value(Store::open(&dir).unwrap().progress()).unwrap();
     let p2 = serde_json::to_value(Store::open(&back).unwrap().progress()).unwrap();
     assert_eq!(p1, p2);
+    // The campaign register changed in the database comes back with the change, its
+    // version and its history; the records not changed are as they were.
+    use drainplan::campaign::register::Register;
+    let register = Register::open_pg(&url).unwrap();
+    let migrated = Register::open(&dir).unwrap();
+    let table = migrated.snapshot().table_names().next().unwrap().to_owned();
+    let mut first = migrated.snapshot().records(&table)[0].clone();
+    assert_eq!(register.snapshot().get(&table, &first.id), Some(&first));
+    first.value["note"] = json!("đổi qua PostGIS");
+    let change = register
+        .replace("officer", &table, &first.id, first.value.clone(), None)
+        .unwrap();
+    let back2 = dir.with_extension("back2");
+    let _ = std::fs::remove_dir_all(&back2);
+    let out = drainplan(
+        &["migrate", "--from", &url, "--data", back2.to_str().unwrap()],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let returned = Register::open(&back2).unwrap();
+    let got = returned.snapshot().get(&table, &first.id).cloned().unwrap();
+    assert_eq!((got.version, &got.value), (change.seq, &first.value));
+    assert_eq!(returned.all_history(), register.all_history());
+    assert_eq!(
+        returned
+            .history(&table, Some(&first.id))
+            .last()
+            .map(|c| (**c).clone()),
+        Some(change)
+    );
+    for name in migrated.snapshot().table_names() {
+        let ids = |r: &Register| -> Vec<(String, u64, Value)> {
+            r.snapshot()
+                .records(name)
+                .iter()
+                .filter(|x| x.id != first.id)
+                .map(|x| (x.id.clone(), x.version, x.value.clone()))
+                .collect()
+        };
+        assert_eq!(ids(&returned), ids(&migrated), "{name}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&back);
+    let _ = std::fs::remove_dir_all(&back2);
+}
+
+#[test]
+fn the_campaign_register_is_shared_between_instances() {
+    let (dir, url) = migrated_fixture(shared(), "campaign", "register_shared");
+    let a = serve(&dir, &url);
+    let b = serve(&dir, &url);
+    let tasks = |addr: &str| -> Vec<Value> {
+        let (status, _, body) = call(addr, "GET", "/api/tasks", Some("admin"), None, None);
+        assert_eq!(status, 200, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        v["tasks"].as_array().unwrap().clone()
+    };
+    // The fixture's six tasks/campaign/tasks.json were migrated.
+    assert_eq!(tasks(&b.addr).len(), 6);
+    let body = json!({
+        "title": "Vận động hiến đất lô p1", "kind": "clearance", "village_id": "vil-a",
+        "responsible": "p-2", "supporting": ["p-3"], "start": "2024-01-01",
+        "deadline": "2024-03-31", "status": "open", "done_on": null,
+        "features": [{"collection": "parcels", "id": "p1"}], "target": null, "note": null
+    });
+    let (status, headers, created) = call(
+        &a.addr,
+        "POST",
+        "/api/tasks",
+        Some("admin"),
+        None,
+        Some(&body),
+    );
+    assert_eq!(status, 201, "{created}");
+    let created: Value = serde_json::from_str(&created).unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let tag = header(&headers, "etag").unwrap().to_owned();
+    // Read through B at once: reads go to the database.
+    let (status, headers, read) = call(
+        &b.addr,
+        "GET",
+        &format!("/api/tasks/{id}"),
+        Some("admin"),
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(header(&headers, "etag"), Some(tag.as_str()));
+    assert_eq!(
+        serde_json::from_str::<Value>(&read).unwrap()["title"],
+        body["title"]
+    );
+    assert_eq!(tasks(&b.addr).len(), 7);
+    // Changed through B with the version read; then through A with that same, now
+    // stale, version: 412, and the record stays B's.
+    let mut done = body.clone();
+    done["id"] = json!(id);
+    done["status"] = json!("done");
+    done["done_on"] = json!("2024-02-01");
+    let (status, _, answer) = call(
+        &b.addr,
+        "PUT",
+        &format!("/api/tasks/{id}"),
+        Some("admin"),
+        Some(&tag),
+        Some(&done),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let mut cancelled = done.clone();
+    cancelled["status"] = json!("cancelled");
+    cancelled["done_on"] = Value::Null;
+    let (status, _, answer) = call(
+        &a.addr,
+        "PUT",
+        &format!("/api/tasks/{id}"),
+        Some("admin"),
+        Some(&tag),
+        Some(&cancelled),
+    );
+    assert_eq!(status, 412, "{answer}");
+    assert!(serde_json::from_str::<Value>(&answer).unwrap()["error"].is_string());
+    let (_, _, read) = call(
+        &a.addr,
+        "GET",
+        &format!("/api/tasks/{id}"),
+        Some("admin"),
+        None,
+        None,
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&read).unwrap()["status"],
+        "done"
+    );
+    // Both changes are in the history each instance serves, by number 1 and 2 (the
+    // fixture's tasks have no history).
+    let (status, _, history) = call(
+        &a.addr,
+        "GET",
+        &format!("/api/tasks/{id}/history"),
+        Some("admin"),
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{history}");
+    let mut client = shared().client("postgres", "register_shared");
+    let rows: Vec<(i64, String)> = client
+        .query(
+            "SELECT seq, id FROM drainplan.campaign_history ORDER BY seq",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(rows, [(1, id.clone()), (2, id.clone())]);
+    let version: i64 = client
+        .query_one(
+            "SELECT version FROM drainplan.campaign_records WHERE tbl = 'tasks' AND id = $1",
+            &[&id],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(version, 2);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -381,7 +552,7 @@ fn two_instances_see_each_others_edits_within_a_second() {
         get(&b.addr, "households", "h1").1
     );
     // What the database does not share yet is refused, not kept on one instance's disk.
-    for path in ["/api/grievances", "/api/tasks", "/api/attachments"] {
+    for path in ["/api/users", "/api/attachments"] {
         let (status, _, body) = call(&a.addr, "POST", path, Some("admin"), None, Some(&json!({})));
         assert_eq!(status, 501, "{path}: {body}");
         let error: Value = serde_json::from_str(&body).unwrap();
@@ -708,6 +879,8 @@ fn the_public_role_is_refused_personal_columns() {
         "SELECT * FROM drainplan.households",
         "SELECT entry FROM drainplan.history",
         "SELECT bytes FROM drainplan.files",
+        "SELECT record FROM drainplan.campaign_records",
+        "SELECT entry FROM drainplan.campaign_history",
     ] {
         let e = c.query(sql, &[]).unwrap_err();
         assert_eq!(e.code().unwrap().code(), "42501", "{sql}: {e:?}");
@@ -720,6 +893,13 @@ fn the_public_role_is_refused_personal_columns() {
         .unwrap()
         .get(0);
     assert!(n > 0);
+    c.query("SELECT record FROM drainplan.campaign_records", &[])
+        .unwrap();
+    // Only an officer writes the register.
+    let e = c
+        .execute("DELETE FROM drainplan.campaign_records", &[])
+        .unwrap_err();
+    assert_eq!(e.code().unwrap().code(), "42501", "{e:?}");
 }
 
 /// The ids a collection serves through `addr`, to a viewer.

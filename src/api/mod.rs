@@ -227,17 +227,12 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The writes a PostGIS store does not share between instances yet: the campaign
-/// register, grievances, postings, users and attachments live in the data directory of
-/// one instance, so such a write is refused rather than kept where the other instances
-/// cannot see it (README "PostGIS: many instances and QGIS").
-const UNSHARED_WRITES: &[&str] = &[
-    "/api/attachments",
-    "/api/grievances",
-    "/api/tasks",
-    "/api/users",
-    "/api/people",
-];
+/// The writes a PostGIS store does not share between instances yet: users, attachments
+/// and consent (with its scan) live in the data directory of one instance, so such a
+/// write is refused rather than kept where the other instances cannot see it (README
+/// "PostGIS: many instances and QGIS"). The campaign register (tasks, grievances,
+/// postings) is in the database (`store::pg::register`).
+const UNSHARED_WRITES: &[&str] = &["/api/attachments", "/api/users", "/api/people"];
 
 /// Middleware: with a PostGIS store, refuses the writes it does not share (501).
 async fn unshared_writes(
@@ -251,7 +246,6 @@ async fn unshared_writes(
     let unshared = UNSHARED_WRITES
         .iter()
         .any(|p| path == *p || path.starts_with(&format!("{p}/")))
-        || (path.starts_with("/api/canals/") && path.ends_with("/postings"))
         || (path.starts_with("/api/parcels/") && path.ends_with("/consent"));
     if write && unshared && state.store.is_pg() {
         return ApiError::NotShared(format!(
@@ -592,6 +586,7 @@ impl From<crate::campaign::register::RegisterError> for ApiError {
             RegisterError::BadRecord(m) => ApiError::Unprocessable(m),
             RegisterError::BadTableName(_) => ApiError::BadRequest(e.to_string()),
             RegisterError::Invalid(i) => ApiError::Invalid(i),
+            RegisterError::Db(p) => p.into(),
             ref io @ RegisterError::Io { .. } if is_disk_full(io) => ApiError::DiskFull(
                 "the disk is full: the change was not stored; free some space and send it again"
                     .into(),

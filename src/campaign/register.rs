@@ -25,6 +25,10 @@
 //! history line mentions, as the sample generator writes them); it is the record's ETag.
 //! A missing `<data>/campaign/` is an empty register; it is created on the first change.
 //!
+//! On a PostGIS store the register is in the database instead ([`Register::open_pg`],
+//! [`crate::store::pg::register`]): the same records, versions and history, shared by
+//! every instance; the checks and the version rules above are the same code.
+//!
 //! Use from other modules: read with [`Register::snapshot`] and [`Snapshot::records`],
 //! [`Snapshot::get`] or, typed, [`Snapshot::typed`]; write with [`Register::create`],
 //! [`Register::replace`], [`Register::delete`], or [`Register::change`] when the check
@@ -313,6 +317,9 @@ pub enum RegisterError {
     /// The caller's check refused the change.
     #[error(transparent)]
     Invalid(#[from] crate::model::schema::Invalid),
+    /// The PostGIS database holding the register could not serve the request.
+    #[error(transparent)]
+    Db(#[from] crate::store::pg::PgError),
 }
 
 /// The writer's side: the history file (opened on the first change) and the next number.
@@ -327,9 +334,120 @@ struct Writer {
 pub struct Register {
     /// `<data>/campaign`, or `None` for a register kept in memory only.
     dir: Option<PathBuf>,
+    /// The PostGIS database holding the register instead of `dir`
+    /// ([`crate::store::pg::register`]); the contents above are then its last reading.
+    shared: Option<Shared>,
     current: RwLock<Arc<Snapshot>>,
     history: RwLock<Vec<Arc<Change>>>,
     writer: Mutex<Writer>,
+}
+
+/// The connection to the database of a shared register, and the last change read.
+struct Shared {
+    url: String,
+    /// The connection, with the sequence number of the contents last read; `None` after
+    /// a loss (connected again on the next use).
+    client: Mutex<(Option<postgres::Client>, u64)>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").field("url", &self.url).finish()
+    }
+}
+
+/// Runs `f`, which waits for the database, off the async workers' runtime (a worker
+/// may not block in the synchronous client).
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+/// The contents read from the database as a snapshot and a history.
+fn from_contents(contents: crate::store::pg::register::Contents) -> (Snapshot, Vec<Arc<Change>>) {
+    let mut tables = BTreeMap::new();
+    for (name, records) in contents.tables {
+        let mut table = Table::default();
+        for (id, version, value) in records {
+            table.set(&id, Some(value), version);
+        }
+        table.seq = contents
+            .history
+            .iter()
+            .rev()
+            .find(|c| c.table == name)
+            .map_or(0, |c| c.seq);
+        tables.insert(name, Arc::new(table));
+    }
+    (
+        Snapshot { tables },
+        contents.history.into_iter().map(Arc::new).collect(),
+    )
+}
+
+/// What a proposed change does: the operation, the id, the record before and after, and
+/// the version of the record it replaces or removes.
+type Decided = (Op, String, Option<Value>, Option<Value>, u64);
+
+/// Checks `proposed` against `snapshot` (existence, id, version).
+fn decide(snapshot: &Snapshot, table: &str, proposed: Proposed) -> Result<Decided, RegisterError> {
+    let existing = |id: &str| snapshot.get(table, id);
+    let check_version = |r: &Record, expect: &Option<Precondition>| match expect {
+        Some(Precondition::OneOf(tags)) if !tags.iter().any(|t| *t == r.version.to_string()) => {
+            Err(RegisterError::Stale {
+                table: table.to_owned(),
+                id: r.id.clone(),
+                given: tags.join(", "),
+                current: r.version,
+            })
+        }
+        _ => Ok(()),
+    };
+    Ok(match proposed {
+        Proposed::Create(value) => {
+            let id = record_id(&value)?;
+            if existing(&id).is_some() {
+                return Err(RegisterError::Exists {
+                    table: table.to_owned(),
+                    id,
+                });
+            }
+            (Op::Create, id, None, Some(value), 0)
+        }
+        Proposed::Replace { id, value, expect } => {
+            let new_id = record_id(&value)?;
+            if new_id != id {
+                return Err(RegisterError::BadRecord(format!(
+                    "the record's id `{new_id}` is not `{id}`: an id cannot change"
+                )));
+            }
+            let old = existing(&id).ok_or_else(|| RegisterError::NotFound {
+                table: table.to_owned(),
+                id: id.clone(),
+            })?;
+            check_version(old, &expect)?;
+            let version = old.version;
+            (
+                Op::Replace,
+                id,
+                Some(old.value.clone()),
+                Some(value),
+                version,
+            )
+        }
+        Proposed::Delete { id, expect } => {
+            let old = existing(&id).ok_or_else(|| RegisterError::NotFound {
+                table: table.to_owned(),
+                id: id.clone(),
+            })?;
+            check_version(old, &expect)?;
+            (Op::Delete, id, Some(old.value.clone()), None, old.version)
+        }
+    })
 }
 
 fn io_err(op: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> RegisterError {
@@ -381,6 +499,7 @@ impl Register {
     pub fn in_memory() -> Register {
         Register {
             dir: None,
+            shared: None,
             current: RwLock::default(),
             history: RwLock::default(),
             writer: Mutex::new(Writer {
@@ -459,6 +578,7 @@ impl Register {
             .max(tables.values().map(|t| t.seq).max().unwrap_or(0));
         Ok(Register {
             dir: persist.then_some(dir),
+            shared: None,
             current: RwLock::new(Arc::new(Snapshot {
                 tables: tables.into_iter().map(|(k, v)| (k, Arc::new(v))).collect(),
             })),
@@ -470,13 +590,108 @@ impl Register {
         })
     }
 
+    /// The register held by the PostGIS database at `url` (its `campaign_records` and
+    /// `campaign_history` tables), shared by every instance serving that database.
+    pub fn open_pg(url: &str) -> Result<Register, RegisterError> {
+        let mut client = crate::store::pg::connect(url)?;
+        let contents = crate::store::pg::register::read(&mut client)?;
+        let last = contents.last_seq;
+        let (snapshot, history) = from_contents(contents);
+        Ok(Register {
+            dir: None,
+            shared: Some(Shared {
+                url: url.to_owned(),
+                client: Mutex::new((Some(client), last)),
+            }),
+            current: RwLock::new(Arc::new(snapshot)),
+            history: RwLock::new(history),
+            writer: Mutex::new(Writer {
+                file: None,
+                last_seq: last,
+            }),
+        })
+    }
+
+    /// Writes the register's contents as the files of the data directory `data_dir`
+    /// (`campaign/<table>.json` and the history), replacing those there: for
+    /// `migrate --from` of a register the database changed.
+    pub fn save_to(&self, data_dir: &Path) -> Result<(), RegisterError> {
+        let dir = data_dir.join(DIR_NAME);
+        std::fs::create_dir_all(&dir).map_err(io_err("cannot create", &dir))?;
+        let snapshot = self.snapshot();
+        for (name, table) in &snapshot.tables {
+            write_table(&dir.join(format!("{name}.json")), table)?;
+        }
+        let mut bytes = Vec::new();
+        let path = dir.join(HISTORY_FILE);
+        for c in self
+            .history
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let line = serde_json::to_string(&**c).map_err(|e| {
+                io_err("cannot encode a change for", &path)(std::io::Error::other(e))
+            })?;
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.push(b'\n');
+        }
+        crate::store::write_atomically(&path, &bytes).map_err(io_err("cannot write", &path))
+    }
+
+    /// Every change, oldest first.
+    pub fn all_history(&self) -> Vec<Arc<Change>> {
+        self.refresh();
+        self.history
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// For a shared register: reads the database again when a change was made since the
+    /// last reading. When the database cannot be reached, the last reading is served.
+    fn refresh(&self) {
+        let Some(shared) = &self.shared else {
+            return;
+        };
+        blocking(|| {
+            let mut guard = shared.client.lock().unwrap_or_else(|e| e.into_inner());
+            let (client, seen) = &mut *guard;
+            let result = (|| -> Result<(), crate::store::pg::PgError> {
+                if client.is_none() {
+                    *client = Some(crate::store::pg::connect(&shared.url)?);
+                }
+                let Some(c) = client.as_mut() else {
+                    return Ok(());
+                };
+                if crate::store::pg::register::last_seq(c)? == *seen {
+                    return Ok(());
+                }
+                let contents = crate::store::pg::register::read(c)?;
+                *seen = contents.last_seq;
+                let (snapshot, history) = from_contents(contents);
+                *self.history.write().unwrap_or_else(|e| e.into_inner()) = history;
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+                Ok(())
+            })();
+            if let Err(e) = result {
+                if matches!(e, crate::store::pg::PgError::Unreachable(_)) {
+                    *client = None;
+                }
+                tracing::warn!("the campaign register is served as last read: {e}");
+            }
+        });
+    }
+
     /// The current contents.
     pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.refresh();
         Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The changes to `table` (to record `id` only, when given), oldest first.
     pub fn history(&self, table: &str, id: Option<&str>) -> Vec<Arc<Change>> {
+        self.refresh();
         self.history
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -539,59 +754,13 @@ impl Register {
         if !is_table_name(table) {
             return Err(RegisterError::BadTableName(table.to_owned()).into());
         }
+        if let Some(shared) = &self.shared {
+            return blocking(|| self.change_shared(shared, user, table, check));
+        }
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let snapshot = self.snapshot();
         let proposed = check(&snapshot)?;
-        let existing = |id: &str| snapshot.get(table, id);
-        let check_version = |r: &Record, expect: &Option<Precondition>| match expect {
-            Some(Precondition::OneOf(tags))
-                if !tags.iter().any(|t| *t == r.version.to_string()) =>
-            {
-                Err(RegisterError::Stale {
-                    table: table.to_owned(),
-                    id: r.id.clone(),
-                    given: tags.join(", "),
-                    current: r.version,
-                })
-            }
-            _ => Ok(()),
-        };
-        let (op, id, before, after) = match proposed {
-            Proposed::Create(value) => {
-                let id = record_id(&value)?;
-                if existing(&id).is_some() {
-                    return Err(RegisterError::Exists {
-                        table: table.to_owned(),
-                        id,
-                    }
-                    .into());
-                }
-                (Op::Create, id, None, Some(value))
-            }
-            Proposed::Replace { id, value, expect } => {
-                let new_id = record_id(&value)?;
-                if new_id != id {
-                    return Err(RegisterError::BadRecord(format!(
-                        "the record's id `{new_id}` is not `{id}`: an id cannot change"
-                    ))
-                    .into());
-                }
-                let old = existing(&id).ok_or_else(|| RegisterError::NotFound {
-                    table: table.to_owned(),
-                    id: id.clone(),
-                })?;
-                check_version(old, &expect)?;
-                (Op::Replace, id, Some(old.value.clone()), Some(value))
-            }
-            Proposed::Delete { id, expect } => {
-                let old = existing(&id).ok_or_else(|| RegisterError::NotFound {
-                    table: table.to_owned(),
-                    id: id.clone(),
-                })?;
-                check_version(old, &expect)?;
-                (Op::Delete, id, Some(old.value.clone()), None)
-            }
-        };
+        let (op, id, before, after, _) = decide(&snapshot, table, proposed)?;
         let change = Change {
             seq: writer.last_seq + 1,
             at: crate::store::journal::now_rfc3339(),
@@ -621,6 +790,83 @@ impl Register {
             .push(Arc::new(change.clone()));
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(next);
         Ok(change)
+    }
+
+    /// [`Register::change`] on the database: one transaction under the register's lock
+    /// that reads the records, runs `check`, writes the row if its version is still the
+    /// one read, and the history row; the contents served change after the commit.
+    fn change_shared<E: From<RegisterError>>(
+        &self,
+        shared: &Shared,
+        user: &str,
+        table: &str,
+        check: impl FnOnce(&Snapshot) -> Result<Proposed, E>,
+    ) -> Result<Change, E> {
+        use crate::store::pg::{PgError, register as db};
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = shared.client.lock().unwrap_or_else(|e| e.into_inner());
+        let (client, seen) = &mut *guard;
+        let outcome = (|| -> Result<Result<_, E>, PgError> {
+            if client.is_none() {
+                *client = Some(crate::store::pg::connect(&shared.url)?);
+            }
+            let Some(c) = client.as_mut() else {
+                return Err(PgError::Data("no connection".into()));
+            };
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&db::REGISTER_LOCK])?;
+            let contents = db::read(&mut tx)?;
+            let last = contents.last_seq;
+            let (mut snapshot, mut history) = from_contents(contents);
+            let proposed = match check(&snapshot) {
+                Ok(p) => p,
+                Err(e) => return Ok(Err(e)),
+            };
+            let (op, id, before, after, version) = match decide(&snapshot, table, proposed) {
+                Ok(d) => d,
+                Err(e) => return Ok(Err(e.into())),
+            };
+            let change = Change {
+                seq: last + 1,
+                at: crate::store::journal::now_rfc3339(),
+                user: user.to_owned(),
+                table: table.to_owned(),
+                id,
+                op,
+                before,
+                after,
+            };
+            if !db::write(&mut tx, &change, version)? {
+                return Ok(Err(RegisterError::Stale {
+                    table: table.to_owned(),
+                    id: change.id,
+                    given: version.to_string(),
+                    current: version,
+                }
+                .into()));
+            }
+            tx.commit()?;
+            let t = Arc::make_mut(snapshot.tables.entry(table.to_owned()).or_default());
+            t.set(&change.id, change.after.clone(), change.seq);
+            t.seq = change.seq;
+            history.push(Arc::new(change.clone()));
+            Ok(Ok((change, snapshot, history)))
+        })();
+        match outcome {
+            Ok(Ok((change, snapshot, history))) => {
+                *seen = change.seq;
+                *self.history.write().unwrap_or_else(|e| e.into_inner()) = history;
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+                Ok(change)
+            }
+            Ok(Err(e)) => Err(e),
+            Err(e) => {
+                if matches!(e, PgError::Unreachable(_)) {
+                    *client = None;
+                }
+                Err(RegisterError::Db(e).into())
+            }
+        }
     }
 
     /// Appends `change` to the history and waits until it is on disk; on failure the

@@ -186,6 +186,28 @@ pub fn to_pg(dir: &Path, url: &str) -> Result<Summary, MigrateError> {
         )
         .map_err(PgError::from)?;
     }
+    // The campaign register as rows (its files are kept below as well: `--from` gives
+    // them back unchanged when the register was not changed in the database).
+    let register = crate::campaign::register::Register::load_in_memory(dir)
+        .map_err(|e| PgError::Data(format!("the campaign register: {e}")))?;
+    let contents = register.snapshot();
+    for name in contents.table_names() {
+        for r in contents.records(name) {
+            super::register::insert_record(&mut tx, name, &r.id, r.version, &r.value)?;
+        }
+    }
+    let changes = register.all_history();
+    for c in &changes {
+        super::register::insert_history(&mut tx, c)?;
+    }
+    let campaign_seq = changes.last().map_or(0, |c| c.seq).to_string();
+    tx.execute(
+        &format!(
+            "INSERT INTO {SCHEMA}.meta (key, value) VALUES ('campaign_base_seq', $1::text::json)"
+        ),
+        &[&campaign_seq],
+    )
+    .map_err(PgError::from)?;
     for rel in &files {
         let abs = dir.join(rel);
         let bytes = std::fs::read(&abs).map_err(io(&abs))?;
@@ -263,6 +285,21 @@ pub fn from_pg(url: &str, dir: &Path) -> Result<Summary, MigrateError> {
         std::fs::write(&path, &bytes).map_err(io(&path))?;
     }
     summary.files = files.len();
+    // The register changed in the database since it was migrated: its files are
+    // written from the tables.
+    let base = client
+        .query_opt(
+            &format!("SELECT value::text FROM {SCHEMA}.meta WHERE key = 'campaign_base_seq'"),
+            &[],
+        )
+        .map_err(PgError::from)?
+        .map(|r| r.get::<_, String>(0));
+    let now = super::register::last_seq(&mut client)?;
+    if base.as_deref() != Some(now.to_string().as_str()) {
+        crate::campaign::register::Register::open_pg(url)
+            .and_then(|r| r.save_to(dir))
+            .map_err(|e| PgError::Data(format!("the campaign register: {e}")))?;
+    }
     Ok(summary)
 }
 

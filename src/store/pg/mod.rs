@@ -21,6 +21,7 @@
 //! next edit or the follower connects again.
 
 pub mod migrate;
+pub mod register;
 pub mod schema;
 
 use std::collections::HashMap;

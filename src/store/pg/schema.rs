@@ -322,6 +322,7 @@ END $f$;"#
         triggers(kind, &mut out);
     }
     roles(&mut out);
+    super::register::ddl(&mut out);
     out
 }
 
