@@ -18,7 +18,7 @@ use super::openapi::TAG_GRIEVANCES;
 use super::{ApiError, ApiJson, ApiQuery, AppState, JSON, docs, json_with_type};
 use crate::auth::{Caller, Role};
 use crate::campaign::grievances::{
-    self as log, Grievance, GrievanceError, GrievanceInput, GrievanceStatus, Summary,
+    self as log, Grievance, GrievanceInput, GrievanceStatus, Summary,
 };
 use crate::campaign::register::Versioned;
 
@@ -29,15 +29,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(summary))
         .routes(routes!(get_one, replace))
         .routes(routes!(history))
-}
-
-impl From<GrievanceError> for ApiError {
-    fn from(e: GrievanceError) -> Self {
-        match e {
-            GrievanceError::Invalid(i) => ApiError::Invalid(i),
-            GrievanceError::Register(r) => r.into(),
-        }
-    }
 }
 
 /// A body read as `T` once the caller may write, so that the public and viewers are told

@@ -576,6 +576,16 @@ impl From<crate::store::journal::JournalError> for ApiError {
     }
 }
 
+impl From<crate::campaign::register::RecordError> for ApiError {
+    fn from(e: crate::campaign::register::RecordError) -> Self {
+        use crate::campaign::register::RecordError;
+        match e {
+            RecordError::Invalid(i) => ApiError::Invalid(i),
+            RecordError::Register(r) => r.into(),
+        }
+    }
+}
+
 impl From<crate::campaign::register::RegisterError> for ApiError {
     fn from(e: crate::campaign::register::RegisterError) -> Self {
         use crate::campaign::register::RegisterError;

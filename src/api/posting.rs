@@ -19,7 +19,7 @@ use super::{ApiError, ApiJson, ApiQuery, AppState, JSON, docs, json_with_type};
 use crate::analysis::posting::{Posting, PostingList, drawn_route_list, posting_list};
 use crate::analysis::route_impact::route_impact;
 use crate::auth::{Caller, Role};
-use crate::campaign::postings::{self, PostingError, PostingInput};
+use crate::campaign::postings::{self, PostingInput};
 use crate::export::{XLSX_MEDIA_TYPE, posting as page, xlsx};
 
 /// The posting-list routes.
@@ -59,15 +59,6 @@ struct PostingQuery {
 /// The latest posting on record of `canal_id` (none until one is recorded).
 pub fn latest_posting(state: &AppState, canal_id: &str) -> Result<Option<Posting>, ApiError> {
     Ok(postings::latest(&state.register().snapshot(), canal_id)?)
-}
-
-impl From<PostingError> for ApiError {
-    fn from(e: PostingError) -> Self {
-        match e {
-            PostingError::Invalid(i) => ApiError::Invalid(i),
-            PostingError::Register(r) => r.into(),
-        }
-    }
 }
 
 /// A posting as the caller may see it: who posted it and the note (free text, which may

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::register::{Proposed, Register, RegisterError, Snapshot, Versioned};
+use super::register::{Proposed, RecordError, Register, RegisterError, Snapshot, Versioned};
 use crate::model::date::{entered_date, today};
 use crate::model::schema::{Invalid, Rule};
 use crate::store::Dataset;
@@ -187,17 +187,6 @@ pub struct Grievance {
     pub fields: GrievanceInput,
 }
 
-/// Why a grievance was not stored.
-#[derive(Debug, thiserror::Error)]
-pub enum GrievanceError {
-    /// A field broke a rule.
-    #[error(transparent)]
-    Invalid(#[from] Invalid),
-    /// The register refused or failed.
-    #[error(transparent)]
-    Register(#[from] RegisterError),
-}
-
 fn invalid(field: &str, rule: Rule, message: impl Into<String>) -> Invalid {
     Invalid::new(field, rule, message.into())
 }
@@ -319,7 +308,7 @@ pub fn create(
     data: &Dataset,
     user: &str,
     input: GrievanceInput,
-) -> Result<Versioned<Grievance>, GrievanceError> {
+) -> Result<Versioned<Grievance>, RecordError> {
     let mut made = None;
     let change = register.change(user, TABLE, |snap: &Snapshot| {
         check(&input, data, snap)?;
@@ -337,7 +326,7 @@ pub fn create(
         };
         let value = to_value(&g)?;
         made = Some(g);
-        Ok::<_, GrievanceError>(Proposed::Create(value))
+        Ok::<_, RecordError>(Proposed::Create(value))
     })?;
     let record = made.ok_or_else(|| RegisterError::BadRecord("no grievance made".into()))?;
     Ok(Versioned {
@@ -354,14 +343,14 @@ pub fn replace(
     id: &str,
     input: GrievanceInput,
     expect: crate::store::live::Precondition,
-) -> Result<Versioned<Grievance>, GrievanceError> {
+) -> Result<Versioned<Grievance>, RecordError> {
     let g = Grievance {
         id: id.to_owned(),
         fields: input,
     };
     let change = register.change(user, TABLE, |snap: &Snapshot| {
         check(&g.fields, data, snap)?;
-        Ok::<_, GrievanceError>(Proposed::Replace {
+        Ok::<_, RecordError>(Proposed::Replace {
             id: id.to_owned(),
             value: to_value(&g)?,
             expect: Some(expect),

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::register::{Proposed, Register, RegisterError, Snapshot};
+use super::register::{Proposed, RecordError, Register, RegisterError, Snapshot};
 use crate::analysis::posting::{Posting, PostingDateError, check_dates};
 use crate::model::date::{entered_date, today};
 use crate::model::schema::{Invalid, Rule};
@@ -33,17 +33,6 @@ pub struct PostingInput {
     /// A note.
     #[serde(default)]
     pub note: Option<String>,
-}
-
-/// Why a posting was not recorded.
-#[derive(Debug, thiserror::Error)]
-pub enum PostingError {
-    /// A field broke a rule.
-    #[error(transparent)]
-    Invalid(#[from] Invalid),
-    /// The register refused or failed.
-    #[error(transparent)]
-    Register(#[from] RegisterError),
 }
 
 fn invalid(field: &str, rule: Rule, message: impl Into<String>) -> Invalid {
@@ -109,7 +98,7 @@ pub fn record(
     user: &str,
     canal_id: &str,
     input: PostingInput,
-) -> Result<(Posting, Option<String>), PostingError> {
+) -> Result<(Posting, Option<String>), RecordError> {
     let warning = check(&input)?;
     let mut made = None;
     register.change(user, TABLE, |snap: &Snapshot| {
@@ -133,7 +122,7 @@ pub fn record(
         let value: Value =
             serde_json::to_value(&posting).map_err(|e| RegisterError::BadRecord(e.to_string()))?;
         made = Some(posting);
-        Ok::<_, PostingError>(Proposed::Create(value))
+        Ok::<_, RecordError>(Proposed::Create(value))
     })?;
     let posting = made.ok_or_else(|| RegisterError::BadRecord("no posting made".into()))?;
     Ok((posting, warning))

@@ -234,6 +234,18 @@ pub enum Proposed {
     },
 }
 
+/// Why a record of a campaign table (a grievance, a posting) was not stored: one of its
+/// fields broke a rule, or the register refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// A field broke a rule.
+    #[error(transparent)]
+    Invalid(#[from] crate::model::schema::Invalid),
+    /// The register refused or failed.
+    #[error(transparent)]
+    Register(#[from] RegisterError),
+}
+
 /// Why the register could not be opened or a change was not made.
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
