@@ -7,6 +7,7 @@
 /* global L */
 import { PbfReader } from './node_modules/pbf/index.js';
 import { fetchTile } from './api.js';
+import { busy } from './state.js';
 
 const TILE_SIZE = 256;
 
@@ -175,6 +176,14 @@ export const VectorTileLayer = L.GridLayer.extend({
     const ctl = new AbortController();
     canvas._abort = ctl;
     const key = this._tileCoordsToKey(coords);
+    // A tile in flight counts as the page's request until it is drawn (or dropped), so the
+    // busy mark clears only once the view's tiles are painted.
+    busy(1);
+    let counted = true;
+    const settle = () => {
+      if (counted) busy(-1);
+      counted = false;
+    };
     fetchTile(this.options.layer, coords.z, coords.x, coords.y, { signal: ctl.signal })
       .then((buffer) => {
         const layer = buffer ? decode(buffer)[this.options.layer] : null;
@@ -189,7 +198,8 @@ export const VectorTileLayer = L.GridLayer.extend({
       })
       .catch((e) => {
         if (e.name !== 'AbortError') done(e, canvas);
-      });
+      })
+      .finally(settle);
     return canvas;
   },
 
