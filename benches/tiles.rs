@@ -76,14 +76,14 @@ fn main() {
             .map(|&(x, y)| TileId::new(z, x, y).expect("in the grid"))
             .collect();
         for &t in &tiles {
-            build(&data, LayerKind::Parcels, t, true).expect("tile");
+            build(&data, LayerKind::Parcels, t, true);
         }
         let mut times = Vec::with_capacity(tiles.len());
         let (mut features, mut cells, mut bytes) = (0usize, 0usize, 0usize);
         let (mut most_features, mut most_bytes) = (0usize, 0usize);
         for &t in &tiles {
             let start = Instant::now();
-            let (b, stats) = build(&data, LayerKind::Parcels, t, true).expect("tile");
+            let (b, stats) = build(&data, LayerKind::Parcels, t, true);
             times.push(start.elapsed());
             features += stats.features + stats.counted;
             cells += stats.cells;

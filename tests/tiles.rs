@@ -196,6 +196,106 @@ async fn a_parcel_is_where_its_coordinates_put_it_in_the_tile() {
 }
 
 #[tokio::test]
+async fn a_parcel_across_the_tile_edge_is_cut_at_the_buffer() {
+    use geo::BooleanOps;
+    let state = shared_memory_state("small");
+    let z = 18;
+    let side = 2.0 * std::f64::consts::PI * R / f64::from(1u32 << z);
+    let unit = side / 4096.0;
+    // The tile's buffer: 64 units beyond each edge.
+    let buffer = 64.0 * unit;
+    // A parcel whose first corner lies in a tile and which runs more than a metre past
+    // that tile's buffered east edge.
+    let (parcel, x, y) = fixture("parcels")
+        .into_iter()
+        .find_map(|f| {
+            let ring = exterior(&f);
+            let (x, y) = tile_of(ring[0].0, ring[0].1, z);
+            let east = -std::f64::consts::PI * R + (x + 1) as f64 * side + buffer;
+            ring.iter()
+                .any(|&(lon, lat)| mercator(lon, lat).0 > east + 1.0)
+                .then_some((f, x, y))
+        })
+        .expect("a parcel across a zoom-18 tile edge in the fixture");
+    let id = parcel["id"].as_str().unwrap();
+    let r = Req::get(&format!("/tiles/parcels/{z}/{x}/{y}.mvt"))
+        .send(&state)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let read = ogr_read(&r.bytes, z, x, y);
+    let (_, geometry) = read
+        .features
+        .iter()
+        .find(|(p, _)| p.get("id").and_then(Value::as_str) == Some(id))
+        .unwrap_or_else(|| panic!("parcel {id} in tile {z}/{x}/{y}"));
+    let got = coords(geometry);
+    // What should be drawn: the parcel (in web mercator) ∩ the buffered tile, by geo's
+    // boolean operations (i_overlay), not by the tile code's clipping.
+    let (west, north) = (
+        -std::f64::consts::PI * R + x as f64 * side,
+        std::f64::consts::PI * R - y as f64 * side,
+    );
+    let bx = geo::Rect::new(
+        (west - buffer, north - side - buffer),
+        (west + side + buffer, north + buffer),
+    )
+    .to_polygon();
+    let outline = geo::Polygon::new(
+        exterior(&parcel)
+            .iter()
+            .map(|&(lon, lat)| mercator(lon, lat))
+            .collect::<Vec<_>>()
+            .into(),
+        vec![],
+    );
+    let want = outline.intersection(&bx);
+    let want_pts: Vec<(f64, f64)> = want
+        .0
+        .iter()
+        .flat_map(|p| p.exterior().0.iter().map(|c| (c.x, c.y)))
+        .collect();
+    assert!(!want_pts.is_empty());
+    // Every vertex drawn is a corner of the parcel or where its outline meets the
+    // buffer's edge, to within a unit (the rounding to the grid), and none is past it.
+    for g in &got {
+        assert!(
+            g.0 <= west + side + buffer + unit,
+            "{g:?} past the buffered east edge {}",
+            west + side + buffer
+        );
+        assert!(
+            want_pts
+                .iter()
+                .any(|w| (g.0 - w.0).hypot(g.1 - w.1) <= 1.5 * unit),
+            "tile vertex {g:?} is no corner of {id} ∩ the buffered tile: {want_pts:?}"
+        );
+    }
+    assert!(
+        got.iter()
+            .any(|g| (g.0 - (west + side + buffer)).abs() <= unit),
+        "{id} is cut at the buffer's edge: {got:?}"
+    );
+    // And the area is the intersection's, to the half pixel (8 units) simplification
+    // may move the outline by, along the whole outline.
+    let shoelace = |pts: &[(f64, f64)]| {
+        pts.windows(2)
+            .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+            .sum::<f64>()
+            .abs()
+            / 2.0
+    };
+    let perimeter: f64 = want_pts
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1))
+        .sum();
+    let (a_got, a_want) = (shoelace(&got), shoelace(&want_pts));
+    assert!(
+        (a_got - a_want).abs() <= perimeter * 8.0 * unit,
+        "{id}: {a_got:.1} m² drawn, {a_want:.1} m² in the buffered tile"
+    );
+}
+
+#[tokio::test]
 async fn the_public_tile_carries_no_personal_property() {
     let state = shared_memory_state("small");
     let parcel = owned_parcel();

@@ -11,7 +11,7 @@ use super::ogc::collection_kind;
 use super::openapi::TAG_OGC;
 use super::{ApiError, AppState, docs};
 use crate::auth::Caller;
-use crate::tiles::{TileError, TileId};
+use crate::tiles::TileId;
 
 /// The media type of a vector tile.
 pub const MVT: &str = "application/vnd.mapbox-vector-tile";
@@ -66,12 +66,7 @@ async fn tile(
     let t = parse_tile(&z, &x, &y)?;
     let data = state.dataset();
     let personal = caller.sees_personal_data();
-    let (bytes, _) = super::compute(move || crate::tiles::build(&data, kind, t, personal))
-        .await?
-        .map_err(|e| match e {
-            TileError::Encode { .. } => ApiError::Internal(e.into()),
-            other => ApiError::BadRequest(other.to_string()),
-        })?;
+    let (bytes, _) = super::compute(move || crate::tiles::build(&data, kind, t, personal)).await?;
     let cache = (
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-cache"),

@@ -25,7 +25,7 @@ pub mod props;
 pub mod query;
 pub mod snapshot;
 
-pub use props::FeatureProperties;
+pub use props::{FeatureProperties, RawProperties};
 
 use crate::crs::CrsError;
 use crate::crs::MetricGrid;

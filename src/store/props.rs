@@ -332,6 +332,68 @@ impl FeatureProperties {
     }
 }
 
+/// Reads a few named properties of many features as their JSON text, in one pass over
+/// each packed text and without parsing a value: for loops over many features that
+/// want few properties (vector tiles).
+#[derive(Debug)]
+pub struct RawProperties {
+    /// The names, and each one's code (`None`: read through the map, as `get_value` does).
+    names: Vec<(Box<str>, Option<u8>)>,
+}
+
+impl RawProperties {
+    /// A reader of `names`.
+    pub fn new(names: &[&str]) -> Self {
+        RawProperties {
+            names: names
+                .iter()
+                .map(|&n| (n.into(), global_code(n, false)))
+                .collect(),
+        }
+    }
+
+    /// The JSON text of each name's value in `p`, in the order of the names (`None` where
+    /// it has none), into `out` (cleared first).
+    pub fn read<'a>(&self, p: &'a FeatureProperties, out: &mut Vec<Option<Cow<'a, str>>>) {
+        out.clear();
+        out.resize(self.names.len(), None);
+        let Some(packed) = p.packed.as_deref() else {
+            for (slot, (name, _)) in out.iter_mut().zip(&self.names) {
+                *slot = p
+                    .get_value(name)
+                    .and_then(|v| serde_json::to_string(&v).ok())
+                    .map(Cow::Owned);
+            }
+            return;
+        };
+        // The names with a code that are still to be found: the rest of the text is not
+        // read once they are.
+        let mut left = self.names.iter().filter(|(_, code)| code.is_some()).count();
+        for (key, value) in entries(packed) {
+            if left == 0 {
+                break;
+            }
+            if let Key::Code(c) = key
+                && let Some(i) = self
+                    .names
+                    .iter()
+                    .position(|(_, code)| code.map(usize::from) == Some(c))
+            {
+                out[i] = Some(Cow::Borrowed(value));
+                left -= 1;
+            }
+        }
+        for (slot, (name, code)) in out.iter_mut().zip(&self.names) {
+            if code.is_none() {
+                *slot = p
+                    .get_value(name)
+                    .and_then(|v| serde_json::to_string(&v).ok())
+                    .map(Cow::Owned);
+            }
+        }
+    }
+}
+
 impl Default for FeatureProperties {
     fn default() -> Self {
         FeatureProperties {
@@ -531,5 +593,32 @@ mod tests {
         assert_eq!(p.get_value("name"), None);
         assert_eq!(p.get_value("absent-key-never-seen"), None);
         assert!(!p.keeps_a_map());
+    }
+
+    #[test]
+    fn a_few_values_are_read_as_their_text() {
+        let p = FeatureProperties::from(map(json!({
+            "map_sheet": 20, "land_use": "ONT", "owner": {"name": "Lê Công Kiên"},
+            "note": "a \"quoted\" word", "gate": false,
+        })));
+        let r = RawProperties::new(&["note", "absent-key-never-seen", "map_sheet", "owner"]);
+        let mut out = Vec::new();
+        r.read(&p, &mut out);
+        let texts: Vec<Option<&str>> = out.iter().map(|v| v.as_deref()).collect();
+        assert_eq!(
+            texts,
+            [
+                Some(r#""a \"quoted\" word""#),
+                None,
+                Some("20"),
+                Some(r#"{"name":"Lê Công Kiên"}"#)
+            ]
+        );
+        assert!(!p.keeps_a_map());
+        // Once the map was handed out to be changed, it is what is read.
+        let mut q = p.clone();
+        q.insert("map_sheet".into(), json!(21));
+        r.read(&q, &mut out);
+        assert_eq!(out[2].as_deref(), Some("21"));
     }
 }

@@ -17,20 +17,28 @@
 //!    ([`tile_properties`]; below [`DETAIL_ZOOM`], a parcel or household its style
 //!    property only); personal ones only for a caller who may see personal data, the
 //!    same rule as every other answer ([`crate::model::schema::is_personal`]);
-//! 5. the tile is encoded with geozero's MVT writer (georust's, on prost).
+//! 5. each feature is written as MVT protocol-buffer bytes as it is built ([`encode`]).
+//!
+//! A z14 tile over a province's million parcels holds about 6 000 of them: per parcel
+//! the work is a few microseconds at most, so the vertices are projected with a
+//! polynomial (see [`TileProjection`]), the properties are read as the JSON text they
+//! are stored as and parsed once per distinct text, and nothing is allocated per
+//! feature.
 //!
 //! Parcels and households are not served below [`MIN_ZOOM_SMALL`]: a province's whole
 //! set would be counted for a tile that shows it a few pixels wide.
 
+mod encode;
 mod geom;
 
-use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon, Rect};
-use geozero::ToMvt;
-use geozero::mvt::{Message, TagsBuilder, Tile, TileValue, tile};
+use std::borrow::Cow;
+
+use geo::{Coord, Geometry, LineString, Polygon, Rect};
 
 use crate::model::LayerKind;
 use crate::model::schema::is_personal;
-use crate::store::{Dataset, Feature};
+use crate::store::{Dataset, RawProperties};
+use encode::{GeomType, LayerWriter, Value};
 
 pub use geom::TileProjection;
 
@@ -82,14 +90,6 @@ pub enum TileError {
         y: u64,
         /// The last column and row at this zoom.
         last: u64,
-    },
-    /// The encoder refused a geometry (a bug: geometries are checked before).
-    #[error("feature {id}: cannot encode: {problem}")]
-    Encode {
-        /// The feature.
-        id: String,
-        /// What geozero said.
-        problem: String,
     },
 }
 
@@ -168,15 +168,10 @@ pub struct TileStats {
 
 /// The tile `t` of layer `kind` as MVT bytes (empty when nothing is in it), with what it
 /// holds. `personal`: whether the caller may see personal properties.
-pub fn build(
-    data: &Dataset,
-    kind: LayerKind,
-    t: TileId,
-    personal: bool,
-) -> Result<(Vec<u8>, TileStats), TileError> {
+pub fn build(data: &Dataset, kind: LayerKind, t: TileId, personal: bool) -> (Vec<u8>, TileStats) {
     let cells = cell_style(kind);
     if cells.is_some() && t.z < MIN_ZOOM_SMALL {
-        return Ok((Vec::new(), TileStats::default()));
+        return (Vec::new(), TileStats::default());
     }
     let layer = data.layer(kind);
     let query = t.bbox(BUFFER);
@@ -187,18 +182,21 @@ pub fn build(
     };
     // Below the detail zoom a feature is a few pixels: its colour is all the map shows
     // (and a click fetches the rest), so the tile carries the style property only.
-    let names: Vec<&str> = tile_properties(kind)
+    let names: Vec<&'static str> = tile_properties(kind)
         .iter()
         .copied()
         .filter(|n| personal || !is_personal(kind, n))
         .filter(|n| t.z >= DETAIL_ZOOM || cells.is_none_or(|(key, _)| *n == key))
         .collect();
+    let reader = RawProperties::new(&names);
     // Half a pixel: what rounding to the screen would lose anyway.
     let tolerance = if t.z >= 20 { 0.0 } else { PIXEL / 2.0 };
     let counting = cells.filter(|_| t.z < DETAIL_ZOOM);
+    let key_reader = counting.map(|(key, _)| RawProperties::new(&[key]));
 
-    let mut tags = TagsBuilder::new();
-    let mut features: Vec<tile::Feature> = Vec::new();
+    let mut out = LayerWriter::default();
+    let mut work = Work::default();
+    let mut values = Vec::new();
     let mut grid = CellGrid::default();
     let mut stats = TileStats::default();
     for i in layer.candidates(|r| meets(r, query)) {
@@ -209,7 +207,7 @@ pub fn build(
         if lo.x > clip.hi || lo.y > clip.hi || hi.x < clip.lo || hi.y < clip.lo {
             continue;
         }
-        if let Some((key, background)) = counting
+        if let (Some((_, background)), Some(key_reader)) = (counting, &key_reader)
             && (hi.x - lo.x).max(hi.y - lo.y) < CELL
         {
             let centre = Coord {
@@ -218,54 +216,51 @@ pub fn build(
             };
             let e = f64::from(EXTENT);
             if centre.x >= 0.0 && centre.x < e && centre.y >= 0.0 && centre.y < e {
-                grid.add(centre, f.properties.get_value(key), background);
+                key_reader.read(&f.properties, &mut values);
+                let value = values.first().and_then(|v| v.as_deref()).and_then(json_str);
+                grid.add(centre, value.as_deref(), background);
                 stats.counted += 1;
             }
             continue;
         }
-        let Some(g) = tile_geometry(&f.geometry, &proj, clip, tolerance, lo, hi) else {
+        let inside = clip.holds(lo, hi);
+        let Some(g) = tile_geometry(
+            &f.geometry,
+            &proj,
+            clip,
+            tolerance,
+            inside,
+            &mut work,
+            &mut out,
+        ) else {
+            out.discard();
             continue;
         };
-        let mut feature = g.to_mvt_unscaled().map_err(|e| TileError::Encode {
-            id: f.id.clone(),
-            problem: e.to_string(),
-        })?;
-        add_tag(&mut tags, &mut feature, "id", TileValue::Str(f.id.clone()));
-        add_properties(&mut tags, &mut feature, f, &names);
-        features.push(feature);
+        out.tag("id", Value::Str(Cow::Borrowed(&f.id)));
+        reader.read(&f.properties, &mut values);
+        for (name, value) in names.iter().zip(values.drain(..)) {
+            if let Some(v) = value {
+                out.tag_json(name, v);
+            }
+        }
+        out.finish(g);
         stats.features += 1;
     }
     if let Some((key, _)) = counting {
         for (centre, count, value) in grid.into_points() {
-            let mut feature = Geometry::Point(Point(centre))
-                .to_mvt_unscaled()
-                .map_err(|e| TileError::Encode {
-                    id: "(cell)".into(),
-                    problem: e.to_string(),
-                })?;
-            add_tag(&mut tags, &mut feature, "count", TileValue::Uint(count));
+            out.points(&[centre]);
+            out.tag("count", Value::Uint(count));
             if let Some(v) = value {
-                add_tag(&mut tags, &mut feature, key, TileValue::Str(v));
+                out.tag(key, Value::Str(Cow::Owned(v)));
             }
-            features.push(feature);
+            out.finish(GeomType::Point);
             stats.cells += 1;
         }
     }
-    if features.is_empty() {
-        return Ok((Vec::new(), stats));
+    if out.is_empty() {
+        return (Vec::new(), stats);
     }
-    let (keys, values) = tags.into_tags();
-    let tile = Tile {
-        layers: vec![tile::Layer {
-            version: 2,
-            name: kind.id().to_owned(),
-            features,
-            keys,
-            values: values.into_iter().map(Into::into).collect(),
-            extent: Some(EXTENT),
-        }],
-    };
-    Ok((tile.encode_to_vec(), stats))
+    (out.into_tile(kind.id(), EXTENT), stats)
 }
 
 fn meets(a: Rect, b: Rect) -> bool {
@@ -275,27 +270,12 @@ fn meets(a: Rect, b: Rect) -> bool {
         && b.min().y <= a.max().y
 }
 
-fn add_tag(tags: &mut TagsBuilder, f: &mut tile::Feature, key: &str, value: TileValue) {
-    let (k, v) = tags.insert_ref(key, value);
-    f.tags.push(k);
-    f.tags.push(v);
-}
-
-fn add_properties(tags: &mut TagsBuilder, f: &mut tile::Feature, source: &Feature, names: &[&str]) {
-    use serde_json::Value;
-    for name in names {
-        let value = match source.properties.get_value(name) {
-            Some(Value::String(s)) => TileValue::Str(s),
-            Some(Value::Bool(b)) => TileValue::Bool(b),
-            Some(Value::Number(n)) => match (n.as_i64(), n.as_f64()) {
-                (Some(i), _) => TileValue::Sint(i),
-                (None, Some(x)) => TileValue::Double(x),
-                (None, None) => continue,
-            },
-            // Null, missing, lists and objects are left out.
-            _ => continue,
-        };
-        add_tag(tags, f, name, value);
+/// The string a property's JSON text holds, if it is a string.
+fn json_str(json: &str) -> Option<Cow<'_, str>> {
+    match json.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        Some(s) if !s.contains('\\') => Some(Cow::Borrowed(s)),
+        Some(_) => serde_json::from_str::<String>(json).ok().map(Cow::Owned),
+        None => None,
     }
 }
 
@@ -314,92 +294,135 @@ fn projected_box(g: &Geometry, proj: &TileProjection) -> Option<(Coord, Coord)> 
     Some((a, b))
 }
 
-fn project_all(pts: &LineString, proj: &TileProjection) -> Vec<Coord> {
-    pts.0.iter().map(|&c| proj.project(c)).collect()
+/// Buffers reused from one feature to the next.
+#[derive(Default)]
+struct Work {
+    projected: Vec<Coord>,
+    rounded: Vec<Coord>,
+    simplify: geom::Scratch,
 }
 
-/// A polygon in tile units: clipped (unless wholly inside), simplified, rounded, wound.
+impl Work {
+    /// `pts` projected, clipped unless `inside`, simplified and rounded into
+    /// `self.rounded`, as a closed ring when `ring`.
+    fn prepare(
+        &mut self,
+        pts: &LineString,
+        proj: &TileProjection,
+        clip: geom::ClipBox,
+        tolerance: f64,
+        inside: bool,
+    ) {
+        self.projected.clear();
+        self.projected
+            .extend(pts.0.iter().map(|&c| proj.project(c)));
+        if inside {
+            geom::simplify_round_into(
+                &self.projected,
+                tolerance,
+                &mut self.simplify,
+                &mut self.rounded,
+            );
+        } else {
+            let clipped = geom::clip_ring(&self.projected, clip);
+            geom::simplify_round_into(&clipped, tolerance, &mut self.simplify, &mut self.rounded);
+        }
+    }
+}
+
+/// Writes a polygon in tile units (clipped unless wholly inside, simplified, rounded,
+/// wound): false when nothing of it is left to draw.
 fn tile_polygon(
     p: &Polygon,
     proj: &TileProjection,
     clip: geom::ClipBox,
     tolerance: f64,
     inside: bool,
-) -> Option<Polygon> {
-    let ring = |r: &LineString, exterior: bool| -> Option<LineString> {
-        let mut pts = project_all(r, proj);
-        if !inside {
-            pts = geom::clip_ring(&pts, clip);
+    work: &mut Work,
+    out: &mut LayerWriter,
+) -> bool {
+    work.prepare(p.exterior(), proj, clip, tolerance, inside);
+    if !geom::wind(&mut work.rounded, true) {
+        return false;
+    }
+    out.ring(&work.rounded);
+    for h in p.interiors() {
+        work.prepare(h, proj, clip, tolerance, inside);
+        if geom::wind(&mut work.rounded, false) {
+            out.ring(&work.rounded);
         }
-        geom::wound(geom::simplify_round(pts, tolerance), exterior).map(LineString::new)
-    };
-    let exterior = ring(p.exterior(), true)?;
-    let holes = p
-        .interiors()
-        .iter()
-        .filter_map(|h| ring(h, false))
-        .collect();
-    Some(Polygon::new(exterior, holes))
+    }
+    true
 }
 
-/// A geometry in tile units, or `None` when nothing of it is left to draw.
+/// Writes a geometry in tile units into the feature being written; its type, or `None`
+/// when nothing of it is left to draw.
 fn tile_geometry(
     g: &Geometry,
     proj: &TileProjection,
     clip: geom::ClipBox,
     tolerance: f64,
-    lo: Coord,
-    hi: Coord,
-) -> Option<Geometry> {
-    let inside = clip.holds(lo, hi);
-    let line = |l: &LineString| -> Vec<LineString> {
-        let pts = project_all(l, proj);
-        let parts = if inside {
-            vec![pts]
+    inside: bool,
+    work: &mut Work,
+    out: &mut LayerWriter,
+) -> Option<GeomType> {
+    let mut line = |l: &LineString, out: &mut LayerWriter| {
+        work.projected.clear();
+        work.projected.extend(l.0.iter().map(|&c| proj.project(c)));
+        if inside {
+            geom::simplify_round_into(
+                &work.projected,
+                tolerance,
+                &mut work.simplify,
+                &mut work.rounded,
+            );
+            if work.rounded.len() >= 2 {
+                out.line(&work.rounded);
+            }
         } else {
-            geom::clip_line(&pts, clip)
-        };
-        parts
-            .into_iter()
-            .map(|p| geom::simplify_round(p, tolerance))
-            .filter(|p| p.len() >= 2)
-            .map(LineString::new)
-            .collect()
+            for part in geom::clip_line(&work.projected, clip) {
+                geom::simplify_round_into(&part, tolerance, &mut work.simplify, &mut work.rounded);
+                if work.rounded.len() >= 2 {
+                    out.line(&work.rounded);
+                }
+            }
+        }
     };
     match g {
         Geometry::Point(p) => {
             let c = proj.project(p.0);
             let e = f64::from(EXTENT);
             // A point belongs to the one tile it lies in.
-            (c.x >= 0.0 && c.x < e && c.y >= 0.0 && c.y < e)
-                .then(|| Geometry::Point(Point::new(c.x.floor(), c.y.floor())))
+            (c.x >= 0.0 && c.x < e && c.y >= 0.0 && c.y < e).then(|| {
+                out.points(&[Coord {
+                    x: c.x.floor(),
+                    y: c.y.floor(),
+                }]);
+                GeomType::Point
+            })
         }
-        Geometry::LineString(l) => one_or_many_lines(line(l)),
-        Geometry::MultiLineString(ml) => one_or_many_lines(ml.0.iter().flat_map(line).collect()),
+        Geometry::LineString(l) => {
+            line(l, out);
+            out.has_geometry().then_some(GeomType::LineString)
+        }
+        Geometry::MultiLineString(ml) => {
+            for l in &ml.0 {
+                line(l, out);
+            }
+            out.has_geometry().then_some(GeomType::LineString)
+        }
         Geometry::Polygon(p) => {
-            tile_polygon(p, proj, clip, tolerance, inside).map(Geometry::Polygon)
+            tile_polygon(p, proj, clip, tolerance, inside, work, out).then_some(GeomType::Polygon)
         }
         Geometry::MultiPolygon(mp) => {
-            let polys: Vec<Polygon> =
-                mp.0.iter()
-                    .filter_map(|p| tile_polygon(p, proj, clip, tolerance, inside))
-                    .collect();
-            match polys.len() {
-                0 => None,
-                1 => polys.into_iter().next().map(Geometry::Polygon),
-                _ => Some(Geometry::MultiPolygon(MultiPolygon(polys))),
+            let mut any = false;
+            for p in &mp.0 {
+                any |= tile_polygon(p, proj, clip, tolerance, inside, work, out);
             }
+            any.then_some(GeomType::Polygon)
         }
         // No layer holds these (crate::model::geometry).
         _ => None,
-    }
-}
-
-fn one_or_many_lines(mut lines: Vec<LineString>) -> Option<Geometry> {
-    match lines.len() {
-        0 => None,
-        1 => lines.pop().map(Geometry::LineString),
-        _ => Some(Geometry::MultiLineString(MultiLineString(lines))),
     }
 }
 
@@ -415,20 +438,20 @@ struct CellGrid {
 }
 
 impl CellGrid {
-    fn add(&mut self, c: Coord, value: Option<serde_json::Value>, background: Option<&str>) {
+    fn add(&mut self, c: Coord, value: Option<&str>, background: Option<&str>) {
         let side = (f64::from(EXTENT) / CELL) as u32;
         let (col, row) = ((c.x / CELL) as u32, (c.y / CELL) as u32);
         let key = row.min(side - 1) * side + col.min(side - 1);
         let cell = self.cells.entry(key).or_default();
         cell.0 += 1;
-        if let Some(serde_json::Value::String(s)) = value {
-            let i = match self.values.iter().position(|v| *v == s) {
+        if let Some(s) = value {
+            let i = match self.values.iter().position(|v| v == s) {
                 Some(i) => i,
                 None => {
-                    if background == Some(s.as_str()) {
+                    if background == Some(s) {
                         self.background = Some(self.values.len());
                     }
-                    self.values.push(s);
+                    self.values.push(s.to_owned());
                     self.values.len() - 1
                 }
             };
@@ -499,7 +522,7 @@ mod tests {
     #[test]
     fn a_cell_shows_the_telling_value() {
         let mut g = CellGrid::default();
-        let s = |v: &str| Some(serde_json::Value::String(v.into()));
+        let s = Some::<&str>;
         let bg = Some("not_required");
         for _ in 0..5 {
             g.add(Coord { x: 1.0, y: 1.0 }, s("not_required"), bg);
