@@ -19,10 +19,10 @@
 //!    same rule as every other answer ([`crate::model::schema::is_personal`]);
 //! 5. each feature is written as MVT protocol-buffer bytes as it is built ([`encode`]).
 //!
-//! A z14 tile over a province's million parcels holds about 6 000 of them: per parcel
-//! the work is a few microseconds at most, so the vertices are projected with a
-//! polynomial (see [`TileProjection`]), the properties are read as the JSON text they
-//! are stored as and parsed once per distinct text, and nothing is allocated per
+//! A z14 tile over a province's million parcels holds about 6 000 of them, and should
+//! take a few milliseconds: under a microsecond a parcel. So the vertices are projected
+//! with a polynomial (see [`TileProjection`]), the properties are read as the JSON text
+//! they are stored as and parsed once per distinct text, and nothing is allocated per
 //! feature.
 //!
 //! Parcels and households are not served below [`MIN_ZOOM_SMALL`]: a province's whole
