@@ -20,7 +20,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::require;
-use super::edit::{IdempotencyKeyHeader, entered_date, one_step, request_key};
+use super::edit::{
+    IdempotencyKeyHeader, IfMatchOptionalHeader, entered_date, one_step, request_key,
+};
 use super::openapi::{TAG_EDIT, TAG_REPORTS};
 use super::reports::ReportFormat;
 use super::{ApiError, ApiJson, ApiQuery, AppState, JSON, docs, json_with_type};
@@ -531,8 +533,7 @@ impl ConsentStep {
     operation_id = "recordConsent",
     params(
         ("parcelId" = String, Path, description = "The parcel id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
-            description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+        IfMatchOptionalHeader,
         IdempotencyKeyHeader,
     ),
     request_body = ConsentStep,
@@ -544,12 +545,7 @@ impl ConsentStep {
                 ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
-        (status = 400, response = docs::BadRequest),
-        (status = 403, response = docs::Forbidden),
-        (status = 404, response = docs::NotFound),
-        (status = 412, response = docs::PreconditionFailed),
-        (status = 422, response = docs::UnprocessableEntity),
-        (status = 507, response = docs::InsufficientStorage),
+        docs::EditRefusals,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]

@@ -12,12 +12,13 @@
 //! export formats) are read from the code, not copied: see [`CollectionId`].
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, ResponseBuilder};
-use utoipa::{PartialSchema, ToResponse, ToSchema};
+use utoipa::{IntoResponses, PartialSchema, ToResponse, ToSchema};
 
 use super::ogc::geojson::Link;
 use crate::analysis::route_impact::{
@@ -238,6 +239,26 @@ error_response!(
     InsufficientStorage,
     "The disk is full: nothing was stored"
 );
+
+/// The refusals of a change to a stored record, each the shared response of its status:
+/// 400, 403, 404, 412 (a stale If-Match), 422 (a rule refused it) and 507.
+pub struct EditRefusals;
+
+impl IntoResponses for EditRefusals {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        fn shared<T: ToResponse<'static>>() -> RefOr<utoipa::openapi::Response> {
+            RefOr::Ref(utoipa::openapi::Ref::from_response_name(T::response().0))
+        }
+        BTreeMap::from([
+            ("400".to_string(), shared::<BadRequest>()),
+            ("403".to_string(), shared::<Forbidden>()),
+            ("404".to_string(), shared::<NotFound>()),
+            ("412".to_string(), shared::<PreconditionFailed>()),
+            ("422".to_string(), shared::<UnprocessableEntity>()),
+            ("507".to_string(), shared::<InsufficientStorage>()),
+        ])
+    }
+}
 
 /// 401, with the challenge.
 pub struct Unauthorized;

@@ -78,6 +78,28 @@ pub struct IdempotencyKeyHeader {
     pub idempotency_key: Option<String>,
 }
 
+/// The `If-Match` header of a change to a stored feature that must name the version read:
+/// documented once, for every operation that requires it.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchHeader {
+    /// The ETag of the feature as read (or `*`): 412 when it has changed since, 428 when missing
+    #[serde(rename = "If-Match")]
+    #[param(pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#)]
+    pub if_match: String,
+}
+
+/// The `If-Match` header of a one-step change (a clearance step, a status, a consent
+/// record), which applies to the feature as it is when the header is left out.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchOptionalHeader {
+    /// The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is
+    #[serde(rename = "If-Match")]
+    #[param(pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#)]
+    pub if_match: Option<String>,
+}
+
 /// The request's `Idempotency-Key`, if any, with a digest of what is asked (`method`,
 /// `path`, the body as parsed): 1 to 128 of `A-Z a-z 0-9 - _ . :`, optionally quoted
 /// (the header's structured-field form).
@@ -314,8 +336,7 @@ async fn create(
     params(
         ("collectionId" = docs::CollectionId, Path, description = "The layer"),
         ("featureId" = String, Path, description = "The feature id"),
-        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
-            description = "The ETag of the feature as read (or `*`): 412 when it has changed since, 428 when missing"),
+        IfMatchHeader,
     ),
     request_body(
         description = "A GeoJSON Feature in CRS84",
@@ -331,12 +352,7 @@ async fn create(
                 ("Location" = String, description = "The feature's path"),
             ),
         ),
-        (status = 400, response = docs::BadRequest),
-        (status = 403, response = docs::Forbidden),
-        (status = 404, response = docs::NotFound),
-        (status = 412, response = docs::PreconditionFailed),
-        (status = 422, response = docs::UnprocessableEntity),
-        (status = 507, response = docs::InsufficientStorage),
+        docs::EditRefusals,
         (status = 428, response = docs::PreconditionRequired),
     ),
     security(("basic" = []), ("bearer" = [])),
@@ -400,8 +416,7 @@ fn merge_patch(target: &mut Value, patch: &Value) {
     params(
         ("collectionId" = docs::CollectionId, Path, description = "The layer"),
         ("featureId" = String, Path, description = "The feature id"),
-        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
-            description = "The ETag of the feature as read (or `*`): 412 when it has changed since, 428 when missing"),
+        IfMatchHeader,
     ),
     request_body(
         description = "A JSON merge patch of the feature",
@@ -417,12 +432,7 @@ fn merge_patch(target: &mut Value, patch: &Value) {
                 ("Location" = String, description = "The feature's path"),
             ),
         ),
-        (status = 400, response = docs::BadRequest),
-        (status = 403, response = docs::Forbidden),
-        (status = 404, response = docs::NotFound),
-        (status = 412, response = docs::PreconditionFailed),
-        (status = 422, response = docs::UnprocessableEntity),
-        (status = 507, response = docs::InsufficientStorage),
+        docs::EditRefusals,
         (status = 428, response = docs::PreconditionRequired),
     ),
     security(("basic" = []), ("bearer" = [])),
@@ -487,8 +497,7 @@ async fn update(
     params(
         ("collectionId" = docs::CollectionId, Path, description = "The layer"),
         ("featureId" = String, Path, description = "The feature id"),
-        ("If-Match" = String, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
-            description = "The ETag of the feature as read (or `*`): 412 when it has changed since, 428 when missing"),
+        IfMatchHeader,
     ),
     responses(
         (status = 204, description = "Removed"),
@@ -677,8 +686,7 @@ async fn status_step(
     operation_id = "setCanalStatus",
     params(
         ("canalId" = String, Path, description = "The canal id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
-            description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+        IfMatchOptionalHeader,
         IdempotencyKeyHeader,
     ),
     request_body = docs::CanalStatusStep,
@@ -690,12 +698,7 @@ async fn status_step(
                 ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
-        (status = 400, response = docs::BadRequest),
-        (status = 403, response = docs::Forbidden),
-        (status = 404, response = docs::NotFound),
-        (status = 412, response = docs::PreconditionFailed),
-        (status = 422, response = docs::UnprocessableEntity),
-        (status = 507, response = docs::InsufficientStorage),
+        docs::EditRefusals,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -717,8 +720,7 @@ async fn canal_status(
     operation_id = "setClearance",
     params(
         ("parcelId" = String, Path, description = "The parcel id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
-            description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+        IfMatchOptionalHeader,
         IdempotencyKeyHeader,
     ),
     request_body = docs::ClearanceStep,
@@ -730,12 +732,7 @@ async fn canal_status(
                 ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
-        (status = 400, response = docs::BadRequest),
-        (status = 403, response = docs::Forbidden),
-        (status = 404, response = docs::NotFound),
-        (status = 412, response = docs::PreconditionFailed),
-        (status = 422, response = docs::UnprocessableEntity),
-        (status = 507, response = docs::InsufficientStorage),
+        docs::EditRefusals,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -757,8 +754,7 @@ async fn parcel_clearance(
     operation_id = "setWater",
     params(
         ("householdId" = String, Path, description = "The household id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
-            description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+        IfMatchOptionalHeader,
         IdempotencyKeyHeader,
     ),
     request_body = docs::WaterStep,
@@ -770,12 +766,7 @@ async fn parcel_clearance(
                 ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
-        (status = 400, response = docs::BadRequest),
-        (status = 403, response = docs::Forbidden),
-        (status = 404, response = docs::NotFound),
-        (status = 412, response = docs::PreconditionFailed),
-        (status = 422, response = docs::UnprocessableEntity),
-        (status = 507, response = docs::InsufficientStorage),
+        docs::EditRefusals,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
@@ -821,8 +812,7 @@ struct ContributionStep {
     operation_id = "addContribution",
     params(
         ("householdId" = String, Path, description = "The household id"),
-        ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[0-9A-Za-z-]*"(, ?(W/)?"[0-9A-Za-z-]*")*)$"#,
-            description = "The ETag of the feature as read (or `*`): 412 when it has changed since; without it the change applies to the feature as it is"),
+        IfMatchOptionalHeader,
         IdempotencyKeyHeader,
     ),
     request_body = ContributionStep,
@@ -834,12 +824,7 @@ struct ContributionStep {
                 ("Idempotent-Replayed" = String, description = "`true` when this is the first answer to the same request sent again with its Idempotency-Key"),
             ),
         ),
-        (status = 400, response = docs::BadRequest),
-        (status = 403, response = docs::Forbidden),
-        (status = 404, response = docs::NotFound),
-        (status = 412, response = docs::PreconditionFailed),
-        (status = 422, response = docs::UnprocessableEntity),
-        (status = 507, response = docs::InsufficientStorage),
+        docs::EditRefusals,
     ),
     security(("basic" = []), ("bearer" = [])),
 )]

@@ -219,13 +219,8 @@ async fn get_one(
     responses(
         (status = 200, description = "Stored", body = Grievance, content_type = "application/json",
             headers(("ETag" = String, description = "The new version"))),
-        (status = 400, response = docs::BadRequest),
-        (status = 403, response = docs::Forbidden),
-        (status = 404, response = docs::NotFound),
-        (status = 412, response = docs::PreconditionFailed),
-        (status = 422, response = docs::UnprocessableEntity),
+        docs::EditRefusals,
         (status = 428, response = docs::PreconditionRequired),
-        (status = 507, response = docs::InsufficientStorage),
     ),
     security(("basic" = []), ("bearer" = [])),
 )]
