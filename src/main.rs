@@ -568,7 +568,12 @@ fn run() -> anyhow::Result<()> {
             province,
         } => {
             // "A, B" as well as "A,B": the names themselves never start or end with a space.
-            let names = |v: Vec<String>| v.into_iter().map(|s| s.trim().to_owned()).collect();
+            // Composed (NFC), as ingest and the generator write them: a terminal may send
+            // "ệ" decomposed, which looks the same and would match no village.
+            let names = |v: Vec<String>| {
+                use unicode_normalization::UnicodeNormalization;
+                v.into_iter().map(|s| s.trim().nfc().collect()).collect()
+            };
             let filter = drainplan::store::pg::Filter {
                 communes: names(communes),
                 provinces: names(province),
