@@ -2,7 +2,8 @@
 //! PostgreSQL 15 + PostGIS 3 cluster (tests/common/pg.rs): migrate both ways, two
 //! instances seeing each other's edits, an ETag race, kill -9 of an instance mid-edit, a
 //! lost database connection, an edit made in SQL as an officer's role (as QGIS makes it),
-//! the database's own rules and the public role's column grants.
+//! the database's own rules, the public role's column grants, and instances started for
+//! some communes or provinces.
 
 #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
 
