@@ -1285,6 +1285,31 @@ fn an_instance_started_for_a_province_loads_and_follows_only_it() {
     )
     .unwrap();
     assert!(within(Duration::from_secs(2), || served(&outside) == 404).is_some());
+
+    // A village moved into the province in SQL brings its features (which have no history
+    // row of their own: linked to it, or unlinked canals meeting it), and takes them away
+    // when it moves back.
+    let qt = villages.iter().find(|v| v["id"] == "vil-qt").unwrap();
+    let with_qt: Vec<&Value> = province_01.iter().copied().chain([qt]).collect();
+    let moved = expected_counts(dir, &with_qt);
+    assert!(
+        moved[2].1 > expected[2].1 && moved[1].1 > expected[1].1,
+        "{moved:?}"
+    );
+    for (province_now, counts) in [("Tỉnh mẫu 01", &moved), ("Nghệ An", &expected)] {
+        c.execute(
+            "UPDATE drainplan.villages SET province = $1 WHERE id = 'vil-qt'",
+            &[&province_now],
+        )
+        .unwrap();
+        assert!(
+            within(Duration::from_secs(5), || served_counts(&province.addr)
+                == *counts)
+            .is_some(),
+            "{province_now}: {:?}, not {counts:?}",
+            served_counts(&province.addr)
+        );
+    }
 }
 
 #[test]

@@ -153,6 +153,11 @@ impl Filter {
         out
     }
 
+    /// The number of the first parameter after the filter's.
+    fn next_param(&self) -> usize {
+        self.params().len() + 1
+    }
+
     /// The condition on the villages kept, their columns read from `alias` (`$1`, `$2`
     /// as [`Filter::params`] numbers them).
     fn villages_kept(&self, alias: &str) -> String {
@@ -358,7 +363,9 @@ fn update_sql(kind: LayerKind) -> String {
     )
 }
 
-fn select_sql(kind: LayerKind, filter: &Filter, one: bool) -> String {
+/// The rows `filter` keeps, and with `and` only those that also meet that condition (whose
+/// parameter is numbered after the filter's: [`Filter::next_param`]).
+fn select_sql(kind: LayerKind, filter: &Filter, and: Option<&str>) -> String {
     let cols: Vec<String> = columns(kind)
         .map(|s| match s.kind {
             ValueKind::Date => format!("to_char({}, 'YYYY-MM-DD')", s.name),
@@ -366,9 +373,7 @@ fn select_sql(kind: LayerKind, filter: &Filter, one: bool) -> String {
         })
         .collect();
     let mut conditions: Vec<String> = filter.condition(kind).into_iter().collect();
-    if one {
-        conditions.push(format!("id = ${}", filter.params().len() + 1));
-    }
+    conditions.extend(and.map(str::to_owned));
     format!(
         "SELECT id, ST_AsBinary(geom), keys, row_version, {} FROM {SCHEMA}.{t}{} ORDER BY ord",
         cols.join(", "),
@@ -476,7 +481,7 @@ fn read_layer(
     kind: LayerKind,
     filter: &Filter,
 ) -> Result<Vec<(Feature, i64)>, PgError> {
-    let rows = c.query(select_sql(kind, filter, false).as_str(), &filter.params())?;
+    let rows = c.query(select_sql(kind, filter, None).as_str(), &filter.params())?;
     rows.iter().map(|r| feature_of(kind, r)).collect()
 }
 
@@ -487,11 +492,59 @@ fn read_feature(
     id: &str,
     filter: &Filter,
 ) -> Result<Option<(Feature, i64)>, PgError> {
-    let sql = select_sql(kind, filter, true);
+    let sql = select_sql(
+        kind,
+        filter,
+        Some(&format!("id = ${}", filter.next_param())),
+    );
     let mut params = filter.params();
     params.push(&id);
     let row = c.query_opt(sql.as_str(), &params)?;
     row.map(|r| feature_of(kind, &r)).transpose()
+}
+
+/// The features of a layer that belong to one village: see [`read_linked`].
+struct Linked {
+    /// Those the filter keeps, as they now stand, with their row versions.
+    kept: Vec<(Feature, i64)>,
+    /// The ids of the others.
+    others: Vec<String>,
+}
+
+/// The features of a layer that belong to village `village` (linked to it, or without a
+/// link meeting it), split by whether `filter` keeps them.
+fn read_linked(
+    c: &mut impl GenericClient,
+    kind: LayerKind,
+    village: &str,
+    filter: &Filter,
+) -> Result<Linked, PgError> {
+    let t = format!("{SCHEMA}.{}", kind.id());
+    let of_village = |n: usize| {
+        format!(
+            "(village_id = ${n} OR (village_id IS NULL AND ST_Intersects({t}.geom, (SELECT v.geom FROM {SCHEMA}.villages v WHERE v.id = ${n}))))"
+        )
+    };
+    let mut params = filter.params();
+    params.push(&village);
+    let kept = c
+        .query(
+            select_sql(kind, filter, Some(&of_village(filter.next_param()))).as_str(),
+            &params,
+        )?
+        .iter()
+        .map(|r| feature_of(kind, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let others = c
+        .query(
+            &format!("SELECT id FROM {t} WHERE {} ORDER BY ord", of_village(1)),
+            &[&village],
+        )?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .filter(|id| !kept.iter().any(|(f, _)| &f.id == id))
+        .collect();
+    Ok(Linked { kept, others })
 }
 
 /// One history row.
@@ -733,25 +786,66 @@ impl PgSink {
             let key = (row.entry.edit.collection, row.entry.edit.id.clone());
             if seen.insert(key.clone()) {
                 let now = read_feature(c, key.0, &key.1, &self.filter)?;
-                let mut versions = self
-                    .versions
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let feature = match now {
-                    Some((f, v)) => {
-                        versions.insert(key.clone(), v);
-                        Some(f)
-                    }
-                    None => {
-                        versions.remove(&key);
-                        None
+                let feature = {
+                    let mut versions = self
+                        .versions
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    match now {
+                        Some((f, v)) => {
+                            versions.insert(key.clone(), v);
+                            Some(f)
+                        }
+                        None => {
+                            versions.remove(&key);
+                            None
+                        }
                     }
                 };
-                changes.features.push((key.0, key.1, feature));
+                changes.features.push((key.0, key.1.clone(), feature));
+                if key.0 == LayerKind::Villages && !self.filter.is_all() {
+                    // A village moved into or out of the filter brings or takes its
+                    // features, which have no history row of their own.
+                    self.linked(c, &key.1, &mut seen, &mut changes)?;
+                }
             }
             changes.entries.push(row.entry);
         }
         Ok((changes, new_last))
+    }
+
+    /// Adds to `changes` the features linked to `village` not seen yet, as the filter now
+    /// keeps them or not.
+    fn linked(
+        &self,
+        c: &mut impl GenericClient,
+        village: &str,
+        seen: &mut std::collections::HashSet<(LayerKind, String)>,
+        changes: &mut Changes,
+    ) -> Result<(), PgError> {
+        for kind in LayerKind::ALL {
+            if kind == LayerKind::Villages {
+                continue;
+            }
+            let Linked { kept, others } = read_linked(c, kind, village, &self.filter)?;
+            let mut versions = self
+                .versions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (f, v) in kept {
+                if seen.insert((kind, f.id.clone())) {
+                    versions.insert((kind, f.id.clone()), v);
+                    changes.features.push((kind, f.id.clone(), Some(f)));
+                }
+            }
+            for id in others {
+                if seen.insert((kind, id.clone())) {
+                    versions.remove(&(kind, id.clone()));
+                    changes.features.push((kind, id, None));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Marks the history up to `seq` taken in.
