@@ -356,27 +356,11 @@ impl Store {
         if let Some(pg) = &self.pg {
             return Ok(pg.history()?);
         }
-        let mut all = Vec::new();
-        if let Some(dir) = &self.dir {
-            let files = snapshot::archives(dir).map_err(|source| JournalError::Io {
-                path: dir.join(snapshot::HISTORY),
-                op: "cannot list",
-                source,
-            })?;
-            for f in files {
-                let bytes = std::fs::read(&f).map_err(|source| JournalError::Io {
-                    path: f.clone(),
-                    op: "cannot read",
-                    source,
-                })?;
-                all.extend(super::journal::parse(&f, &bytes)?.entries);
-            }
-        }
-        let recent = self.recent();
-        let first_recent = recent.first().map_or(u64::MAX, |e| e.seq);
-        all.retain(|e| e.seq < first_recent);
-        all.extend(recent.iter().cloned());
-        Ok(all)
+        let archived = match &self.dir {
+            Some(dir) => archived_history(dir)?,
+            None => Vec::new(),
+        };
+        Ok(join_history(archived, self.recent().iter().cloned()))
     }
 
     /// The monthly progress now.
@@ -680,6 +664,14 @@ fn snapshot_version(data: &Dataset, edit: &Edit) -> String {
 /// then the journal), read without changing any file: the history a server over `dir`
 /// would give, for the shell's reports.
 pub fn read_history(dir: &Path) -> Result<Vec<JournalEntry>, JournalError> {
+    Ok(join_history(
+        archived_history(dir)?,
+        Journal::read(dir)?.into_iter(),
+    ))
+}
+
+/// The archived edits of a data directory, oldest first.
+fn archived_history(dir: &Path) -> Result<Vec<JournalEntry>, JournalError> {
     let mut all = Vec::new();
     let files = snapshot::archives(dir).map_err(|source| JournalError::Io {
         path: dir.join(snapshot::HISTORY),
@@ -694,9 +686,18 @@ pub fn read_history(dir: &Path) -> Result<Vec<JournalEntry>, JournalError> {
         })?;
         all.extend(super::journal::parse(&f, &bytes)?.entries);
     }
-    let recent = Journal::read(dir)?;
-    let first_recent = recent.first().map_or(u64::MAX, |e| e.seq);
-    all.retain(|e| e.seq < first_recent);
-    all.extend(recent);
     Ok(all)
+}
+
+/// The archived edits followed by the recent ones, each edit once: where the two overlap,
+/// from the first recent edit's number on, the recent copy is kept.
+fn join_history(
+    mut archived: Vec<JournalEntry>,
+    recent: impl Iterator<Item = JournalEntry>,
+) -> Vec<JournalEntry> {
+    let mut recent = recent.peekable();
+    let first_recent = recent.peek().map_or(u64::MAX, |e| e.seq);
+    archived.retain(|e| e.seq < first_recent);
+    archived.extend(recent);
+    archived
 }
