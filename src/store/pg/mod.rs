@@ -2,9 +2,9 @@
 //! shared by any number of `drainplan serve` instances and by GIS clients (QGIS) editing
 //! the tables directly.
 //!
-//! Each instance keeps the whole data set (or its provinces or communes: [`Filter`]) in memory as the
-//! file store does — the same [`Dataset`], R-trees and analyses, so reads are served from
-//! this cache — and follows the database:
+//! Each instance keeps the whole data set (or its provinces or communes: [`Filter`]) in
+//! memory as the file store does — the same [`Dataset`], R-trees and analyses, so reads
+//! are served from this cache — and follows the database:
 //! 1. every change to a layer, by drainplan or by SQL, writes one `history` row in the
 //!    same transaction, numbered under one advisory lock so that numbers follow the commit
 //!    order with no gap, and notifies the `drainplan` channel;
@@ -535,6 +535,8 @@ fn read_linked(
         .iter()
         .map(|r| feature_of(kind, r))
         .collect::<Result<Vec<_>, _>>()?;
+    let kept_ids: std::collections::HashSet<&str> =
+        kept.iter().map(|(f, _)| f.id.as_str()).collect();
     let others = c
         .query(
             &format!("SELECT id FROM {t} WHERE {} ORDER BY ord", of_village(1)),
@@ -542,7 +544,7 @@ fn read_linked(
         )?
         .iter()
         .map(|r| r.get::<_, String>(0))
-        .filter(|id| !kept.iter().any(|(f, _)| &f.id == id))
+        .filter(|id| !kept_ids.contains(id.as_str()))
         .collect();
     Ok(Linked { kept, others })
 }
