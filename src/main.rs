@@ -72,6 +72,10 @@ enum Command {
         /// the features in them.
         #[arg(long, requires = "store", value_delimiter = ',')]
         communes: Vec<String>,
+        /// With --store: load only the villages of these provinces (comma-separated) and
+        /// the features in them; with --communes, those communes within these provinces.
+        #[arg(long, requires = "store", value_delimiter = ',')]
+        province: Vec<String>,
     },
     /// Move a data directory into an empty PostGIS database (--data DIR --to URL), or a
     /// database into a new data directory (--from URL --data DIR), losing nothing.
@@ -561,7 +565,21 @@ fn run() -> anyhow::Result<()> {
             compact_every,
             store,
             communes,
-        } => serve(&data, &addr, web, compact_every, store.as_deref(), communes)?,
+            province,
+        } => {
+            // "A, B" as well as "A,B": the names themselves never start or end with a space.
+            // Composed (NFC), as ingest and the generator write them: a terminal may send
+            // "ệ" decomposed, which looks the same and would match no village.
+            let names = |v: Vec<String>| {
+                use unicode_normalization::UnicodeNormalization;
+                v.into_iter().map(|s| s.trim().nfc().collect()).collect()
+            };
+            let filter = drainplan::store::pg::Filter {
+                communes: names(communes),
+                provinces: names(province),
+            };
+            serve(&data, &addr, web, compact_every, store.as_deref(), filter)?
+        }
         Command::Migrate { data, to, from } => print!("{}", run_migrate(&data, to, from)?),
         Command::Db { command } => print!("{}", run_db(command)?),
         Command::User { command } => print!("{}", run_user(command)?),
@@ -1120,7 +1138,7 @@ fn serve(
     web: PathBuf,
     compact_every: usize,
     pg: Option<&str>,
-    communes: Vec<String>,
+    filter: drainplan::store::pg::Filter,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     drainplan::crs::check()
@@ -1128,12 +1146,8 @@ fn serve(
     let store = match pg {
         None => drainplan::store::live::Store::open(data)
             .with_context(|| format!("loading {}", data.display()))?,
-        Some(url) => drainplan::store::live::Store::open_pg(
-            url,
-            data,
-            drainplan::store::pg::Filter { communes },
-        )
-        .context("loading the PostGIS store")?,
+        Some(url) => drainplan::store::live::Store::open_pg(url, data, filter)
+            .context("loading the PostGIS store")?,
     };
     let dataset = store.snapshot();
     tracing::info!(

@@ -2,7 +2,8 @@
 //! PostgreSQL 15 + PostGIS 3 cluster (tests/common/pg.rs): migrate both ways, two
 //! instances seeing each other's edits, an ETag race, kill -9 of an instance mid-edit, a
 //! lost database connection, an edit made in SQL as an officer's role (as QGIS makes it),
-//! the database's own rules and the public role's column grants.
+//! the database's own rules, the public role's column grants, and instances started for
+//! some communes or provinces.
 
 #![expect(clippy::unwrap_used, reason = "a test fails loudly")]
 
@@ -173,6 +174,15 @@ fn migrated_fixture(cluster: &Cluster, fixture: &str, db: &str) -> (PathBuf, Str
 
 fn serve(dir: &Path, url: &str) -> Server {
     Server::start_with_args(dir, &[], &["--store", url])
+}
+
+/// The fixture `fixture` moved into a new database `db` of `cluster`, and two instances
+/// serving it.
+fn two_instances(cluster: &Cluster, fixture: &str, db: &str) -> (PathBuf, String, Server, Server) {
+    let (dir, url) = migrated_fixture(cluster, fixture, db);
+    let a = serve(&dir, &url);
+    let b = serve(&dir, &url);
+    (dir, url, a, b)
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -407,9 +417,7 @@ fn migrate_both_ways_loses_nothing() {
 
 #[test]
 fn the_campaign_register_is_shared_between_instances() {
-    let (dir, url) = migrated_fixture(shared(), "campaign", "register_shared");
-    let a = serve(&dir, &url);
-    let b = serve(&dir, &url);
+    let (dir, _url, a, b) = two_instances(shared(), "campaign", "register_shared");
     let tasks = |addr: &str| -> Vec<Value> {
         let (status, _, body) = call(addr, "GET", "/api/tasks", Some("admin"), None, None);
         assert_eq!(status, 200, "{body}");
@@ -527,9 +535,7 @@ fn the_campaign_register_is_shared_between_instances() {
 
 #[test]
 fn two_instances_see_each_others_edits_within_a_second() {
-    let (dir, url) = migrated(shared(), "two_instances");
-    let a = serve(&dir, &url);
-    let b = serve(&dir, &url);
+    let (_dir, _url, a, b) = two_instances(shared(), "small", "two_instances");
     let (_, tag) = get(&a.addr, "households", "h1");
     let (status, _, body) = put_members(&a.addr, "h1", &tag, 3);
     assert_eq!(status, 200, "{body}");
@@ -565,9 +571,7 @@ fn two_instances_see_each_others_edits_within_a_second() {
 
 #[test]
 fn an_etag_race_between_two_instances_has_one_winner() {
-    let (dir, url) = migrated(shared(), "etag_race");
-    let a = serve(&dir, &url);
-    let b = serve(&dir, &url);
+    let (_dir, _url, a, b) = two_instances(shared(), "small", "etag_race");
     for round in 0..5_i64 {
         let (_, tag) = get(&a.addr, "households", "h2");
         assert_eq!(get(&b.addr, "households", "h2").1, tag);
@@ -643,9 +647,7 @@ fn db_state(cluster: &Cluster, db: &str, id: &str) -> (Vec<(i64, Value)>, Value)
 #[test]
 fn kill_9_of_an_instance_mid_edit_loses_nothing_acknowledged() {
     let cluster = shared();
-    let (dir, url) = migrated(cluster, "kill_nine");
-    let mut a = serve(&dir, &url);
-    let b = serve(&dir, &url);
+    let (dir, url, mut a, b) = two_instances(cluster, "small", "kill_nine");
     let addr = a.addr.clone();
     let progress = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
     let seen = progress.clone();
@@ -1004,9 +1006,7 @@ fn post_with_key(addr: &str, path: &str, key: &str, body: &Value) -> (u16, bool,
 #[test]
 fn a_request_sent_again_with_its_key_to_another_instance_is_stored_once() {
     let cluster = shared();
-    let (dir, url) = migrated(cluster, "idempotency");
-    let a = serve(&dir, &url);
-    let b = serve(&dir, &url);
+    let (_dir, _url, a, b) = two_instances(cluster, "small", "idempotency");
     let body = json!({"kind": "labour", "amount": 2.5, "state": "done", "date": "2026-10-15"});
     let path = "/api/households/h4/contributions";
     // The same request with its key through both instances at once (a client retrying on
@@ -1038,4 +1038,326 @@ fn a_request_sent_again_with_its_key_to_another_instance_is_stored_once() {
         })
         .is_some()
     );
+}
+
+/// `drainplan generate --communes 3` with the test users, its villages file changed by
+/// `edit`, moved into a new database `db` of `cluster`.
+///
+/// The generator gives commune 1 (Quỳnh Liên, the sample) no province and puts benchmark
+/// communes 2–101 in "Tỉnh mẫu 01" (`src/generate/commune.rs`), so a second generated
+/// province needs 102 communes (about 400 000 parcels): too large for a test. Three
+/// communes and an edited villages file make the two provinces instead.
+fn generated(cluster: &Cluster, db: &str, edit: impl Fn(&mut Value)) -> (PathBuf, String) {
+    let dir = copy_fixture("small", &format!("pg-{db}"));
+    let out = drainplan(
+        &[
+            "generate",
+            "--communes",
+            "3",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = dir.join("villages.geojson");
+    let mut villages: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for v in villages["features"].as_array_mut().unwrap() {
+        edit(&mut v["properties"]);
+    }
+    std::fs::write(&path, serde_json::to_vec(&villages).unwrap()).unwrap();
+    let url = cluster.database(db);
+    let out = drainplan(
+        &["migrate", "--data", dir.to_str().unwrap(), "--to", &url],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, url)
+}
+
+/// The generated data set of the province tests (made once for both, which only read it or
+/// put back what they change), in database `province`: Quỳnh Liên's villages in its real
+/// province (DESIGN.md: Nghệ An), and commune 3 named Quỳnh Liên too, so that one commune
+/// name is in two provinces, as happens in Vietnam.
+fn two_provinces() -> &'static (PathBuf, String) {
+    static DATA: std::sync::OnceLock<(PathBuf, String)> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        generated(shared(), "province", |p| {
+            if p["commune"] == "Quỳnh Liên" {
+                p["province"] = json!("Nghệ An");
+            } else if p["commune"] == "Xã mẫu 003" {
+                p["commune"] = json!("Quỳnh Liên");
+            }
+        })
+    })
+}
+
+/// Reads a layer's GeoJSON file.
+fn layer_file(dir: &Path, layer: &str) -> Vec<Value> {
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(dir.join(format!("{layer}.geojson"))).unwrap())
+            .unwrap();
+    v["features"].as_array().unwrap().clone()
+}
+
+/// How many features of each layer an instance serving the villages `kept` should hold,
+/// counted from the files: those linked to a kept village (`village_id`) and, without a
+/// link, those whose geometry meets a kept village's polygon (with geo's `Intersects`,
+/// not PostGIS's).
+fn expected_counts(dir: &Path, kept: &[&Value]) -> Vec<(LayerKind, usize)> {
+    use geo::Intersects;
+    let geometry = |f: &Value| -> geo::Geometry {
+        let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).unwrap();
+        g.try_into().unwrap()
+    };
+    let ids: Vec<&str> = kept.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    let polygons: Vec<geo::Geometry> = kept.iter().map(|v| geometry(v)).collect();
+    LayerKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let n = if kind == LayerKind::Villages {
+                kept.len()
+            } else {
+                layer_file(dir, kind.id())
+                    .iter()
+                    .filter(|f| match f["properties"]["village_id"].as_str() {
+                        Some(v) => ids.contains(&v),
+                        None => {
+                            let g = geometry(f);
+                            polygons.iter().any(|p| p.intersects(&g))
+                        }
+                    })
+                    .count()
+            };
+            (kind, n)
+        })
+        .collect()
+}
+
+/// How many features each layer serves through `addr` (`numberMatched`).
+fn served_counts(addr: &str) -> Vec<(LayerKind, usize)> {
+    LayerKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let (status, _, body) = call(
+                addr,
+                "GET",
+                &format!("/collections/{}/items?limit=1", kind.id()),
+                Some("viewer"),
+                None,
+                None,
+            );
+            assert_eq!(status, 200, "{body}");
+            let v: Value = serde_json::from_str(&body).unwrap();
+            (
+                kind,
+                usize::try_from(v["numberMatched"].as_u64().unwrap()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `drainplan serve` with `args` on `dir`, expected to refuse to start: its error.
+fn refused_serve(dir: &Path, args: &[&str]) -> String {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_drainplan"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--data",
+            dir.to_str().unwrap(),
+        ])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`serve {}` started instead of refusing", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "serve {args:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn an_instance_started_for_a_province_loads_and_follows_only_it() {
+    let cluster = shared();
+    let (dir, url) = two_provinces();
+    let url = url.as_str();
+    let villages = layer_file(dir, "villages");
+    let of = |keep: &dyn Fn(&Value) -> bool| -> Vec<&Value> {
+        villages.iter().filter(|v| keep(&v["properties"])).collect()
+    };
+    let province_01 = of(&|p| p["province"] == "Tỉnh mẫu 01");
+    let commune_3 = of(&|p| p["province"] == "Tỉnh mẫu 01" && p["commune"] == "Quỳnh Liên");
+    // The generator's 8 villages a commune.
+    assert_eq!(
+        (villages.len(), province_01.len(), commune_3.len()),
+        (24, 16, 8)
+    );
+
+    let province =
+        Server::start_with_args(dir, &[], &["--store", url, "--province", "Tỉnh mẫu 01"]);
+    let expected = expected_counts(dir, &province_01);
+    assert_eq!(served_counts(&province.addr), expected);
+    // Both communes' parcels, and none of Quỳnh Liên's in Nghệ An (about 4 000 a commune).
+    let parcels = expected[2];
+    assert_eq!(parcels.0, LayerKind::Parcels);
+    assert!((6000..10_000).contains(&parcels.1), "{parcels:?}");
+
+    // A province and a commune name: that commune of that province only. The name as a
+    // terminal may send it, decomposed ("ỳ" as "y" and two combining marks), still matches.
+    let decomposed: String = {
+        use unicode_normalization::UnicodeNormalization;
+        "Quỳnh Liên".nfd().collect()
+    };
+    assert_ne!(decomposed, "Quỳnh Liên");
+    let commune = Server::start_with_args(
+        dir,
+        &[],
+        &[
+            "--store",
+            url,
+            "--province",
+            "Tỉnh mẫu 01",
+            "--communes",
+            &decomposed,
+        ],
+    );
+    assert_eq!(
+        served_counts(&commune.addr),
+        expected_counts(dir, &commune_3)
+    );
+    let mut kept: Vec<String> = commune_3
+        .iter()
+        .map(|v| v["id"].as_str().unwrap().to_owned())
+        .collect();
+    kept.sort();
+    assert_eq!(ids(&commune.addr, "villages"), kept);
+
+    // A household moved in SQL from Nghệ An into the province appears; moved back, it
+    // disappears.
+    let mut c = cluster.client("postgres", "province");
+    let outside: String = c
+        .query_one(
+            "SELECT id FROM drainplan.households WHERE village_id = 'vil-qt' ORDER BY id LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let inside = province_01[0]["id"].as_str().unwrap();
+    let served = |id: &str| {
+        call(
+            &province.addr,
+            "GET",
+            &format!("/collections/households/items/{id}"),
+            Some("viewer"),
+            None,
+            None,
+        )
+        .0
+    };
+    assert_eq!(served(&outside), 404);
+    c.execute(
+        "UPDATE drainplan.households SET village_id = $1 WHERE id = $2",
+        &[&inside, &outside],
+    )
+    .unwrap();
+    assert!(within(Duration::from_secs(2), || served(&outside) == 200).is_some());
+    c.execute(
+        "UPDATE drainplan.households SET village_id = 'vil-qt' WHERE id = $1",
+        &[&outside],
+    )
+    .unwrap();
+    assert!(within(Duration::from_secs(2), || served(&outside) == 404).is_some());
+
+    // A village moved into the province in SQL brings its features (which have no history
+    // row of their own: linked to it, or unlinked canals meeting it), and takes them away
+    // when it moves back.
+    let qt = villages.iter().find(|v| v["id"] == "vil-qt").unwrap();
+    let with_qt: Vec<&Value> = province_01.iter().copied().chain([qt]).collect();
+    let moved = expected_counts(dir, &with_qt);
+    assert!(
+        moved[2].1 > expected[2].1 && moved[1].1 > expected[1].1,
+        "{moved:?}"
+    );
+    for (province_now, counts) in [("Tỉnh mẫu 01", &moved), ("Nghệ An", &expected)] {
+        c.execute(
+            "UPDATE drainplan.villages SET province = $1 WHERE id = 'vil-qt'",
+            &[&province_now],
+        )
+        .unwrap();
+        assert!(
+            within(Duration::from_secs(5), || served_counts(&province.addr)
+                == *counts)
+            .is_some(),
+            "{province_now}: {:?}, not {counts:?}",
+            served_counts(&province.addr)
+        );
+    }
+}
+
+#[test]
+fn a_commune_name_of_two_provinces_or_of_none_is_refused_at_start_up() {
+    let (dir, url) = two_provinces();
+    let url = url.as_str();
+    let store = ["--store", url];
+    let with = |more: &[&'static str]| -> Vec<&'static str> { [&store[..], more].concat() };
+    // The name alone means two communes: refused, with both provinces and the way out.
+    for args in [
+        with(&["--communes", "Quỳnh Liên"]),
+        with(&["--communes", "Xã mẫu 002,Quỳnh Liên"]),
+        with(&[
+            "--province",
+            "Nghệ An,Tỉnh mẫu 01",
+            "--communes",
+            "Quỳnh Liên",
+        ]),
+    ] {
+        let e = refused_serve(dir, &args);
+        assert!(
+            e.contains("\"Quỳnh Liên\" is in more than one province")
+                && e.contains("\"Nghệ An\", \"Tỉnh mẫu 01\"")
+                && e.contains("add --province"),
+            "{args:?}: {e}"
+        );
+    }
+    // A name that matches no village: refused rather than an instance serving less than
+    // asked (a typo in a list) or nothing.
+    let e = refused_serve(dir, &with(&["--communes", "Xã mẫu 002,Xã mẫu 00"]));
+    assert!(e.contains("no village is in commune \"Xã mẫu 00\""), "{e}");
+    let e = refused_serve(
+        dir,
+        &with(&["--province", "Nghệ An", "--communes", "Xã mẫu 002"]),
+    );
+    assert!(
+        e.contains("no village is in commune \"Xã mẫu 002\" in province(s) Nghệ An"),
+        "{e}"
+    );
+    let e = refused_serve(dir, &with(&["--province", "Nghe An"]));
+    assert!(
+        e.contains("no village is in province \"Nghe An\"")
+            && e.contains("\"Nghệ An\", \"Tỉnh mẫu 01\""),
+        "{e}"
+    );
+    // The filter is the PostGIS store's: without --store it is refused as before.
+    for flag in ["--communes", "--province"] {
+        let e = refused_serve(dir, &[flag, "Nghệ An"]);
+        assert!(e.contains("--store"), "{flag}: {e}");
+    }
 }

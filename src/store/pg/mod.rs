@@ -2,9 +2,9 @@
 //! shared by any number of `drainplan serve` instances and by GIS clients (QGIS) editing
 //! the tables directly.
 //!
-//! Each instance keeps the whole data set (or its communes: [`Filter`]) in memory as the
-//! file store does — the same [`Dataset`], R-trees and analyses, so reads are served from
-//! this cache — and follows the database:
+//! Each instance keeps the whole data set (or its provinces or communes: [`Filter`]) in
+//! memory as the file store does — the same [`Dataset`], R-trees and analyses, so reads
+//! are served from this cache — and follows the database:
 //! 1. every change to a layer, by drainplan or by SQL, writes one `history` row in the
 //!    same transaction, numbered under one advisory lock so that numbers follow the commit
 //!    order with no gap, and notifies the `drainplan` channel;
@@ -78,28 +78,191 @@ impl From<postgres::Error> for PgError {
     }
 }
 
-/// Which part of the data an instance loads: all, or the villages of some communes and
-/// the features in them.
+/// Which part of the data an instance loads: all, or the villages of some provinces
+/// and/or communes and the features in them.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     /// The communes (a village's `commune`); empty: all.
     pub communes: Vec<String>,
+    /// The provinces (a village's `province`); empty: all. With communes: the communes of
+    /// these names within these provinces.
+    pub provinces: Vec<String>,
+}
+
+/// Why a start-up filter cannot be served: a name that would load nothing, or a commune
+/// name that means more than one commune.
+#[derive(Debug, thiserror::Error)]
+pub enum FilterError {
+    /// No village names this province.
+    #[error("no village is in province {name:?}; the provinces in the database are: {known}")]
+    UnknownProvince {
+        /// The name given.
+        name: String,
+        /// The provinces the villages name, listed.
+        known: String,
+    },
+    /// No village (in the provinces given, if any) names this commune.
+    #[error(
+        "no village is in commune {name:?}{within}; a commune is named by its villages' `commune` property"
+    )]
+    UnknownCommune {
+        /// The name given.
+        name: String,
+        /// ` in province(s) …` when provinces were given.
+        within: String,
+    },
+    /// Villages of several provinces name this commune: a commune is told apart by its
+    /// province and its name.
+    #[error(
+        "commune {name:?} is in more than one province ({provinces}): add --province to say which one is meant"
+    )]
+    AmbiguousCommune {
+        /// The name given.
+        name: String,
+        /// The provinces its villages name, listed.
+        provinces: String,
+    },
+}
+
+impl From<FilterError> for PgError {
+    fn from(e: FilterError) -> Self {
+        PgError::Data(e.to_string())
+    }
+}
+
+/// A village's province as the start-up errors list it.
+fn province_label(p: Option<&str>) -> String {
+    p.map_or_else(|| "(no province)".to_owned(), |p| format!("{p:?}"))
 }
 
 impl Filter {
-    /// The SQL condition on a layer's rows (`$1` is the communes).
+    /// Whether the filter keeps everything.
+    pub fn is_all(&self) -> bool {
+        self.communes.is_empty() && self.provinces.is_empty()
+    }
+
+    /// The lists the SQL of [`Filter::condition`] binds, in their parameters' order.
+    fn params(&self) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+        let mut out: Vec<&(dyn postgres::types::ToSql + Sync)> = Vec::new();
+        if !self.communes.is_empty() {
+            out.push(&self.communes);
+        }
+        if !self.provinces.is_empty() {
+            out.push(&self.provinces);
+        }
+        out
+    }
+
+    /// The number of the first parameter after the filter's.
+    fn next_param(&self) -> usize {
+        self.params().len() + 1
+    }
+
+    /// The condition on the villages kept, their columns read from `alias` (`$1`, `$2`
+    /// as [`Filter::params`] numbers them).
+    fn villages_kept(&self, alias: &str) -> String {
+        let mut parts = Vec::new();
+        let mut n = 0;
+        if !self.communes.is_empty() {
+            n += 1;
+            parts.push(format!("{alias}commune = ANY(${n})"));
+        }
+        if !self.provinces.is_empty() {
+            n += 1;
+            parts.push(format!("{alias}province = ANY(${n})"));
+        }
+        parts.join(" AND ")
+    }
+
+    /// The SQL condition on a layer's rows.
     fn condition(&self, kind: LayerKind) -> Option<String> {
-        if self.communes.is_empty() {
+        if self.is_all() {
             return None;
         }
-        let villages = format!("SELECT v.id FROM {SCHEMA}.villages v WHERE v.commune = ANY($1)");
+        let kept = self.villages_kept("v.");
+        let t = format!("{SCHEMA}.{}", kind.id());
         Some(match kind {
-            LayerKind::Villages => "commune = ANY($1)".into(),
-            // Features without a village link are kept when they meet a kept village.
+            LayerKind::Villages => self.villages_kept(""),
+            // Features without a village link are kept when they meet a kept village (the
+            // row's own geometry named by its table: inside the subquery a bare `geom` is
+            // the village's).
             _ => format!(
-                "(village_id IN ({villages}) OR (village_id IS NULL AND EXISTS (SELECT 1 FROM {SCHEMA}.villages v WHERE v.commune = ANY($1) AND ST_Intersects(v.geom, geom))))"
+                "(village_id IN (SELECT v.id FROM {SCHEMA}.villages v WHERE {kept}) OR (village_id IS NULL AND EXISTS (SELECT 1 FROM {SCHEMA}.villages v WHERE {kept} AND ST_Intersects(v.geom, {t}.geom))))"
             ),
         })
+    }
+
+    /// Checks that every name loads something and that a commune name means one commune:
+    /// 1. each province names at least one village;
+    /// 2. each commune names villages (within the provinces, if any) …
+    /// 3. … of one province only: the same commune name in two provinces is two communes,
+    ///    and the instance would serve both without saying so.
+    fn check(&self, c: &mut impl GenericClient) -> Result<(), PgError> {
+        if !self.provinces.is_empty() {
+            let known: Vec<Option<String>> = c
+                .query(
+                    &format!("SELECT DISTINCT province FROM {SCHEMA}.villages ORDER BY 1"),
+                    &[],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            for name in &self.provinces {
+                if !known.iter().any(|k| k.as_deref() == Some(name.as_str())) {
+                    return Err(FilterError::UnknownProvince {
+                        name: name.clone(),
+                        known: known
+                            .iter()
+                            .map(|k| province_label(k.as_deref()))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    }
+                    .into());
+                }
+            }
+        }
+        let within = if self.provinces.is_empty() {
+            String::new()
+        } else {
+            " AND province = ANY($2)".to_owned()
+        };
+        let sql = format!(
+            "SELECT DISTINCT province FROM {SCHEMA}.villages WHERE commune = $1{within} ORDER BY 1"
+        );
+        for name in &self.communes {
+            let rows = if self.provinces.is_empty() {
+                c.query(sql.as_str(), &[name])?
+            } else {
+                c.query(sql.as_str(), &[name, &self.provinces])?
+            };
+            let provinces: Vec<Option<String>> = rows.iter().map(|r| r.get(0)).collect();
+            match provinces.len() {
+                0 => {
+                    return Err(FilterError::UnknownCommune {
+                        name: name.clone(),
+                        within: if self.provinces.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" in province(s) {}", self.provinces.join(", "))
+                        },
+                    }
+                    .into());
+                }
+                1 => {}
+                _ => {
+                    return Err(FilterError::AmbiguousCommune {
+                        name: name.clone(),
+                        provinces: provinces
+                            .iter()
+                            .map(|p| province_label(p.as_deref()))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    }
+                    .into());
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -200,7 +363,9 @@ fn update_sql(kind: LayerKind) -> String {
     )
 }
 
-fn select_sql(kind: LayerKind, filter: &Filter, one: bool) -> String {
+/// The rows `filter` keeps, and with `and` only those that also meet that condition (whose
+/// parameter is numbered after the filter's: [`Filter::next_param`]).
+fn select_sql(kind: LayerKind, filter: &Filter, and: Option<&str>) -> String {
     let cols: Vec<String> = columns(kind)
         .map(|s| match s.kind {
             ValueKind::Date => format!("to_char({}, 'YYYY-MM-DD')", s.name),
@@ -208,12 +373,7 @@ fn select_sql(kind: LayerKind, filter: &Filter, one: bool) -> String {
         })
         .collect();
     let mut conditions: Vec<String> = filter.condition(kind).into_iter().collect();
-    if one {
-        conditions.push(format!(
-            "id = ${}",
-            if filter.communes.is_empty() { 1 } else { 2 }
-        ));
-    }
+    conditions.extend(and.map(str::to_owned));
     format!(
         "SELECT id, ST_AsBinary(geom), keys, row_version, {} FROM {SCHEMA}.{t}{} ORDER BY ord",
         cols.join(", "),
@@ -321,14 +481,7 @@ fn read_layer(
     kind: LayerKind,
     filter: &Filter,
 ) -> Result<Vec<(Feature, i64)>, PgError> {
-    let rows = if filter.communes.is_empty() {
-        c.query(select_sql(kind, filter, false).as_str(), &[])?
-    } else {
-        c.query(
-            select_sql(kind, filter, false).as_str(),
-            &[&filter.communes],
-        )?
-    };
+    let rows = c.query(select_sql(kind, filter, None).as_str(), &filter.params())?;
     rows.iter().map(|r| feature_of(kind, r)).collect()
 }
 
@@ -339,13 +492,61 @@ fn read_feature(
     id: &str,
     filter: &Filter,
 ) -> Result<Option<(Feature, i64)>, PgError> {
-    let sql = select_sql(kind, filter, true);
-    let row = if filter.communes.is_empty() {
-        c.query_opt(sql.as_str(), &[&id])?
-    } else {
-        c.query_opt(sql.as_str(), &[&filter.communes, &id])?
-    };
+    let sql = select_sql(
+        kind,
+        filter,
+        Some(&format!("id = ${}", filter.next_param())),
+    );
+    let mut params = filter.params();
+    params.push(&id);
+    let row = c.query_opt(sql.as_str(), &params)?;
     row.map(|r| feature_of(kind, &r)).transpose()
+}
+
+/// The features of a layer that belong to one village: see [`read_linked`].
+struct Linked {
+    /// Those the filter keeps, as they now stand, with their row versions.
+    kept: Vec<(Feature, i64)>,
+    /// The ids of the others.
+    others: Vec<String>,
+}
+
+/// The features of a layer that belong to village `village` (linked to it, or without a
+/// link meeting it), split by whether `filter` keeps them.
+fn read_linked(
+    c: &mut impl GenericClient,
+    kind: LayerKind,
+    village: &str,
+    filter: &Filter,
+) -> Result<Linked, PgError> {
+    let t = format!("{SCHEMA}.{}", kind.id());
+    let of_village = |n: usize| {
+        format!(
+            "(village_id = ${n} OR (village_id IS NULL AND ST_Intersects({t}.geom, (SELECT v.geom FROM {SCHEMA}.villages v WHERE v.id = ${n}))))"
+        )
+    };
+    let mut params = filter.params();
+    params.push(&village);
+    let kept = c
+        .query(
+            select_sql(kind, filter, Some(&of_village(filter.next_param()))).as_str(),
+            &params,
+        )?
+        .iter()
+        .map(|r| feature_of(kind, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let kept_ids: std::collections::HashSet<&str> =
+        kept.iter().map(|(f, _)| f.id.as_str()).collect();
+    let others = c
+        .query(
+            &format!("SELECT id FROM {t} WHERE {} ORDER BY ord", of_village(1)),
+            &[&village],
+        )?
+        .iter()
+        .map(|r| r.get::<_, String>(0))
+        .filter(|id| !kept_ids.contains(id.as_str()))
+        .collect();
+    Ok(Linked { kept, others })
 }
 
 /// One history row.
@@ -422,6 +623,7 @@ pub fn load(client: &mut Client, dir: &Path, filter: &Filter) -> Result<Loaded, 
             "the database has no `{SCHEMA}` schema: fill it first with `drainplan migrate --data DIR --to URL`"
         )));
     }
+    filter.check(&mut tx)?;
     let mut versions = HashMap::new();
     let mut layers = Vec::new();
     for kind in LayerKind::ALL {
@@ -445,7 +647,7 @@ pub fn load(client: &mut Client, dir: &Path, filter: &Filter) -> Result<Loaded, 
         )?
         .get(0);
     tx.commit()?;
-    let data = if filter.communes.is_empty() {
+    let data = if filter.is_all() {
         Dataset::from_features(dir, layers)
     } else {
         // A part of the data: links to features outside it are not checked here.
@@ -586,25 +788,66 @@ impl PgSink {
             let key = (row.entry.edit.collection, row.entry.edit.id.clone());
             if seen.insert(key.clone()) {
                 let now = read_feature(c, key.0, &key.1, &self.filter)?;
-                let mut versions = self
-                    .versions
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let feature = match now {
-                    Some((f, v)) => {
-                        versions.insert(key.clone(), v);
-                        Some(f)
-                    }
-                    None => {
-                        versions.remove(&key);
-                        None
+                let feature = {
+                    let mut versions = self
+                        .versions
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    match now {
+                        Some((f, v)) => {
+                            versions.insert(key.clone(), v);
+                            Some(f)
+                        }
+                        None => {
+                            versions.remove(&key);
+                            None
+                        }
                     }
                 };
-                changes.features.push((key.0, key.1, feature));
+                changes.features.push((key.0, key.1.clone(), feature));
+                if key.0 == LayerKind::Villages && !self.filter.is_all() {
+                    // A village moved into or out of the filter brings or takes its
+                    // features, which have no history row of their own.
+                    self.linked(c, &key.1, &mut seen, &mut changes)?;
+                }
             }
             changes.entries.push(row.entry);
         }
         Ok((changes, new_last))
+    }
+
+    /// Adds to `changes` the features linked to `village` not seen yet, as the filter now
+    /// keeps them or not.
+    fn linked(
+        &self,
+        c: &mut impl GenericClient,
+        village: &str,
+        seen: &mut std::collections::HashSet<(LayerKind, String)>,
+        changes: &mut Changes,
+    ) -> Result<(), PgError> {
+        for kind in LayerKind::ALL {
+            if kind == LayerKind::Villages {
+                continue;
+            }
+            let Linked { kept, others } = read_linked(c, kind, village, &self.filter)?;
+            let mut versions = self
+                .versions
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (f, v) in kept {
+                if seen.insert((kind, f.id.clone())) {
+                    versions.insert((kind, f.id.clone()), v);
+                    changes.features.push((kind, f.id.clone(), Some(f)));
+                }
+            }
+            for id in others {
+                if seen.insert((kind, id.clone())) {
+                    versions.remove(&(kind, id.clone()));
+                    changes.features.push((kind, id, None));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Marks the history up to `seq` taken in.
