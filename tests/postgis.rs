@@ -151,6 +151,17 @@ fn drainplan(args: &[&str], stdin: &str) -> std::process::Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs `drainplan` as [`drainplan`] does and fails the test, with its stderr, unless it
+/// succeeds.
+fn drainplan_ok(args: &[&str], stdin: &str) {
+    let out = drainplan(args, stdin);
+    assert!(
+        out.status.success(),
+        "drainplan {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The small fixture (with its users) moved into a new database `db` of `cluster`.
 fn migrated(cluster: &Cluster, db: &str) -> (PathBuf, String) {
     migrated_fixture(cluster, "small", db)
@@ -160,14 +171,9 @@ fn migrated(cluster: &Cluster, db: &str) -> (PathBuf, String) {
 fn migrated_fixture(cluster: &Cluster, fixture: &str, db: &str) -> (PathBuf, String) {
     let dir = copy_fixture(fixture, &format!("pg-{db}"));
     let url = cluster.database(db);
-    let out = drainplan(
+    drainplan_ok(
         &["migrate", "--data", dir.to_str().unwrap(), "--to", &url],
         "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     (dir, url)
 }
@@ -302,14 +308,9 @@ fn migrate_both_ways_loses_nothing() {
     let before = Dataset::load(&dir).unwrap();
 
     let url = cluster.database("migrate_both_ways");
-    let out = drainplan(
+    drainplan_ok(
         &["migrate", "--data", dir.to_str().unwrap(), "--to", &url],
         "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     // A second migration into the same database is refused, and changes nothing.
     let again = drainplan(
@@ -325,14 +326,9 @@ fn migrate_both_ways_loses_nothing() {
 
     let back = dir.with_extension("back");
     let _ = std::fs::remove_dir_all(&back);
-    let out = drainplan(
+    drainplan_ok(
         &["migrate", "--from", &url, "--data", back.to_str().unwrap()],
         "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
 
     let after = Dataset::load(&back).unwrap();
@@ -379,14 +375,9 @@ fn migrate_both_ways_loses_nothing() {
         .unwrap();
     let back2 = dir.with_extension("back2");
     let _ = std::fs::remove_dir_all(&back2);
-    let out = drainplan(
+    drainplan_ok(
         &["migrate", "--from", &url, "--data", back2.to_str().unwrap()],
         "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let returned = Register::open(&back2).unwrap();
     let got = returned.snapshot().get(&table, &first.id).cloned().unwrap();
@@ -761,12 +752,7 @@ fn an_edit_made_in_sql_as_an_officer_role_is_served_with_its_history() {
     let cluster = shared();
     let (dir, url) = migrated(cluster, "sql_edit");
     let a = serve(&dir, &url);
-    let out = drainplan(&["db", "add-officer", "lan", "--store", &url], "mật khẩu\n");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    drainplan_ok(&["db", "add-officer", "lan", "--store", &url], "mật khẩu\n");
     let mut lan = cluster.client("lan", "sql_edit");
     let n = lan
         .execute(
@@ -1049,7 +1035,7 @@ fn a_request_sent_again_with_its_key_to_another_instance_is_stored_once() {
 /// communes and an edited villages file make the two provinces instead.
 fn generated(cluster: &Cluster, db: &str, edit: impl Fn(&mut Value)) -> (PathBuf, String) {
     let dir = copy_fixture("small", &format!("pg-{db}"));
-    let out = drainplan(
+    drainplan_ok(
         &[
             "generate",
             "--communes",
@@ -1059,11 +1045,6 @@ fn generated(cluster: &Cluster, db: &str, edit: impl Fn(&mut Value)) -> (PathBuf
         ],
         "",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let path = dir.join("villages.geojson");
     let mut villages: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     for v in villages["features"].as_array_mut().unwrap() {
@@ -1071,14 +1052,9 @@ fn generated(cluster: &Cluster, db: &str, edit: impl Fn(&mut Value)) -> (PathBuf
     }
     std::fs::write(&path, serde_json::to_vec(&villages).unwrap()).unwrap();
     let url = cluster.database(db);
-    let out = drainplan(
+    drainplan_ok(
         &["migrate", "--data", dir.to_str().unwrap(), "--to", &url],
         "",
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     (dir, url)
 }
