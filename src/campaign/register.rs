@@ -405,6 +405,23 @@ fn from_contents(contents: crate::store::pg::register::Contents) -> (Snapshot, V
 /// the version of the record it replaces or removes.
 type Decided = (Op, String, Option<Value>, Option<Value>, u64);
 
+/// The change `decided` acknowledged now as number `seq` by `user`, with the version of
+/// the record it replaces or removes.
+fn stamp(decided: Decided, seq: u64, user: &str, table: &str) -> (Change, u64) {
+    let (op, id, before, after, version) = decided;
+    let change = Change {
+        seq,
+        at: crate::store::journal::now_rfc3339(),
+        user: user.to_owned(),
+        table: table.to_owned(),
+        id,
+        op,
+        before,
+        after,
+    };
+    (change, version)
+}
+
 /// Checks `proposed` against `snapshot` (existence, id, version).
 fn decide(snapshot: &Snapshot, table: &str, proposed: Proposed) -> Result<Decided, RegisterError> {
     let existing = |id: &str| snapshot.get(table, id);
@@ -772,17 +789,12 @@ impl Register {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let snapshot = self.snapshot();
         let proposed = check(&snapshot)?;
-        let (op, id, before, after, _) = decide(&snapshot, table, proposed)?;
-        let change = Change {
-            seq: writer.last_seq + 1,
-            at: crate::store::journal::now_rfc3339(),
-            user: user.to_owned(),
-            table: table.to_owned(),
-            id,
-            op,
-            before,
-            after,
-        };
+        let (change, _) = stamp(
+            decide(&snapshot, table, proposed)?,
+            writer.last_seq + 1,
+            user,
+            table,
+        );
         let mut next = (*snapshot).clone();
         let t = Arc::make_mut(next.tables.entry(table.to_owned()).or_default());
         t.set(&change.id, change.after.clone(), change.seq);
@@ -834,19 +846,9 @@ impl Register {
                 Ok(p) => p,
                 Err(e) => return Ok(Err(e)),
             };
-            let (op, id, before, after, version) = match decide(&snapshot, table, proposed) {
-                Ok(d) => d,
+            let (change, version) = match decide(&snapshot, table, proposed) {
+                Ok(d) => stamp(d, last + 1, user, table),
                 Err(e) => return Ok(Err(e.into())),
-            };
-            let change = Change {
-                seq: last + 1,
-                at: crate::store::journal::now_rfc3339(),
-                user: user.to_owned(),
-                table: table.to_owned(),
-                id,
-                op,
-                before,
-                after,
             };
             if !db::write(&mut tx, &change, version)? {
                 return Ok(Err(RegisterError::Stale {
