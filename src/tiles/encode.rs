@@ -198,12 +198,7 @@ impl<'a> LayerWriter<'a> {
         let [first, rest @ ..] = line else {
             return;
         };
-        self.geometry.push(command(MOVE_TO, 1));
-        self.to(*first);
-        self.geometry.push(command(LINE_TO, rest.len() as u32));
-        for &p in rest {
-            self.to(p);
-        }
+        self.path(*first, rest);
     }
 
     /// Adds a closed, wound ring (last point the first, at least four points) to the
@@ -212,13 +207,18 @@ impl<'a> LayerWriter<'a> {
         let [first, rest @ .., _] = ring else {
             return;
         };
+        self.path(*first, rest);
+        self.geometry.push(command(CLOSE_PATH, 1));
+    }
+
+    /// A move to `first`, then lines through `rest`.
+    fn path(&mut self, first: Coord, rest: &[Coord]) {
         self.geometry.push(command(MOVE_TO, 1));
-        self.to(*first);
+        self.to(first);
         self.geometry.push(command(LINE_TO, rest.len() as u32));
         for &p in rest {
             self.to(p);
         }
-        self.geometry.push(command(CLOSE_PATH, 1));
     }
 
     fn to(&mut self, p: Coord) {
