@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 
 use drainplan::model::LayerKind;
 use drainplan::store::Dataset;
-use drainplan::tiles::{TileId, TileProjection, build};
-use geo::Coord;
+use drainplan::tiles::{TileId, TileProjection, build, projected_rect};
 
 /// The allocator `drainplan serve` runs with (see src/main.rs).
 #[global_allocator]
@@ -56,14 +55,7 @@ fn main() {
     for z in ZOOMS {
         // The tiles over the parcels' extent.
         let p = TileProjection::new(TileId::new(z, 0, 0).expect("zoom"), 4096);
-        let nw = p.project(Coord {
-            x: extent.min().x,
-            y: extent.max().y,
-        });
-        let se = p.project(Coord {
-            x: extent.max().x,
-            y: extent.min().y,
-        });
+        let (nw, se) = projected_rect(&extent, &p);
         let (x0, x1) = ((nw.x / 4096.0) as u64, (se.x / 4096.0) as u64);
         let (y0, y1) = ((nw.y / 4096.0) as u64, (se.y / 4096.0) as u64);
         let all: Vec<(u64, u64)> = (y0..=y1)

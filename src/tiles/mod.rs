@@ -281,17 +281,21 @@ fn json_str(json: &str) -> Option<Cow<'_, str>> {
 
 /// The box of a geometry in tile units, or `None` for an empty one.
 fn projected_box(g: &Geometry, proj: &TileProjection) -> Option<(Coord, Coord)> {
-    let r = crate::index::bounding_box(g)?;
-    // North-west and south-east corners: y grows southwards in the tile.
-    let a = proj.project(Coord {
+    crate::index::bounding_box(g).map(|r| projected_rect(&r, proj))
+}
+
+/// The north-west and south-east corners of a WGS84 box in tile units (y grows southwards
+/// in the tile).
+pub fn projected_rect(r: &Rect, proj: &TileProjection) -> (Coord, Coord) {
+    let nw = proj.project(Coord {
         x: r.min().x,
         y: r.max().y,
     });
-    let b = proj.project(Coord {
+    let se = proj.project(Coord {
         x: r.max().x,
         y: r.min().y,
     });
-    Some((a, b))
+    (nw, se)
 }
 
 /// Buffers reused from one feature to the next.
