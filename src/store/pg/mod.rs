@@ -130,9 +130,16 @@ impl From<FilterError> for PgError {
     }
 }
 
-/// A village's province as the start-up errors list it.
-fn province_label(p: Option<&str>) -> String {
-    p.map_or_else(|| "(no province)".to_owned(), |p| format!("{p:?}"))
+/// Villages' provinces as the start-up errors list them: quoted, comma-separated, a
+/// village with none as `(no province)`.
+fn province_labels(ps: &[Option<String>]) -> String {
+    ps.iter()
+        .map(|p| {
+            p.as_ref()
+                .map_or_else(|| "(no province)".to_owned(), |p| format!("{p:?}"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Filter {
@@ -211,11 +218,7 @@ impl Filter {
                 if !known.iter().any(|k| k.as_deref() == Some(name.as_str())) {
                     return Err(FilterError::UnknownProvince {
                         name: name.clone(),
-                        known: known
-                            .iter()
-                            .map(|k| province_label(k.as_deref()))
-                            .collect::<Vec<_>>()
-                            .join(", "),
+                        known: province_labels(&known),
                     }
                     .into());
                 }
@@ -252,11 +255,7 @@ impl Filter {
                 _ => {
                     return Err(FilterError::AmbiguousCommune {
                         name: name.clone(),
-                        provinces: provinces
-                            .iter()
-                            .map(|p| province_label(p.as_deref()))
-                            .collect::<Vec<_>>()
-                            .join(", "),
+                        provinces: province_labels(&provinces),
                     }
                     .into());
                 }
